@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what diemcau's tests and demo need and is not there yet: Debian packages (when root), then npm ci.
+# Safe to run again: it only installs what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages: the broker, pty pairs, media tools, the SFU, a browser, netns and firewall tools, OpenSSL.
+apt_pkgs=(mosquitto mosquitto-clients socat ffmpeg janus gstreamer1.0-tools gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice chromium iproute2 nftables v4l-utils
+  openssl util-linux fuse3 libfuse3-dev)
+missing=()
+for p in "${apt_pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: missing Debian packages (run as root or install them): ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# npm packages: reinstall when package-lock.json is newer than what node_modules was installed from.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  npx tap build >/dev/null
+fi
