@@ -1,0 +1,43 @@
+// Loading, checking and saving the agent's config file, and merging a carrier's desired config into it.
+import { readFile } from 'node:fs/promises';
+import { Config, DesiredConfig, REMOTE_SECTIONS, type Config as ConfigT, type DesiredConfig as DesiredT } from './schema.js';
+import { parseJson, parseWith } from './validate.js';
+import { writeFileAtomic } from './atomic.js';
+import { ConfigError } from '../errors.js';
+
+export const DEFAULT_CONFIG_PATH = '/etc/diemcau/config.json';
+
+export async function loadConfigFile(path: string): Promise<ConfigT> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`(root): cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`]);
+  }
+  return parseWith(Config, parseJson(text, path), path);
+}
+
+export function parseConfig(value: unknown, source: string): ConfigT {
+  return parseWith(Config, value, source);
+}
+
+export function parseDesired(value: unknown, source: string): DesiredT {
+  return parseWith(DesiredConfig, value, source);
+}
+
+/**
+ * The config that results from applying `desired` on top of `current`: each section present in `desired`
+ * replaces the current one whole; the result is validated again as a whole config.
+ */
+export function mergeDesired(current: ConfigT, desired: DesiredT): ConfigT {
+  const next: Record<string, unknown> = structuredClone(current);
+  for (const section of REMOTE_SECTIONS) {
+    if (desired[section] !== undefined) next[section] = structuredClone(desired[section]);
+  }
+  next.configVersion = desired.version;
+  return parseWith(Config, next, `config/desired v${desired.version}`);
+}
+
+export async function saveConfigFile(path: string, config: ConfigT): Promise<void> {
+  await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
+}

@@ -1,0 +1,25 @@
+// Config of the hall's PTZ camera (config.devices.camera). Owned by the camera driver; composed in agent/config.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const CameraConfig = Type.Object(
+  {
+    protocol: Type.Literal('visca', { description: 'Camera control protocol.', default: 'visca' }),
+    transport: Type.Union([Type.Literal('serial'), Type.Literal('udp')], {
+      description: 'VISCA over RS-232/RS-422 (serial) or VISCA over IP (udp, port 52381).',
+      default: 'serial',
+    }),
+    port: Type.String({
+      minLength: 1,
+      description: 'Serial device path (e.g. /dev/ttyUSB0) or host:port for udp.',
+      default: '/dev/ttyUSB0',
+    }),
+    baudRate: Type.Integer({ minimum: 1200, maximum: 115200, default: 9600, description: 'Serial speed.' }),
+    address: Type.Integer({ minimum: 1, maximum: 7, default: 1, description: 'VISCA camera address (1-7).' }),
+    simulate: Type.Boolean({
+      default: false,
+      description: 'Run a simulated camera behind a real pty (or UDP socket) instead of the real one.',
+    }),
+  },
+  { additionalProperties: false, description: 'PTZ camera.' },
+);
+export type CameraConfig = Static<typeof CameraConfig>;

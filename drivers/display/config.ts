@@ -1,0 +1,28 @@
+// Config of the hall's display (config.devices.display). Owned by the display driver; composed in agent/config.
+import { Type, type Static } from '@sinclair/typebox';
+
+export const DisplayConfig = Type.Object(
+  {
+    protocol: Type.Union([Type.Literal('samsung-mdc'), Type.Literal('lg'), Type.Literal('cec')], {
+      description: 'samsung-mdc (RS-232 or TCP 1515), lg (RS-232) or cec (HDMI-CEC through cec-ctl).',
+      default: 'samsung-mdc',
+    }),
+    transport: Type.Union([Type.Literal('serial'), Type.Literal('tcp'), Type.Literal('cec')], {
+      default: 'serial',
+      description: 'How the display is reached.',
+    }),
+    port: Type.String({
+      minLength: 1,
+      default: '/dev/ttyUSB1',
+      description: 'Serial device path, host:port for tcp, or CEC device (/dev/cec0).',
+    }),
+    baudRate: Type.Integer({ minimum: 1200, maximum: 115200, default: 9600, description: 'Serial speed.' }),
+    displayId: Type.Integer({ minimum: 0, maximum: 254, default: 1, description: 'Display id / set id.' }),
+    input: Type.String({ default: 'hdmi1', description: 'Input the box is plugged into.' }),
+    onJoin: Type.Boolean({ default: true, description: 'Switch on and to `input` when the hall joins a meeting.' }),
+    offOnLeave: Type.Boolean({ default: true, description: 'Switch off when the hall leaves the meeting.' }),
+    simulate: Type.Boolean({ default: false, description: 'Run a simulated display behind a real pty.' }),
+  },
+  { additionalProperties: false, description: 'TV or display.' },
+);
+export type DisplayConfig = Static<typeof DisplayConfig>;
