@@ -35,3 +35,26 @@ export interface Device extends EventEmitter {
   /** Commands this device offers, named `<id>.<verb>`. */
   commands(): CommandSpec[];
 }
+
+/** What the hall is doing, as the panel's LEDs show it (one LED pattern per state). */
+export type HallIndicator =
+  | 'offline' // no broker
+  | 'idle' // registered, not in a meeting
+  | 'joining'
+  | 'in-meeting' // joined, the centre does not (yet) confirm it hears us
+  | 'heard' // joined and the centre receives our audio: tally on
+  | 'muted'
+  | 'fault';
+
+/** A panel (buttons, LEDs, relays). Emits 'input' with `talk`, `mute` or `audio-only` (long press of mute). */
+export interface PanelDevice extends Device {
+  readonly kind: 'panel';
+  showHallState(state: HallIndicator): void;
+}
+
+/** A display the agent switches on when the hall joins a meeting and off when it leaves (per config). */
+export interface DisplayDevice extends Device {
+  readonly kind: 'display';
+  meetingStarted(): Promise<void>;
+  meetingEnded(): Promise<void>;
+}
