@@ -91,6 +91,27 @@ export const DevicesConfig = Type.Object(
   { additionalProperties: false, default: {}, description: 'Hall hardware; a device left out is not driven.' },
 );
 
+export const ClaimConfig = Type.Object(
+  {
+    serial: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$', description: 'The box serial (also its client id while claiming).' }),
+    installCode: Type.Optional(
+      Type.String({ pattern: '^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$', description: 'Code typed or scanned by the technician at install.' }),
+    ),
+    username: Type.String({ minLength: 1, description: 'Carrier-wide claim credential: may only ask for an identity.' }),
+    password: Type.String(),
+    kind: Type.Union([Type.Literal('password'), Type.Literal('certificate')], {
+      default: 'password',
+      description: 'Identity to ask for: a broker password, or a certificate for a key made on this box.',
+    }),
+    dir: Type.String({ default: '/etc/diemcau', description: 'Where the box key, certificate, CA and update key are written.' }),
+    timeoutS: Type.Integer({ minimum: 1, maximum: 600, default: 30, description: 'How long to wait for an answer.' }),
+  },
+  {
+    additionalProperties: false,
+    description: 'Zero-touch claim (factory config): present until the box has its identity, then removed.',
+  },
+);
+
 export const Config = Type.Object(
   {
     box: Type.Object({ id: BoxId }, { additionalProperties: false }),
@@ -104,6 +125,7 @@ export const Config = Type.Object(
     telemetry: TelemetryConfig,
     devices: DevicesConfig,
     media: MediaConfig,
+    claim: Type.Optional(ClaimConfig),
   },
   { additionalProperties: false, title: 'diemcau agent configuration', $id: 'https://diemcau.vn/schema/config-v1.json' },
 );
