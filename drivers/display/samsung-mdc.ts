@@ -1,0 +1,131 @@
+// Samsung MDC driver over a BytePort it is given (RS-232 through SerialBytePort, or LAN through TcpBytePort to
+// port 1515). Frames come from samsung-mdc-protocol.ts; every set command waits for its ACK, and a NAK becomes a
+// DeviceRefusedError carrying the display's own error code (`mdc:0x01`).
+import type { BytePort } from '../port.js';
+import { BadRequestError, DeviceRefusedError, ProtocolError } from '../../agent/errors.js';
+import type { DisplayDriver, DisplayState } from './display-driver.js';
+import { RequestQueue } from './request-queue.js';
+import {
+  MDC_INPUTS,
+  MdcCmd,
+  MdcFrameParser,
+  decodeMdcReply,
+  decodeMdcStatus,
+  encodeMdcFrame,
+  hex,
+  mdcCommandName,
+  mdcInputName,
+  type MdcReply,
+} from './samsung-mdc-protocol.js';
+
+export interface SamsungMdcOptions {
+  /** Display ID set in the display's menu (0-254; 0xFE addresses all, and then no set answers). */
+  displayId: number;
+  timeoutMs?: number;
+}
+
+export class SamsungMdcDriver implements DisplayDriver {
+  readonly protocol = 'samsung-mdc';
+  readonly inputs = Object.keys(MDC_INPUTS);
+  private readonly parser = new MdcFrameParser();
+  private readonly queue: RequestQueue<MdcReply>;
+  private readonly who: string;
+  private readonly timeoutMs: number;
+  private readonly onData = (chunk: Buffer) => this.receive(chunk);
+  /** Replies that were not well-formed (wrong command byte, neither ACK nor NAK). */
+  malformed = 0;
+
+  constructor(
+    private readonly port: BytePort,
+    private readonly opts: SamsungMdcOptions,
+  ) {
+    this.who = `display (samsung-mdc id ${opts.displayId}) ${port.name}`;
+    this.timeoutMs = opts.timeoutMs ?? 1000;
+    this.queue = new RequestQueue<MdcReply>((b) => this.port.write(b), this.who);
+  }
+
+  /** Bytes dropped while resynchronising after garbage. */
+  get droppedBytes(): number {
+    return this.parser.dropped;
+  }
+
+  async start(): Promise<void> {
+    this.parser.reset();
+    this.queue.open();
+    this.port.on('data', this.onData);
+  }
+
+  async stop(): Promise<void> {
+    this.port.off('data', this.onData);
+    this.queue.close('driver stopped');
+  }
+
+  async setPower(on: boolean): Promise<void> {
+    await this.set(MdcCmd.power, on ? 1 : 0, `power ${on ? 'on' : 'off'}`);
+  }
+
+  async setInput(input: string): Promise<void> {
+    const code = MDC_INPUTS[input];
+    if (code === undefined) {
+      throw new BadRequestError(`${this.who}: unknown input ${JSON.stringify(input)} (known: ${this.inputs.join(', ')})`);
+    }
+    await this.set(MdcCmd.inputSource, code, `input ${input}`);
+  }
+
+  async setVolume(level: number): Promise<void> {
+    if (!Number.isInteger(level) || level < 0 || level > 100) {
+      throw new BadRequestError(`${this.who}: volume must be an integer 0-100, got ${level}`);
+    }
+    await this.set(MdcCmd.volume, level, `volume ${level}`);
+  }
+
+  async setMute(on: boolean): Promise<void> {
+    await this.set(MdcCmd.mute, on ? 1 : 0, `mute ${on ? 'on' : 'off'}`);
+  }
+
+  async query(): Promise<DisplayState> {
+    const values = await this.exchange(MdcCmd.status, [], 'status query');
+    const s = decodeMdcStatus(values);
+    if (typeof s === 'string') throw new ProtocolError(`${this.who}: ${s}`);
+    return { power: s.power ? 'on' : 'off', input: mdcInputName(s.input), volume: s.volume, mute: s.mute };
+  }
+
+  private async set(cmd: number, value: number, what: string): Promise<void> {
+    const values = await this.exchange(cmd, [value], what);
+    // The ACK echoes the value now in force (spec: "Val: the value set"); a different value means it did not take.
+    if (values.length >= 1 && values[0] !== value) {
+      throw new DeviceRefusedError(
+        `${this.who}: ${what} acknowledged with value 0x${hex(values[0])} instead of 0x${hex(value)}`,
+        `mdc:ack-value-0x${hex(values[0])}`,
+      );
+    }
+  }
+
+  private async exchange(cmd: number, data: number[], what: string): Promise<Buffer> {
+    const id = this.opts.displayId;
+    const reply = await this.queue.request(
+      what,
+      encodeMdcFrame(cmd, id, data),
+      (r) => r.rcmd === cmd && r.id === id,
+      this.timeoutMs,
+    );
+    if (reply.kind === 'nak') {
+      throw new DeviceRefusedError(
+        `${this.who}: ${what} refused (NAK for ${mdcCommandName(cmd)}, error code 0x${hex(reply.error)})`,
+        `mdc:0x${hex(reply.error)}`,
+      );
+    }
+    return reply.values;
+  }
+
+  private receive(chunk: Buffer): void {
+    for (const frame of this.parser.push(chunk)) {
+      const reply = decodeMdcReply(frame);
+      if (typeof reply === 'string') {
+        this.malformed++;
+        continue;
+      }
+      this.queue.deliver(reply);
+    }
+  }
+}
