@@ -44,7 +44,7 @@ export const ReconnectConfig = Type.Object(
     massSpreadS: Type.Number({
       minimum: 0,
       maximum: 3600,
-      default: 50,
+      default: 45,
       description:
         'After a mass event (broker shutting down or busy, or every broker refusing), the first retry is spread ' +
         'uniformly over this many seconds, so a whole fleet does not return in the same second.',

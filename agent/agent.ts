@@ -1,0 +1,313 @@
+// The agent: one hall's box. Composes the broker link, the reported state, the command router, the devices and the
+// media path from a config, and reconciles the hall with the carrier's desired config. No globals: a bench runs
+// thousands of these in a few processes.
+import type { IPublishPacket } from 'mqtt';
+import { Type } from '@sinclair/typebox';
+import type { Config } from './config/schema.js';
+import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
+import { parseJson } from './config/validate.js';
+import { ConfigError, errorToWire } from './errors.js';
+import type { Logger } from './log.js';
+import type { Device } from './device.js';
+import type { MediaPath } from './media/types.js';
+import { MqttLink } from './mqtt/link.js';
+import { boxTopics, groupCmdFilter, type BoxTopics } from './mqtt/topics.js';
+import { ReportedState } from './state.js';
+import { CommandRouter } from './commands.js';
+import { command } from './command.js';
+import { plan, DEVICE_IDS, type DeviceId, type Step } from './plan.js';
+import { Hall } from './hall.js';
+import { readTelemetry } from './telemetry.js';
+
+export type DeviceFactory = (id: DeviceId, cfg: NonNullable<Config['devices'][DeviceId]>, log: Logger) => Promise<Device>;
+export type MediaFactory = (cfg: Config['media'], log: Logger) => Promise<MediaPath>;
+
+export interface AgentOptions {
+  config: Config;
+  /** Where an applied desired config is saved (atomically); null: keep it in memory only (benches). */
+  configPath: string | null;
+  log: Logger;
+  version: string;
+  rand?: () => number;
+  deviceFactory?: DeviceFactory;
+  mediaFactory?: MediaFactory;
+}
+
+export class Agent {
+  config: Config;
+  readonly topics: BoxTopics;
+  readonly link: MqttLink;
+  readonly state: ReportedState;
+  readonly router: CommandRouter;
+  readonly devices = new Map<string, Device>();
+  media: MediaPath | null = null;
+  readonly startedAt = Date.now();
+  private readonly hall: Hall;
+  private telemetryTimer: NodeJS.Timeout | null = null;
+  private desiredChain: Promise<void> = Promise.resolve();
+  private readonly log: Logger;
+
+  constructor(private readonly opts: AgentOptions) {
+    this.config = opts.config;
+    this.log = opts.log;
+    const id = this.config.box.id;
+    this.topics = boxTopics(id);
+    this.state = new ReportedState(this.config.mqtt.stateThrottleMs);
+    this.router = new CommandRouter(id, this.topics.reply, this.log);
+    this.link = new MqttLink(
+      {
+        clientId: id,
+        mqtt: this.config.mqtt,
+        presenceTopic: this.topics.presence,
+        presence: (state, reason) =>
+          JSON.stringify({ state, box: id, version: opts.version, ...(reason ? { reason } : {}), ts: new Date().toISOString() }),
+      },
+      this.log,
+      opts.rand,
+    );
+    this.hall = new Hall(this.log, {
+      floorRequest: () => this.floorRequest(),
+      toggleMute: async () => this.media?.toggleMuted(),
+      toggleAudioOnly: async () => this.media?.setAudioOnly(!this.media.report().audioOnly),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.registerOwnCommands();
+    this.state.set('agent', { version: this.opts.version, startedAt: new Date(this.startedAt).toISOString(), pid: process.pid });
+    this.state.set('hall', this.config.hall);
+    this.state.set('config', { version: this.config.configVersion, status: 'applied' });
+    this.state.set('network', this.networkReport());
+    for (const id of DEVICE_IDS) if (this.config.devices[id]) await this.startDevice(id);
+    if (this.config.media.enabled) await this.startMedia();
+    this.publishDevices();
+
+    this.link.on('connected', () => {
+      this.state.set('network', this.networkReport());
+      this.state.attach((payload) => this.link.publish(this.topics.state, payload, { qos: 1, retain: true }));
+      this.refreshHall();
+      this.sendTelemetry();
+    });
+    this.link.on('disconnected', () => {
+      this.state.attach(null);
+      this.state.set('network', this.networkReport());
+      this.refreshHall();
+    });
+    this.link.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) => this.onMessage(topic, payload, packet));
+    this.link.subscribe(this.topics.cmd, 1);
+    this.link.subscribe(this.topics.desired, 1);
+    for (const g of this.config.hall.groups) this.link.subscribe(groupCmdFilter(g), 1);
+    this.link.start();
+    this.startTelemetry();
+    this.refreshHall();
+  }
+
+  async stop(): Promise<void> {
+    if (this.telemetryTimer) clearInterval(this.telemetryTimer);
+    this.telemetryTimer = null;
+    this.state.stop();
+    await Promise.allSettled([
+      this.link.stop(),
+      ...[...this.devices.values()].map((d) => d.stop()),
+      this.media ? this.media.stop() : Promise.resolve(),
+    ]);
+  }
+
+  private registerOwnCommands(): void {
+    this.router.register(
+      command({
+        name: 'ping',
+        summary: 'Answers the agent version and uptime.',
+        schema: Type.Object({}, { additionalProperties: false }),
+        timeoutMs: 1000,
+        run: async () => ({ version: this.opts.version, uptimeS: Math.round((Date.now() - this.startedAt) / 1000) }),
+      }),
+    );
+    this.router.register(
+      command({
+        name: 'state.get',
+        summary: 'Answers the whole reported state now.',
+        schema: Type.Object({}, { additionalProperties: false }),
+        timeoutMs: 1000,
+        run: async () => this.state.snapshot(),
+      }),
+    );
+    this.router.register(
+      command({
+        name: 'commands.list',
+        summary: 'Lists the commands this hall takes, with their argument schemas.',
+        schema: Type.Object({}, { additionalProperties: false }),
+        timeoutMs: 1000,
+        run: async () => this.router.list().map((c) => ({ name: c.name, summary: c.summary, args: c.schema })),
+      }),
+    );
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (topic === this.topics.desired) {
+      this.desiredChain = this.desiredChain.then(() => this.onDesired(payload));
+      return;
+    }
+    void this.router.handle(topic, payload, packet).then((reply) => {
+      if (!reply) return;
+      return this.link.publish(reply.topic, reply.payload, {
+        qos: 1,
+        properties: { correlationData: reply.correlationData, messageExpiryInterval: 60 },
+      });
+    });
+  }
+
+  /** Validates, saves and applies a desired config; acknowledges or refuses it in `state.config`. */
+  private async onDesired(payload: Buffer): Promise<void> {
+    const source = this.topics.desired;
+    if (payload.length === 0) return; // retained message cleared by the carrier
+    let version: number | null = null;
+    try {
+      const desired = parseDesired(parseJson(payload.toString('utf8'), source), source);
+      version = desired.version;
+      if (desired.version === this.config.configVersion) {
+        this.state.set('config', { version: this.config.configVersion, status: 'applied' });
+        return;
+      }
+      if (desired.version < this.config.configVersion) {
+        throw new ConfigError(source, [`version: ${desired.version} is older than the applied ${this.config.configVersion}`]);
+      }
+      const next = mergeDesired(this.config, desired);
+      if (this.opts.configPath) await saveConfigFile(this.opts.configPath, next);
+      const steps = plan(this.config, next);
+      this.config = next;
+      this.log.info('desired config applied', { version: next.configVersion, steps: steps.map((s) => s.kind) });
+      await this.apply(steps);
+      this.state.set('config', { version: next.configVersion, status: 'applied' });
+      if (steps.some((s) => s.kind === 'broker')) {
+        // Give the acknowledgement a moment to leave on the old broker, then move.
+        await new Promise((r) => setTimeout(r, this.config.mqtt.stateThrottleMs + 200));
+        this.link.reconfigure(this.config.mqtt);
+      }
+    } catch (err) {
+      const wire = errorToWire(err);
+      this.log.warn('desired config refused', { version, reason: wire.message });
+      this.state.set('config', {
+        version: this.config.configVersion,
+        status: 'refused',
+        refused: { version, code: wire.code, message: wire.message, errors: err instanceof ConfigError ? err.errors : undefined },
+      });
+    }
+  }
+
+  private async apply(steps: Step[]): Promise<void> {
+    for (const step of steps) {
+      switch (step.kind) {
+        case 'hall':
+          this.state.set('hall', this.config.hall);
+          break;
+        case 'groups':
+          for (const g of step.remove) this.link.unsubscribe(groupCmdFilter(g));
+          for (const g of step.add) this.link.subscribe(groupCmdFilter(g), 1);
+          break;
+        case 'telemetry':
+          this.startTelemetry();
+          break;
+        case 'device':
+          if (step.action !== 'start') await this.stopDevice(step.id);
+          if (step.action !== 'stop') await this.startDevice(step.id);
+          this.publishDevices();
+          break;
+        case 'media':
+          if (step.action !== 'start') await this.stopMedia();
+          if (step.action !== 'stop') await this.startMedia();
+          break;
+        case 'broker':
+          break; // done by onDesired after the acknowledgement
+      }
+    }
+  }
+
+  private async startDevice(id: DeviceId): Promise<void> {
+    const cfg = this.config.devices[id];
+    if (!cfg || !this.opts.deviceFactory) {
+      if (cfg) this.log.warn('no driver for device in this build', { device: id });
+      return;
+    }
+    try {
+      const device = await this.opts.deviceFactory(id, cfg, this.log.child({ device: id }));
+      this.devices.set(id, device);
+      for (const c of device.commands()) this.router.register(c);
+      device.on('change', () => this.publishDevices());
+      this.hall.attach(device);
+      if (id === 'panel') this.hall.resetPanel();
+      await device.start();
+    } catch (err) {
+      this.log.error('device could not be set up', { device: id, err });
+    }
+  }
+
+  private async stopDevice(id: DeviceId): Promise<void> {
+    const d = this.devices.get(id);
+    if (!d) return;
+    this.devices.delete(id);
+    this.router.unregister(`${id}.`);
+    d.removeAllListeners();
+    await d.stop().catch((err) => this.log.warn('device stop failed', { device: id, err }));
+  }
+
+  private async startMedia(): Promise<void> {
+    if (!this.opts.mediaFactory) {
+      this.log.warn('media is enabled but this build has no media path');
+      return;
+    }
+    const media = await this.opts.mediaFactory(this.config.media, this.log.child({ part: 'media' }));
+    this.media = media;
+    for (const c of media.commands()) this.router.register(c);
+    media.on('change', () => {
+      this.state.set('media', media.report());
+      this.refreshHall();
+    });
+    await media.start();
+    this.state.set('media', media.report());
+  }
+
+  private async stopMedia(): Promise<void> {
+    const m = this.media;
+    if (!m) return;
+    this.media = null;
+    for (const c of m.commands()) this.router.unregister(c.name);
+    m.removeAllListeners();
+    await m.stop().catch((err) => this.log.warn('media stop failed', { err }));
+    this.state.set('media', { status: 'idle', seen: false, heard: false, muted: false, audioOnly: false });
+  }
+
+  private publishDevices(): void {
+    const out: Record<string, unknown> = {};
+    for (const [id, d] of this.devices) out[id] = { kind: d.kind, health: d.health(), ...d.report() };
+    this.state.set('devices', out);
+  }
+
+  private refreshHall(): void {
+    this.hall.update(this.link.connected, this.media?.report() ?? null, this.devices);
+  }
+
+  private networkReport(): Record<string, unknown> {
+    const s = this.link.status();
+    return { connected: s.connected, broker: s.broker, connects: s.connects, lastDrop: s.lastDrop };
+  }
+
+  private floorRequest(): void {
+    const payload = JSON.stringify({ box: this.config.box.id, hall: this.config.hall.name, ts: new Date().toISOString() });
+    void this.link.publish(this.topics.event('floor'), payload, { qos: 1, properties: { messageExpiryInterval: 300 } });
+    this.state.set('hall', { ...this.config.hall, floorRequestedAt: new Date().toISOString() });
+  }
+
+  private startTelemetry(): void {
+    if (this.telemetryTimer) clearInterval(this.telemetryTimer);
+    this.telemetryTimer = setInterval(() => this.sendTelemetry(), this.config.telemetry.intervalS * 1000);
+  }
+
+  private sendTelemetry(): void {
+    if (!this.link.connected) return;
+    const expiry = Math.ceil(this.config.telemetry.intervalS * 3);
+    readTelemetry(this.startedAt)
+      .then((t) => this.link.publish(this.topics.telemetry, JSON.stringify(t), { qos: 0, properties: { messageExpiryInterval: expiry } }))
+      .catch((err) => this.log.debug('telemetry failed', { err }));
+  }
+}

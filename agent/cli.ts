@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// `diemcau`: the one command on the box. Each verb imports only what it needs (the agent's memory budget is tight).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const HELP: Record<string, string> = {
+  main: `usage: diemcau <verb> [options]
+
+verbs:
+  run            run the agent (as systemd does)
+  demo           run whole simulated halls on this machine, with a live table
+  config check   validate a config file
+  config schema  print the JSON Schema of the config file
+  config example print a valid example config
+  version        print the agent version
+
+'diemcau <verb> --help' describes each verb.`,
+  run: `usage: diemcau run [--config FILE] [--broker URL]... [--id BOXID]
+
+Runs the agent: loads and validates the config (default /etc/diemcau/config.json), registers with the broker,
+drives the hall's devices and media, and takes commands. A bad config is refused with every error, exit code 2.
+  --config FILE   config file (also where applied remote config is saved)
+  --broker URL    broker URL, overriding mqtt.brokers (repeat for failover order)
+  --id BOXID      box id, overriding box.id (with no config file: run with defaults)`,
+  demo: `usage: diemcau demo [--halls N] [--duration S] [--no-media]
+
+Starts a real Mosquitto on a free loopback port and N agents (default 3) in simulation mode as separate processes,
+and prints a live table of the halls. Ctrl-C stops everything.
+  --halls N      number of simulated halls (default 3)
+  --duration S   stop by itself after S seconds (default: run until Ctrl-C)`,
+  config: `usage: diemcau config <check FILE | schema | example>
+
+  check FILE   validate FILE; prints every error as 'path: reason', exit code 1 if any
+  schema       print the JSON Schema (for carrier-side validation)
+  example      print a valid example config`,
+  version: 'usage: diemcau version',
+};
+
+function version(): string {
+  const pkg = fileURLToPath(new URL('../../package.json', import.meta.url));
+  return (JSON.parse(readFileSync(pkg, 'utf8')) as { version: string }).version;
+}
+
+function die(msg: string, code = 2): never {
+  process.stderr.write(`diemcau: ${msg}\n`);
+  process.exit(code);
+}
+
+/** Options with values: `--name value` (repeatable) and bare flags. */
+function parseArgs(argv: string[], known: string[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) die(`unexpected argument "${a}" (see --help)`);
+    const name = a.slice(2);
+    if (!known.includes(name)) die(`unknown option "${a}" (see --help)`);
+    const flag = name.startsWith('no-') || name === 'help';
+    const v = flag ? 'true' : argv[++i];
+    if (v === undefined) die(`option "${a}" needs a value`);
+    out.set(name, [...(out.get(name) ?? []), v]);
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [verb, ...rest] = argv;
+  if (!verb || verb === '--help' || verb === 'help') {
+    console.log(HELP.main);
+    return;
+  }
+  if (rest.includes('--help')) {
+    console.log(HELP[verb] ?? HELP.main);
+    return;
+  }
+  switch (verb) {
+    case 'version':
+      console.log(version());
+      return;
+    case 'config':
+      return configVerb(rest);
+    case 'run': {
+      const args = parseArgs(rest, ['config', 'broker', 'id', 'help']);
+      const { runAgent } = await import('./run.js');
+      return runAgent({
+        configPath: args.get('config')?.[0],
+        brokers: args.get('broker'),
+        id: args.get('id')?.[0],
+        version: version(),
+      });
+    }
+    case 'demo': {
+      const args = parseArgs(rest, ['halls', 'duration', 'no-media', 'help']);
+      const halls = Number(args.get('halls')?.[0] ?? 3);
+      if (!Number.isInteger(halls) || halls < 1 || halls > 200) die('--halls must be a whole number from 1 to 200');
+      const duration = args.has('duration') ? Number(args.get('duration')![0]) : undefined;
+      if (duration !== undefined && !(duration > 0)) die('--duration must be a positive number of seconds');
+      const { runDemo } = await import('./demo/demo.js');
+      return runDemo({ halls, durationS: duration, media: !args.has('no-media') });
+    }
+    default:
+      die(`unknown verb "${verb}" (see diemcau --help)`);
+  }
+}
+
+async function configVerb(rest: string[]): Promise<void> {
+  const [sub, file] = rest;
+  const { Config } = await import('./config/schema.js');
+  if (sub === 'schema') {
+    console.log(JSON.stringify(Config, null, 2));
+    return;
+  }
+  if (sub === 'example') {
+    const { exampleConfig } = await import('./config/example.js');
+    console.log(JSON.stringify(exampleConfig(), null, 2));
+    return;
+  }
+  if (sub === 'check') {
+    if (!file) die('config check needs a FILE');
+    const { loadConfigFile } = await import('./config/load.js');
+    const { ConfigError } = await import('./errors.js');
+    try {
+      const cfg = await loadConfigFile(file);
+      console.log(`${file}: ok (box ${cfg.box.id}, config version ${cfg.configVersion})`);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      process.stderr.write(`${file}: ${err.errors.length} error(s)\n`);
+      for (const e of err.errors) process.stderr.write(`  ${e}\n`);
+      process.exit(1);
+    }
+    return;
+  }
+  die(`config: unknown sub-verb "${sub ?? ''}" (check FILE | schema | example)`);
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  die(err instanceof Error ? err.message : String(err), 1);
+});

@@ -1,0 +1,211 @@
+// Janus VideoRoom over Janus's HTTP transport with long polling (Janus docs: "RESTful, HTTP long poll" and
+// "VideoRoom plugin", Janus 1.x API). One Janus session per Signalling; one plugin handle for the publisher and one
+// per subscription. Requests that Janus answers asynchronously (`ack`) resolve on the event with the same
+// transaction. Non-trickle: our SDPs carry every candidate, so no `trickle` requests are needed.
+import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../errors.js';
+import type { FeedSelector, JoinOptions, Negotiator, Signalling } from './types.js';
+
+const PLUGIN = 'janus.plugin.videoroom';
+const REQUEST_TIMEOUT_MS = 8000;
+/** Janus answers a long poll with a keepalive after 30 s; give it a little more. */
+const POLL_TIMEOUT_MS = 35000;
+
+type Json = Record<string, any>;
+
+interface Waiter {
+  resolve(ev: Json): void;
+  reject(err: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+export class JanusSignalling extends EventEmitter implements Signalling {
+  readonly kind = 'janus' as const;
+  private session: number | null = null;
+  private publisher: number | null = null;
+  private subscribers: number[] = [];
+  private waiters = new Map<string, Waiter>();
+  private polling = false;
+  private closed = false;
+  private pollAbort: AbortController | null = null;
+
+  constructor(private readonly opts: JoinOptions) {
+    super();
+  }
+
+  private get base(): string {
+    return this.opts.bridge.replace(/\/+$/, '');
+  }
+
+  private async post(path: string, body: Json): Promise<Json> {
+    const msg: Json = { ...body, transaction: body.transaction ?? randomBytes(6).toString('hex') };
+    if (this.opts.token) msg.token = this.opts.token;
+    let res: Response;
+    try {
+      res = await fetch(this.base + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(msg),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (err) {
+      throw new DisconnectedError(`janus ${this.base}: ${body.janus} request failed: ${(err as Error).message}`);
+    }
+    const text = await res.text();
+    let reply: Json;
+    try {
+      reply = JSON.parse(text);
+    } catch {
+      throw new ProtocolError(`janus ${this.base}: ${body.janus}: reply is not JSON (HTTP ${res.status}): ${text.slice(0, 80)}`);
+    }
+    if (reply.janus === 'error') {
+      throw new DeviceRefusedError(`janus ${this.base}: ${body.janus}: ${reply.error?.reason ?? 'error'}`, `janus:${reply.error?.code}`);
+    }
+    return reply;
+  }
+
+  /** A plugin message; resolves with the plugin's data (and jsep) whether Janus answers at once or later. */
+  private async message(handle: number, body: Json, jsep?: Json): Promise<{ data: Json; jsep?: Json }> {
+    const transaction = randomBytes(6).toString('hex');
+    const pending = new Promise<Json>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(transaction);
+        reject(new DeviceTimeoutError(`janus ${this.base}: no answer to videoroom ${body.request} within ${REQUEST_TIMEOUT_MS} ms`));
+      }, REQUEST_TIMEOUT_MS);
+      this.waiters.set(transaction, { resolve, reject, timer });
+    });
+    let reply: Json;
+    try {
+      reply = await this.post(`/${this.session}/${handle}`, { janus: 'message', body, jsep, transaction });
+    } catch (err) {
+      const w = this.waiters.get(transaction);
+      if (w) clearTimeout(w.timer);
+      this.waiters.delete(transaction);
+      pending.catch(() => {});
+      throw err;
+    }
+    let ev: Json = reply;
+    if (reply.janus === 'ack') ev = await pending;
+    else {
+      const w = this.waiters.get(transaction);
+      if (w) clearTimeout(w.timer);
+      this.waiters.delete(transaction);
+      pending.catch(() => {});
+    }
+    const data = ev.plugindata?.data ?? {};
+    if (data.error) throw new DeviceRefusedError(`janus ${this.base}: videoroom ${body.request}: ${data.error}`, `videoroom:${data.error_code}`);
+    return { data, jsep: ev.jsep };
+  }
+
+  async connect(): Promise<void> {
+    const r = await this.post('', { janus: 'create' });
+    this.session = r.data?.id;
+    if (typeof this.session !== 'number') throw new ProtocolError(`janus ${this.base}: create: no session id`);
+    this.polling = true;
+    void this.poll();
+  }
+
+  private async attach(): Promise<number> {
+    const r = await this.post(`/${this.session}`, { janus: 'attach', plugin: PLUGIN });
+    return r.data.id as number;
+  }
+
+  private async poll(): Promise<void> {
+    let failures = 0;
+    while (this.polling && !this.closed) {
+      this.pollAbort = new AbortController();
+      const timeout = setTimeout(() => this.pollAbort?.abort(), POLL_TIMEOUT_MS);
+      try {
+        const res = await fetch(`${this.base}/${this.session}?maxev=10&rid=${Date.now()}`, { signal: this.pollAbort.signal });
+        const body = await res.json();
+        failures = 0;
+        for (const ev of Array.isArray(body) ? body : [body]) this.dispatch(ev);
+      } catch (err) {
+        if (!this.polling || this.closed) break;
+        failures++;
+        // A link that is down fails each poll at once; back off so a dead link is not hammered.
+        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** failures)));
+      } finally {
+        clearTimeout(timeout);
+      }
+    }
+  }
+
+  private dispatch(ev: Json): void {
+    if (ev.janus === 'error' && ev.error?.code === 458) {
+      // 458: no such session (it timed out in Janus while the link was down).
+      this.polling = false;
+      this.emit('lost', new DisconnectedError(`janus ${this.base}: session ${this.session} is gone`));
+      return;
+    }
+    const w = ev.transaction ? this.waiters.get(ev.transaction) : undefined;
+    if (w && ev.janus !== 'ack') {
+      clearTimeout(w.timer);
+      this.waiters.delete(ev.transaction);
+      w.resolve(ev);
+      return;
+    }
+    if (ev.janus === 'hangup') this.emit('hangup', `${ev.sender === this.publisher ? 'publisher' : 'subscriber'}: ${ev.reason}`);
+    else if (ev.janus === 'media') this.emit('media', { publisher: ev.sender === this.publisher, type: ev.type, receiving: ev.receiving });
+    else if (ev.janus === 'webrtcup') this.emit('webrtcup', ev.sender === this.publisher);
+  }
+
+  async publish(pc: Negotiator): Promise<void> {
+    this.publisher = await this.attach();
+    await this.message(this.publisher, {
+      request: 'join',
+      ptype: 'publisher',
+      room: Number(this.opts.room),
+      display: this.opts.display ?? 'hall',
+    });
+    const offer = await pc.createOffer();
+    const { jsep } = await this.message(this.publisher, { request: 'publish' }, { type: 'offer', sdp: offer });
+    if (!jsep?.sdp) throw new ProtocolError(`janus ${this.base}: publish: no SDP answer`);
+    await pc.acceptAnswer(jsep.sdp);
+  }
+
+  async republish(pc: Negotiator, opts: { iceRestart: boolean }): Promise<void> {
+    if (this.publisher === null) throw new DisconnectedError(`janus ${this.base}: republish before publish`);
+    const offer = await pc.createOffer({ iceRestart: opts.iceRestart });
+    const { jsep } = await this.message(this.publisher, { request: 'configure' }, { type: 'offer', sdp: offer });
+    if (!jsep?.sdp) throw new ProtocolError(`janus ${this.base}: configure: no SDP answer`);
+    await pc.acceptAnswer(jsep.sdp);
+  }
+
+  /** Feed id of a publisher in the room, waiting up to `timeoutMs` for it to appear. */
+  async findFeed(handle: number, sel: FeedSelector, timeoutMs = 15000): Promise<number> {
+    if ('feed' in sel) return Number(sel.feed);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const { data } = await this.message(handle, { request: 'listparticipants', room: Number(this.opts.room) });
+      const p = (data.participants ?? []).find((x: Json) => x.display === sel.display && x.publisher);
+      if (p) return p.id as number;
+      if (Date.now() > deadline) throw new DeviceTimeoutError(`janus ${this.base}: no publisher "${sel.display}" in room ${this.opts.room}`);
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  async subscribe(pc: Negotiator, sel: FeedSelector): Promise<void> {
+    const handle = await this.attach();
+    this.subscribers.push(handle);
+    const feed = await this.findFeed(handle, sel);
+    const { jsep } = await this.message(handle, { request: 'join', ptype: 'subscriber', room: Number(this.opts.room), streams: [{ feed }] });
+    if (!jsep?.sdp) throw new ProtocolError(`janus ${this.base}: subscribe to feed ${feed}: no SDP offer`);
+    const answer = await pc.answerOffer(jsep.sdp);
+    await this.message(handle, { request: 'start' }, { type: 'answer', sdp: answer });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.polling = false;
+    this.pollAbort?.abort();
+    for (const w of this.waiters.values()) {
+      clearTimeout(w.timer);
+      w.reject(new DisconnectedError(`janus ${this.base}: session closed`));
+    }
+    this.waiters.clear();
+    if (this.session !== null) await this.post(`/${this.session}`, { janus: 'destroy' }).catch(() => {});
+  }
+}

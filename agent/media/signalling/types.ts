@@ -1,0 +1,42 @@
+// One small interface for talking to the bridge, with two implementations: the Janus VideoRoom API (janus.ts, the
+// SFU the tests run) and WHIP/WHEP (whip.ts, RFC 9725 and the WHEP draft, what most SFUs speak). The media worker
+// only sees this interface; the SDP itself comes from the peer connection through a Negotiator.
+import type { EventEmitter } from 'node:events';
+
+/** The peer connection's side of an offer/answer exchange (non-trickle: SDPs carry all candidates). */
+export interface Negotiator {
+  /** Our offer, after ICE gathering has finished. */
+  createOffer(opts?: { iceRestart?: boolean }): Promise<string>;
+  acceptAnswer(sdp: string): Promise<void>;
+  /** Answers an offer the bridge made (Janus subscribers); returns our answer after gathering. */
+  answerOffer(sdp: string): Promise<string>;
+}
+
+export interface JoinOptions {
+  /** Bridge API URL: Janus `http://host:8088/janus`, or the WHIP endpoint URL. */
+  bridge: string;
+  room: number | string;
+  token?: string;
+  display?: string;
+}
+
+/** Which remote publisher to receive: its display name, or its feed id as Janus numbers it. */
+export type FeedSelector = { display: string } | { feed: number | string };
+
+/**
+ * Events: 'hangup' (reason: string) when the bridge ended a PeerConnection of ours; 'lost' (err: Error) when the
+ * signalling session itself is gone (the worker then starts a new session).
+ */
+export interface Signalling extends EventEmitter {
+  readonly kind: 'janus' | 'whip';
+  /** Opens the session with the bridge. */
+  connect(): Promise<void>;
+  /** Publishes our offer and applies the bridge's answer. */
+  publish(pc: Negotiator): Promise<void>;
+  /** Renegotiates the published PeerConnection (tracks changed, or ICE restart). */
+  republish(pc: Negotiator, opts: { iceRestart: boolean }): Promise<void>;
+  /** Receives a remote publisher on a second PeerConnection. Resolves when the exchange is done. */
+  subscribe(pc: Negotiator, feed: FeedSelector): Promise<void>;
+  /** Leaves the room and closes the session; never throws. */
+  close(): Promise<void>;
+}

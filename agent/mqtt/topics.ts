@@ -1,0 +1,57 @@
+// The topic tree, versioned under diemcau/v1/ (docs/mqtt.md). One place builds and parses every topic.
+
+export const ROOT = 'diemcau/v1';
+
+export interface BoxTopics {
+  base: string;
+  presence: string;
+  state: string;
+  telemetry: string;
+  desired: string;
+  /** Subscription filter for this box's commands. */
+  cmd: string;
+  /** Where replies go when a command carries no response topic. */
+  reply(name: string): string;
+  event(name: string): string;
+}
+
+export function boxTopics(boxId: string): BoxTopics {
+  const base = `${ROOT}/${boxId}`;
+  return {
+    base,
+    presence: `${base}/presence`,
+    state: `${base}/state`,
+    telemetry: `${base}/telemetry`,
+    desired: `${base}/config/desired`,
+    cmd: `${base}/cmd/+`,
+    reply: (name) => `${base}/reply/${name}`,
+    event: (name) => `${base}/event/${name}`,
+  };
+}
+
+/** Subscription filter for a group's commands: one publish reaches every hall in the group. */
+export function groupCmdFilter(group: string): string {
+  return `${ROOT}/group/${group}/cmd/+`;
+}
+
+export function groupCmdTopic(group: string, name: string): string {
+  return `${ROOT}/group/${group}/cmd/${name}`;
+}
+
+export interface CmdTopic {
+  scope: 'box' | 'group';
+  /** Box id or group name. */
+  target: string;
+  name: string;
+}
+
+/** Parses `diemcau/v1/<box>/cmd/<name>` and `diemcau/v1/group/<g>/cmd/<name>`; null for anything else. */
+export function parseCmdTopic(topic: string): CmdTopic | null {
+  const parts = topic.split('/');
+  if (parts[0] !== 'diemcau' || parts[1] !== 'v1') return null;
+  if (parts.length === 5 && parts[3] === 'cmd') return { scope: 'box', target: parts[2], name: parts[4] };
+  if (parts.length === 6 && parts[2] === 'group' && parts[4] === 'cmd') {
+    return { scope: 'group', target: parts[3], name: parts[5] };
+  }
+  return null;
+}

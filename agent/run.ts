@@ -1,0 +1,89 @@
+// `diemcau run`: load the config (refuse a bad one before anything starts), run the agent, stop cleanly on SIGTERM
+// within 2 s, and speak to systemd (READY, WATCHDOG from the main loop, STOPPING).
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load.js';
+import type { Config } from './config/schema.js';
+import { ConfigError } from './errors.js';
+import { createLogger } from './log.js';
+import { Agent } from './agent.js';
+import { SystemdNotifier } from './systemd.js';
+import { createDevice } from './devices.js';
+import { createMedia } from './media/factory.js';
+
+export interface RunOptions {
+  configPath?: string;
+  brokers?: string[];
+  id?: string;
+  version: string;
+}
+
+const STOP_DEADLINE_MS = 1800;
+
+async function resolveConfig(o: RunOptions): Promise<{ config: Config; path: string | null }> {
+  const path = o.configPath ?? DEFAULT_CONFIG_PATH;
+  let raw: Config | null = null;
+  if (o.configPath !== undefined || existsSync(path)) raw = await loadConfigFile(path);
+  else if (!o.id) {
+    throw new ConfigError(path, ['(root): no config file; give --config FILE, or --id BOXID to run with defaults']);
+  }
+  const merged: Record<string, unknown> = raw ? structuredClone(raw) : { box: { id: o.id } };
+  if (o.id) merged.box = { id: o.id };
+  if (o.brokers) merged.mqtt = { ...((merged.mqtt as object) ?? {}), brokers: o.brokers };
+  const source = raw ? `${path} (with command-line options)` : 'command-line options';
+  return { config: parseConfig(merged, source), path: raw ? path : null };
+}
+
+export async function runAgent(o: RunOptions): Promise<void> {
+  let resolved: { config: Config; path: string | null };
+  try {
+    resolved = await resolveConfig(o);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`diemcau: config refused: ${err.errors.length} error(s) in ${err.message.split(':')[0]}\n`);
+      for (const e of err.errors) process.stderr.write(`  ${e}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const { config, path } = resolved;
+  const log = createLogger({ box: config.box.id });
+  const agent = new Agent({
+    config,
+    configPath: path,
+    log,
+    version: o.version,
+    deviceFactory: createDevice,
+    mediaFactory: createMedia,
+  });
+  const systemd = new SystemdNotifier(log);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    systemd.stop();
+    const hard = setTimeout(() => {
+      log.error('stop took too long: exiting', { deadlineMs: STOP_DEADLINE_MS });
+      process.exit(1);
+    }, STOP_DEADLINE_MS);
+    hard.unref();
+    await agent.stop();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('uncaughtException', (err) => {
+    // Unknown state: let systemd restart a clean process rather than limp on.
+    log.error('uncaught exception: exiting for a restart', { err, stack: err.stack });
+    process.exit(70);
+  });
+  process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
+
+  log.info('starting', { version: o.version, config: path, brokers: config.mqtt.brokers, configVersion: config.configVersion });
+  await agent.start();
+  systemd.start();
+  agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));
+  agent.link.on('disconnected', (cause: string) => systemd.status(`broker link down (${cause}), reconnecting`));
+}

@@ -1,0 +1,81 @@
+// The hall's reported state: what the agent, its devices and its media really are. Published retained to
+// `state` when something changed, at most once per throttle window, and again on every (re)connect. Never on a timer:
+// an idle hall sends nothing.
+import { EventEmitter } from 'node:events';
+
+export type Section = 'agent' | 'config' | 'devices' | 'media' | 'network' | 'hall';
+
+export type Publish = (payload: string) => Promise<boolean>;
+
+export class ReportedState extends EventEmitter {
+  private readonly sections = new Map<Section, unknown>();
+  private dirty = false;
+  private lastSentAt = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private publishing = false;
+  private publishFn: Publish | null = null;
+
+  constructor(private readonly throttleMs: number) {
+    super();
+  }
+
+  /** Where to publish; null while the broker link is down. A new connection gets the full state once. */
+  attach(publish: Publish | null): void {
+    this.publishFn = publish;
+    if (publish) {
+      this.dirty = true;
+      this.flushSoon(0);
+    }
+  }
+
+  /** Sets one section; publishes (throttled) only if it differs from what was there. */
+  set(section: Section, value: unknown): void {
+    const before = this.sections.get(section);
+    if (before !== undefined && JSON.stringify(before) === JSON.stringify(value)) return;
+    this.sections.set(section, structuredClone(value));
+    this.dirty = true;
+    this.emit('change', section);
+    this.flushSoon(this.throttleMs);
+  }
+
+  get<T = unknown>(section: Section): T | undefined {
+    return this.sections.get(section) as T | undefined;
+  }
+
+  snapshot(): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of this.sections) out[k] = v;
+    return out;
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.publishFn = null;
+  }
+
+  private flushSoon(throttleMs: number): void {
+    if (!this.publishFn || this.timer || this.publishing) return;
+    const wait = Math.max(0, this.lastSentAt + throttleMs - Date.now());
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      void this.flush();
+    }, wait);
+  }
+
+  private async flush(): Promise<void> {
+    const publish = this.publishFn;
+    if (!publish || !this.dirty) return;
+    this.dirty = false;
+    this.publishing = true;
+    try {
+      const ok = await publish(JSON.stringify({ ...this.snapshot(), ts: new Date().toISOString() }));
+      if (ok) this.lastSentAt = Date.now();
+      else this.dirty = true;
+    } finally {
+      this.publishing = false;
+    }
+    // Something changed while we were publishing: go again after the throttle window.
+    if (this.dirty) this.flushSoon(this.throttleMs);
+  }
+}

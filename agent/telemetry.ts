@@ -1,0 +1,94 @@
+// Periodic telemetry: CPU, memory, temperature where the OS exposes it, load and the network link. Read from
+// /proc and /sys (Linux); what a machine does not expose is left out, never invented.
+import { readFile, readdir } from 'node:fs/promises';
+import { loadavg, totalmem, freemem, cpus } from 'node:os';
+
+export interface Telemetry {
+  ts: string;
+  cpuPct: number | null;
+  loadavg: number[];
+  memTotalMb: number;
+  memFreeMb: number;
+  rssMb: number;
+  tempC: number | null;
+  link: { iface: string; up: boolean; speedMbps: number | null } | null;
+  uptimeS: number;
+}
+
+let lastCpu: { idle: number; total: number } | null = null;
+
+function cpuTotals(): { idle: number; total: number } {
+  let idle = 0;
+  let total = 0;
+  for (const c of cpus()) {
+    const t = c.times;
+    idle += t.idle;
+    total += t.user + t.nice + t.sys + t.idle + t.irq;
+  }
+  return { idle, total };
+}
+
+/** Whole-machine CPU use since the previous call (null on the first). */
+function cpuPercent(): number | null {
+  const now = cpuTotals();
+  const prev = lastCpu;
+  lastCpu = now;
+  if (!prev || now.total <= prev.total) return null;
+  return Math.round((1 - (now.idle - prev.idle) / (now.total - prev.total)) * 1000) / 10;
+}
+
+/** SoC temperature: /sys/class/thermal/thermal_zone0/temp in millidegrees (Raspberry Pi's cpu-thermal). */
+async function temperature(root = '/sys/class/thermal'): Promise<number | null> {
+  try {
+    const raw = await readFile(`${root}/thermal_zone0/temp`, 'utf8');
+    const v = Number(raw.trim());
+    return Number.isFinite(v) ? Math.round(v / 100) / 10 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The interface of the default route (/proc/net/route), its operstate and speed. */
+async function defaultLink(): Promise<Telemetry['link']> {
+  try {
+    const routes = (await readFile('/proc/net/route', 'utf8')).split('\n').slice(1);
+    let iface = routes.map((l) => l.split('\t')).find((f) => f[1] === '00000000')?.[0];
+    if (!iface) {
+      const all = await readdir('/sys/class/net');
+      iface = all.find((n) => n !== 'lo');
+    }
+    if (!iface) return null;
+    const state = (await readFile(`/sys/class/net/${iface}/operstate`, 'utf8').catch(() => 'unknown')).trim();
+    const speedRaw = await readFile(`/sys/class/net/${iface}/speed`, 'utf8').catch(() => '');
+    const speed = Number(speedRaw.trim());
+    return { iface, up: state === 'up' || state === 'unknown', speedMbps: Number.isFinite(speed) && speed > 0 ? speed : null };
+  } catch {
+    return null;
+  }
+}
+
+// Many agents in one bench process share one reading per second instead of each reading /proc.
+let cached: { at: number; value: Promise<Omit<Telemetry, 'rssMb' | 'uptimeS' | 'ts'>> } | null = null;
+
+export async function readTelemetry(startedAt: number): Promise<Telemetry> {
+  if (!cached || Date.now() - cached.at > 1000) {
+    cached = {
+      at: Date.now(),
+      value: (async () => ({
+        cpuPct: cpuPercent(),
+        loadavg: loadavg().map((v) => Math.round(v * 100) / 100),
+        memTotalMb: Math.round(totalmem() / 1048576),
+        memFreeMb: Math.round(freemem() / 1048576),
+        tempC: await temperature(),
+        link: await defaultLink(),
+      }))(),
+    };
+  }
+  const base = await cached.value;
+  return {
+    ts: new Date().toISOString(),
+    ...base,
+    rssMb: Math.round((process.memoryUsage.rss() / 1048576) * 10) / 10,
+    uptimeS: Math.round((Date.now() - startedAt) / 1000),
+  };
+}
