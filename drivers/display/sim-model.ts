@@ -18,10 +18,12 @@ export interface SimFaults {
   lateMs: number;
   /** Refuse every command with this error code (MDC ERR byte / LG NG data). */
   refuseWith: number | null;
+  /** Send only the first half of each reply (a line that drops out mid-frame). */
+  truncate: boolean;
 }
 
 export function defaultFaults(): SimFaults {
-  return { silent: false, garbageBytes: 0, lateMs: 0, refuseWith: null };
+  return { silent: false, garbageBytes: 0, lateMs: 0, refuseWith: null, truncate: false };
 }
 
 /** Sends replies with the faults applied; owns the timers of late replies so stop() can cancel them. */
@@ -40,7 +42,8 @@ export class SimReplier {
     const garbage = Buffer.alloc(this.faults.garbageBytes);
     // Garbage that never contains a frame start, so the reply after it stays findable (like line noise).
     for (let i = 0; i < garbage.length; i++) garbage[i] = Math.floor(Math.random() * 0xa0);
-    const out = garbage.length ? Buffer.concat([garbage, bytes]) : bytes;
+    const body = this.faults.truncate ? bytes.subarray(0, Math.max(1, bytes.length >> 1)) : bytes;
+    const out = garbage.length ? Buffer.concat([garbage, body]) : body;
     if (this.faults.lateMs > 0) {
       const t = setTimeout(() => {
         this.timers.delete(t);
