@@ -1,0 +1,178 @@
+// `diemcau-provision serve`: the carrier's answer to claims, an MQTT client of the same broker logged in as the
+// service user. Requests are answered in small batches: the batch's claims are made durable (claims.json, atomic)
+// before any answer leaves, so a crash never forgets a hall it handed out. A box is confirmed (and its hall
+// closed to further claims) when it publishes its own presence or state: only it may, by the ACL.
+import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
+import { Value } from '@sinclair/typebox/value';
+import { ClaimRequest, claimTopics, type ClaimAnswer } from '../agent/claim.js';
+import { errorToWire } from '../agent/errors.js';
+import type { Logger } from '../agent/log.js';
+import { Store, type Claim } from './store.js';
+import { buildIndex, decide, type ClaimIndex } from './claim-policy.js';
+import { signCsr, readCaCert, type CaPaths } from './ca.js';
+import { TOPIC_ROOT } from './acl.js';
+
+export interface ServeOptions {
+  url: string;
+  /** Extra mqtt.js options (TLS files for mqtts). */
+  connect?: mqtt.IClientOptions;
+  ca?: CaPaths;
+  updateKeyPem?: string;
+  log: Logger;
+  flushMs?: number;
+}
+
+interface Pending {
+  serial: string;
+  topic: string;
+  correlation?: Buffer;
+  answer: ClaimAnswer;
+}
+
+export class ClaimService {
+  private client: MqttClient | null = null;
+  private ix: ClaimIndex | null = null;
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+  private dirty = false;
+  private lastReload = 0;
+  private caPem: string | null = null;
+  readonly stats = { granted: 0, refused: 0, confirmed: 0 };
+
+  constructor(
+    private readonly store: Store,
+    private readonly opts: ServeOptions,
+  ) {}
+
+  async start(): Promise<void> {
+    await this.reload();
+    if (this.opts.ca) this.caPem = await readCaCert(this.opts.ca).catch(() => null);
+    const carrier = await this.store.carrier();
+    this.client = await mqtt.connectAsync(this.opts.url, {
+      protocolVersion: 5,
+      clientId: `diemcau-provision-serve-${process.pid}`,
+      username: carrier.service.username,
+      password: carrier.service.password,
+      reconnectPeriod: 1000,
+      ...this.opts.connect,
+    });
+    this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    await this.client.subscribeAsync(
+      { [`${TOPIC_ROOT}/claim/+/req`]: { qos: 1 }, [`${TOPIC_ROOT}/+/presence`]: { qos: 1 }, [`${TOPIC_ROOT}/+/state`]: { qos: 1 } },
+    );
+    this.opts.log.info('serve: answering claims', { url: this.opts.url, halls: Object.keys(this.ix!.halls).length });
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.flush();
+    await this.client?.endAsync().catch(() => {});
+    this.client = null;
+  }
+
+  private async reload(): Promise<void> {
+    this.lastReload = Date.now();
+    const [halls, ids, claims] = await Promise.all([this.store.halls(), this.store.identities(), this.store.claims()]);
+    this.ix = buildIndex(halls, ids, this.ix?.claims ?? claims);
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const parts = topic.split('/');
+    if (parts[2] === 'claim' && parts[4] === 'req') {
+      void this.onRequest(parts[3], payload, packet).catch((err) => this.opts.log.error('serve: claim failed', { topic, err }));
+    } else if ((parts[3] === 'presence' || parts[3] === 'state') && !packet.retain) {
+      this.onBoxSeen(parts[2]);
+    }
+  }
+
+  private onBoxSeen(boxId: string): void {
+    const c = this.ix?.claims[boxId];
+    if (!c || c.confirmedAt) return;
+    c.confirmedAt = new Date().toISOString();
+    this.stats.confirmed++;
+    this.dirty = true;
+    this.schedule();
+  }
+
+  private async onRequest(serial: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const topic = claimTopics(serial).res;
+    const correlation = packet.properties?.correlationData;
+    const answerWith = (answer: ClaimAnswer) => {
+      this.pending.push({ serial, topic, correlation, answer });
+      this.schedule();
+    };
+    const refuse = (code: string, message: string) => {
+      this.stats.refused++;
+      this.opts.log.warn('serve: claim refused', { serial, code, message });
+      answerWith({ ok: false, error: { code, message } });
+    };
+    let req: unknown;
+    try {
+      req = JSON.parse(payload.toString('utf8'));
+    } catch {
+      return refuse('bad_request', `${topic.replace(/res$/, 'req')}: payload is not JSON`);
+    }
+    if (!Value.Check(ClaimRequest, req)) return refuse('bad_request', `claim from ${serial}: does not match the claim request schema`);
+    if (req.serial !== serial) return refuse('bad_request', `claim on topic of ${serial} names serial ${req.serial}`);
+    let d = decide(this.ix!, req);
+    if ('refuse' in d && d.refuse.code.startsWith('unknown') && Date.now() - this.lastReload > 1000) {
+      await this.reload(); // a hall imported after serve started
+      d = decide(this.ix!, req);
+    }
+    if ('refuse' in d) return refuse(d.refuse.code, d.refuse.message);
+    const boxId = d.grant;
+    const hall = this.ix!.halls[boxId];
+    const id = this.ix!.identities[boxId];
+    const answer: ClaimAnswer = { ok: true, boxId, brokers: [hall.broker], hall: { name: hall.name, groups: hall.groups } };
+    if (this.opts.updateKeyPem) answer.updateKey = this.opts.updateKeyPem;
+    const claim: Claim = { serial, issuedAt: new Date().toISOString(), kind: req.kind };
+    if (req.kind === 'certificate') {
+      if (!this.opts.ca || !this.caPem) return refuse('no_ca', 'this carrier has no CA; run `diemcau-provision ca` or claim a password');
+      try {
+        answer.certificate = await signCsr(this.opts.ca, req.csr!, boxId);
+      } catch (err) {
+        return refuse('bad_request', errorToWire(err).message);
+      }
+      answer.ca = this.caPem;
+      claim.certificate = answer.certificate;
+    } else {
+      answer.username = id.username;
+      answer.password = id.password;
+    }
+    this.ix!.claims[boxId] = claim;
+    this.ix!.claimedBySerial.set(serial, boxId);
+    this.dirty = true;
+    this.stats.granted++;
+    answerWith(answer);
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, this.opts.flushMs ?? 20);
+  }
+
+  /** Claims to disk first, answers second. */
+  private async flush(): Promise<void> {
+    const batch = this.pending;
+    this.pending = [];
+    if (this.dirty) {
+      this.dirty = false;
+      await this.store.write('claims', this.ix!.claims);
+    }
+    const client = this.client;
+    if (!client) return;
+    await Promise.all(
+      batch.map((p) =>
+        client.publishAsync(p.topic, JSON.stringify(p.answer), {
+          qos: 1,
+          properties: p.correlation ? { correlationData: p.correlation } : {},
+        }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,136 @@
+// `diemcau-provision import`: the whole file is parsed and checked first; only a valid file is written, in one
+// atomic replacement of each database file. Same file twice: nothing changes. A changed row: reported by box id.
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseCsv, CsvSyntaxError } from './csv.js';
+import { readHeader, rowToHall, canonicalJson, type Hall, type RowError } from './halls.js';
+import { hashPassword } from './passwd.js';
+import { renderAcl } from './acl.js';
+import { Store, randomSecret, type Identity, type Carrier } from './store.js';
+import { renderPasswd } from './passwd.js';
+import { progress } from './progress.js';
+import { BadRequestError } from '../agent/errors.js';
+
+export interface ImportResult {
+  file: string;
+  rows: number;
+  added: string[];
+  changed: Array<{ boxId: string; fields: string[] }>;
+  unchanged: number;
+  /** Halls in the database that this file does not mention: kept (files may cover one province). */
+  kept: number;
+}
+
+/** Refused file: every bad row with its line number, nothing written. */
+export class ImportError extends BadRequestError {
+  readonly rows: RowError[];
+  constructor(file: string, rows: RowError[]) {
+    const shown = rows.slice(0, 20).map((r) => `${file}:${r.line}: ${r.reason}`);
+    const more = rows.length > 20 ? [`... and ${rows.length - 20} more`] : [];
+    super(`${file}: ${rows.length} bad row(s), nothing imported\n${[...shown, ...more].join('\n')}`, rows);
+    this.rows = rows;
+  }
+}
+
+/** Parses and checks a whole file; returns the halls or throws ImportError listing every bad row. */
+export function checkHalls(file: string, text: string): Hall[] {
+  let records;
+  try {
+    records = parseCsv(text);
+  } catch (err) {
+    if (err instanceof CsvSyntaxError) throw new ImportError(file, [{ line: err.line, reason: err.message.replace(/^line \d+: /, '') }]);
+    throw err;
+  }
+  if (records.length === 0) throw new ImportError(file, [{ line: 1, reason: 'empty file: no header' }]);
+  const { index, errors } = readHeader(records[0]);
+  if (errors.length > 0) throw new ImportError(file, errors);
+  const bad: RowError[] = [];
+  const halls: Hall[] = [];
+  const byBox = new Map<string, number>();
+  const bySerial = new Map<string, number>();
+  for (const rec of records.slice(1)) {
+    const r = rowToHall(rec, index);
+    if ('reason' in r) {
+      bad.push(r);
+      continue;
+    }
+    const dup = byBox.get(r.boxId);
+    if (dup !== undefined) bad.push({ line: rec.line, reason: `commune_code ${r.commune.code} already on line ${dup}` });
+    const sdup = r.serial === undefined ? undefined : bySerial.get(r.serial);
+    if (sdup !== undefined) bad.push({ line: rec.line, reason: `serial ${r.serial} already on line ${sdup}` });
+    if (dup !== undefined || sdup !== undefined) continue;
+    byBox.set(r.boxId, rec.line);
+    if (r.serial !== undefined) bySerial.set(r.serial, rec.line);
+    halls.push(r);
+  }
+  if (bad.length > 0) throw new ImportError(file, bad);
+  return halls;
+}
+
+/** Crockford base32 without look-alikes, grouped for reading aloud: `7KQ2-M9XD`. */
+export function installCode(): string {
+  const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+  const b = randomBytes(8);
+  let s = '';
+  for (let i = 0; i < 8; i++) s += alphabet[b[i] & 31];
+  return `${s.slice(0, 4)}-${s.slice(4)}`;
+}
+
+function changedFields(a: Hall, b: Hall): string[] {
+  const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+  return [...keys].filter((k) => canonicalJson((a as Record<string, unknown>)[k]) !== canonicalJson((b as Record<string, unknown>)[k])).sort();
+}
+
+/** Renders the broker's password file and ACL from the database's halls and identities. */
+export function brokerFiles(carrier: Carrier, halls: Record<string, Hall>, ids: Record<string, Identity>, claimHash: string, serviceHash: string) {
+  const users = [
+    { username: carrier.claim.username, hash: claimHash },
+    { username: carrier.service.username, hash: serviceHash },
+    ...Object.values(ids).map((i) => ({ username: i.username, hash: i.hash })),
+  ];
+  return { passwd: renderPasswd(users), acl: renderAcl(carrier, Object.values(halls)) };
+}
+
+export async function importHalls(store: Store, file: string, opts: { write?: boolean } = {}): Promise<ImportResult> {
+  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new BadRequestError(`${file}: cannot read: ${err.code ?? err.message}`);
+  });
+  const incoming = checkHalls(file, text);
+  return store.locked(async () => {
+    const carrier = await store.carrier();
+    const halls = await store.halls();
+    const ids = await store.identities();
+    const result: ImportResult = { file, rows: incoming.length, added: [], changed: [], unchanged: 0, kept: 0 };
+    const bar = progress('import', incoming.length);
+    const codes = new Set(Object.values(ids).map((i) => i.installCode));
+    const seen = new Set<string>();
+    for (const h of incoming) {
+      seen.add(h.boxId);
+      const old = halls[h.boxId];
+      if (!old) result.added.push(h.boxId);
+      else if (canonicalJson(old) !== canonicalJson(h)) result.changed.push({ boxId: h.boxId, fields: changedFields(old, h) });
+      else result.unchanged++;
+      halls[h.boxId] = h;
+      if (!ids[h.boxId]) {
+        let code = installCode();
+        while (codes.has(code)) code = installCode();
+        codes.add(code);
+        const password = randomSecret();
+        ids[h.boxId] = { boxId: h.boxId, installCode: code, username: h.boxId, password, hash: hashPassword(password) };
+      }
+      bar.tick();
+    }
+    bar.done();
+    result.kept = Object.keys(halls).filter((id) => !seen.has(id)).length;
+    if (opts.write === false || (result.added.length === 0 && result.changed.length === 0)) return result;
+    const sorted = Object.fromEntries(Object.keys(halls).sort().map((k) => [k, halls[k]]));
+    const files = brokerFiles(carrier, sorted, ids, hashPassword(carrier.claim.password), hashPassword(carrier.service.password));
+    // Identities before halls: a crash in between leaves an identity for a hall not yet listed, which the next
+    // import of the same file completes; never a hall without its identity.
+    await store.write('identities', ids);
+    await store.write('halls', sorted);
+    await store.write('passwd', files.passwd);
+    await store.write('acl', files.acl);
+    return result;
+  });
+}
