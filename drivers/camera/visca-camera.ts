@@ -1,0 +1,358 @@
+// The VISCA camera driver over a BytePort it is given (serial, or UDP for VISCA over IP). It opens the port, sets
+// addresses and clears the interface ([D70] "Address set", "IF_Clear"), keeps the camera's state by polling
+// inquiries, and runs commands through the request layer. When the port goes away it reports `missing` and reopens
+// it with backoff (closing releases the port lock, opening takes it again), without a restart.
+import { EventEmitter } from 'node:events';
+import type { BytePort } from '../port.js';
+import type { Health, HealthStatus } from '../../agent/device.js';
+import type { Logger } from '../../agent/log.js';
+import { silentLogger } from '../../agent/log.js';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+import {
+  ADDRESS_SET,
+  IF_CLEAR_BROADCAST,
+  TILT_SPEED_MAX,
+  decodeInquiryReply,
+  decodeReply,
+  describeCommand,
+  encodeCommand,
+  encodeInquiry,
+  type Direction,
+  type InquiryValue,
+  type ViscaCommand,
+  type ViscaInquiry,
+} from './visca-protocol.js';
+import { IpLink, SerialLink, type ViscaLink } from './visca-link.js';
+import { ViscaRequests } from './visca-requests.js';
+
+export interface ViscaCameraOptions {
+  port: BytePort;
+  transport: 'serial' | 'udp';
+  /** VISCA address 1..7 (always 1 over IP). */
+  address: number;
+  log?: Logger;
+  /** ms for a first answer (ACK, inquiry reply). */
+  answerMs?: number;
+  /** ms from ACK to Completion for quick commands, and for moves to a position. */
+  completionMs?: number;
+  moveCompletionMs?: number;
+  /** ms a stop waits behind a request with no answer before that request is given up. */
+  stopWaitMs?: number;
+  pollMs?: number;
+  movingPollMs?: number;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+}
+
+export interface CameraState {
+  power: 'on' | 'standby' | null;
+  pan: number | null;
+  tilt: number | null;
+  zoom: number | null;
+  focus: 'auto' | 'manual' | null;
+  /** The preset last recalled or stored; null once anything else moved the head (cameras cannot tell). */
+  activePreset: number | null;
+  moving: boolean;
+}
+
+const POSITIONING = new Set<ViscaCommand['op']>(['pt-absolute', 'pt-relative', 'pt-home', 'zoom-direct', 'memory']);
+
+export class ViscaCamera extends EventEmitter {
+  readonly name: string;
+  private readonly port: BytePort;
+  private readonly o: Required<Omit<ViscaCameraOptions, 'port' | 'log'>>;
+  private readonly log: Logger;
+  private readonly link: ViscaLink;
+  private readonly requests: ViscaRequests;
+  private state: CameraState = { power: null, pan: null, tilt: null, zoom: null, focus: null, activePreset: null, moving: false };
+  private status: Health = { status: 'stopped', since: Date.now() };
+  private running = false;
+  private initialized = false;
+  private polling = false;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private reopenTimer: NodeJS.Timeout | null = null;
+  private backoff = 0;
+  /** Drives run until a stop; positioning moves until their Completion. Together they say `moving`. */
+  private driving = { pt: false, zoom: false };
+  private positioning = 0;
+  private controlWaiter: (() => void) | null = null;
+  private readonly onData = (chunk: Buffer) => this.received(chunk);
+  private readonly onClose = (err?: Error) => this.lost(err);
+
+  constructor(opts: ViscaCameraOptions) {
+    super();
+    this.port = opts.port;
+    this.name = `camera ${opts.port.name}`;
+    this.log = opts.log ?? silentLogger;
+    this.o = {
+      transport: opts.transport,
+      address: opts.transport === 'udp' ? 1 : opts.address,
+      answerMs: opts.answerMs ?? 1000,
+      completionMs: opts.completionMs ?? 3000,
+      moveCompletionMs: opts.moveCompletionMs ?? 20000,
+      stopWaitMs: opts.stopWaitMs ?? 150,
+      pollMs: opts.pollMs ?? 1000,
+      movingPollMs: opts.movingPollMs ?? 250,
+      retryMinMs: opts.retryMinMs ?? 250,
+      retryMaxMs: opts.retryMaxMs ?? 5000,
+    };
+    this.link = opts.transport === 'udp' ? new IpLink() : new SerialLink();
+    this.requests = new ViscaRequests({
+      name: this.name,
+      address: this.o.address,
+      answerMs: this.o.answerMs,
+      completionMs: this.o.completionMs,
+      stopWaitMs: this.o.stopWaitMs,
+      write: (packet, kind) => this.port.write(this.link.wrap(packet, kind)),
+      onTimeout: (label) => this.timedOut(label),
+    });
+  }
+
+  health(): Health {
+    return { ...this.status };
+  }
+
+  report(): CameraState {
+    return { ...this.state };
+  }
+
+  /** Bytes received that were not valid replies (garbage, truncated packets). */
+  get droppedBytes(): number {
+    return this.link.dropped;
+  }
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.setHealth('starting');
+    this.port.on('data', this.onData);
+    this.port.on('close', this.onClose);
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    for (const t of [this.pollTimer, this.reopenTimer]) if (t) clearTimeout(t);
+    this.pollTimer = this.reopenTimer = null;
+    this.requests.failAll(new DisconnectedError(`${this.name}: driver stopped`));
+    this.port.off('data', this.onData);
+    this.port.off('close', this.onClose);
+    await this.port.close();
+    this.setHealth('stopped');
+  }
+
+  power(on: boolean): Promise<void> {
+    return this.run({ op: 'power', on }, on ? 15000 : this.o.completionMs);
+  }
+  /** Drives the head in a direction until stop() (or a limit); 'stop' is stop(). */
+  move(direction: Direction, speed: number): Promise<void> {
+    if (direction === 'stop') return this.stopMotion();
+    return this.run({ op: 'pt-drive', direction, panSpeed: speed, tiltSpeed: Math.min(speed, TILT_SPEED_MAX) });
+  }
+  moveTo(pan: number, tilt: number, speed: number, relative = false): Promise<void> {
+    return this.run({ op: relative ? 'pt-relative' : 'pt-absolute', pan, tilt, speed });
+  }
+  home(): Promise<void> {
+    return this.run({ op: 'pt-home' });
+  }
+  zoom(action: 'tele' | 'wide' | 'stop', speed?: number): Promise<void> {
+    return this.run({ op: 'zoom', action, speed }, undefined, action === 'stop');
+  }
+  zoomTo(position: number): Promise<void> {
+    return this.run({ op: 'zoom-direct', position });
+  }
+  focus(mode: 'auto' | 'manual'): Promise<void> {
+    return this.run({ op: 'focus-mode', mode });
+  }
+  presetSet(n: number): Promise<void> {
+    return this.run({ op: 'memory', action: 'set', n });
+  }
+  presetRecall(n: number): Promise<void> {
+    return this.run({ op: 'memory', action: 'recall', n });
+  }
+
+  /** Stops pan/tilt and zoom. Goes ahead of every queued request, and past one that got no answer. */
+  async stopMotion(): Promise<void> {
+    const results = await Promise.allSettled([
+      this.run({ op: 'pt-drive', direction: 'stop', panSpeed: 1, tiltSpeed: 1 }, undefined, true),
+      this.run({ op: 'zoom', action: 'stop' }, undefined, true),
+    ]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  }
+
+  async inquire<Q extends ViscaInquiry>(q: Q): Promise<Extract<InquiryValue, { inquiry: Q }>> {
+    const r = await this.requests.send(encodeInquiry(this.o.address, q), { expect: 'inquiry', label: `${q} inquiry` });
+    const v = r.kind === 'completion' ? decodeInquiryReply(q, r.data) : null;
+    if (!v) throw new DeviceRefusedError(`${this.name}: ${q} inquiry: reply does not fit`, 'visca:reply');
+    return v as Extract<InquiryValue, { inquiry: Q }>;
+  }
+
+  private async run(c: ViscaCommand, completionMs?: number, priority = false): Promise<void> {
+    if (!this.port.isOpen) throw new DisconnectedError(`${this.name}: ${describeCommand(c)}: port is not open (${this.status.status})`);
+    const positioning = POSITIONING.has(c.op) && !(c.op === 'memory' && c.action !== 'recall');
+    const ptDrive = c.op === 'pt-drive' && c.direction !== 'stop';
+    const zoomDrive = c.op === 'zoom' && c.action !== 'stop';
+    if (positioning) this.positioning++;
+    if (ptDrive) this.driving.pt = true;
+    if (zoomDrive) this.driving.zoom = true;
+    if (positioning || ptDrive || zoomDrive) this.update({ activePreset: null });
+    this.recomputeMoving();
+    const completion = completionMs ?? (positioning ? this.o.moveCompletionMs : this.o.completionMs);
+    try {
+      await this.requests.send(encodeCommand(this.o.address, c), { expect: 'ack', label: describeCommand(c), completionMs: completion, priority });
+      if (c.op === 'pt-drive' && c.direction === 'stop') this.driving.pt = false;
+      if (c.op === 'zoom' && c.action === 'stop') this.driving.zoom = false;
+      if (c.op === 'power') this.update({ power: c.on ? 'on' : 'standby' });
+      if (c.op === 'power' && !c.on) this.driving = { pt: false, zoom: false };
+      if (c.op === 'focus-mode') this.update({ focus: c.mode });
+      if (c.op === 'memory' && c.action !== 'reset') this.update({ activePreset: c.n });
+    } catch (err) {
+      if (ptDrive) this.driving.pt = false;
+      if (zoomDrive) this.driving.zoom = false;
+      throw err;
+    } finally {
+      if (positioning) this.positioning--;
+      this.recomputeMoving();
+      this.schedulePoll(0);
+    }
+  }
+
+  private recomputeMoving(): void {
+    this.update({ moving: this.driving.pt || this.driving.zoom || this.positioning > 0 });
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      await this.port.open();
+    } catch (err) {
+      this.setHealth('missing', 'disconnected', (err as Error).message);
+      this.scheduleReopen();
+      return;
+    }
+    if (!this.running) return;
+    this.backoff = 0;
+    this.log.info('camera port open', { port: this.port.name });
+    await this.poll();
+  }
+
+  private scheduleReopen(): void {
+    if (!this.running || this.reopenTimer) return;
+    this.backoff = this.backoff === 0 ? this.o.retryMinMs : Math.min(this.o.retryMaxMs, this.backoff * 2);
+    this.reopenTimer = setTimeout(() => {
+      this.reopenTimer = null;
+      if (this.running) void this.connect();
+    }, this.backoff);
+  }
+
+  private lost(err?: Error): void {
+    if (!this.running) return;
+    const why = err ?? new DisconnectedError(`${this.name}: port closed`);
+    this.log.warn('camera port lost', { port: this.port.name, err: why });
+    this.initialized = false;
+    this.link.reset();
+    this.requests.failAll(why instanceof DisconnectedError ? why : new DisconnectedError(`${this.name}: ${why.message}`));
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    this.setHealth('missing', 'disconnected', why.message);
+    this.scheduleReopen();
+  }
+
+  private received(chunk: Buffer): void {
+    for (const packet of this.link.feed(chunk)) {
+      const r = decodeReply(packet);
+      if (r) this.requests.handle(r);
+    }
+    if (this.link.takeControl().length > 0) this.controlWaiter?.();
+  }
+
+  private timedOut(label: string): void {
+    this.initialized = false;
+    this.link.reset();
+    this.log.warn('camera did not answer', { port: this.port.name, request: label });
+  }
+
+  /** Address set and IF_Clear (serial) or sequence RESET and IF_Clear (IP); then the camera's state. */
+  private async init(): Promise<void> {
+    if (this.o.transport === 'udp') {
+      const link = this.link as IpLink;
+      const answered = new Promise<void>((resolve, reject) => {
+        const t = setTimeout(() => reject(new DeviceTimeoutError(`${this.name}: no answer to control RESET within ${this.o.answerMs} ms`)), this.o.answerMs);
+        this.controlWaiter = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+      await this.port.write(link.resetMessage());
+      await answered.finally(() => (this.controlWaiter = null));
+      await this.requests.send(encodeCommand(1, { op: 'if-clear' }), { expect: 'if-clear', label: 'IF_Clear' });
+    } else {
+      await this.requests.send(ADDRESS_SET, { expect: 'address-set', label: 'address set' });
+      await this.requests.send(IF_CLEAR_BROADCAST, { expect: 'if-clear-broadcast', label: 'IF_Clear' });
+    }
+    this.requests.clearSockets();
+    this.initialized = true;
+  }
+
+  private async refresh(): Promise<void> {
+    const power = await this.inquire('power');
+    const pt = await this.inquire('pan-tilt-position');
+    const zoom = await this.inquire('zoom-position');
+    const focus = await this.inquire('focus-mode');
+    const was = this.state;
+    const still = was.pan === pt.pan && was.tilt === pt.tilt && was.zoom === zoom.position;
+    this.update({ power: power.on ? 'on' : 'standby', pan: pt.pan, tilt: pt.tilt, zoom: zoom.position, focus: focus.mode });
+    // A drive ends at a mechanical limit without any reply: two equal polls in a row mean the head stands still.
+    if (still && this.state.moving && this.requests.idle) {
+      this.driving = { pt: false, zoom: false };
+      this.recomputeMoving();
+    }
+  }
+
+  private async poll(): Promise<void> {
+    if (!this.running || this.polling || !this.port.isOpen) return;
+    this.polling = true;
+    const dropped = this.link.dropped;
+    try {
+      if (!this.initialized) await this.init();
+      await this.refresh();
+      this.setHealth('ok');
+    } catch (err) {
+      if (err instanceof DeviceRefusedError) this.setHealth('error', err.deviceCode, err.message);
+      else if (err instanceof DeviceTimeoutError && this.link.dropped > dropped) {
+        this.setHealth('error', 'protocol', `${this.name}: answers are not VISCA (${this.link.dropped - dropped} bytes dropped)`);
+      } else if (err instanceof DeviceTimeoutError) this.setHealth('not answering', 'device_timeout', err.message);
+    } finally {
+      this.polling = false;
+    }
+    this.schedulePoll(this.state.moving ? this.o.movingPollMs : this.o.pollMs);
+  }
+
+  private schedulePoll(ms: number): void {
+    if (!this.running || !this.port.isOpen) return;
+    if (this.pollTimer) {
+      if (ms > 0) return;
+      clearTimeout(this.pollTimer);
+    }
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = null;
+      void this.poll();
+    }, ms);
+  }
+
+  private update(patch: Partial<CameraState>): void {
+    const next = { ...this.state, ...patch };
+    if (JSON.stringify(next) === JSON.stringify(this.state)) return;
+    this.state = next;
+    this.emit('change');
+  }
+
+  private setHealth(status: HealthStatus, code?: string, message?: string): void {
+    const s = this.status;
+    if (s.status === status && s.code === code && s.message === message) return;
+    this.status = { status, since: Date.now(), ...(code ? { code } : {}), ...(message ? { message } : {}) };
+    if (status !== 'ok' && status !== 'stopped' && status !== 'starting') this.log.warn('camera health', { ...this.status });
+    this.emit('change');
+  }
+}

@@ -1,0 +1,292 @@
+// The request layer: sends VISCA requests in the order and number the protocol allows and matches each reply to its
+// request. Rules ([D70] "Command/Reply sequence", [300H] "2 sockets"):
+//  - a command is answered first by ACK `z0 4y FF` (y = the socket it runs in) or an error, then by Completion
+//    `z0 5y FF` or an error on socket y; an inquiry is answered by `z0 50 data FF` or an error, and uses no socket;
+//  - only one request at a time waits for its first answer (serial replies come back in order), so every
+//    first answer belongs to the oldest request still waiting for one;
+//  - two sockets: a third command waits until one is free; `z0 60 03 FF` (buffer full), when the camera is busier than
+//    we knew, puts the command back to be retried when a socket frees (or 200 ms later), within its deadline;
+//  - a priority request (stop) goes ahead of everything queued; if the request on the wire got no answer within
+//    `stopWaitMs`, that one is given up so the stop can go out: a camera must never be left moving.
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../agent/errors.js';
+import { encodeCancel, ERROR_NAMES, hexBytes, type ViscaReply } from './visca-protocol.js';
+
+export type Expect = 'ack' | 'inquiry' | 'if-clear' | 'address-set' | 'if-clear-broadcast' | 'cancel';
+
+export interface RequestOptions {
+  /** What the first answer is. */
+  expect: Expect;
+  /** For messages: `pan-tilt up`. */
+  label: string;
+  /** ms to wait for the first answer. */
+  answerMs?: number;
+  /** ms to wait for the Completion after the ACK. */
+  completionMs?: number;
+  priority?: boolean;
+  /** Ahead of every queued request, even other priority ones (the cancel that frees a socket for a stop). */
+  front?: boolean;
+}
+
+interface Pending extends Required<RequestOptions> {
+  packet: Buffer;
+  resolve(v: ViscaReply): void;
+  reject(e: Error): void;
+  timer: NodeJS.Timeout | null;
+  socket: number;
+  sentAt: number;
+  deadline: number;
+}
+
+export interface RequestsOptions {
+  /** `camera /dev/ttyUSB0`: first in every message. */
+  name: string;
+  address: number;
+  write(packet: Buffer, kind: 'command' | 'inquiry'): Promise<void>;
+  answerMs: number;
+  completionMs: number;
+  stopWaitMs: number;
+  /** A request got no answer in time (the camera layer counts these for health). */
+  onTimeout?(label: string): void;
+}
+
+const BUFFER_FULL = 0x03;
+const CANCELLED = 0x04;
+const NO_SOCKET = 0x05;
+
+export class ViscaRequests {
+  private readonly o: RequestsOptions;
+  private queue: Pending[] = [];
+  /** Sent, waiting for the first answer; more than one only when a stop was pushed past a silent request. */
+  private awaiting: Pending[] = [];
+  private readonly sockets = new Map<number, Pending>();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopTimer: NodeJS.Timeout | null = null;
+
+  constructor(o: RequestsOptions) {
+    this.o = o;
+  }
+
+  /** Sockets the camera is running our commands in. */
+  get busySockets(): number {
+    return this.sockets.size;
+  }
+
+  get idle(): boolean {
+    return this.queue.length === 0 && this.awaiting.length === 0 && this.sockets.size === 0;
+  }
+
+  send(packet: Buffer, opts: RequestOptions): Promise<ViscaReply> {
+    return new Promise((resolve, reject) => {
+      const p: Pending = {
+        answerMs: this.o.answerMs,
+        completionMs: this.o.completionMs,
+        priority: false,
+        front: false,
+        ...opts,
+        packet,
+        resolve,
+        reject,
+        timer: null,
+        socket: 0,
+        sentAt: 0,
+        deadline: 0,
+      };
+      p.deadline = performance.now() + p.answerMs + (p.expect === 'ack' ? p.completionMs : 0);
+      if (p.front) this.queue.unshift(p);
+      else if (p.priority) this.queue.splice(this.queue.filter((q) => q.priority).length, 0, p);
+      else this.queue.push(p);
+      this.pump();
+    });
+  }
+
+  /** Fails everything: the port is gone. */
+  failAll(err: Error): void {
+    const all = [...this.awaiting, ...this.sockets.values(), ...this.queue];
+    this.awaiting = [];
+    this.queue = [];
+    this.sockets.clear();
+    for (const t of [this.retryTimer, this.stopTimer]) if (t) clearTimeout(t);
+    this.retryTimer = this.stopTimer = null;
+    for (const p of all) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+  }
+
+  /** Forgets socket bookkeeping after IF_Clear emptied the camera's buffers. */
+  clearSockets(): void {
+    for (const p of this.sockets.values()) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(new DeviceRefusedError(`${this.o.name}: ${p.label} was cleared by IF_Clear`, `visca:${CANCELLED.toString(16).padStart(2, '0')}`));
+    }
+    this.sockets.clear();
+    this.pump();
+  }
+
+  handle(r: ViscaReply): void {
+    switch (r.kind) {
+      case 'address-set':
+        return this.answerFirst((p) => p.expect === 'address-set', r);
+      case 'if-clear':
+        return this.answerFirst((p) => p.expect === 'if-clear-broadcast', r);
+      case 'network-change':
+        return;
+      case 'ack': {
+        const p = this.takeAwaiting((q) => q.expect === 'ack');
+        if (!p) return;
+        const stale = this.sockets.get(r.socket);
+        if (stale) this.finish(stale, new ProtocolError(`${this.o.name}: ${stale.label}: socket ${r.socket} was reused before its Completion`));
+        p.socket = r.socket;
+        this.sockets.set(r.socket, p);
+        p.timer = setTimeout(() => this.completionTimeout(p), p.completionMs);
+        return this.pump();
+      }
+      case 'completion': {
+        if (r.socket === 0) {
+          const want = r.data.length > 0 ? 'inquiry' : 'if-clear';
+          return this.answerFirst((p) => p.expect === want, r);
+        }
+        const p = this.sockets.get(r.socket);
+        if (p) {
+          this.sockets.delete(r.socket);
+          this.finish(p, r);
+          // A socket is free: a command put back after buffer full may go now.
+          if (this.retryTimer) clearTimeout(this.retryTimer);
+          this.retryTimer = null;
+          return this.pump();
+        }
+        // ACK lost on the line, Completion arrived: it belongs to the command waiting for its ACK.
+        return this.answerFirst((q) => q.expect === 'ack', r);
+      }
+      case 'error':
+        return this.error(r.socket, r.code, r);
+    }
+  }
+
+  private error(socket: number, code: number, r: ViscaReply): void {
+    const cancel = this.awaiting.find((p) => p.expect === 'cancel');
+    if (cancel && (code === CANCELLED || code === NO_SOCKET) && socket !== 0) {
+      this.awaiting.splice(this.awaiting.indexOf(cancel), 1);
+      this.finish(cancel, r);
+    }
+    const running = socket !== 0 ? this.sockets.get(socket) : undefined;
+    if (running) {
+      this.sockets.delete(socket);
+      this.finish(running, this.refused(running, code));
+      return this.pump();
+    }
+    if (cancel) return this.pump();
+    const p = this.takeAwaiting(() => true);
+    if (!p) return this.pump();
+    if (code === BUFFER_FULL && p.expect === 'ack' && performance.now() < p.deadline) {
+      // The camera is busier than our count says: put it back first in line and retry.
+      if (p.timer) clearTimeout(p.timer);
+      p.timer = null;
+      this.queue.unshift(p);
+      if (p.priority && this.sockets.size > 0) {
+        // A stop must not wait for a long move: cancel the oldest running command to free its socket.
+        const oldest = Math.min(...this.sockets.keys());
+        void this.send(encodeCancel(this.o.address, oldest), { expect: 'cancel', label: `cancel socket ${oldest}`, priority: true, front: true }).catch(() => {});
+      } else this.scheduleRetry();
+      return this.pump();
+    }
+    this.finish(p, this.refused(p, code));
+    this.pump();
+  }
+
+  private refused(p: Pending, code: number): DeviceRefusedError {
+    const c = code.toString(16).padStart(2, '0');
+    return new DeviceRefusedError(`${this.o.name}: ${p.label} refused: ${ERROR_NAMES[code] ?? 'error'} (visca:${c})`, `visca:${c}`);
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer) return;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.pump();
+    }, 200);
+  }
+
+  private takeAwaiting(match: (p: Pending) => boolean): Pending | undefined {
+    const i = this.awaiting.findIndex(match);
+    if (i < 0) return undefined;
+    const [p] = this.awaiting.splice(i, 1);
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = null;
+    return p;
+  }
+
+  private answerFirst(match: (p: Pending) => boolean, r: ViscaReply): void {
+    const p = this.takeAwaiting(match);
+    if (p) this.finish(p, r);
+    this.pump();
+  }
+
+  private finish(p: Pending, outcome: ViscaReply | Error): void {
+    if (p.timer) clearTimeout(p.timer);
+    p.timer = null;
+    if (outcome instanceof Error) p.reject(outcome);
+    else p.resolve(outcome);
+  }
+
+  private answerTimeout(p: Pending): void {
+    const i = this.awaiting.indexOf(p);
+    if (i < 0) return;
+    this.awaiting.splice(i, 1);
+    this.o.onTimeout?.(p.label);
+    this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} (${hexBytes(p.packet)}) within ${p.answerMs} ms`));
+    this.pump();
+  }
+
+  private completionTimeout(p: Pending): void {
+    if (this.sockets.get(p.socket) !== p) return;
+    this.sockets.delete(p.socket);
+    this.o.onTimeout?.(p.label);
+    this.finish(p, new DeviceTimeoutError(`${this.o.name}: no Completion for ${p.label} on socket ${p.socket} within ${p.completionMs} ms`));
+    // The camera may still hold the socket: free it so the next command does not meet buffer full.
+    void this.send(encodeCancel(this.o.address, p.socket), { expect: 'cancel', label: `cancel socket ${p.socket}` }).catch(() => {});
+    this.pump();
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      const head = this.queue[0];
+      if (this.awaiting.length > 0) {
+        if (head.priority) this.armStopWait();
+        return;
+      }
+      if (head.expect === 'ack' && this.sockets.size >= 2 && !head.priority) return;
+      if (head.expect === 'ack' && this.retryTimer && !head.priority) return;
+      this.queue.shift();
+      this.transmit(head);
+    }
+  }
+
+  /** A stop is queued behind a request with no answer yet: give that one `stopWaitMs`, then send the stop anyway. */
+  private armStopWait(): void {
+    if (this.stopTimer) return;
+    const waited = performance.now() - this.awaiting[0].sentAt;
+    this.stopTimer = setTimeout(() => {
+      this.stopTimer = null;
+      const head = this.queue[0];
+      if (!head?.priority || this.awaiting.length === 0) return this.pump();
+      for (const p of this.awaiting.splice(0)) {
+        this.o.onTimeout?.(p.label);
+        this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} within ${Math.round(performance.now() - p.sentAt)} ms; given up so ${head.label} could be sent`));
+      }
+      this.pump();
+    }, Math.max(0, this.o.stopWaitMs - waited));
+  }
+
+  private transmit(p: Pending): void {
+    p.sentAt = performance.now();
+    this.awaiting.push(p);
+    p.timer = setTimeout(() => this.answerTimeout(p), p.answerMs);
+    this.o.write(p.packet, p.expect === 'inquiry' ? 'inquiry' : 'command').catch((err: unknown) => {
+      const i = this.awaiting.indexOf(p);
+      if (i >= 0) this.awaiting.splice(i, 1);
+      this.finish(p, err instanceof DisconnectedError ? err : new DisconnectedError(`${this.o.name}: write failed: ${String(err)}`));
+      this.pump();
+    });
+  }
+}
