@@ -1,0 +1,148 @@
+// Zero-touch claim end to end: agent/claim.ts on the box side, `serve` (ClaimService) on the carrier side, a real
+// Mosquitto loading the rendered password file and ACL, and for certificates a TLS listener that takes the
+// username from the client certificate the carrier's CA signed from the box's CSR.
+import t from 'tap';
+import { mkdtemp, readFile, writeFile, access } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { carrierWithBroker, login } from './fixture.js';
+import { ClaimService } from '../../provisioning/claim-service.js';
+import { importHalls } from '../../provisioning/import.js';
+import { syntheticCsv } from '../../provisioning/synthetic.js';
+import { caPaths, initCa, issueServerCert } from '../../provisioning/ca.js';
+import { claimOnce, ClaimRefusedError, KEY_FILE } from '../../agent/claim.js';
+import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
+import { silentLogger } from '../../agent/log.js';
+import { freeTcpPort } from '../helpers/ports.js';
+import mqtt from 'mqtt';
+
+async function factoryConfig(dir: string, brokers: string[], claim: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+  const path = join(dir, 'config.json');
+  const cfg = parseConfig({ box: { id: 'unclaimed' }, mqtt: { brokers, ...extra }, claim: { dir, timeoutS: 5, ...claim } }, 'factory');
+  await writeFile(path, JSON.stringify(cfg));
+  return { path, cfg };
+}
+
+t.test('password identity: claim by serial, stored, box logs in as itself; a leaked claim credential gets nothing', async (t) => {
+  const c = await carrierWithBroker(3, { serials: true });
+  t.teardown(() => c.cleanup());
+  const carrier = await c.store.carrier();
+  const ids = await c.store.identities();
+  const svc = new ClaimService(c.store, { url: c.broker.url, log: silentLogger, updateKeyPem: 'PEM-UPDATE-KEY' });
+  await svc.start();
+  t.teardown(() => svc.stop());
+  const claimCred = { username: carrier.claim.username, password: carrier.claim.password };
+
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const { path, cfg } = await factoryConfig(dir, [c.broker.url], { serial: 'SN00010', ...claimCred });
+  const next = await claimOnce(path, cfg, silentLogger);
+  t.equal(next.box.id, 'vn-00010', 'box id from the commune code');
+  t.equal(next.claim, undefined, 'the claim credential is gone from the config');
+  t.equal(next.mqtt.username, 'vn-00010');
+  t.equal(next.mqtt.password, ids['vn-00010'].password);
+  t.same(next.hall.groups, ['p-01', 'r-north']);
+  const onDisk = await loadConfigFile(path);
+  t.same(onDisk, next, 'the config file holds the identity');
+  t.equal(await readFile(join(dir, 'update-key.pem'), 'utf8'), 'PEM-UPDATE-KEY', 'the update key is stored');
+
+  // Before the box has been seen online, a second serial for the same hall is refused; the same serial is answered again.
+  const other = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const code = ids['vn-00010'].installCode;
+  const thief = await factoryConfig(other, [c.broker.url], { serial: 'EVIL0001', installCode: code, ...claimCred });
+  await t.rejects(claimOnce(thief.path, thief.cfg, silentLogger), { code: 'bad_request', message: /serial_mismatch|claim_in_progress/ });
+  const again = await claimOnce(path, cfg, silentLogger);
+  t.equal(again.mqtt.password, next.mqtt.password, 'a box that lost the answer asks again and gets the same identity');
+
+  // The box comes online as itself: the hall is closed to claims.
+  const box = await login(c.broker.url, 'vn-00010', next.mqtt.password!, 'vn-00010');
+  await box.publishAsync('diemcau/v1/vn-00010/state', '{"agent":{}}', { qos: 1, retain: true });
+  await box.endAsync();
+  for (let i = 0; i < 50 && svc.stats.confirmed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  t.equal(svc.stats.confirmed, 1, 'the service saw the box online');
+  let claims = await c.store.claims();
+  for (let i = 0; i < 50 && !claims['vn-00010'].confirmedAt; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    claims = await c.store.claims();
+  }
+  t.ok(claims['vn-00010'].confirmedAt, 'claims.json records the confirmation');
+  await t.rejects(claimOnce(path, cfg, silentLogger), { message: /already_claimed/ }, 'even its own serial cannot claim it again');
+  const thief2 = await factoryConfig(other, [c.broker.url], { serial: 'SN00010', ...claimCred });
+  await t.rejects(claimOnce(thief2.path, thief2.cfg, silentLogger), ClaimRefusedError, 'a leaked credential with the serial gets nothing');
+  t.same(JSON.parse(await readFile(thief2.path, 'utf8')).claim.serial, 'SN00010', 'a refused box keeps its factory config');
+
+  // Unknown serial without code; wrong code.
+  const lost = await factoryConfig(other, [c.broker.url], { serial: 'NOPE0001', ...claimCred });
+  await t.rejects(claimOnce(lost.path, lost.cfg, silentLogger), { message: /unknown_serial/ });
+  const wrong = await factoryConfig(other, [c.broker.url], { serial: 'NOPE0001', installCode: 'ZZZZ-ZZZZ', ...claimCred });
+  await t.rejects(claimOnce(wrong.path, wrong.cfg, silentLogger), { message: /unknown_code/ });
+
+  // A malformed request on the claim topic is answered with a refusal and the service stays up.
+  const raw = await mqtt.connectAsync(c.broker.url, { protocolVersion: 5, clientId: 'JUNK0001', ...claimCred, reconnectPeriod: 0 });
+  await raw.subscribeAsync('diemcau/v1/claim/JUNK0001/res', { qos: 1 });
+  const got = new Promise<string>((r) => raw.once('message', (_t, p) => r(p.toString())));
+  await raw.publishAsync('diemcau/v1/claim/JUNK0001/req', '{not json', { qos: 1 });
+  t.match(JSON.parse(await got), { ok: false, error: { code: 'bad_request' } });
+  await raw.endAsync();
+  t.equal(svc.stats.refused >= 5, true, 'every refusal counted');
+});
+
+t.test('install code claim with a certificate: the key stays on the box, the broker takes the username from the certificate', async (t) => {
+  const tlsPort = await freeTcpPort();
+  const c0 = await mkdtemp(join(tmpdir(), 'diemcau-ca-'));
+  const ca = caPaths(c0);
+  await initCa(ca);
+  const server = await issueServerCert(ca, ['127.0.0.1', 'localhost'], join(c0, 'server'));
+  const c = await carrierWithBroker(2, {
+    extraConfig: [
+      `listener ${tlsPort} 127.0.0.1`,
+      `cafile ${ca.cert}`,
+      `certfile ${server.cert}`,
+      `keyfile ${server.key}`,
+      'require_certificate true',
+      'use_identity_as_username true',
+    ],
+  });
+  t.teardown(() => c.cleanup());
+  // Halls are served by the TLS listener.
+  await writeFile(c.csv, syntheticCsv({ count: 2, broker: `mqtts://127.0.0.1:${tlsPort}` }));
+  await importHalls(c.store, c.csv);
+  const carrier = await c.store.carrier();
+  const ids = await c.store.identities();
+  const svc = new ClaimService(c.store, { url: c.broker.url, log: silentLogger, ca });
+  await svc.start();
+  t.teardown(() => svc.stop());
+
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const { path, cfg } = await factoryConfig(dir, [c.broker.url], {
+    serial: 'PI-4B-0042',
+    installCode: ids['vn-00011'].installCode.toLowerCase(),
+    kind: 'certificate',
+    username: carrier.claim.username,
+    password: carrier.claim.password,
+  });
+  const next = await claimOnce(path, cfg, silentLogger);
+  t.equal(next.box.id, 'vn-00011');
+  t.equal(next.mqtt.password, undefined, 'no password with a certificate identity');
+  t.same(next.mqtt.tls, { ca: join(dir, 'ca.crt'), cert: join(dir, 'box.crt'), key: join(dir, KEY_FILE), rejectUnauthorized: true });
+  const claims = await c.store.claims();
+  t.notOk(JSON.stringify(claims).includes('PRIVATE KEY'), 'the carrier never saw the private key');
+  t.match(claims['vn-00011'].certificate, /BEGIN CERTIFICATE/);
+  await access(join(dir, KEY_FILE));
+
+  const [key, cert, caPem] = await Promise.all([readFile(join(dir, KEY_FILE)), readFile(join(dir, 'box.crt')), readFile(join(dir, 'ca.crt'))]);
+  const self = await mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x1', key, cert, ca: caPem, reconnectPeriod: 0 });
+  const svcClient = await login(c.broker.url, carrier.service.username, carrier.service.password, 'svc-w');
+  await svcClient.subscribeAsync('diemcau/v1/#', { qos: 1 });
+  const seen: string[] = [];
+  svcClient.on('message', (topic) => seen.push(topic));
+  await self.publishAsync('diemcau/v1/vn-00011/state', 'mine', { qos: 1 });
+  await t.rejects(self.publishAsync('diemcau/v1/vn-00010/state', 'theirs', { qos: 1 }), /Not authorized|135/, 'PUBACK says not authorized');
+  await new Promise((r) => setTimeout(r, 300));
+  t.same(seen, ['diemcau/v1/vn-00011/state'], 'the certificate is box vn-00011 to the ACL: its own state passes, another box\'s does not');
+  await self.endAsync();
+  await svcClient.endAsync();
+  await t.rejects(
+    mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x2', ca: caPem, reconnectPeriod: 0, connectTimeout: 3000 }),
+    'the TLS listener refuses a client without a certificate',
+  );
+});
