@@ -202,7 +202,8 @@ export function describeCommand(c: ViscaCommand): string {
 export function decodeReply(p: Uint8Array): ViscaReply | null {
   const n = p.length;
   if (n < 3 || n > MAX_PACKET || p[n - 1] !== TERMINATOR) return null;
-  for (let i = 1; i < n - 1; i++) if (p[i] === TERMINATOR) return null;
+  // Every message byte we use is 00-7Fh; one with the high bit set means the FF was lost and a new packet began.
+  for (let i = 1; i < n - 1; i++) if (p[i] & 0x80) return null;
   const h = p[0];
   if (h === 0x88) {
     if (n === 4 && p[1] === 0x30 && p[2] >= 0x02 && p[2] <= 0x08) return { kind: 'address-set', next: p[2] };

@@ -85,7 +85,8 @@ function decodeBody(m: Uint8Array): { command: ViscaCommand } | { inquiry: Visca
 export function decodeRequest(p: Uint8Array): DecodedRequest | null {
   const n = p.length;
   if (n < 3 || n > MAX_PACKET || p[n - 1] !== TERMINATOR) return null;
-  for (let i = 1; i < n - 1; i++) if (p[i] === TERMINATOR) return null;
+  // Every message byte we use is 00-7Fh; one with the high bit set means the FF was lost and a new packet began.
+  for (let i = 1; i < n - 1; i++) if (p[i] & 0x80) return null;
   const h = p[0];
   if (h === 0x88) {
     if (n === 4 && p[1] === 0x30 && p[2] >= 1 && p[2] <= 7) return { kind: 'address-set', first: p[2] };

@@ -1,0 +1,100 @@
+// Bounded fuzz of every VISCA decoder: random bytes never throw, never hang, and a valid packet after garbage is
+// always found (the framer resynchronises). Seeded, so a failure can be replayed with the seed it prints.
+import t from 'tap';
+import { decodeInquiryReply, decodeReply, encodeAck, encodeCommand, encodeInquiryReply, MAX_PACKET } from '../../drivers/camera/visca-protocol.js';
+import { decodeRequest } from '../../drivers/camera/visca-request-decode.js';
+import { ViscaFramer } from '../../drivers/camera/visca-framer.js';
+import { decodeIp, encodeIp } from '../../drivers/camera/visca-ip.js';
+
+const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
+const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 20000);
+
+// mulberry32: a small seeded PRNG so runs are repeatable.
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = a;
+    x = Math.imul(x ^ (x >>> 15), x | 1);
+    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBytes(r: () => number, max: number): Buffer {
+  const n = Math.floor(r() * max);
+  const b = Buffer.alloc(n);
+  // Bias towards VISCA-looking bytes (headers, FF, small values) so the decoders' deeper branches are reached.
+  for (let i = 0; i < n; i++) {
+    const k = r();
+    b[i] = k < 0.15 ? 0xff : k < 0.3 ? 0x90 : k < 0.4 ? 0x81 : k < 0.7 ? Math.floor(r() * 0x20) : Math.floor(r() * 256);
+  }
+  return b;
+}
+
+t.test(`decoders never throw on random bytes (seed ${SEED}, ${ROUNDS} rounds)`, async (t) => {
+  const r = rng(SEED);
+  const started = performance.now();
+  let decoded = 0;
+  for (let i = 0; i < ROUNDS; i++) {
+    const b = randomBytes(r, 24);
+    try {
+      if (decodeReply(b)) decoded++;
+      if (decodeRequest(b)) decoded++;
+      if (decodeIp(b)) decoded++;
+      decodeInquiryReply('pan-tilt-position', b);
+      decodeInquiryReply('zoom-position', b);
+      decodeInquiryReply('power', b);
+    } catch (err) {
+      t.fail(`decoder threw on ${b.toString('hex')} (seed ${SEED}, round ${i}): ${(err as Error).message}`);
+      return;
+    }
+  }
+  t.pass(`${ROUNDS} random inputs, ${decoded} happened to decode`);
+  t.ok(performance.now() - started < 20000, 'bounded time');
+});
+
+t.test('framer: after any garbage, the next valid packet comes out', async (t) => {
+  const r = rng(SEED + 1);
+  const replies = new ViscaFramer((p) => decodeReply(p) !== null);
+  const requests = new ViscaFramer((p) => decodeRequest(p) !== null);
+  const validReplies = [encodeAck(1, 1), encodeInquiryReply(1, { inquiry: 'pan-tilt-position', pan: -5, tilt: 7 }), Buffer.from([0x88, 0x30, 0x02, 0xff])];
+  const validRequests = [encodeCommand(1, { op: 'pt-home' }), encodeCommand(3, { op: 'pt-absolute', pan: -100, tilt: 20, speed: 3 })];
+  let failures = 0;
+  for (let i = 0; i < ROUNDS / 4; i++) {
+    const junk = randomBytes(r, 40);
+    replies.push(junk);
+    requests.push(junk);
+    const want = validReplies[i % validReplies.length];
+    const got = replies.push(want);
+    const wantReq = validRequests[i % validRequests.length];
+    const gotReq = requests.push(wantReq);
+    if (!got.length || !got[got.length - 1].equals(want) || !gotReq.length || !gotReq[gotReq.length - 1].equals(wantReq)) {
+      if (failures++ < 3) t.fail(`no resync after ${junk.toString('hex')} (seed ${SEED + 1}, round ${i})`);
+    }
+    if (replies.pending >= MAX_PACKET || requests.pending >= MAX_PACKET) {
+      t.fail(`framer holds ${replies.pending} bytes: more than a packet`);
+      break;
+    }
+  }
+  t.equal(failures, 0, 'every valid packet after garbage was found');
+  t.ok(replies.dropped > 0, 'garbage was counted as dropped');
+});
+
+t.test('VISCA over IP: random datagrams and corrupted valid ones', async (t) => {
+  const r = rng(SEED + 2);
+  const good = encodeIp('reply', 42, encodeAck(1, 2));
+  let accepted = 0;
+  for (let i = 0; i < ROUNDS / 4; i++) {
+    const d = Buffer.from(good);
+    const at = 2 + Math.floor(r() * 2); // header bytes 2-3: payload length
+    d[at] ^= 1 + Math.floor(r() * 255);
+    if (decodeIp(d)) accepted++;
+    const e = Buffer.from(good);
+    e[Math.floor(r() * 2)] ^= 1 + Math.floor(r() * 255); // payload type
+    const m = decodeIp(e);
+    if (m && ![0x0100, 0x0110, 0x0111, 0x0120, 0x0200, 0x0201].includes(e.readUInt16BE(0))) accepted++;
+  }
+  t.equal(accepted, 0, 'a datagram with a wrong length or unknown type is never taken');
+  t.same(decodeIp(good)?.payload, encodeAck(1, 2));
+});
