@@ -3,7 +3,7 @@
 // before any answer leaves, so a crash never forgets a hall it handed out. A box is confirmed (and its hall
 // closed to further claims) when it publishes its own presence or state: only it may, by the ACL.
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from '../agent/schema/value.js';
 import { ClaimRequest, claimTopics, type ClaimAnswer } from '../agent/claim.js';
 import { errorToWire } from '../agent/errors.js';
 import type { Logger } from '../agent/log.js';

@@ -1,0 +1,114 @@
+// `diemcau-provision push`: desired config to one hall, a group or all. Each push is one version number across the
+// fleet (one more than any version pushed before), merged section by section into each target's desired config,
+// checked against the agent's own schema before anything is recorded, recorded (desired.json, atomic), then
+// published retained on each box's `config/desired`: a box offline now gets it when it returns.
+import type { MqttClient } from 'mqtt';
+import { DesiredConfig, REMOTE_SECTIONS } from '../agent/config/schema.js';
+import { schemaErrors } from '../agent/config/validate.js';
+import { ConfigError } from '../agent/errors.js';
+import { boxTopic } from './acl.js';
+import { classify, type FleetView, type PushStatus } from './fleet-view.js';
+import type { Store, Identity, Claim } from './store.js';
+import { progress } from './progress.js';
+
+export type Fragment = Record<string, unknown>;
+export type Desired = Record<string, unknown> & { version: number };
+
+/** Checks a fragment names only remote sections; each section is checked whole when merged. */
+export function checkFragment(f: unknown, source: string): Fragment {
+  if (f === null || typeof f !== 'object' || Array.isArray(f)) throw new ConfigError(source, ['(root): must be a JSON object']);
+  const bad = Object.keys(f).filter((k) => !(REMOTE_SECTIONS as readonly string[]).includes(k));
+  if (bad.length > 0) throw new ConfigError(source, bad.map((k) => `${k}: not a section a carrier may set (${REMOTE_SECTIONS.join(', ')})`));
+  return f as Fragment;
+}
+
+/** The mqtt section that moves a box to `brokers` and keeps its credential (password or certificate files). */
+export function handoverSection(brokers: string[], id: Identity, claim: Claim | undefined, tlsDir = '/etc/diemcau'): Fragment {
+  if (claim?.kind === 'certificate') {
+    return { brokers, tls: { ca: `${tlsDir}/ca.crt`, cert: `${tlsDir}/box.crt`, key: `${tlsDir}/box.key` } };
+  }
+  return { brokers, username: id.username, password: id.password };
+}
+
+export interface PushResult {
+  version: number;
+  targets: string[];
+}
+
+/**
+ * Merges `fragmentFor(boxId)` into each target's desired config under a new version, records and publishes it.
+ * Throws ConfigError naming the first box whose result does not validate; then nothing is recorded or sent.
+ */
+export async function pushDesired(
+  store: Store,
+  client: MqttClient,
+  targets: string[],
+  fragmentFor: (boxId: string) => Fragment,
+): Promise<PushResult> {
+  return store.locked(async () => {
+    const desired = (await store.desired()) as Record<string, Desired>;
+    const version = Math.max(0, ...Object.values(desired).map((d) => d.version)) + 1;
+    const next: Record<string, Desired> = {};
+    for (const boxId of targets) {
+      const d: Desired = { ...(desired[boxId] ?? {}), ...fragmentFor(boxId), version };
+      const errors = schemaErrors(DesiredConfig, d);
+      if (errors.length > 0) throw new ConfigError(`desired config for ${boxId}`, errors);
+      next[boxId] = d;
+    }
+    await store.write('desired', { ...desired, ...next });
+    const bar = progress('push', targets.length);
+    const inflight: Promise<unknown>[] = [];
+    for (const boxId of targets) {
+      inflight.push(client.publishAsync(boxTopic(boxId, 'config/desired'), JSON.stringify(next[boxId]), { qos: 1, retain: true }).then(() => bar.tick()));
+      if (inflight.length >= 500) await Promise.all(inflight.splice(0));
+    }
+    await Promise.all(inflight);
+    bar.done();
+    return { version, targets };
+  });
+}
+
+export interface StatusRow {
+  boxId: string;
+  version: number;
+  status: PushStatus;
+  reason?: string;
+}
+
+export function statusRows(view: FleetView, desired: Record<string, Desired>, targets: string[]): StatusRow[] {
+  return targets.map((boxId) => {
+    const version = desired[boxId]?.version ?? 0;
+    const c = classify(view.boxes.get(boxId), version);
+    return { boxId, version, ...c };
+  });
+}
+
+export function countStatus(rows: StatusRow[]): Record<PushStatus, number> {
+  const out: Record<PushStatus, number> = { applied: 0, refused: 0, offline: 0, pending: 0 };
+  for (const r of rows) out[r.status]++;
+  return out;
+}
+
+/** Waits until no target is pending (each applied, refused or offline) or `timeoutMs` passes. */
+export function waitSettled(view: FleetView, desired: Record<string, Desired>, targets: string[], timeoutMs: number): Promise<StatusRow[]> {
+  return new Promise((resolve) => {
+    const pending = new Set(targets.filter((b) => classify(view.boxes.get(b), desired[b]?.version ?? 0).status === 'pending'));
+    const bar = progress('acks', pending.size);
+    const finish = () => {
+      clearTimeout(timer);
+      view.off('change', on);
+      bar.done();
+      resolve(statusRows(view, desired, targets));
+    };
+    const on = (boxId: string) => {
+      if (!pending.has(boxId)) return;
+      if (classify(view.boxes.get(boxId), desired[boxId]?.version ?? 0).status === 'pending') return;
+      pending.delete(boxId);
+      bar.tick();
+      if (pending.size === 0) finish();
+    };
+    const timer = setTimeout(finish, timeoutMs);
+    view.on('change', on);
+    if (pending.size === 0) finish();
+  });
+}
