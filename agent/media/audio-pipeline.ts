@@ -1,0 +1,99 @@
+// The gst-launch-1.0 pipeline of the room audio path, as an argument list: pure, no I/O.
+//
+// One process, two branches, because webrtcdsp finds its webrtcechoprobe by name in a process-wide list
+// (gst-plugins-bad 1.22, ext/webrtcdsp/gstwebrtcechoprobe.cpp: gst_webrtc_acquire_echo_probe):
+//
+//   programme (fd 3) -> rawaudioparse -> audiorate -> webrtcechoprobe name=aecprobe -> loudspeaker
+//   microphone       -> [rawaudioparse -> audiorate] -> webrtcdsp probe=aecprobe -> caps -> fdsink (fd 4)
+//
+// Timing: the probe hands webrtcdsp the far-end samples whose play time (running-time PTS + pipeline latency)
+// lines up with the mic buffer's running-time PTS plus the loudspeaker sink's latency, and tells the canceller
+// that delay (gst_webrtc_echo_probe_read). So both branches need PTS that follow the sample count: a pipe gives
+// bytes whenever the writer's timer fired, so `fdsrc do-timestamp=true` stamps the arrival time and `audiorate`
+// (tolerance 40 ms, skip-to-first) turns the jittery arrival stamps into contiguous ones, inserting or dropping
+// samples only when the writer really ran early or late by more than that. alsasrc stamps capture time itself.
+import { CHUNK_BYTES, PCM_CAPS, PCM_CHANNELS, PCM_RATE } from './audio-pcm.js';
+
+/** Where the programme is played. */
+export type Playback =
+  | { kind: 'alsa'; device?: string }
+  /** Played samples go out on a pipe (fd 5) at clock pace: the loudspeaker of the synthetic room and the demo. */
+  | { kind: 'pipe' }
+  /** Played into nothing, at clock pace. */
+  | { kind: 'fake' };
+
+/** Where the mic is read. */
+export type Capture = { kind: 'alsa'; device?: string } | { kind: 'pipe' };
+
+export type Level = 'low' | 'moderate' | 'high';
+
+export interface DspOptions {
+  echoCancel?: boolean;
+  noiseSuppression?: boolean;
+  gainControl?: boolean;
+  echoSuppressionLevel?: Level;
+  noiseSuppressionLevel?: Level | 'very-high';
+  /**
+   * Let the canceller estimate the echo delay itself instead of trusting the probe's timestamps (default on).
+   * A hall plays the programme through the display's HDMI speakers or an amplifier, whose own delay no sink
+   * reports; on the synthetic room the probe-reported delay alone gave 13.6 dB ERLE, delay-agnostic 30-37 dB.
+   */
+  delayAgnostic?: boolean;
+}
+
+/** File descriptors of the child, by role. */
+export const FD = { programmeIn: 3, micOut: 4, playedOut: 5, micIn: 6 } as const;
+export const PROBE_NAME = 'aecprobe';
+
+const rawIn = (fd: number) =>
+  [
+    'fdsrc', `fd=${fd}`, 'do-timestamp=true', `blocksize=${CHUNK_BYTES}`, '!',
+    'rawaudioparse', 'format=pcm', 'pcm-format=s16le', `sample-rate=${PCM_RATE}`, `num-channels=${PCM_CHANNELS}`, '!',
+    'audiorate', 'skip-to-first=true', 'tolerance=40000000', '!',
+  ];
+
+function playbackSink(p: Playback): string[] {
+  switch (p.kind) {
+    case 'alsa':
+      // buffer-time 40 ms, period 10 ms: the probe reads this sink's latency as the echo delay.
+      return ['audioconvert', '!', 'alsasink', ...(p.device ? [`device=${p.device}`] : []),
+        'buffer-time=40000', 'latency-time=10000', 'sync=true'];
+    case 'pipe':
+      // async=false: the pipeline must reach PLAYING (and the mic flow) before any programme arrives.
+      return ['fdsink', `fd=${FD.playedOut}`, 'sync=true', 'async=false'];
+    case 'fake':
+      return ['fakesink', 'sync=true', 'async=false'];
+  }
+}
+
+function captureSource(c: Capture): string[] {
+  switch (c.kind) {
+    case 'alsa':
+      return ['alsasrc', ...(c.device ? [`device=${c.device}`] : []), 'buffer-time=40000', 'latency-time=10000',
+        '!', 'audioconvert', '!', 'audioresample', '!', PCM_CAPS, '!'];
+    case 'pipe':
+      return rawIn(FD.micIn);
+  }
+}
+
+/** Arguments for gst-launch-1.0 (without the program name). */
+export function audioPipelineArgs(playback: Playback, capture: Capture, dsp: DspOptions = {}): string[] {
+  const {
+    echoCancel = true,
+    noiseSuppression = true,
+    gainControl = true,
+    echoSuppressionLevel = 'moderate',
+    noiseSuppressionLevel = 'moderate',
+    delayAgnostic = true,
+  } = dsp;
+  return [
+    // No -q: the progress lines on stdout tell when the pipeline is PLAYING ("New clock").
+    ...rawIn(FD.programmeIn),
+    PCM_CAPS, '!', 'webrtcechoprobe', `name=${PROBE_NAME}`, '!', ...playbackSink(playback),
+    ...captureSource(capture),
+    'webrtcdsp', `probe=${PROBE_NAME}`, `echo-cancel=${echoCancel}`, `noise-suppression=${noiseSuppression}`,
+    `gain-control=${gainControl}`, `echo-suppression-level=${echoSuppressionLevel}`,
+    `noise-suppression-level=${noiseSuppressionLevel}`, `delay-agnostic=${delayAgnostic}`, '!',
+    PCM_CAPS, '!', 'fdsink', `fd=${FD.micOut}`, 'sync=false', 'async=false',
+  ];
+}
