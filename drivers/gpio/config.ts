@@ -1,5 +1,5 @@
 // Config of the hall's button panel, LEDs and relays (config.devices.panel), by BCM line numbers.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../agent/schema/type.js';
 
 const Line = (description: string) => Type.Integer({ minimum: 0, maximum: 53, description });
 
@@ -14,9 +14,16 @@ export const PanelConfig = Type.Object(
       description: 'Named relays (e.g. display, amplifier) and their BCM lines.',
     }),
     activeLow: Type.Boolean({ default: true, description: 'Buttons pull the line low when pressed.' }),
+    relayActiveLow: Type.Boolean({
+      default: false,
+      description: 'The relay board switches a relay on with a low level (many opto-isolated boards do).',
+    }),
     debounceMs: Type.Integer({ minimum: 0, maximum: 1000, default: 30, description: 'Button debounce.' }),
     longPressMs: Type.Integer({ minimum: 200, maximum: 10000, default: 1500, description: 'Long-press time.' }),
-    simulate: Type.Boolean({ default: false, description: 'Use simulated GPIO lines.' }),
+    simulate: Type.Boolean({
+      default: false,
+      description: 'Use simulated GPIO lines; adds panel.sim-press so the demo and tests can press a button over MQTT.',
+    }),
   },
   { additionalProperties: false, description: 'Buttons, LEDs and relays on GPIO.' },
 );
