@@ -2,7 +2,7 @@
 // media path from a config, and reconciles the hall with the carrier's desired config. No globals: a bench runs
 // thousands of these in a few processes.
 import type { IPublishPacket } from 'mqtt';
-import { Type } from '@sinclair/typebox';
+import { Type } from './schema/type.js';
 import type { Config } from './config/schema.js';
 import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
 import { parseJson } from './config/validate.js';

@@ -1,6 +1,6 @@
 // What a command is: a name, a schema for its arguments, a timeout and a handler. The agent's commands and every
 // device's commands share this shape, so one dispatcher (agent/commands.ts) validates, times out and answers them.
-import type { Static, TSchema } from '@sinclair/typebox';
+import type { Static, TSchema } from './schema/type.js';
 
 export interface CommandSpec<S extends TSchema = TSchema> {
   /** Topic name under cmd/, e.g. `ping`, `camera.move`. Lower case, dots, dashes. */

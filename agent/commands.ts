@@ -2,7 +2,7 @@
 // refuse what is stale, malformed or unknown, run with a timeout, and answer on the MQTT 5 response topic with the
 // correlation data. Handlers throw; this is the one place that turns an error into a response.
 import type { IPublishPacket } from 'mqtt';
-import { Value } from '@sinclair/typebox/value';
+import { withDefaults } from './schema/value.js';
 import type { CommandSpec } from './command.js';
 import { BadRequestError, DeviceTimeoutError, DiemcauError, errorToWire } from './errors.js';
 import type { Logger } from './log.js';
@@ -96,8 +96,8 @@ export class CommandRouter {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new BadRequestError(`${topic}: payload must be a JSON object of arguments`);
     }
-    const withDefaults = Value.Default(spec.schema, Value.Clone(args));
-    const errors = schemaErrors(spec.schema, withDefaults);
+    const filled = withDefaults(spec.schema, args);
+    const errors = schemaErrors(spec.schema, filled);
     if (errors.length > 0) throw new BadRequestError(`${topic}: bad arguments: ${errors.join('; ')}`, errors);
     if (this.inFlight >= MAX_IN_FLIGHT) {
       throw new DiemcauError('busy', `${topic}: ${this.inFlight} commands already running; try again`);
@@ -106,7 +106,7 @@ export class CommandRouter {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        spec.run(withDefaults),
+        spec.run(filled as never),
         new Promise<never>((_, reject) => {
           timer = setTimeout(
             () => reject(new DeviceTimeoutError(`${topic}: no outcome within ${spec.timeoutMs} ms`)),

@@ -1,6 +1,6 @@
 // The one schema of the agent's configuration: the TypeScript type, the defaults, the docs (`description`) and the
 // JSON Schema that carriers validate against (`diemcau config schema`) all come from here.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../schema/type.js';
 import { CameraConfig } from '../../drivers/camera/config.js';
 import { DisplayConfig } from '../../drivers/display/config.js';
 import { PanelConfig } from '../../drivers/gpio/config.js';
@@ -55,7 +55,7 @@ export const ReconnectConfig = Type.Object(
 
 export const MqttConfig = Type.Object(
   {
-    brokers: Type.Array(Type.String({ pattern: '^(mqtts?|wss?)://.+' }), {
+    brokers: Type.Array(Type.String({ pattern: '^mqtts?://[^/]+$', description: 'mqtt://host[:port] or mqtts://host[:port] (TLS).' }), {
       minItems: 1,
       default: ['mqtt://localhost:1883'],
       description: 'Broker URLs in order of preference; the agent fails over down the list.',

@@ -2,11 +2,15 @@
 // down a list of brokers, and reconnection that spreads a fleet's return (agent/mqtt/backoff.ts).
 //
 // mqtt.js's own reconnect (a fixed period, 1 s by default) is switched off: each attempt is a fresh client, so the
-// broker URL can change between attempts and every retry waits a jittered delay.
+// broker URL can change between attempts and every retry waits a jittered delay. The client is built on our own
+// TCP/TLS stream rather than through mqtt.connect(), which loads WebSocket and SOCKS support a box never uses
+// (about 8 MB of the agent's memory budget), and mqtt-packet's 65,536-buffer number cache is off (writeCache: false).
 import { EventEmitter } from 'node:events';
 import { readFileSync } from 'node:fs';
-import mqtt, { type MqttClient, type IClientOptions, type IPublishPacket, type IClientPublishOptions } from 'mqtt';
-import type { Static } from '@sinclair/typebox';
+import { connect as tcpConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { MqttClient, type IClientOptions, type IPublishPacket, type IClientPublishOptions } from 'mqtt';
+import type { Static } from '../schema/type.js';
 import type { MqttConfig } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { reconnectDelay, isMassReason, type DropCause } from './backoff.js';
@@ -150,6 +154,7 @@ export class MqttLink extends EventEmitter {
       connectTimeout: 10_000,
       keepalive: m.keepaliveS,
       resubscribe: false,
+      writeCache: false,
       properties: { sessionExpiryInterval: m.sessionExpiryS },
       will: {
         topic: this.opts.presenceTopic,
@@ -183,7 +188,7 @@ export class MqttLink extends EventEmitter {
       this.onAttemptFailed(url, 'tls files unreadable', false);
       return;
     }
-    const client = mqtt.connect(url, options);
+    const client = new MqttClient(() => openStream(url, options), options);
     this.client = client;
     let wasConnected = false;
     let serverEnded = false;
@@ -274,4 +279,22 @@ export class MqttLink extends EventEmitter {
     c.end(true);
     this.st = { ...this.st, connected: false, since: Date.now() };
   }
+}
+
+/** The byte stream to a broker URL: mqtt://host[:1883] or mqtts://host[:8883]. */
+function openStream(url: string, o: IClientOptions) {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (u.protocol === 'mqtts:') {
+    return tlsConnect({
+      host,
+      port: Number(u.port || 8883),
+      servername: /^[\d.:]+$/.test(host) ? undefined : host,
+      ca: o.ca as Buffer | undefined,
+      cert: o.cert as Buffer | undefined,
+      key: o.key as Buffer | undefined,
+      rejectUnauthorized: o.rejectUnauthorized ?? true,
+    });
+  }
+  return tcpConnect({ host, port: Number(u.port || 1883) });
 }
