@@ -140,5 +140,10 @@ export function check<T extends TSchema>(schema: T, value: unknown): value is St
 export const Value = {
   Check: check,
   Default: withDefaults,
-  Errors: errors,
+  /** Errors as `{ path, message }` (the path dotted as in errors()). */
+  Errors: (schema: TSchema, value: unknown): Array<{ path: string; message: string }> =>
+    errors(schema, value).map((line) => {
+      const i = line.indexOf(': ');
+      return { path: line.slice(0, i), message: line.slice(i + 2) };
+    }),
 };
