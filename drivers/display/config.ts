@@ -1,5 +1,5 @@
 // Config of the hall's display (config.devices.display). Owned by the display driver; composed in agent/config.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../agent/schema/type.js';
 
 export const DisplayConfig = Type.Object(
   {

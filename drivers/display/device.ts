@@ -2,7 +2,7 @@
 // The link (link.ts) keeps a driver attached; this file polls it, turns errors into health, and answers commands
 // with what the display really did.
 import { EventEmitter } from 'node:events';
-import { Type } from '@sinclair/typebox';
+import { Type } from '../../agent/schema/type.js';
 import type { DisplayDevice, Health, HealthStatus } from '../../agent/device.js';
 import { command, type CommandSpec } from '../../agent/command.js';
 import {

@@ -2,7 +2,7 @@
 // relays out. Lines come from a LineOpener (real sysfs GPIO through onoff, or simulated); a line that cannot be
 // opened makes the panel `missing`, naming the line, and is tried again later while the rest keeps working.
 import { EventEmitter } from 'node:events';
-import { Type } from '@sinclair/typebox';
+import { Type, type Static } from '../../agent/schema/type.js';
 import type { HallIndicator, Health, HealthStatus, PanelDevice } from '../../agent/device.js';
 import { command, type CommandSpec } from '../../agent/command.js';
 import { BadRequestError } from '../../agent/errors.js';
@@ -15,6 +15,15 @@ import { Button } from './buttons.js';
 import { HALL_PATTERNS, Led, type Pattern } from './leds.js';
 import { Relays } from './relays.js';
 import { realClock, type Clock } from './clock.js';
+
+const RelayArgs = Type.Object(
+  { name: Type.String({ minLength: 1, maxLength: 64 }), on: Type.Boolean() },
+  { additionalProperties: false },
+);
+const SimPressArgs = Type.Object(
+  { button: Type.Union([Type.Literal('talk'), Type.Literal('mute')]), ms: Type.Integer({ minimum: 0, maximum: 10000 }) },
+  { additionalProperties: false },
+);
 
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 60_000;
@@ -92,9 +101,9 @@ class Panel extends EventEmitter implements PanelDevice {
       command({
         name: 'panel.relay',
         summary: 'Switch a named relay on or off.',
-        schema: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }), on: Type.Boolean() }, { additionalProperties: false }),
+        schema: RelayArgs,
         timeoutMs: 2000,
-        run: async (a) => {
+        run: async (a: Static<typeof RelayArgs>) => {
           if (!this.relays) throw new BadRequestError('panel: no relays are open');
           await this.relays.set(a.name, a.on);
           this.emit('change');
@@ -125,12 +134,9 @@ class Panel extends EventEmitter implements PanelDevice {
         command({
           name: 'panel.sim-press',
           summary: 'Simulation only: press a panel button for `ms` milliseconds; answers with the inputs it caused.',
-          schema: Type.Object(
-            { button: Type.Union([Type.Literal('talk'), Type.Literal('mute')]), ms: Type.Integer({ minimum: 0, maximum: 10000 }) },
-            { additionalProperties: false },
-          ),
+          schema: SimPressArgs,
           timeoutMs: 12000,
-          run: (a) => this.simPress(a.button, a.ms),
+          run: (a: Static<typeof SimPressArgs>) => this.simPress(a.button, a.ms),
         }),
       );
     }

@@ -2,7 +2,7 @@
 // end and the real driver on the other, health through an unplug and back, commands answered with what the
 // simulated set really did, and the meeting hooks.
 import t from 'tap';
-import { Value } from '@sinclair/typebox/value';
+import { Value } from '../../agent/schema/value.js';
 import { DisplayConfig } from '../../drivers/display/config.js';
 import { createDisplayDevice } from '../../drivers/display/device.js';
 import { silentLogger } from '../../agent/log.js';
