@@ -1,5 +1,5 @@
 // Config of the hall's PTZ camera (config.devices.camera). Owned by the camera driver; composed in agent/config.
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static } from '../../agent/schema/type.js';
 
 export const CameraConfig = Type.Object(
   {

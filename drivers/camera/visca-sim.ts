@@ -24,9 +24,11 @@ export interface SimFaults {
   errorCode: number | null;
   /** ACK commands but never send their Completion (a head that hangs mid-move). */
   noCompletion: boolean;
+  /** Carry out the next N requests but lose every reply to them (a noisy line). */
+  dropReplies: number;
 }
 
-const NO_FAULTS: SimFaults = { silent: false, garbage: 'none', truncate: false, lateMs: 0, errorCode: null, noCompletion: false };
+const NO_FAULTS: SimFaults = { silent: false, garbage: 'none', truncate: false, lateMs: 0, errorCode: null, noCompletion: false, dropReplies: 0 };
 
 /** Positioning commands stop when a new pan/tilt command arrives; drives complete at once. */
 const PAN_TILT_OPS = new Set<ViscaCommand['op']>(['pt-drive', 'pt-absolute', 'pt-relative', 'pt-home', 'memory']);
@@ -145,6 +147,10 @@ export class ViscaSim extends EventEmitter {
 
   private handle(packet: Buffer, send: Send, serial = true): void {
     if (serial) this.received++;
+    if (this.faults.dropReplies > 0) {
+      this.faults.dropReplies--;
+      send = () => {};
+    }
     const req = decodeRequest(packet);
     if (!req) return;
     const now = this.clock();
