@@ -49,6 +49,19 @@ export interface AudioIo extends EventEmitter {
   stop(): Promise<void>;
 }
 
+/** The cause in gst-launch's error report: summary plus the detail line, e.g. the device that failed to open. */
+export function gstErrorReason(text: string): string | undefined {
+  const lines = text.split('\n').map((l) => l.trim());
+  const at = lines.findIndex((l) => l.startsWith('ERROR: from element'));
+  if (at < 0) {
+    const any = lines.find((l) => /^ERROR|CRITICAL/.test(l));
+    return any || undefined;
+  }
+  const summary = lines[at].replace(/^ERROR: from element /, '');
+  const detail = lines.slice(at + 1, at + 5).find((l) => l && !l.startsWith('Additional debug') && !l.startsWith('../'));
+  return detail ? `${summary} (${detail})` : summary;
+}
+
 class GstAudioIo extends EventEmitter implements AudioIo {
   readonly programmeIn = new PassThrough();
   readonly micOut = new PassThrough();
@@ -119,8 +132,6 @@ class GstAudioIo extends EventEmitter implements AudioIo {
         if (this.micIn) this.micIn.pipe(extra[FD.micIn]!);
         log.info('audio io playing', { pid: child.pid });
         this.emit('playing');
-      } else if (/^ERROR/.test(line)) {
-        this.lastError = line.trim();
       }
     };
     const onText = (d: Buffer) => {
@@ -130,8 +141,15 @@ class GstAudioIo extends EventEmitter implements AudioIo {
       for (const l of lines) onLine(l);
     };
     stdout.on('data', onText);
+    // gst-launch reports a failure on stderr as "ERROR: from element <path>: <summary>", then "Additional debug
+    // info:", a source line, and the detail that names the device or fd; the first such error is the cause.
+    let errText = '';
     stderr.on('data', (d: Buffer) => {
-      for (const l of d.toString().split('\n')) if (/ERROR|CRITICAL/.test(l)) this.lastError = l.trim();
+      errText = (errText + d.toString()).slice(-4000);
+      this.lastError = gstErrorReason(errText) ?? this.lastError;
+    });
+    stdout.on('data', (d: Buffer) => {
+      if (!this.lastError && /ERROR/.test(d.toString())) this.lastError = gstErrorReason(d.toString());
     });
 
     const chunks = new Rechunker();

@@ -10,8 +10,9 @@
 // lines up with the mic buffer's running-time PTS plus the loudspeaker sink's latency, and tells the canceller
 // that delay (gst_webrtc_echo_probe_read). So both branches need PTS that follow the sample count: a pipe gives
 // bytes whenever the writer's timer fired, so `fdsrc do-timestamp=true` stamps the arrival time and `audiorate`
-// (tolerance 40 ms, skip-to-first) turns the jittery arrival stamps into contiguous ones, inserting or dropping
-// samples only when the writer really ran early or late by more than that. alsasrc stamps capture time itself.
+// (tolerance 200 ms, skip-to-first) turns the jittery arrival stamps into contiguous ones, inserting or dropping
+// samples only when the writer really ran early or late by more than that (200 ms: a network burst of programme
+// audio is re-timed, not cut; a writer steadily faster than real time is cut). alsasrc stamps capture time itself.
 import { CHUNK_BYTES, PCM_CAPS, PCM_CHANNELS, PCM_RATE } from './audio-pcm.js';
 
 /** Where the programme is played. */
@@ -49,7 +50,7 @@ const rawIn = (fd: number) =>
   [
     'fdsrc', `fd=${fd}`, 'do-timestamp=true', `blocksize=${CHUNK_BYTES}`, '!',
     'rawaudioparse', 'format=pcm', 'pcm-format=s16le', `sample-rate=${PCM_RATE}`, `num-channels=${PCM_CHANNELS}`, '!',
-    'audiorate', 'skip-to-first=true', 'tolerance=40000000', '!',
+    'audiorate', 'skip-to-first=true', 'tolerance=200000000', '!',
   ];
 
 function playbackSink(p: Playback): string[] {

@@ -1,0 +1,102 @@
+// The room audio process, run for real (gst-launch-1.0 with webrtcechoprobe and webrtcdsp): the pipeline it
+// builds, the PCM format on its pipes, the programme played sample for sample, and a dying or failing process
+// reported rather than hung.
+import t from 'tap';
+import type { Writable } from 'node:stream';
+import { startAudioIo, type AudioIo, type AudioIoExit } from '../../agent/media/audio-io.js';
+import { CHUNK_BYTES } from '../../agent/media/audio-pcm.js';
+import { audioPipelineArgs, FD, PROBE_NAME } from '../../agent/media/audio-pipeline.js';
+
+/** Writes `data` in 10 ms chunks at clock pace, as the worker does with decoded programme audio. */
+function paced(w: Writable, data: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    let sent = 0;
+    const timer = setInterval(() => {
+      const due = Math.min(data.length, (Math.floor((performance.now() - start) / 10) + 1) * CHUNK_BYTES);
+      if (due > sent) w.write(data.subarray(sent, due));
+      sent = due;
+      if (sent >= data.length) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
+}
+
+function exitOf(io: AudioIo): Promise<AudioIoExit> {
+  return new Promise((resolve) => io.once('exit', resolve));
+}
+
+t.test('pipeline: probe and canceller in one process, named alike, on the documented fds', async (t) => {
+  const box = audioPipelineArgs({ kind: 'alsa', device: 'hw:1' }, { kind: 'alsa', device: 'hw:2' }).join(' ');
+  t.match(box, `webrtcechoprobe name=${PROBE_NAME}`);
+  t.match(box, `webrtcdsp probe=${PROBE_NAME} echo-cancel=true noise-suppression=true gain-control=true`);
+  t.match(box, 'delay-agnostic=true');
+  t.match(box, /alsasink device=hw:1 .*sync=true/);
+  t.match(box, /alsasrc device=hw:2 /);
+  t.match(box, `fdsrc fd=${FD.programmeIn} do-timestamp=true`);
+  t.match(box, `fdsink fd=${FD.micOut}`);
+  const test = audioPipelineArgs({ kind: 'pipe' }, { kind: 'pipe' }, { echoCancel: false }).join(' ');
+  t.match(test, `fdsink fd=${FD.playedOut} sync=true`);
+  t.match(test, `fdsrc fd=${FD.micIn} do-timestamp=true`);
+  t.match(test, 'echo-cancel=false');
+});
+
+t.test('real process: programme played sample for sample, mic out in 10 ms chunks', async (t) => {
+  const io = startAudioIo({ playback: { kind: 'pipe' }, capture: { kind: 'pipe' } });
+  t.teardown(() => io.stop());
+  await io.ready();
+  t.ok(io.pid, 'a gst-launch-1.0 process');
+  const played: Buffer[] = [];
+  io.playedOut!.on('data', (d: Buffer) => played.push(d));
+  const micChunks: number[] = [];
+  io.micOut.on('data', (c: Buffer) => micChunks.push(c.length));
+  // 0.6 s of a counting pattern (every sample distinct modulo 2^15) as programme, 0.6 s of a chirp as mic.
+  const prog = Buffer.alloc(60 * CHUNK_BYTES);
+  for (let i = 0; i < prog.length / 2; i++) prog.writeInt16LE((i * 7) % 30000 - 15000, i * 2);
+  const mic = Buffer.alloc(60 * CHUNK_BYTES);
+  for (let i = 0; i < mic.length / 2; i++) mic.writeInt16LE(Math.round(8000 * Math.sin(i * i * 1e-6)), i * 2);
+  const t0 = performance.now();
+  await Promise.all([paced(io.programmeIn, prog), paced(io.micIn!, mic)]);
+  const until = performance.now() + 2000;
+  while ((Buffer.concat(played).length < prog.length || micChunks.length < 60) && performance.now() < until)
+    await new Promise((r) => setTimeout(r, 20));
+  const out = Buffer.concat(played);
+  t.ok(out.length >= prog.length, `played ${out.length} of ${prog.length} bytes`);
+  t.ok(out.subarray(0, prog.length).equals(prog), 'the loudspeaker branch plays the programme unchanged');
+  t.ok(performance.now() - t0 >= 550, 'played at clock pace, not faster');
+  t.equal(micChunks.length, 60, '60 mic chunks for 60 written');
+  t.ok(micChunks.every((n) => n === CHUNK_BYTES), 'every mic chunk is 960 bytes');
+  const exit = exitOf(io);
+  await io.stop();
+  const e = await exit;
+  t.equal(e.expected, true, 'stop() is an expected exit');
+});
+
+t.test('a killed process is reported as an unexpected exit and its streams end', async (t) => {
+  const io = startAudioIo({ playback: { kind: 'fake' }, capture: { kind: 'pipe' } });
+  t.teardown(() => io.stop());
+  await io.ready();
+  const exit = exitOf(io);
+  const ended = new Promise<void>((resolve) => io.micOut.on('end', resolve).resume());
+  process.kill(io.pid!, 'SIGKILL');
+  const e = await exit;
+  t.equal(e.expected, false);
+  t.equal(e.signal, 'SIGKILL');
+  await ended;
+  t.pass('micOut ended');
+  // Writes after death are swallowed (the exit event is the report), not thrown.
+  io.programmeIn.write(Buffer.alloc(CHUNK_BYTES));
+  await io.stop();
+});
+
+t.test('a pipeline that cannot start rejects ready() naming the cause', async (t) => {
+  const noCard = startAudioIo({ playback: { kind: 'fake' }, capture: { kind: 'alsa', device: 'hw:97' } });
+  t.teardown(() => noCard.stop());
+  const exit = exitOf(noCard);
+  await t.rejects(noCard.ready(), /audio io: gst-launch-1.0 exited before PLAYING: .*(alsa|hw:97|device|resource)/i);
+  t.equal((await exit).expected, false);
+  const noBinary = startAudioIo({ playback: { kind: 'fake' }, capture: { kind: 'pipe' }, gstLaunch: '/nonexistent/gst' });
+  await t.rejects(noBinary.ready(), /cannot start \/nonexistent\/gst/);
+});
