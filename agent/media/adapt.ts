@@ -1,0 +1,111 @@
+// Encoder adaptation to what the bridge reports (RTCP receiver reports and the bandwidth estimate): a ladder of
+// levels, audio first. Pure: `nextLevel` turns (current level, one stats sample, history) into the next level;
+// the worker applies a level with levelOutput (capture size, frame stride, b=AS ceiling). Issue 5: "on a poor link keep audio
+// first, lower video resolution and frame rate before audio suffers, and fall to audio-only when even that fails".
+import type { Quality } from './worker-protocol.js';
+
+export interface Level {
+  name: string;
+  /** Output height for a 720p capture; scaleResolutionDownBy = captureHeight / height. */
+  height: number;
+  fps: number;
+  /** Share of the configured bitrate ceiling. */
+  bitrateShare: number;
+  video: boolean;
+}
+
+export const LADDER: readonly Level[] = [
+  { name: '720p30', height: 720, fps: 30, bitrateShare: 1, video: true },
+  { name: '540p30', height: 540, fps: 30, bitrateShare: 0.6, video: true },
+  { name: '360p30', height: 360, fps: 30, bitrateShare: 0.35, video: true },
+  { name: '360p15', height: 360, fps: 15, bitrateShare: 0.2, video: true },
+  { name: 'audio-only', height: 0, fps: 0, bitrateShare: 0, video: false },
+];
+export const AUDIO_ONLY = LADDER.length - 1;
+
+/** The highest level allowed: the `quality` cap and the capture size (no upscaling). */
+export function topLevel(max: Quality, captureHeight: number): number {
+  const cap = Number.parseInt(max, 10);
+  const i = LADDER.findIndex((l) => l.video && l.height <= Math.min(cap, captureHeight));
+  return i < 0 ? AUDIO_ONLY - 1 : i;
+}
+
+export interface AdaptSample {
+  /** fractionLost the bridge reported for our audio / video (0..1), null if no report yet. */
+  audioLoss: number | null;
+  videoLoss: number | null;
+  /** Bandwidth estimate (candidate-pair availableOutgoingBitrate), bit/s. */
+  availableBps: number | null;
+}
+
+export interface AdaptState {
+  level: number;
+  /** Consecutive samples that asked for a step down / allowed a step up. */
+  bad: number;
+  good: number;
+}
+
+export const AUDIO_LOSS_BAD = 0.05;
+export const VIDEO_LOSS_BAD = 0.1;
+const LOSS_GOOD = 0.02;
+const BAD_SAMPLES = 2;
+const GOOD_SAMPLES = 8;
+
+export function initialAdapt(top: number): AdaptState {
+  return { level: top, bad: 0, good: 0 };
+}
+
+function needBps(level: number, maxBitrateBps: number): number {
+  // Audio (Opus at ~32 kbit/s) plus this level's video.
+  return 32000 + LADDER[level].bitrateShare * maxBitrateBps;
+}
+
+/** One step of the ladder per decision; never above `top`, never below audio-only. */
+export function nextLevel(s: AdaptState, x: AdaptSample, top: number, maxBitrateBps: number): AdaptState {
+  const level = Math.max(s.level, top);
+  const audioBad = x.audioLoss !== null && x.audioLoss > AUDIO_LOSS_BAD;
+  const videoBad = LADDER[level].video && x.videoLoss !== null && x.videoLoss > VIDEO_LOSS_BAD;
+  const starved = LADDER[level].video && x.availableBps !== null && x.availableBps < 0.8 * needBps(level, maxBitrateBps);
+  if (audioBad || videoBad || starved) {
+    const bad = s.bad + 1;
+    if (bad >= BAD_SAMPLES && level < AUDIO_ONLY) return { level: level + 1, bad: 0, good: 0 };
+    return { level, bad, good: 0 };
+  }
+  const clean = (x.audioLoss ?? 0) <= LOSS_GOOD && (x.videoLoss ?? 0) <= LOSS_GOOD;
+  // Above audio-only the estimate must also leave room for the next level; from audio-only the estimator has
+  // nothing to measure with, so a clean audio path is the only evidence.
+  const room = level === AUDIO_ONLY || x.availableBps === null || x.availableBps >= 1.2 * needBps(level - 1, maxBitrateBps);
+  if (clean && room && level > top) {
+    const good = s.good + 1;
+    const wait = level === AUDIO_ONLY ? GOOD_SAMPLES * 2 : GOOD_SAMPLES;
+    if (good >= wait) return { level: level - 1, bad: 0, good: 0 };
+    return { level, bad: 0, good };
+  }
+  return { level, bad: 0, good: 0 };
+}
+
+export interface LevelOutput {
+  video: boolean;
+  /** Capture size for this level (the capture process is restarted at it: scaling in ffmpeg, not in JS). */
+  width: number;
+  height: number;
+  /** Send every `stride`-th captured frame. */
+  stride: number;
+  /** Video ceiling, kbit/s (b=AS on the answer; worker-peer.ts says why not setParameters). */
+  kbps: number;
+}
+
+/** What the worker does for a level, given the configured capture size, rate and ceiling (kbit/s). */
+export function levelOutput(level: number, cap: { width: number; height: number; fps: number }, maxKbps: number): LevelOutput {
+  const l = LADDER[level];
+  if (!l.video) return { video: false, width: cap.width, height: cap.height, stride: 1, kbps: 0 };
+  const height = Math.min(cap.height, l.height);
+  const width = Math.round((cap.width * height) / cap.height / 2) * 2;
+  return {
+    video: true,
+    width,
+    height,
+    stride: Math.max(1, Math.round(cap.fps / Math.min(cap.fps, l.fps))),
+    kbps: Math.max(64, Math.round(l.bitrateShare * maxKbps)),
+  };
+}

@@ -1,0 +1,273 @@
+// The agent's side of the media path: runs the media worker (worker.ts) as a child process, restarts it with
+// backoff when it crashes and puts the meeting back (join, mute, audio-only, quality), and offers the media
+// commands. The agent wires it in with createMediaPath(cfg.media, log) (agent.ts) and publishes report().
+import { EventEmitter } from 'node:events';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Type } from '../schema/type.js';
+import { command, type CommandSpec } from '../command.js';
+import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } from '../errors.js';
+import type { Logger } from '../log.js';
+import type { MediaConfig } from './config.js';
+import type { MediaPath, MediaReport } from './types.js';
+import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker, WorkerExtra } from './worker-protocol.js';
+
+export interface MediaPathOptions {
+  /** argv prefix for the worker, e.g. `['ip','netns','exec','hall']` in tests that put the hall in a namespace. */
+  spawnPrefix?: string[];
+}
+
+export interface MediaController extends MediaPath {
+  join(req: JoinRequest): Promise<MediaReport>;
+  leave(): Promise<MediaReport>;
+  selftest(seconds?: number): Promise<SelftestResult>;
+  setQuality(max: Quality): Promise<void>;
+  /** Worker-side counters (capture, programme check, adaptation level, repairs). */
+  extra(): WorkerExtra;
+  workerPid(): number | undefined;
+  /** Worker restarts after crashes so far. */
+  readonly restarts: number;
+}
+
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+const JOIN_WAIT_MS = 15000;
+
+export const JoinArgs = Type.Object(
+  {
+    bridge: Type.String({ pattern: '^https?://.+', description: 'Bridge API URL (Janus HTTP API or WHIP endpoint).' }),
+    room: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 128 })], { description: 'Room id.' }),
+    token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Bridge token (Janus token / WHIP bearer).' })),
+    display: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Name the centre sees.' })),
+  },
+  { additionalProperties: false },
+);
+export const NoArgs = Type.Object({}, { additionalProperties: false });
+export const AudioOnlyArgs = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
+export const QualityArgs = Type.Object(
+  { max: Type.Union([Type.Literal('720p'), Type.Literal('540p'), Type.Literal('360p')]) },
+  { additionalProperties: false },
+);
+export const SelftestArgs = Type.Object(
+  { seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30, default: 3, description: 'How long the tone plays.' })) },
+  { additionalProperties: false },
+);
+
+class Controller extends EventEmitter implements MediaController {
+  private proc: ChildProcess | null = null;
+  private last: MediaReport = { status: 'idle', seen: false, heard: false, muted: false, audioOnly: false };
+  private lastExtra: WorkerExtra = {};
+  private joinReq: JoinRequest | null = null;
+  private muted = false;
+  private audioOnly = false;
+  private quality: Quality = '720p';
+  private stopping = false;
+  private nextId = 1;
+  private results = new Map<number, (m: FromWorker) => void>();
+  private restartTimer: NodeJS.Timeout | null = null;
+  restarts = 0;
+  private crashStreak = 0;
+
+  constructor(
+    private readonly cfg: MediaConfig,
+    private readonly log: Logger,
+    private readonly opts: MediaPathOptions,
+  ) {
+    super();
+  }
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    await this.spawnWorker();
+  }
+
+  private spawnWorker(): Promise<void> {
+    const prefix = this.opts.spawnPrefix ?? [];
+    const argv = [...prefix, process.execPath, WORKER];
+    const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    this.proc = proc;
+    let stderr = '';
+    proc.stderr!.on('data', (d) => (stderr = (stderr + d.toString()).slice(-2000)));
+    proc.on('message', (m: FromWorker) => this.onMessage(m));
+    proc.once('exit', (code, signal) => this.onExit(proc, code, signal, stderr));
+    return new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new DeviceTimeoutError('media worker: no ready message within 10000 ms')), 10000);
+      const onReady = (m: FromWorker) => {
+        if (m.type !== 'ready') return;
+        clearTimeout(t);
+        proc.off('message', onReady);
+        resolve();
+      };
+      proc.on('message', onReady);
+      proc.once('exit', () => {
+        clearTimeout(t);
+        reject(new DisconnectedError(`media worker: exited at start: ${stderr.trim().slice(-300)}`));
+      });
+      this.send({ type: 'init', cfg: this.cfg });
+    });
+  }
+
+  private send(m: ToWorker): void {
+    if (!this.proc?.connected) throw new DisconnectedError(`media worker: not running (cannot ${m.type})`);
+    this.proc.send(m);
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.type === 'log') this.log[m.level](m.msg, m.fields);
+    else if (m.type === 'report') {
+      const before = this.last;
+      this.last = m.report;
+      this.lastExtra = m.extra;
+      const key = (r: MediaReport) => JSON.stringify([r.status, r.seen, r.heard, r.muted, r.audioOnly, r.error?.code]);
+      if (key(before) !== key(m.report)) this.emit('change');
+      if (m.report.status === 'joined') this.crashStreak = 0;
+    } else if (m.type === 'result') this.results.get(m.id)?.(m);
+    else if (m.type === 'joined' || m.type === 'left') this.emit(m.type);
+  }
+
+  private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
+    if (this.proc !== proc) return;
+    this.proc = null;
+    for (const [id, r] of this.results) r({ type: 'result', id, ok: false, error: { code: 'disconnected', message: 'media worker exited' } });
+    this.results.clear();
+    if (this.stopping) return;
+    this.restarts++;
+    const delay = Math.min(this.cfg.restartBackoffMaxMs, 250 * 2 ** this.crashStreak++);
+    this.log.error('media worker crashed; restarting', { code, signal, delayMs: delay, stderr: stderr.trim().slice(-300) });
+    this.last = { ...this.last, status: this.joinReq ? 'recovering' : 'idle', seen: false, heard: false };
+    this.emit('change');
+    this.restartTimer = setTimeout(() => void this.resume(), delay);
+  }
+
+  /** A new worker with the meeting as it was: joined room, mute, audio-only, quality. */
+  private async resume(): Promise<void> {
+    this.restartTimer = null;
+    if (this.stopping) return;
+    try {
+      await this.spawnWorker();
+      this.send({ type: 'mute', on: this.muted });
+      this.send({ type: 'audio-only', on: this.audioOnly });
+      this.send({ type: 'quality', max: this.quality });
+      if (this.joinReq) this.send({ type: 'join', join: this.joinReq });
+    } catch (err) {
+      this.log.error('media worker restart failed', { err });
+    }
+  }
+
+  async join(req: JoinRequest): Promise<MediaReport> {
+    this.joinReq = req;
+    const joined = new Promise<void>((resolve) => {
+      const t = setTimeout(done, JOIN_WAIT_MS);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.once('joined', done);
+    });
+    this.send({ type: 'join', join: req });
+    await joined;
+    return this.report();
+  }
+
+  async leave(): Promise<MediaReport> {
+    this.joinReq = null;
+    const left = new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 5000);
+      this.once('left', () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    this.send({ type: 'leave' });
+    await left;
+    return this.report();
+  }
+
+  async setMuted(on: boolean): Promise<void> {
+    this.muted = on;
+    this.send({ type: 'mute', on });
+  }
+
+  toggleMuted(): Promise<void> {
+    return this.setMuted(!this.muted);
+  }
+
+  async setAudioOnly(on: boolean): Promise<void> {
+    this.audioOnly = on;
+    this.send({ type: 'audio-only', on });
+  }
+
+  async setQuality(max: Quality): Promise<void> {
+    this.quality = max;
+    this.send({ type: 'quality', max });
+  }
+
+  selftest(seconds = 3): Promise<SelftestResult> {
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.results.set(id, (m) => {
+        this.results.delete(id);
+        if (m.type !== 'result') return;
+        if (m.ok) resolve(m.value);
+        else reject(new DiemcauError(m.error.code as DiemcauError['code'], m.error.message));
+      });
+      this.send({ type: 'selftest', id, seconds });
+    });
+  }
+
+  report(): MediaReport {
+    return { ...this.last, muted: this.muted, room: this.joinReq?.room };
+  }
+
+  extra(): WorkerExtra {
+    return this.lastExtra;
+  }
+
+  workerPid(): number | undefined {
+    return this.proc?.pid;
+  }
+
+  commands(): CommandSpec[] {
+    return [
+      command({ name: 'join', summary: 'Join a meeting room on the bridge and send the hall.', schema: JoinArgs, timeoutMs: 20000, run: (a) => this.join(a) }),
+      command({ name: 'leave', summary: 'Leave the meeting.', schema: NoArgs, timeoutMs: 8000, run: () => this.leave() }),
+      command({ name: 'mute', summary: 'Mute the hall microphone.', schema: NoArgs, timeoutMs: 2000, run: async () => (await this.setMuted(true), this.report()) }),
+      command({ name: 'unmute', summary: 'Unmute the hall microphone.', schema: NoArgs, timeoutMs: 2000, run: async () => (await this.setMuted(false), this.report()) }),
+      command({ name: 'audio-only', summary: 'Send audio only (on) or audio and video (off).', schema: AudioOnlyArgs, timeoutMs: 3000, run: async (a) => (await this.setAudioOnly(a.on), this.report()) }),
+      command({ name: 'quality', summary: 'Cap the video resolution sent to the bridge.', schema: QualityArgs, timeoutMs: 3000, run: async (a) => (await this.setQuality(a.max), this.report()) }),
+      command({
+        name: 'selftest',
+        summary: 'Send a tone to the bridge and report whether it arrived (packets, loss, jitter, RTT).',
+        schema: SelftestArgs,
+        timeoutMs: 40000,
+        run: (a) => {
+          if (this.last.status !== 'joined') throw new BadRequestError(`selftest: the hall is not in a meeting (media status ${this.last.status})`);
+          return this.selftest(a.seconds ?? 3);
+        },
+      }),
+    ];
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const proc = this.proc;
+    if (!proc) return;
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => proc.kill('SIGKILL'), 8000);
+      proc.once('exit', () => {
+        clearTimeout(t);
+        resolve();
+      });
+      try {
+        this.send({ type: 'stop' });
+      } catch {
+        proc.kill('SIGTERM');
+      }
+    });
+    this.proc = null;
+  }
+}
+
+export function createMediaPath(cfg: MediaConfig, log: Logger, opts: MediaPathOptions = {}): MediaController {
+  return new Controller(cfg, log, opts);
+}

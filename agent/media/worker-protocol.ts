@@ -1,0 +1,61 @@
+// Messages between the controller (agent process) and the media worker (child process), over Node's IPC channel.
+// Plain JSON; the worker validates nothing it did not get from the controller, which validated commands already.
+import type { MediaReport } from './types.js';
+import type { MediaConfig } from './config.js';
+import type { FeedSelector } from './signalling/types.js';
+
+export type Quality = '720p' | '540p' | '360p';
+
+export interface JoinRequest {
+  bridge: string;
+  room: number | string;
+  token?: string;
+  display?: string;
+  /** Send camera and mic (default true). */
+  publish?: boolean;
+  /** Remote publisher to receive as the programme (default: cfg.programme by display; null: none). */
+  programme?: FeedSelector | null;
+}
+
+export interface SelftestResult {
+  /** The bridge acknowledged our tone in its RTCP receiver reports. */
+  received: boolean;
+  packetsSent: number;
+  packetsLost: number;
+  lossPct: number;
+  jitterMs: number | null;
+  rttMs: number | null;
+  /** RTCP receiver reports that came back during the test. */
+  reports: number;
+  durationMs: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; cfg: MediaConfig }
+  | { type: 'join'; join: JoinRequest }
+  | { type: 'leave' }
+  | { type: 'mute'; on: boolean }
+  | { type: 'audio-only'; on: boolean }
+  | { type: 'quality'; max: Quality }
+  | { type: 'selftest'; id: number; seconds: number }
+  | { type: 'stop' };
+
+export interface WorkerExtra {
+  /** Frames captured, handed to the encoder, dropped by the pool. */
+  capture?: { frames: number; dropped: number; audioChunks: number };
+  /** Programme received: the checking sink's report. */
+  programme?: Record<string, unknown>;
+  level?: string;
+  repairs?: number;
+  iceRestarts?: number;
+  sessions?: number;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'report'; report: MediaReport; extra: WorkerExtra }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
+  | { type: 'result'; id: number; ok: true; value: SelftestResult }
+  | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
+  | { type: 'joined' }
+  | { type: 'left' };

@@ -1,0 +1,107 @@
+// One session with the bridge: the signalling session, the publishing PeerConnection and the programme
+// subscription. The worker makes a new one to recover from what an ICE restart cannot fix (issue 5: "ICE restart,
+// then a new session, with backoff"). Events: 'ice' (state) of the publishing PeerConnection; 'lost' (reason)
+// when the bridge hung up on us or the signalling session is gone.
+import { EventEmitter } from 'node:events';
+import type { JoinRequest } from './worker-protocol.js';
+import type { Signalling } from './signalling/types.js';
+import { createSignalling } from './signalling/create.js';
+import { negotiator, newPeerConnection, newPublisher, setVideoCeiling, type Publisher } from './worker-peer.js';
+import { attachProgramme, type ProgrammeSink } from './worker-programme.js';
+import type { MediaConfig } from './config.js';
+
+export class BridgeSession extends EventEmitter {
+  readonly signalling: Signalling;
+  pub: Publisher | null = null;
+  private sub: RTCPeerConnection | null = null;
+  private stopSinks: (() => void) | null = null;
+  private closed = false;
+  /** Offer/answer exchanges one at a time: a ceiling change must not cross an ICE restart. */
+  private chain: Promise<unknown> = Promise.resolve();
+  private ceiling: number | null = null;
+
+  constructor(
+    private readonly join: JoinRequest,
+    private readonly cfg: MediaConfig,
+    private readonly tracks: { audio: MediaStreamTrack; video: MediaStreamTrack },
+    private readonly sink: ProgrammeSink | null,
+  ) {
+    super();
+    this.signalling = createSignalling(cfg.signalling, join);
+    this.signalling.on('hangup', (reason: string) => {
+      if (!this.closed && reason.startsWith('publisher')) this.emit('lost', `bridge hung up: ${reason}`);
+    });
+    this.signalling.on('lost', (err: Error) => {
+      if (!this.closed) this.emit('lost', err.message);
+    });
+  }
+
+  async open(): Promise<void> {
+    await this.signalling.connect();
+    if (this.join.publish !== false) {
+      const pub = newPublisher(this.tracks.audio, this.tracks.video);
+      this.pub = pub;
+      pub.pc.addEventListener('iceconnectionstatechange', () => {
+        if (!this.closed) this.emit('ice', pub.pc.iceConnectionState);
+      });
+      await this.signalling.publish(negotiator(pub.pc));
+    }
+  }
+
+  /** Receives the programme on a second PeerConnection; the caller decides whether a failure matters. */
+  async receiveProgramme(): Promise<void> {
+    const sel = this.join.programme === undefined ? { display: this.cfg.programme } : this.join.programme;
+    if (!sel || !this.sink) return;
+    const pc = newPeerConnection();
+    this.sub = pc;
+    this.stopSinks = attachProgramme(pc, this.sink);
+    if (this.signalling.kind === 'whip') {
+      // WHEP: we offer, so the receive-only m-lines must exist before the offer.
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+      pc.addTransceiver('video', { direction: 'recvonly' });
+    }
+    await this.signalling.subscribe(negotiator(pc), sel);
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(fn, fn);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
+  iceRestart(): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.pub) return;
+      await this.signalling.republish(negotiator(this.pub.pc), { iceRestart: true });
+      // The bridge's new answer has no b=AS: put the ceiling back.
+      if (this.ceiling !== null) await setVideoCeiling(this.pub.pc, this.ceiling);
+    });
+  }
+
+  renegotiate(): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.pub) return;
+      await this.signalling.republish(negotiator(this.pub.pc), { iceRestart: false });
+      if (this.ceiling !== null) await setVideoCeiling(this.pub.pc, this.ceiling);
+    });
+  }
+
+  /** Video bitrate ceiling in kbit/s (null: none). */
+  setCeiling(kbps: number | null): Promise<void> {
+    return this.exclusive(async () => {
+      this.ceiling = kbps;
+      if (this.pub) await setVideoCeiling(this.pub.pc, kbps);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.signalling.close();
+    this.stopSinks?.();
+    this.sub?.close();
+    this.pub?.close();
+    this.sub = null;
+    this.pub = null;
+  }
+}

@@ -1,0 +1,358 @@
+// The media worker: a child process of the agent (controller.ts) that owns everything wrtc touches, because
+// @roamhq/wrtc can crash at peer close and at exit (so the agent survives it, and so exit is always explicit).
+// It captures (capture.ts), feeds RTCVideoSource/RTCAudioSource, keeps one bridge session (worker-session.ts),
+// adapts the encoder (adapt.ts), watches "heard"/"seen" (heard.ts) and recovers: ICE restart, then new sessions
+// with backoff. Speaks worker-protocol.ts over the IPC channel.
+import wrtc from '@roamhq/wrtc';
+import { Capture } from './capture.js';
+import { writeStamp } from './frame-stamp.js';
+import { BridgeSession } from './worker-session.js';
+import { CheckingSink } from './worker-programme.js';
+import { readPublisherStats, type PublisherStats } from './worker-stats.js';
+import { HeardTracker, selftestVerdict } from './heard.js';
+import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
+import type { FromWorker, JoinRequest, Quality, ToWorker } from './worker-protocol.js';
+import type { MediaConfig } from './config.js';
+import type { MediaReport } from './types.js';
+import { errorToWire } from '../errors.js';
+
+const send = (m: FromWorker) => process.send?.(m);
+const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => send({ type: 'log', level, msg, fields });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+let cfg: MediaConfig;
+const videoSource = new wrtc.nonstandard.RTCVideoSource();
+const audioSource = new wrtc.nonstandard.RTCAudioSource();
+const tracks = { video: videoSource.createTrack(), audio: audioSource.createTrack() };
+const sink = new CheckingSink();
+let capture: Capture | null = null;
+let session: BridgeSession | null = null;
+let joinReq: JoinRequest | null = null;
+let status: MediaReport['status'] = 'idle';
+let lastError: MediaReport['error'];
+let muted = false;
+let forcedAudioOnly = false;
+let quality: Quality = '720p';
+let adapt: AdaptState = initialAdapt(0);
+let applied: LevelOutput | null = null;
+let out: LevelOutput | null = null;
+const heard = new HeardTracker();
+let recovering = false;
+let generation = 0;
+const counters = { frames: 0, audioChunks: 0, repairs: 0, iceRestarts: 0, sessions: 0 };
+let prevStats: PublisherStats | null = null;
+let lastStats: PublisherStats | null = null;
+const shown = { bitrateKbps: 0, fps: 0 };
+let micSumSq = 0;
+let micN = 0;
+let micDbfs = -Infinity;
+let toneUntil = 0;
+let tonePhase = 0;
+let statsTimer: NodeJS.Timeout | null = null;
+const frameInfo = { width: 0, height: 0 };
+const audioViews = new WeakMap<Buffer, Int16Array>();
+
+function videoActive(): boolean {
+  return !forcedAudioOnly && LADDER[adapt.level].video;
+}
+
+function onVideo(buf: Buffer, arrivedMs: number): void {
+  counters.frames++;
+  // Frame rate steps and audio-only happen here, at the source: frames not handed over cost no encoding.
+  if (!out?.video || counters.frames % out.stride !== 0) return;
+  if (cfg.simulate) writeStamp(buf, frameInfo.width, frameInfo.height, counters.frames, arrivedMs);
+  videoSource.onFrame({ width: frameInfo.width, height: frameInfo.height, data: buf });
+}
+
+function onAudio(buf: Buffer): void {
+  let s = audioViews.get(buf);
+  if (!s) {
+    s = new Int16Array(buf.buffer, buf.byteOffset, buf.length >> 1);
+    audioViews.set(buf, s);
+  }
+  counters.audioChunks++;
+  if (Date.now() < toneUntil) {
+    // Selftest: a 1 kHz tone at -12 dBFS replaces the mic, so the check does not depend on the room being loud.
+    for (let i = 0; i < s.length; i++) s[i] = Math.round(8192 * Math.sin((2 * Math.PI * 1000 * tonePhase++) / 48000));
+  } else if (muted) s.fill(0);
+  for (let i = 0; i < s.length; i += 4) micSumSq += s[i] * s[i];
+  micN += s.length >> 2;
+  audioSource.onData({ samples: s, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: s.length });
+}
+
+function report(): MediaReport {
+  const st = lastStats;
+  const a = st?.audio;
+  return {
+    status,
+    room: joinReq?.room,
+    seen: heard.seen,
+    heard: heard.heard,
+    muted,
+    audioOnly: !videoActive(),
+    stats: {
+      bitrateKbps: shown.bitrateKbps,
+      fps: shown.fps,
+      width: st?.frameWidth ?? undefined,
+      height: st?.frameHeight ?? undefined,
+      lossPct: a?.fractionLost != null ? Math.round(a.fractionLost * 1000) / 10 : undefined,
+      jitterMs: a?.jitterS != null ? Math.round(a.jitterS * 10000) / 10 : undefined,
+      rttMs: a?.rttS != null ? Math.round(a.rttS * 10000) / 10 : st?.pairRttS != null ? Math.round(st.pairRttS * 10000) / 10 : undefined,
+      framesDropped: capture?.stats().video.dropped ?? 0,
+    },
+    error: lastError,
+  };
+}
+
+function publishReport(): void {
+  send({
+    type: 'report',
+    report: report(),
+    extra: {
+      capture: { frames: counters.frames, dropped: capture?.stats().video.dropped ?? 0, audioChunks: counters.audioChunks },
+      programme: sink.report(),
+      level: forcedAudioOnly ? 'audio-only (forced)' : LADDER[adapt.level].name,
+      repairs: counters.repairs,
+      iceRestarts: counters.iceRestarts,
+      sessions: counters.sessions,
+    },
+  });
+}
+
+/** The current ladder level made real: capture size, frame stride, video ceiling (adapt.ts levelOutput). */
+async function applyLevel(): Promise<void> {
+  const level = forcedAudioOnly ? AUDIO_ONLY : adapt.level;
+  const want = levelOutput(level, cfg, cfg.maxBitrateKbps);
+  // Audio-only keeps the capture size, so coming back costs no capture restart.
+  out = want.video ? want : { ...(out ?? want), video: false };
+  if (capture && want.video && (want.width !== capture.opts.width || want.height !== capture.opts.height)) await startCapture(want.width, want.height);
+  const kbps = want.video ? want.kbps : 64;
+  if (session?.pub && applied?.kbps !== kbps) {
+    await session.setCeiling(kbps).catch((err) => log('warn', 'media: video ceiling not applied', { err: (err as Error).message }));
+  }
+  if (applied?.video !== want.video || applied?.height !== want.height || applied?.stride !== want.stride) {
+    log('info', 'media: encoder level', { step: level === AUDIO_ONLY ? 'audio-only' : LADDER[level].name, ...want });
+  }
+  applied = { ...want, kbps };
+}
+
+async function startCapture(width: number, height: number): Promise<void> {
+  await capture?.stop();
+  frameInfo.width = width;
+  frameInfo.height = height;
+  const c = new Capture(
+    { width, height, fps: cfg.fps, simulate: cfg.simulate, videoDevice: cfg.devices.video, videoFormat: cfg.devices.videoFormat, audioDevice: cfg.devices.audio },
+    onVideo,
+    onAudio,
+  );
+  capture = c;
+  c.on('exit', (code, signal, stderr) => log('error', 'media: capture ended', { code, signal, stderr }));
+  c.on('error', (err: Error) => log('error', 'media: capture', { err: err.message }));
+  await c.start();
+}
+
+async function tick(): Promise<void> {
+  const pub = session?.pub;
+  if (status === 'idle') return;
+  if (!pub) return publishReport();
+  const st = await readPublisherStats(pub.pc).catch(() => null);
+  if (!st) return;
+  prevStats = lastStats;
+  lastStats = st;
+  if (prevStats) {
+    const dt = (st.at - prevStats.at) / 1000;
+    const bytes = st.videoBytesSent + st.audioBytesSent - prevStats.videoBytesSent - prevStats.audioBytesSent;
+    shown.bitrateKbps = Math.max(0, Math.round((bytes * 8) / dt / 1000));
+    shown.fps = Math.max(0, Math.round(((st.framesEncoded - prevStats.framesEncoded) / dt) * 10) / 10);
+  }
+  micDbfs = micN ? 10 * Math.log10(micSumSq / micN / (32768 * 32768)) : -Infinity;
+  micSumSq = micN = 0;
+  const action = heard.update({ now: st.at, audio: st.audio, video: st.video, micDbfs, muted, videoActive: videoActive() });
+  if (status === 'joined') {
+    adapt = nextLevel(adapt, { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null, availableBps: st.availableBps }, topLevel(quality, cfg.height), cfg.maxBitrateKbps * 1000);
+    await applyLevel();
+    if (action !== 'none') void repair(action);
+  }
+  publishReport();
+}
+
+async function repair(action: 'renegotiate' | 'new-session'): Promise<void> {
+  counters.repairs++;
+  log('warn', 'media: video reaches the bridge but audio does not: repairing', { action });
+  if (action === 'renegotiate') await session?.renegotiate().catch((err) => log('warn', 'media: renegotiation failed', { err: err.message }));
+  else void recover('audio not heard');
+}
+
+async function openSession(): Promise<void> {
+  const req = joinReq!;
+  const s = new BridgeSession(req, cfg, tracks, sink);
+  session = s;
+  counters.sessions++;
+  heard.reset();
+  applied = null;
+  s.on('ice', (state: string) => {
+    log('debug', 'media: ice', { state });
+    if ((state === 'disconnected' || state === 'failed') && status === 'joined') void recover(`ice ${state}`);
+  });
+  s.on('lost', (reason: string) => void recover(reason, true));
+  await s.open();
+  await applyLevel();
+  if (cfg.receiveProgramme) s.receiveProgramme().catch((err) => log('warn', 'media: programme not received', { err: err.message }));
+}
+
+function connected(s: BridgeSession | null): boolean {
+  const st = s?.pub?.pc.iceConnectionState;
+  return st === 'connected' || st === 'completed';
+}
+
+/** ICE restarts while the session lives, then new sessions with exponential backoff and jitter. */
+async function recover(reason: string, sessionGone = false): Promise<void> {
+  if (recovering || !joinReq) return;
+  recovering = true;
+  const gen = generation;
+  status = 'recovering';
+  log('warn', 'media: recovering', { reason });
+  publishReport();
+  const started = Date.now();
+  try {
+    // A short outage often heals by itself (ICE consent resumes); give it a moment before restarting ICE.
+    if (!sessionGone) await sleep(500);
+    while (!sessionGone && Date.now() - started < 20000 && gen === generation) {
+      if (connected(session)) return void (status = 'joined');
+      counters.iceRestarts++;
+      try {
+        await session!.iceRestart();
+        for (let i = 0; i < 20 && !connected(session); i++) await sleep(100);
+      } catch (err) {
+        await sleep(700);
+      }
+    }
+    for (let attempt = 0; gen === generation && joinReq; attempt++) {
+      await session?.close();
+      session = null;
+      try {
+        await openSession();
+        for (let i = 0; i < 50 && !connected(session); i++) await sleep(100);
+        if (connected(session)) return void (status = 'joined');
+      } catch (err) {
+        lastError = errorToWire(err);
+        log('warn', 'media: new session failed', { attempt, err: lastError.message });
+      }
+      const cap = cfg.restartBackoffMaxMs;
+      await sleep(Math.random() * Math.min(cap, 500 * 2 ** attempt));
+    }
+  } finally {
+    recovering = false;
+    if (status === 'joined') {
+      lastError = undefined;
+      log('info', 'media: recovered', { ms: Date.now() - started });
+    }
+    publishReport();
+  }
+}
+
+async function doJoin(req: JoinRequest): Promise<void> {
+  if (joinReq) await doLeave();
+  joinReq = req;
+  generation++;
+  status = 'joining';
+  lastError = undefined;
+  publishReport();
+  adapt = initialAdapt(topLevel(quality, cfg.height));
+  applied = null;
+  if (req.publish !== false) {
+    const first = levelOutput(adapt.level, cfg, cfg.maxBitrateKbps);
+    await startCapture(first.width, first.height);
+  }
+  try {
+    await openSession();
+    status = 'joined';
+    publishReport();
+    send({ type: 'joined' });
+  } catch (err) {
+    lastError = errorToWire(err);
+    log('warn', 'media: join failed, retrying', { err: lastError.message });
+    void recover(lastError.message, true);
+  }
+  statsTimer ??= setInterval(() => void tick(), 1000);
+  publishReport();
+}
+
+async function doLeave(): Promise<void> {
+  generation++;
+  joinReq = null;
+  if (statsTimer) clearInterval(statsTimer);
+  statsTimer = null;
+  await session?.close();
+  session = null;
+  await capture?.stop();
+  capture = null;
+  status = 'idle';
+  heard.reset();
+  lastStats = prevStats = null;
+  publishReport();
+  send({ type: 'left' });
+}
+
+async function selftest(id: number, seconds: number): Promise<void> {
+  try {
+    if (status !== 'joined' || !session?.pub) throw new Error(`selftest: not joined (status ${status})`);
+    const before = (await readPublisherStats(session.pub.pc)).audio;
+    const t0 = Date.now();
+    toneUntil = t0 + seconds * 1000;
+    await sleep(seconds * 1000);
+    // One more second for the receiver report that covers the end of the tone.
+    await sleep(1200);
+    const after = (await readPublisherStats(session.pub.pc)).audio;
+    send({ type: 'result', id, ok: true, value: selftestVerdict(before, after, Date.now() - t0) });
+  } catch (err) {
+    send({ type: 'result', id, ok: false, error: errorToWire(err) });
+  }
+}
+
+async function shutdown(code: number): Promise<never> {
+  await doLeave().catch(() => {});
+  tracks.video.stop();
+  tracks.audio.stop();
+  // wrtc segfaults if the process exits on its own after creating tracks: always leave explicitly.
+  process.exit(code);
+}
+
+async function handle(m: ToWorker): Promise<void> {
+  switch (m.type) {
+    case 'init':
+      cfg = m.cfg;
+      return void send({ type: 'ready' });
+    case 'join':
+      return doJoin(m.join);
+    case 'leave':
+      return doLeave();
+    case 'mute':
+      muted = m.on;
+      return publishReport();
+    case 'audio-only':
+      forcedAudioOnly = m.on;
+      await applyLevel();
+      return publishReport();
+    case 'quality':
+      quality = m.max;
+      // The staff's cap is taken at once; from there the ladder steps down again if the link asks for it.
+      adapt = initialAdapt(topLevel(quality, cfg.height));
+      await applyLevel();
+      return publishReport();
+    case 'selftest':
+      return selftest(m.id, m.seconds);
+    case 'stop':
+      return void shutdown(0);
+  }
+}
+
+process.on('message', (m: ToWorker) => {
+  handle(m).catch((err) => log('error', `media worker: ${m.type} failed`, { err: (err as Error).message, stack: (err as Error).stack }));
+});
+// The agent went away: nothing to report to, so leave the bridge cleanly and end.
+process.on('disconnect', () => void shutdown(0));
+process.on('uncaughtException', (err) => {
+  log('error', 'media worker: uncaught', { err: err.message, stack: err.stack });
+  process.exit(1);
+});
