@@ -1,0 +1,186 @@
+// The VISCA driver against a misbehaving simulated camera, over a real socat pty (and UDP where it differs):
+// garbage, truncated replies, silence, late replies and error replies each give a clear error, then the driver
+// recovers by itself; a stop goes out past a command that got no answer; both sockets busy; unplug and replug.
+import t from 'tap';
+import { openRig, until } from '../helpers/visca-rig.js';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const failure = (p: Promise<unknown>) =>
+  p.then(
+    () => null,
+    (e: unknown) => e as Error,
+  );
+
+for (const transport of ['serial', 'udp'] as const) {
+  t.test(`bad byte streams over ${transport}: clear error, then recovery`, async (t) => {
+    const rig = await openRig(transport);
+    t.teardown(() => rig.close());
+    const { camera, host } = rig;
+    const sim = host.sim;
+    await camera.start();
+    await until('ok', () => camera.health().status === 'ok');
+
+    // Silence: the error names the command and its bytes; health says not answering; recovery when it speaks.
+    sim.faults.silent = true;
+    const silent = await failure(camera.home());
+    t.ok(silent instanceof DeviceTimeoutError, 'silence: DeviceTimeoutError');
+    t.match(silent!.message, /no answer to pan-tilt home \(81 01 06 04 ff\) within 400 ms/);
+    await until('not answering', () => camera.health().status === 'not answering');
+    t.equal(camera.health().code, 'device_timeout');
+    sim.resetFaults();
+    await until('ok again after silence', () => camera.health().status === 'ok');
+    await camera.home();
+    t.pass('a command works after silence');
+
+    // Garbage only: no valid reply at all; health says error with code protocol.
+    sim.faults.garbage = 'only';
+    t.ok((await failure(camera.focus('manual'))) instanceof DeviceTimeoutError, 'garbage only: timeout');
+    await until('protocol error', () => camera.health().code === 'protocol');
+    t.equal(camera.health().status, 'error');
+    t.match(camera.health().message!, /answers are not VISCA \(\d+ bytes dropped\)/);
+    sim.resetFaults();
+    await until('ok after garbage', () => camera.health().status === 'ok');
+    await camera.focus('manual');
+    t.equal((await camera.inquire('focus-mode')).mode, 'manual', 'command works after garbage');
+
+    // Truncated replies (FF lost): nothing valid arrives; then whole replies are understood again.
+    sim.faults.truncate = true;
+    t.ok((await failure(camera.focus('auto'))) instanceof DeviceTimeoutError, 'truncated: timeout');
+    sim.resetFaults();
+    await until('ok after truncation', () => camera.health().status === 'ok');
+    await camera.focus('auto');
+    t.equal((await camera.inquire('focus-mode')).mode, 'auto', 'command works after truncated replies');
+
+    // Late replies: within the answer time they are fine; past it, a timeout, and the late bytes are not taken
+    // as the answer to the next request.
+    sim.faults.lateMs = 150;
+    await camera.zoomTo(0x1000);
+    t.pass('replies 150 ms late are still answers');
+    sim.faults.lateMs = 700;
+    t.ok((await failure(camera.zoomTo(0x1800))) instanceof DeviceTimeoutError, 'replies 700 ms late: timeout');
+    sim.resetFaults();
+    await sleep(800);
+    await until('ok after late replies', () => camera.health().status === 'ok');
+    await camera.zoomTo(0x0800);
+    t.equal((await camera.inquire('zoom-position')).position, 0x0800, 'next command gets its own answer');
+
+    // Error replies: the device's code travels in the error.
+    sim.faults.errorCode = 0x41;
+    const refused = await failure(camera.presetRecall(2));
+    t.ok(refused instanceof DeviceRefusedError);
+    t.equal((refused as DeviceRefusedError).deviceCode, 'visca:41');
+    t.equal((refused as DeviceRefusedError).code, 'device_refused');
+    sim.resetFaults();
+    await camera.presetRecall(2);
+    t.equal(camera.report().activePreset, 2, 'works once the camera accepts again');
+
+    if (transport === 'serial') {
+      sim.faults.garbage = 'prefix';
+      await camera.moveTo(10, 10, 0x18);
+      t.pass('garbage before every reply: the framer resynchronises and commands complete');
+      t.ok(camera.droppedBytes > 0, `dropped ${camera.droppedBytes} garbage bytes`);
+      sim.resetFaults();
+    }
+  });
+}
+
+t.test('stop goes out past a command that got no answer', async (t) => {
+  const rig = await openRig('serial', { answerMs: 3000, stopWaitMs: 150 });
+  t.teardown(() => rig.close());
+  const { camera } = rig;
+  const sim = rig.host.sim;
+  await camera.start();
+  await until('ok', () => camera.health().status === 'ok');
+  await until('poll idle', () => true);
+  sim.faults.dropReplies = 1; // the camera carries out the drive, its ACK is lost
+  const moving = failure(camera.move('right', 0x18));
+  await until('sim moving', () => sim.model.moving(performance.now()), 2000);
+  const t0 = performance.now();
+  await camera.stopMotion();
+  const took = performance.now() - t0;
+  t.ok(took < 1000, `stop completed in ${Math.round(took)} ms, long before the 3000 ms answer timeout`);
+  t.equal(sim.model.moving(performance.now()), false, 'the simulated head stands still');
+  const err = await moving;
+  t.ok(err instanceof DeviceTimeoutError, 'the unanswered drive is given up');
+  t.match(err!.message, /no answer to pan-tilt right within \d+ ms; given up so pan-tilt stop could be sent/);
+  t.equal(camera.report().moving, false);
+});
+
+t.test('two sockets: a third command waits; a stop frees a socket when the camera says buffer full', async (t) => {
+  const rig = await openRig('serial', { moveCompletionMs: 1500 });
+  t.teardown(() => rig.close());
+  const { camera } = rig;
+  const sim = rig.host.sim;
+  await camera.start();
+  await until('ok', () => camera.health().status === 'ok');
+
+  // Two long moves occupy both sockets; the third command is held by the driver until one completes.
+  const arrivals: Array<[string, number]> = [];
+  sim.on('command', (c: { op: string }) => arrivals.push([c.op, performance.now()]));
+  const t0 = performance.now();
+  const a = camera.moveTo(120, 0, 4).then(() => performance.now() - t0); // 120 units at 240 units/s: ~0.5 s
+  const b = camera.zoomTo(0x2000).then(() => performance.now() - t0); // ~1 s
+  await sleep(100);
+  t.same(sim.busySockets(), [1, 2], 'both sockets busy in the camera');
+  const c = camera.focus('manual').then(() => performance.now() - t0);
+  const [ta, tb, tc] = await Promise.all([a, b, c]);
+  const focusAt = arrivals.find(([op]) => op === 'focus-mode')![1] - t0;
+  t.ok(focusAt >= ta - 50, `third command reached the camera at ${Math.round(focusAt)} ms, after the first completed at ${Math.round(ta)} ms`);
+  t.ok(tc < tb, 'and completed before the longer move');
+
+  // Both sockets hang (no Completion ever): a stop meets buffer full, cancels socket 1 and goes through.
+  sim.faults.noCompletion = true;
+  const z1 = failure(camera.zoomTo(0));
+  const z2 = failure(camera.zoomTo(0x100));
+  await until('two hung', () => sim.busySockets().length === 2, 2000);
+  sim.faults.noCompletion = false;
+  await camera.stopMotion();
+  t.pass('stop completed although both sockets were busy');
+  const e1 = await z1;
+  t.ok(e1 instanceof DeviceRefusedError && e1.deviceCode === 'visca:04', 'the command in socket 1 was cancelled for it');
+  const e2 = await z2;
+  t.ok(e2 instanceof DeviceTimeoutError, 'the other one times out waiting for its Completion');
+  t.match(e2!.message, /no Completion for zoom to 256 on socket 2 within 1500 ms/);
+  await until('sockets free', () => sim.busySockets().length === 0, 3000);
+  await camera.home();
+  t.pass('commands run again afterwards');
+});
+
+t.test('unplug (kill socat) -> missing -> ok when the pty returns, without restarting the driver', async (t) => {
+  const rig = await openRig('serial');
+  t.teardown(() => rig.close());
+  const { camera, host } = rig;
+  await camera.start();
+  await until('ok', () => camera.health().status === 'ok');
+  await camera.moveTo(500, 200, 0x18);
+  await host.unplug();
+  await until('missing', () => camera.health().status === 'missing', 3000);
+  t.equal(camera.health().code, 'disconnected');
+  t.match(camera.health().message!, /camera port .*ttyVISCA-driver: (disconnected|cannot open)/);
+  const err = await failure(camera.home());
+  t.ok(err instanceof DisconnectedError, 'commands fail at once while missing');
+  await sleep(600); // a few reopen attempts fail meanwhile
+  t.equal(camera.health().status, 'missing');
+  const t0 = performance.now();
+  await host.plug();
+  await until('ok after replug', () => camera.health().status === 'ok', 5000);
+  t.pass(`recovered ${Math.round(performance.now() - t0)} ms after the pty came back`);
+  const p = await camera.inquire('pan-tilt-position');
+  t.same([p.pan, p.tilt], [500, 200], 'the same head, where it was');
+  await camera.home();
+});
+
+t.test('udp: the camera going away shows as not answering, then ok', async (t) => {
+  const rig = await openRig('udp');
+  t.teardown(() => rig.close());
+  const { camera, host } = rig;
+  await camera.start();
+  await until('ok', () => camera.health().status === 'ok');
+  await host.unplug();
+  await until('not answering', () => camera.health().status === 'not answering', 3000);
+  await host.plug();
+  await until('ok again', () => camera.health().status === 'ok', 5000);
+  await camera.home();
+  t.pass('commands work after the camera came back');
+});
