@@ -1,0 +1,62 @@
+// The launcher systemd runs (`ExecStart=node /opt/diemcau/launcher.js --root /opt/diemcau -- run`): at each start it
+// asks the boot record which slot runs (agent/update/slots.ts, chooseSlot), writes the decision, runs that slot's
+// entry with the remaining arguments, and starts again at once when the agent exits with RESTART_EXIT_CODE (a
+// switch or a rollback). Any other exit ends the launcher with the agent's code, and systemd restarts it.
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { chooseSlot, readBoot, readInstalled, writeBoot, slotDir, type Slot } from './slots.js';
+import { RESTART_EXIT_CODE } from './install.js';
+import { createLogger, type Logger } from '../log.js';
+
+export const ENV_ROOT = 'DIEMCAU_UPDATE_ROOT';
+export const ENV_SLOT = 'DIEMCAU_SLOT';
+
+function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit', env });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on('SIGTERM', forward);
+    process.on('SIGINT', forward);
+    child.on('exit', (code, signal) => {
+      process.off('SIGTERM', forward);
+      process.off('SIGINT', forward);
+      resolve(code ?? (signal ? 128 : 1));
+    });
+    child.on('error', () => resolve(1));
+  });
+}
+
+/** Runs slots until the agent exits with something other than RESTART_EXIT_CODE; returns that code. */
+export async function launch(root: string, args: string[], log: Logger): Promise<number> {
+  for (;;) {
+    const boot = await readBoot(root);
+    const [ia, ib] = await Promise.all([readInstalled(root, 'a'), readInstalled(root, 'b')]);
+    const choice = chooseSlot(boot, { a: ia !== null, b: ib !== null }, new Date());
+    if (choice.write) await writeBoot(root, choice.write);
+    if (choice.rolledBack) log.warn('launcher: rolled back', { failed: choice.rolledBack, slot: choice.slot });
+    const inst = choice.slot === 'a' ? ia : ib;
+    if (!inst) {
+      log.error('launcher: no installed slot to run', { root });
+      return 1;
+    }
+    log.info('launcher: starting', { slot: choice.slot, version: inst.version, trial: choice.trial });
+    const env = { ...process.env, [ENV_ROOT]: root, [ENV_SLOT]: choice.slot satisfies Slot };
+    const code = await runChild(join(slotDir(root, choice.slot), inst.entry), args, env);
+    if (code !== RESTART_EXIT_CODE) return code;
+  }
+}
+
+const isMain = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isMain) {
+  const argv = process.argv.slice(2);
+  const sep = argv.indexOf('--');
+  const own = sep < 0 ? argv : argv.slice(0, sep);
+  const rest = sep < 0 ? [] : argv.slice(sep + 1);
+  const i = own.indexOf('--root');
+  if (i < 0 || !own[i + 1] || own.includes('--help')) {
+    process.stderr.write('usage: launcher --root DIR [-- AGENT ARGS...]\n  Runs the committed or trial slot under DIR/slots/{a,b}.\n');
+    process.exit(own.includes('--help') ? 0 : 2);
+  }
+  const code = await launch(own[i + 1], rest, createLogger({ part: 'launcher' }));
+  process.exit(code);
+}
