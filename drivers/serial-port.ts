@@ -62,10 +62,9 @@ export class SerialBytePort extends EventEmitter implements BytePort {
           if (this.port !== port) return;
           this.port = null;
           port.removeAllListeners('data');
-          this.emit(
-            'close',
-            err ? new DisconnectedError(`${this.label} ${this.name}: disconnected: ${reason(err)}`, { port: this.name }) : undefined,
-          );
+          // Not asked for by close(): the line dropped, with or without an error from the binding.
+          const why = err ? reason(err) : 'line closed';
+          this.emit('close', new DisconnectedError(`${this.label} ${this.name}: disconnected: ${why}`, { port: this.name }));
         });
         resolve();
       });

@@ -104,7 +104,7 @@ export class ViscaCamera extends EventEmitter {
       completionMs: this.o.completionMs,
       stopWaitMs: this.o.stopWaitMs,
       write: (packet, kind) => this.port.write(this.link.wrap(packet, kind)),
-      onTimeout: (label) => this.timedOut(label),
+      onTimeout: (label, kind) => this.timedOut(label, kind),
     });
   }
 
@@ -267,10 +267,13 @@ export class ViscaCamera extends EventEmitter {
     if (this.link.takeControl().length > 0) this.controlWaiter?.();
   }
 
-  private timedOut(label: string): void {
+  private timedOut(label: string, kind: 'answer' | 'completion'): void {
+    this.log.warn('camera did not answer', { port: this.port.name, request: label, waited: kind });
+    // A Completion that never came is dealt with by cancelling its socket; silence means the camera may have
+    // restarted (lost its address) or the line garbled a packet: drop the partial bytes and set it up again.
+    if (kind === 'completion') return;
     this.initialized = false;
     this.link.reset();
-    this.log.warn('camera did not answer', { port: this.port.name, request: label });
   }
 
   /** Address set and IF_Clear (serial) or sequence RESET and IF_Clear (IP); then the camera's state. */

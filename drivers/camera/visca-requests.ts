@@ -45,8 +45,8 @@ export interface RequestsOptions {
   answerMs: number;
   completionMs: number;
   stopWaitMs: number;
-  /** A request got no answer in time (the camera layer counts these for health). */
-  onTimeout?(label: string): void;
+  /** A request got no answer in time: 'answer' (nothing came back at all) or 'completion' (ACK, then nothing). */
+  onTimeout?(label: string, kind: 'answer' | 'completion'): void;
 }
 
 const BUFFER_FULL = 0x03;
@@ -233,7 +233,7 @@ export class ViscaRequests {
     const i = this.awaiting.indexOf(p);
     if (i < 0) return;
     this.awaiting.splice(i, 1);
-    this.o.onTimeout?.(p.label);
+    this.o.onTimeout?.(p.label, 'answer');
     this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} (${hexBytes(p.packet)}) within ${p.answerMs} ms`));
     this.pump();
   }
@@ -241,7 +241,7 @@ export class ViscaRequests {
   private completionTimeout(p: Pending): void {
     if (this.sockets.get(p.socket) !== p) return;
     this.sockets.delete(p.socket);
-    this.o.onTimeout?.(p.label);
+    this.o.onTimeout?.(p.label, 'completion');
     this.finish(p, new DeviceTimeoutError(`${this.o.name}: no Completion for ${p.label} on socket ${p.socket} within ${p.completionMs} ms`));
     // The camera may still hold the socket: free it so the next command does not meet buffer full.
     void this.send(encodeCancel(this.o.address, p.socket), { expect: 'cancel', label: `cancel socket ${p.socket}` }).catch(() => {});
@@ -271,7 +271,7 @@ export class ViscaRequests {
       const head = this.queue[0];
       if (!head?.priority || this.awaiting.length === 0) return this.pump();
       for (const p of this.awaiting.splice(0)) {
-        this.o.onTimeout?.(p.label);
+        this.o.onTimeout?.(p.label, 'answer');
         this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} within ${Math.round(performance.now() - p.sentAt)} ms; given up so ${head.label} could be sent`));
       }
       this.pump();
