@@ -1,0 +1,64 @@
+// Run by gpio-onoff-fuse.test.ts inside a private mount namespace whose /sys/class/gpio is the FUSE emulator
+// (drivers/gpio/sysfs-emulator.c): the real panel device on real onoff lines. Prints one JSON object.
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { Value } from '../../agent/schema/value.js';
+import { PanelConfig } from '../../drivers/gpio/config.js';
+import { createPanelDevice } from '../../drivers/gpio/device.js';
+import { silentLogger } from '../../agent/log.js';
+
+const G = '/sys/class/gpio';
+const base = Number(process.env.GPIO_BASE ?? 512);
+const sysfs = (bcm: number) => base + bcm;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const value = (bcm: number) => readFileSync(`${G}/gpio${sysfs(bcm)}/value`, 'utf8').trim();
+
+async function press(bcm: number, ms: number): Promise<void> {
+  writeFileSync(`${G}/gpio${sysfs(bcm)}/sim_level`, '0');
+  await sleep(ms);
+  writeFileSync(`${G}/gpio${sysfs(bcm)}/sim_level`, '1');
+  await sleep(120);
+}
+
+const cfg = Value.Default(PanelConfig, {
+  talkButton: 17,
+  muteButton: 27,
+  tallyLed: 22,
+  statusLed: 23,
+  relays: { amplifier: 5 },
+  longPressMs: 400,
+}) as PanelConfig;
+
+const out: Record<string, unknown> = {};
+const dev = createPanelDevice(cfg, silentLogger);
+const inputs: string[] = [];
+dev.on('input', (n: string) => inputs.push(n));
+await dev.start();
+out.health = dev.health();
+out.exported = readdirSync(G).filter((e) => e.startsWith('gpio') && !e.startsWith('gpiochip')).sort();
+out.directions = Object.fromEntries(
+  [17, 27, 22, 23, 5].map((b) => [b, readFileSync(`${G}/gpio${sysfs(b)}/direction`, 'utf8').trim()]),
+);
+out.edges = Object.fromEntries([17, 27].map((b) => [b, readFileSync(`${G}/gpio${sysfs(b)}/edge`, 'utf8').trim()]));
+await press(17, 100);
+await press(27, 100);
+await press(27, 700);
+writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '0');
+await sleep(10);
+writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '1'); // a 10 ms bounce: below the 30 ms debounce
+await sleep(120);
+out.inputs = inputs;
+dev.showHallState('heard');
+await sleep(20);
+out.tallyHeard = value(22);
+dev.showHallState('idle');
+await sleep(20);
+out.tallyIdle = value(22);
+out.statusIdle = value(23);
+out.relayAtStart = value(5);
+const relay = dev.commands().find((c) => c.name === 'panel.relay')!;
+out.relayAnswer = await relay.run({ name: 'amplifier', on: true });
+out.relayOn = value(5);
+await dev.stop();
+out.afterStop = readdirSync(G).sort();
+console.log(JSON.stringify(out));
+process.exit(0);
