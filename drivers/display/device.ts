@@ -75,9 +75,11 @@ class Display extends EventEmitter implements DisplayDevice {
   async meetingStarted(): Promise<void> {
     if (!this.cfg.onJoin) return;
     // A set that was in standby may refuse or ignore commands while it boots; give the input a few tries.
-    await this.guard('meeting start: power on', () => this.apply((d) => d.setPower(true)));
+    await this.guard('meeting start: power on', () => this.apply((d) => d.setPower(true), { power: 'on' }));
     for (let attempt = 1; attempt <= 3; attempt++) {
-      const ok = await this.guard(`meeting start: input ${this.cfg.input}`, () => this.apply((d) => d.setInput(this.cfg.input)));
+      const input = this.cfg.input;
+      const acked = this.cfg.protocol === 'cec' ? {} : { input };
+      const ok = await this.guard(`meeting start: input ${input}`, () => this.apply((d) => d.setInput(input), acked));
       if (ok || !this.running) return;
       await new Promise((r) => setTimeout(r, 1000 * attempt));
     }
@@ -85,7 +87,7 @@ class Display extends EventEmitter implements DisplayDevice {
 
   async meetingEnded(): Promise<void> {
     if (!this.cfg.offOnLeave) return;
-    await this.guard('meeting end: power off', () => this.apply((d) => d.setPower(false)));
+    await this.guard('meeting end: power off', () => this.apply((d) => d.setPower(false), { power: 'off' }));
   }
 
   commands(): CommandSpec[] {
@@ -95,28 +97,28 @@ class Display extends EventEmitter implements DisplayDevice {
         summary: 'Switch the display on or off; answers with the state the display reports afterwards.',
         schema: Type.Object({ on: Type.Boolean() }, { additionalProperties: false }),
         timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setPower(a.on)),
+        run: (a) => this.apply((d) => d.setPower(a.on), { power: a.on ? 'on' : 'off' }),
       }),
       command({
         name: 'display.input',
         summary: 'Switch the display to an input (hdmi1, hdmi2, ...; over CEC: to the box).',
         schema: Type.Object({ input: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
         timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setInput(a.input)),
+        run: (a) => this.apply((d) => d.setInput(a.input), this.cfg.protocol === 'cec' ? {} : { input: a.input }),
       }),
       command({
         name: 'display.volume',
         summary: 'Set the display volume, 0-100.',
         schema: Type.Object({ level: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
         timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setVolume(a.level)),
+        run: (a) => this.apply((d) => d.setVolume(a.level), { volume: a.level }),
       }),
       command({
         name: 'display.mute',
         summary: 'Mute or unmute the display speakers.',
         schema: Type.Object({ on: Type.Boolean() }, { additionalProperties: false }),
         timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setMute(a.on)),
+        run: (a) => this.apply((d) => d.setMute(a.on), { mute: a.on }),
       }),
     ];
     if (this.cfg.simulate) {
@@ -137,18 +139,28 @@ class Display extends EventEmitter implements DisplayDevice {
     return specs;
   }
 
-  /** Runs one driver call, then reads the display back so the answer is what the set really is. */
-  private async apply(fn: (d: Attached['driver']) => Promise<void>): Promise<Record<string, unknown>> {
+  /**
+   * Runs one driver call; once the set has acknowledged it, `acked` is what the set confirmed. Then reads the set
+   * back so the answer is what it really is. A set still booting may not answer the read-back: the acknowledged
+   * change stands, and health says the set is not answering.
+   */
+  private async apply(fn: (d: Attached['driver']) => Promise<void>, acked: Partial<DisplayState>): Promise<Record<string, unknown>> {
     const att = this.att;
     if (!att) {
       throw new DisconnectedError(`display ${this.link.address}: ${this.h.status}${this.h.message ? `: ${this.h.message}` : ''}`);
     }
     try {
       await fn(att.driver);
-      await this.refresh(att);
     } catch (err) {
       this.judge(err);
       throw err;
+    }
+    this.state = { ...this.state, ...acked };
+    try {
+      await this.refresh(att);
+    } catch (err) {
+      this.judge(err);
+      this.emit('change');
     }
     return this.report();
   }
