@@ -1,0 +1,224 @@
+// The verbs of `diemcau-provision`, one function each: (args) -> exit code. Each prints a table, or one JSON
+// document with --json. Help texts and dispatch are in cli.ts.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { IClientOptions } from 'mqtt';
+import { Store } from './store.js';
+import { importHalls } from './import.js';
+import { resolveTargets } from './targets.js';
+import { ClaimService } from './claim-service.js';
+import { FleetView } from './fleet-view.js';
+import { pushDesired, checkFragment, handoverSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
+import { caPaths, initCa, issueServerCert } from './ca.js';
+import { initKeys, keyPaths, loadPrivateKey, makeBundle, parseExpiry } from './signing.js';
+import { keyId } from '../agent/update/bundle.js';
+import { parseJson } from '../agent/config/validate.js';
+import { BadRequestError } from '../agent/errors.js';
+import { createLogger } from '../agent/log.js';
+import type { Args } from './args.js';
+import { table, json } from './output.js';
+
+const store = (a: Args) => new Store(a.get('db', process.env.DIEMCAU_DB ?? './diemcau-db')!);
+const brokerUrl = (a: Args) => a.get('url', process.env.DIEMCAU_BROKER ?? 'mqtt://localhost:1883')!;
+
+async function tlsOpts(a: Args): Promise<IClientOptions> {
+  const ca = a.get('cafile');
+  return ca ? { ca: await readFile(ca) } : {};
+}
+
+function need(a: Args, n: number, what: string): string[] {
+  if (a.pos.length !== n) throw new BadRequestError(`expected ${what} (see --help)`);
+  return a.pos;
+}
+
+export async function init(a: Args): Promise<number> {
+  const s = store(a);
+  const { carrier, created } = await s.init();
+  const out = { db: s.dir, created, claim: carrier.claim, service: { username: carrier.service.username }, passwd: s.path('passwd'), acl: s.path('acl') };
+  if (a.has('json')) json(out);
+  else {
+    process.stdout.write(`${created ? 'created' : 'exists'}: ${s.dir}\n`);
+    table([
+      { what: 'claim credential (factory image)', value: `${carrier.claim.username} / ${carrier.claim.password}` },
+      { what: 'service login', value: carrier.service.username },
+      { what: 'broker password_file', value: s.path('passwd') },
+      { what: 'broker acl_file', value: s.path('acl') },
+    ]);
+  }
+  return 0;
+}
+
+export async function importVerb(a: Args): Promise<number> {
+  const [file] = need(a, 1, 'one CSV file');
+  const r = await importHalls(store(a), file, { write: !a.has('dry-run') });
+  if (a.has('json')) json(r);
+  else {
+    table([{ rows: r.rows, added: r.added.length, changed: r.changed.length, unchanged: r.unchanged, kept: r.kept }]);
+    for (const c of r.changed.slice(0, 50)) process.stdout.write(`changed ${c.boxId}: ${c.fields.join(', ')}\n`);
+    if (r.changed.length > 50) process.stdout.write(`... and ${r.changed.length - 50} more changed\n`);
+    if (r.added.length + r.changed.length > 0 && !a.has('dry-run')) {
+      process.stdout.write('broker files rewritten: reload the broker (systemctl reload mosquitto, or SIGHUP)\n');
+    }
+  }
+  return 0;
+}
+
+export async function codes(a: Args): Promise<number> {
+  const s = store(a);
+  const [halls, ids, claims] = await Promise.all([s.halls(), s.identities(), s.claims()]);
+  const targets = resolveTargets(halls, a.pos[0] ?? 'all');
+  const rows = targets.map((b) => ({
+    box: b,
+    commune: halls[b].commune.name,
+    hall: halls[b].name,
+    code: ids[b]?.installCode,
+    serial: halls[b].serial ?? '',
+    claimed: claims[b]?.confirmedAt ? `yes (${claims[b].serial})` : claims[b] ? 'issued' : 'no',
+  }));
+  if (a.has('json')) json(rows);
+  else table(rows);
+  return 0;
+}
+
+export async function brokerConf(a: Args): Promise<number> {
+  const s = store(a);
+  const ca = caPaths(s.dir);
+  const port = a.num('port', 1883);
+  const lines = [
+    `# mosquitto.conf for diemcau (Mosquitto 2.0); passwd and acl are rewritten by \`diemcau-provision import\`.`,
+    'per_listener_settings false',
+    `password_file ${s.path('passwd')}`,
+    `acl_file ${s.path('acl')}`,
+    `listener ${port}`,
+  ];
+  if (a.get('tls-port')) {
+    lines.push(
+      `listener ${a.num('tls-port', 8883)}`,
+      `cafile ${ca.cert}`,
+      `certfile ${join(ca.dir, 'broker', 'server.crt')}`,
+      `keyfile ${join(ca.dir, 'broker', 'server.key')}`,
+      'require_certificate true',
+      'use_identity_as_username true',
+    );
+  }
+  if (a.has('json')) json({ lines });
+  else process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+export async function caVerb(a: Args): Promise<number> {
+  const s = store(a);
+  const hosts = (a.get('host') ?? '').split(',').filter(Boolean);
+  if (hosts.length === 0) throw new BadRequestError('ca: give --host with the broker name(s), e.g. --host mqtt.carrier.vn,10.0.0.5');
+  const ca = caPaths(s.dir);
+  const created = await initCa(ca);
+  const server = await issueServerCert(ca, hosts, join(ca.dir, 'broker'));
+  const out = { caCreated: created, ca: ca.cert, serverCert: server.cert, serverKey: server.key, hosts };
+  if (a.has('json')) json(out);
+  else table(Object.entries(out).map(([k, v]) => ({ what: k, value: Array.isArray(v) ? v.join(',') : v })));
+  return 0;
+}
+
+export async function serve(a: Args): Promise<number> {
+  const s = store(a);
+  const pub = await readFile(keyPaths(s.dir).pub, 'utf8').catch(() => undefined);
+  const ca = caPaths(s.dir);
+  const hasCa = await readFile(ca.cert).then(() => true, () => false);
+  const log = createLogger({ part: 'serve' });
+  const svc = new ClaimService(s, { url: brokerUrl(a), connect: await tlsOpts(a), ca: hasCa ? ca : undefined, updateKeyPem: pub, log });
+  await svc.start();
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await svc.stop();
+  log.info('serve: stopped', svc.stats);
+  return 0;
+}
+
+async function withView<T>(a: Args, fn: (view: FleetView, s: Store) => Promise<T>): Promise<T> {
+  const s = store(a);
+  const carrier = await s.carrier();
+  const view = new FleetView(brokerUrl(a), carrier.service, await tlsOpts(a));
+  await view.start();
+  try {
+    return await fn(view, s);
+  } finally {
+    await view.stop();
+  }
+}
+
+function report(a: Args, head: Record<string, unknown>, rows: StatusRow[]): number {
+  const counts = countStatus(rows);
+  if (a.has('json')) json({ ...head, counts, boxes: rows });
+  else {
+    table([{ ...head, ...counts }]);
+    const notable = rows.filter((r) => r.status !== 'applied');
+    if (notable.length > 0) {
+      process.stdout.write('\n');
+      table(notable.slice(0, 100).map((r) => ({ box: r.boxId, version: r.version, status: r.status, reason: r.reason ?? '' })));
+      if (notable.length > 100) process.stdout.write(`... and ${notable.length - 100} more\n`);
+    }
+  }
+  return counts.refused > 0 ? 1 : 0;
+}
+
+async function pushWith(a: Args, target: string, fragmentFor: (s: Store) => Promise<(boxId: string) => Fragment>): Promise<number> {
+  return withView(a, async (view, s) => {
+    const targets = resolveTargets(await s.halls(), target);
+    const frag = await fragmentFor(s);
+    const r = await pushDesired(s, view.mqtt, targets, frag);
+    await view.settle(200, 3000);
+    const desired = (await s.desired()) as Record<string, Desired>;
+    const rows = await waitSettled(view, desired, targets, a.num('wait', 10) * 1000);
+    return report(a, { target, version: r.version, boxes: targets.length }, rows);
+  });
+}
+
+export async function push(a: Args): Promise<number> {
+  const [target, file] = need(a, 2, 'TARGET FILE.json');
+  const fragment = checkFragment(parseJson(await readFile(file, 'utf8'), file), file);
+  return pushWith(a, target, async () => () => fragment);
+}
+
+export async function handover(a: Args): Promise<number> {
+  const [target] = need(a, 1, 'TARGET');
+  const to = (a.get('to') ?? '').split(',').filter(Boolean);
+  if (to.length === 0) throw new BadRequestError('handover: give --to with the new broker URL(s)');
+  for (const u of to) if (!/^(mqtts?|wss?):\/\/.+/.test(u)) throw new BadRequestError(`handover: --to ${u} is not an mqtt(s):// or ws(s):// URL`);
+  return pushWith(a, target, async (s) => {
+    const [ids, claims] = await Promise.all([s.identities(), s.claims()]);
+    return (boxId) => ({ mqtt: handoverSection(to, ids[boxId], claims[boxId], a.get('tls-dir')) });
+  });
+}
+
+export async function status(a: Args): Promise<number> {
+  return withView(a, async (view, s) => {
+    const target = a.pos[0] ?? 'all';
+    const targets = resolveTargets(await s.halls(), target);
+    await view.settle(300, 10000);
+    const desired = (await s.desired()) as Record<string, Desired>;
+    return report(a, { target, boxes: targets.length }, statusRows(view, desired, targets));
+  });
+}
+
+export async function keys(a: Args): Promise<number> {
+  const s = store(a);
+  const { pub, created } = await initKeys(s.dir);
+  const out = { created, keyId: keyId(pub), publicKey: keyPaths(s.dir).pub };
+  if (a.has('json')) json(out);
+  else table([out]);
+  return 0;
+}
+
+export async function bundle(a: Args): Promise<number> {
+  const [dir] = need(a, 1, 'the directory to ship (the agent tree)');
+  const version = a.get('version');
+  const out = a.get('out');
+  if (!version || !out) throw new BadRequestError('bundle: give --version X.Y.Z and --out FILE');
+  const s = store(a);
+  const m = await makeBundle({ dir, version, out, key: await loadPrivateKey(s.dir), expiresAt: parseExpiry(a.get('expires', '90d')!), entry: a.get('entry') });
+  if (a.has('json')) json({ file: out, manifest: m });
+  else table([{ file: out, version: m.version, expires: m.expiresAt, key: m.keyId, bytes: m.payload.size }]);
+  return 0;
+}
