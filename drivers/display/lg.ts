@@ -88,8 +88,9 @@ export class LgDriver implements DisplayDriver {
     const reply = await this.queue.request(
       what,
       encodeLgCommand(cmd, setId, data),
-      // Set ID 0 is answered by each set with its own id.
-      (r) => r.cmd2 === cmd[1] && (setId === 0 || r.setId === setId),
+      // Set ID 0 is answered by each set with its own id. An OK to a write echoes the data: matching on it keeps
+      // a stale reply (after its command timed out) from answering the next command of the same kind.
+      (r) => r.cmd2 === cmd[1] && (setId === 0 || r.setId === setId) && (!r.ok || data === LG_READ || r.data === data),
       this.timeoutMs,
     );
     if (!reply.ok) throw new DeviceRefusedError(`${this.who}: ${what} refused (${cmd} NG${hx(reply.data)})`, `lg:NG${hx(reply.data)}`);

@@ -106,7 +106,9 @@ export class SamsungMdcDriver implements DisplayDriver {
     const reply = await this.queue.request(
       what,
       encodeMdcFrame(cmd, id, data),
-      (r) => r.rcmd === cmd && r.id === id,
+      // An ACK to a set echoes the value: matching on it keeps a stale ACK (a reply that came after its
+      // command timed out) from being taken for the answer to the next command of the same kind.
+      (r) => r.rcmd === cmd && r.id === id && (r.kind === 'nak' || data.length === 0 || r.values[0] === data[0]),
       this.timeoutMs,
     );
     if (reply.kind === 'nak') {

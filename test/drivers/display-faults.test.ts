@@ -40,6 +40,15 @@ for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
     await d.setVolume(14);
     t.equal((await d.query()).volume, 14, 'the stale late reply does not answer a later command');
 
+    // A stale reply to the same kind of command arrives while the next one waits: it must not be taken.
+    sim.faults.lateMs = 500;
+    await t.rejects(d.setVolume(30), DeviceTimeoutError);
+    sim.faults.lateMs = 250;
+    await d.setVolume(31);
+    t.equal(sim.model.volume, 31, 'the stale volume 30 reply was not taken for volume 31');
+    sim.faults.lateMs = 0;
+    await new Promise((r) => setTimeout(r, 300));
+
     sim.faults.refuseWith = 0x07;
     const nak = await d.setVolume(20).catch((e: unknown) => e);
     t.type(nak, DeviceRefusedError, 'a refusal -> DeviceRefusedError');
