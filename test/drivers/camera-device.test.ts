@@ -1,0 +1,80 @@
+// The camera Device as the agent uses it, with `simulate: true`: the real driver over a real socat pty (and UDP) to
+// the simulator; commands validated by their TypeBox schemas and run through their handlers; sim-unplug.
+import t from 'tap';
+import { Value } from '../../agent/schema/value.js';
+import { createCameraDevice } from '../../drivers/camera/device.js';
+import { CameraConfig } from '../../drivers/camera/config.js';
+import { silentLogger } from '../../agent/log.js';
+import { DeviceRefusedError } from '../../agent/errors.js';
+import type { CommandSpec } from '../../agent/command.js';
+import { until } from '../helpers/visca-rig.js';
+
+function config(transport: 'serial' | 'udp'): CameraConfig {
+  const cfg = Value.Default(CameraConfig, { transport, simulate: true }) as CameraConfig;
+  t.ok(Value.Check(CameraConfig, cfg), 'config with defaults is valid');
+  return cfg;
+}
+
+async function call(specs: CommandSpec[], name: string, args: unknown): Promise<unknown> {
+  const spec = specs.find((s) => s.name === name);
+  if (!spec) throw new Error(`no command ${name}`);
+  const a = Value.Default(spec.schema, structuredClone(args));
+  if (!Value.Check(spec.schema, a)) throw new Error(`${name}: schema refuses ${JSON.stringify(args)}`);
+  return spec.run(a);
+}
+
+for (const transport of ['serial', 'udp'] as const) {
+  t.test(`simulated camera device over ${transport}`, async (t) => {
+    const dev = createCameraDevice(config(transport), silentLogger);
+    t.teardown(() => dev.stop());
+    t.equal(dev.id, 'camera');
+    t.equal(dev.kind, 'camera');
+    let changes = 0;
+    dev.on('change', () => changes++);
+    await dev.start();
+    await until('ok', () => dev.health().status === 'ok');
+    const specs = dev.commands();
+    t.same(specs.map((s) => s.name).sort(), [
+      'camera.focus', 'camera.home', 'camera.move', 'camera.power', 'camera.preset.recall', 'camera.preset.set',
+      'camera.sim-unplug', 'camera.stop', 'camera.zoom',
+    ]);
+    for (const s of specs) t.ok(s.timeoutMs > 1000 && s.summary.length > 0, `${s.name}: timeout and summary`);
+
+    const schema = (n: string) => specs.find((s) => s.name === n)!.schema;
+    t.ok(Value.Check(schema('camera.move'), { direction: 'up-left', speed: 3 }));
+    t.ok(Value.Check(schema('camera.move'), { pan: 100, tilt: -20, relative: true }));
+    t.notOk(Value.Check(schema('camera.move'), { direction: 'sideways' }), 'unknown direction refused');
+    t.notOk(Value.Check(schema('camera.move'), { direction: 'up', speed: 25 }), 'speed over 24 refused');
+    t.notOk(Value.Check(schema('camera.preset.recall'), { n: 16 }), 'preset 16 refused');
+    t.notOk(Value.Check(schema('camera.zoom'), { position: 20000 }), 'zoom past tele refused');
+
+    await call(specs, 'camera.power', { on: true });
+    await call(specs, 'camera.move', { pan: 400, tilt: 100, speed: 24 });
+    t.match(await call(specs, 'camera.preset.set', { n: 4 }), { completed: true, state: { activePreset: 4 } });
+    await call(specs, 'camera.home', {});
+    await call(specs, 'camera.move', { direction: 'left', speed: 12 });
+    t.equal(dev.report().moving, true);
+    await call(specs, 'camera.stop', {});
+    t.equal(dev.report().moving, false);
+    await call(specs, 'camera.zoom', { position: 8000 });
+    await call(specs, 'camera.zoom', { direction: 'tele', speed: 2 });
+    await call(specs, 'camera.zoom', { direction: 'stop' });
+    await call(specs, 'camera.focus', { mode: 'manual' });
+    const recalled = (await call(specs, 'camera.preset.recall', { n: 4 })) as { state: Record<string, unknown> };
+    t.match(recalled.state, { activePreset: 4, moving: false });
+    await until('position polled', () => dev.report().pan === 400 && dev.report().zoom === 0);
+    t.match(dev.report(), { power: 'on', pan: 400, tilt: 100, zoom: 0, focus: 'manual', activePreset: 4, moving: false });
+    t.ok(changes > 0, 'emitted change');
+
+    await call(specs, 'camera.power', { on: false });
+    await t.rejects(call(specs, 'camera.home', {}), DeviceRefusedError, 'standby refuses with the device error');
+    await call(specs, 'camera.power', { on: true });
+
+    t.match(await call(specs, 'camera.sim-unplug', { seconds: 1 }), { unplugged: true });
+    const gone = transport === 'serial' ? 'missing' : 'not answering';
+    await until(gone, () => dev.health().status === gone, 4000);
+    await until('back', () => dev.health().status === 'ok', 6000);
+    await call(specs, 'camera.home', {});
+    t.pass(`${gone} during the unplug, ok after, without restarting`);
+  });
+}
