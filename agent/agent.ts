@@ -163,7 +163,9 @@ export class Agent {
     if (payload.length === 0) return; // retained message cleared by the carrier
     let version: number | null = null;
     try {
-      const desired = parseDesired(parseJson(payload.toString('utf8'), source), source);
+      const raw = parseJson(payload.toString('utf8'), source) as { version?: unknown } | null;
+      if (Number.isInteger(raw?.version)) version = raw!.version as number; // named in a refusal even if the rest is bad
+      const desired = parseDesired(raw, source);
       version = desired.version;
       if (desired.version === this.config.configVersion) {
         this.state.set('config', { version: this.config.configVersion, status: 'applied' });

@@ -1,6 +1,6 @@
 // Defaults and validation for the schemas of ./type.ts: every error at once, as `path: reason` with the path
 // written the way people read it (`devices.camera.port`, `mqtt.brokers[0]`).
-import type { Static, TSchema } from './type.js';
+import { OptionalKind, type Static, type TSchema } from './type.js';
 
 type S = TSchema & Record<string, unknown>;
 
@@ -13,6 +13,7 @@ export function withDefaults(schema: TSchema, value: unknown): unknown {
     const props = (s.properties ?? {}) as Record<string, TSchema>;
     const out: Record<string, unknown> = { ...v };
     for (const [k, ps] of Object.entries(props)) {
+      if (out[k] === undefined && ps[OptionalKind]) continue; // an optional property left out stays out
       const next = withDefaults(ps, out[k]);
       if (next !== undefined) out[k] = next;
     }
