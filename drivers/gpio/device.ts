@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import { Type, type Static } from '../../agent/schema/type.js';
 import type { HallIndicator, Health, HealthStatus, PanelDevice } from '../../agent/device.js';
 import { command, type CommandSpec } from '../../agent/command.js';
-import { BadRequestError } from '../../agent/errors.js';
+import { BadRequestError, DisconnectedError } from '../../agent/errors.js';
 import type { Logger } from '../../agent/log.js';
 import type { PanelConfig } from './config.js';
 import { lineName, type GpioLine, type LineOpener } from './line.js';
@@ -104,7 +104,12 @@ class Panel extends EventEmitter implements PanelDevice {
         schema: RelayArgs,
         timeoutMs: 2000,
         run: async (a: Static<typeof RelayArgs>) => {
-          if (!this.relays) throw new BadRequestError('panel: no relays are open');
+          if (!this.relays) throw new BadRequestError('panel: not started');
+          const bcm = this.cfg.relays[a.name];
+          if (bcm !== undefined && !this.relays.has(a.name)) {
+            const name = lineName(`${a.name} relay`, bcm);
+            throw new DisconnectedError(this.failed.get(name) ?? `${name}: missing`);
+          }
           await this.relays.set(a.name, a.on);
           this.emit('change');
           return { relays: this.relays.report() };
@@ -191,7 +196,7 @@ class Panel extends EventEmitter implements PanelDevice {
         }
       });
     }
-    if (!this.relays) await this.openRelays();
+    await this.openRelays();
     this.judge();
   }
 
@@ -209,18 +214,15 @@ class Panel extends EventEmitter implements PanelDevice {
     this.buttons.set(role, b);
   }
 
+  /** Opens the relays not open yet; each that opens works at once, the others are tried again later. */
   private async openRelays(): Promise<void> {
-    const entries = Object.entries(this.cfg.relays);
-    const lines = new Map<string, GpioLine>();
+    const relays = (this.relays ??= new Relays(new Map(), this.cfg.relayActiveLow));
     const safe = Relays.safeLevel(this.cfg.relayActiveLow);
-    let complete = true;
-    for (const [rname, bcm] of entries) {
+    for (const [rname, bcm] of Object.entries(this.cfg.relays)) {
+      if (relays.has(rname)) continue;
       const name = lineName(`${rname} relay`, bcm);
-      const ok = await this.attempt(name, async () => void lines.set(rname, await this.opener.output(bcm, name, safe)));
-      complete &&= ok;
+      await this.attempt(name, async () => relays.add(rname, await this.opener.output(bcm, name, safe)));
     }
-    if (complete) this.relays = new Relays(lines, this.cfg.relayActiveLow);
-    else for (const l of lines.values()) await l.release().catch(() => {});
   }
 
   private async attempt(name: string, fn: () => Promise<void>): Promise<boolean> {

@@ -5,13 +5,27 @@ import type { GpioLine, Level } from './line.js';
 
 export class Relays {
   private readonly state = new Map<string, boolean>();
+  private readonly lines = new Map<string, GpioLine>();
 
-  /** @param activeLow the relay board energises its coil on a low level (common on opto-isolated boards) */
+  /**
+   * @param lines relay lines, already opened at the safe level
+   * @param activeLow the relay board energises its coil on a low level (common on opto-isolated boards)
+   */
   constructor(
-    private readonly lines: ReadonlyMap<string, GpioLine>,
+    lines: ReadonlyMap<string, GpioLine>,
     private readonly activeLow: boolean,
   ) {
-    for (const name of lines.keys()) this.state.set(name, false);
+    for (const [name, line] of lines) this.add(name, line);
+  }
+
+  /** A relay whose line opened later (it was missing at start). */
+  add(name: string, line: GpioLine): void {
+    this.lines.set(name, line);
+    this.state.set(name, false);
+  }
+
+  has(name: string): boolean {
+    return this.lines.has(name);
   }
 
   /** The level that leaves a relay off. */

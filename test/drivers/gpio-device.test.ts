@@ -5,6 +5,8 @@ import { Value } from '../../agent/schema/value.js';
 import { PanelConfig } from '../../drivers/gpio/config.js';
 import { createPanelDevice } from '../../drivers/gpio/device.js';
 import { SimLineOpener } from '../../drivers/gpio/sim-line.js';
+import type { LineOpener } from '../../drivers/gpio/line.js';
+import { DisconnectedError } from '../../agent/errors.js';
 import { silentLogger } from '../../agent/log.js';
 import type { PanelDevice } from '../../agent/device.js';
 import type { CommandSpec } from '../../agent/command.js';
@@ -67,7 +69,12 @@ t.test('panel on real onoff lines with no sysfs GPIO: missing, naming the line',
   t.match(dev.health().message, /^talk button \(BCM 17\): missing: \/sys\/class\/gpio\/export cannot be opened/);
   t.match(dev.health().message, /and 5 more line/);
   t.same(dev.commands().map((c) => c.name), ['panel.relay', 'panel.led-test'], 'no sim-press on real lines');
-  await t.rejects(cmd(dev, 'panel.relay').run({ name: 'amplifier', on: true }), { code: 'bad_request' });
+  await t.rejects(
+    cmd(dev, 'panel.relay').run({ name: 'amplifier', on: true }),
+    { code: 'disconnected', message: /^amplifier relay \(BCM 5\): missing/ },
+    'a configured relay whose line is missing: disconnected, naming the line',
+  );
+  await t.rejects(cmd(dev, 'panel.relay').run({ name: 'fan', on: true }), { code: 'bad_request' }, 'an unknown relay: bad_request');
   dev.showHallState('heard');
   t.match(dev.report(), { hallState: 'heard', leds: {}, relays: {} }, 'still answers, with nothing lit');
 });
@@ -78,4 +85,31 @@ t.test('a panel with no lines configured is ok and idle', async (t) => {
   await dev.start();
   t.match(dev.health(), { status: 'ok' });
   await t.rejects(cmd(dev, 'panel.sim-press').run({ button: 'talk', ms: 10 }), { message: /no simulated talk button/ });
+});
+
+t.test('a line missing at start is named, the rest work, and it is taken when it appears', async (t) => {
+  const sim = new SimLineOpener(1);
+  let muteThere = false;
+  const opener: LineOpener = {
+    input: (bcm, name, edge) => {
+      if (bcm === 27 && !muteThere) return Promise.reject(new DisconnectedError(`${name}: missing: cannot open sysfs GPIO 539: EBUSY`));
+      return sim.input(bcm, name, edge);
+    },
+    output: (bcm, name, initial) => sim.output(bcm, name, initial),
+  };
+  const dev = createPanelDevice(cfg(), silentLogger, { opener });
+  t.teardown(() => dev.stop());
+  const inputs: string[] = [];
+  dev.on('input', (n: string) => inputs.push(n));
+  await dev.start();
+  t.match(dev.health(), { status: 'missing', code: 'disconnected', message: /^mute button \(BCM 27\): missing: cannot open sysfs GPIO 539: EBUSY$/ });
+  t.match(await cmd(dev, 'panel.sim-press').run({ button: 'talk', ms: 60 }), { inputs: ['talk'] }, 'the talk button works meanwhile');
+  await t.rejects(cmd(dev, 'panel.sim-press').run({ button: 'mute', ms: 60 }), { message: /no simulated mute button/ });
+  muteThere = true;
+  await new Promise<void>((resolve) => {
+    const check = () => dev.health().status === 'ok' && (dev.off('change', check), resolve());
+    dev.on('change', check);
+  });
+  t.pass('ok once the line could be opened, without a restart');
+  t.match(await cmd(dev, 'panel.sim-press').run({ button: 'mute', ms: 60 }), { inputs: ['mute'] });
 });
