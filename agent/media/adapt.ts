@@ -34,8 +34,6 @@ export interface AdaptSample {
   /** fractionLost the bridge reported for our audio / video (0..1), null if no report yet. */
   audioLoss: number | null;
   videoLoss: number | null;
-  /** Bandwidth estimate (candidate-pair availableOutgoingBitrate), bit/s. */
-  availableBps: number | null;
 }
 
 export interface AdaptState {
@@ -55,27 +53,22 @@ export function initialAdapt(top: number): AdaptState {
   return { level: top, bad: 0, good: 0 };
 }
 
-function needBps(level: number, maxBitrateBps: number): number {
-  // Audio (Opus at ~32 kbit/s) plus this level's video.
-  return 32000 + LADDER[level].bitrateShare * maxBitrateBps;
-}
-
 /** One step of the ladder per decision; never above `top`, never below audio-only. */
-export function nextLevel(s: AdaptState, x: AdaptSample, top: number, maxBitrateBps: number): AdaptState {
+export function nextLevel(s: AdaptState, x: AdaptSample, top: number): AdaptState {
   const level = Math.max(s.level, top);
   const audioBad = x.audioLoss !== null && x.audioLoss > AUDIO_LOSS_BAD;
   const videoBad = LADDER[level].video && x.videoLoss !== null && x.videoLoss > VIDEO_LOSS_BAD;
-  const starved = LADDER[level].video && x.availableBps !== null && x.availableBps < 0.8 * needBps(level, maxBitrateBps);
-  if (audioBad || videoBad || starved) {
+  // The bandwidth estimate is not a reason to step down: it starts low and only grows with what is sent, so it
+  // would pull every new session down. Loss in the bridge's receiver reports is the evidence.
+  if (audioBad || videoBad) {
     const bad = s.bad + 1;
     if (bad >= BAD_SAMPLES && level < AUDIO_ONLY) return { level: level + 1, bad: 0, good: 0 };
     return { level, bad, good: 0 };
   }
   const clean = (x.audioLoss ?? 0) <= LOSS_GOOD && (x.videoLoss ?? 0) <= LOSS_GOOD;
-  // Above audio-only the estimate must also leave room for the next level; from audio-only the estimator has
-  // nothing to measure with, so a clean audio path is the only evidence.
-  const room = level === AUDIO_ONLY || x.availableBps === null || x.availableBps >= 1.2 * needBps(level - 1, maxBitrateBps);
-  if (clean && room && level > top) {
+  // Step up only after a run of clean seconds (longer from audio-only); if the link cannot carry the level, loss
+  // brings it back down within two seconds.
+  if (clean && level > top) {
     const good = s.good + 1;
     const wait = level === AUDIO_ONLY ? GOOD_SAMPLES * 2 : GOOD_SAMPLES;
     if (good >= wait) return { level: level - 1, bad: 0, good: 0 };
@@ -95,9 +88,13 @@ export interface LevelOutput {
   kbps: number;
 }
 
-/** What the worker does for a level, given the configured capture size, rate and ceiling (kbit/s). */
+/**
+ * What the worker does for a level, given the configured capture size, rate and ceiling (kbit/s). The ceiling
+ * belongs to the highest level the capture allows; lower levels get their share relative to it.
+ */
 export function levelOutput(level: number, cap: { width: number; height: number; fps: number }, maxKbps: number): LevelOutput {
   const l = LADDER[level];
+  const top = LADDER[topLevel('720p', cap.height)];
   if (!l.video) return { video: false, width: cap.width, height: cap.height, stride: 1, kbps: 0 };
   const height = Math.min(cap.height, l.height);
   const width = Math.round((cap.width * height) / cap.height / 2) * 2;
@@ -106,6 +103,6 @@ export function levelOutput(level: number, cap: { width: number; height: number;
     width,
     height,
     stride: Math.max(1, Math.round(cap.fps / Math.min(cap.fps, l.fps))),
-    kbps: Math.max(64, Math.round(l.bitrateShare * maxKbps)),
+    kbps: Math.max(64, Math.round((Math.min(l.bitrateShare, top.bitrateShare) / top.bitrateShare) * maxKbps)),
   };
 }

@@ -169,7 +169,7 @@ async function tick(): Promise<void> {
   micSumSq = micN = 0;
   const action = heard.update({ now: st.at, audio: st.audio, video: st.video, micDbfs, muted, videoActive: videoActive() });
   if (status === 'joined') {
-    adapt = nextLevel(adapt, { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null, availableBps: st.availableBps }, topLevel(quality, cfg.height), cfg.maxBitrateKbps * 1000);
+    adapt = nextLevel(adapt, { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null }, topLevel(quality, cfg.height));
     await applyLevel();
     if (action !== 'none') void repair(action);
   }
@@ -311,6 +311,8 @@ async function selftest(id: number, seconds: number): Promise<void> {
 }
 
 async function shutdown(code: number): Promise<never> {
+  // Leaving politely must not keep an orphan alive when the bridge does not answer.
+  setTimeout(() => process.exit(code), 3000);
   await doLeave().catch(() => {});
   tracks.video.stop();
   tracks.audio.stop();

@@ -1,0 +1,68 @@
+// What the media tests share: a media config with defaults, and the two ends of a meeting in the lab (netns.ts):
+// the hall's media path (controller + worker) inside the hall namespace, and a centre that only receives (a
+// second worker, a real wrtc subscriber in its own process) on the host.
+import { withDefaults } from '../../agent/schema/value.js';
+import { MediaConfig } from '../../agent/media/config.js';
+import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
+import { createLogger, type Logger } from '../../agent/log.js';
+import type { JanusLab } from '../helpers/janus.js';
+
+export const ROOM = 1234;
+
+export function mediaConfig(over: Partial<MediaConfig> = {}): MediaConfig {
+  return withDefaults(MediaConfig, { enabled: true, simulate: true, ...over }) as MediaConfig;
+}
+
+/** Log lines kept in memory (printed by tests when something fails). */
+export function memoryLogger(tag: string): { log: Logger; lines: string[] } {
+  const lines: string[] = [];
+  const level = (process.env.DIEMCAU_LOG_LEVEL as 'debug' | 'info') || 'info';
+  return { log: createLogger({ who: tag }, level, (l) => lines.push(l)), lines };
+}
+
+export async function startHall(lab: JanusLab, over: Partial<MediaConfig> = {}, log?: Logger): Promise<MediaController> {
+  const hall = createMediaPath(mediaConfig({ receiveProgramme: false, ...over }), log ?? memoryLogger('hall').log, {
+    spawnPrefix: lab.hall.prefix,
+  });
+  await hall.start();
+  await hall.join({ bridge: lab.hallUrl, room: ROOM, display: 'hall' });
+  return hall;
+}
+
+export async function startCentre(lab: JanusLab, log?: Logger): Promise<MediaController> {
+  const centre = createMediaPath(mediaConfig(), log ?? memoryLogger('centre').log);
+  await centre.start();
+  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' } });
+  return centre;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns a truthy value or `ms` passes; returns the last value. */
+export async function waitFor<T>(fn: () => T | Promise<T>, ms: number, step = 200): Promise<T> {
+  const end = Date.now() + ms;
+  let v = await fn();
+  while (!v && Date.now() < end) {
+    await sleep(step);
+    v = await fn();
+  }
+  return v;
+}
+
+export interface ProgrammeView {
+  frames: number;
+  missing: number;
+  outOfOrder: number;
+  repeats: number;
+  unreadable: number;
+  lastCounter: number | null;
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
+  audioLoudSamples: number;
+  width: number;
+  height: number;
+}
+
+export function programme(c: MediaController): ProgrammeView {
+  return (c.extra().programme ?? {}) as unknown as ProgrammeView;
+}
