@@ -16,6 +16,7 @@ import type { Logger } from '../../agent/log.js';
 import type { DisplayConfig } from './config.js';
 import type { DisplayState } from './display-driver.js';
 import { DisplayLink, type Attached } from './link.js';
+import type { SimDisplay } from './sim-host.js';
 
 const RETRY_MIN_MS = 500;
 const RETRY_MAX_MS = 30_000;
@@ -62,6 +63,10 @@ class Display extends EventEmitter implements DisplayDevice {
     await att?.release();
     await this.link.stop();
     this.setHealth('stopped');
+  }
+
+  get simulator(): SimDisplay | null {
+    return this.link.sim?.sim ?? null;
   }
 
   health(): Health {
@@ -262,4 +267,9 @@ class Display extends EventEmitter implements DisplayDevice {
 
 export function createDisplayDevice(cfg: DisplayConfig, log: Logger): DisplayDevice {
   return new Display(cfg, log);
+}
+
+/** The simulated set behind a display made with simulate: true (for tests and the demo's fault knobs), else null. */
+export function simulatedDisplay(dev: DisplayDevice): SimDisplay | null {
+  return dev instanceof Display ? dev.simulator : null;
 }

@@ -37,6 +37,7 @@ export class LgSim {
   private handle(r: LgRequest): void {
     if (r.setId !== this.setId && r.setId !== 0) return;
     this.replier.received++;
+    if (this.faults.ignore.includes(r.cmd)) return;
     const c2 = r.cmd[1];
     const ok = (data: number) => this.replier.reply(encodeLgReply(c2, this.setId, true, data));
     const ng = (data: number) => this.replier.reply(encodeLgReply(c2, this.setId, false, data));

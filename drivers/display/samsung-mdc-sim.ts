@@ -44,6 +44,7 @@ export class SamsungMdcSim {
     if (f.cmd === MDC_REPLY) return;
     if (f.id !== this.displayId && f.id !== BROADCAST_ID) return;
     this.replier.received++;
+    if (this.faults.ignore.includes(f.cmd)) return;
     // A broadcast is obeyed but not answered (several sets answering at once would collide).
     const answer = (ack: boolean, values: number[]) => {
       if (f.id !== BROADCAST_ID) this.replier.reply(encodeMdcReply(this.displayId, ack, f.cmd, values));

@@ -20,10 +20,12 @@ export interface SimFaults {
   refuseWith: number | null;
   /** Send only the first half of each reply (a line that drops out mid-frame). */
   truncate: boolean;
+  /** Commands not answered (MDC command byte, or LG command like `ka`): a set that ignores some while booting. */
+  ignore: Array<number | string>;
 }
 
 export function defaultFaults(): SimFaults {
-  return { silent: false, garbageBytes: 0, lateMs: 0, refuseWith: null, truncate: false };
+  return { silent: false, garbageBytes: 0, lateMs: 0, refuseWith: null, truncate: false, ignore: [] };
 }
 
 /** Sends replies with the faults applied; owns the timers of late replies so stop() can cancel them. */

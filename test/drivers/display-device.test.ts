@@ -4,7 +4,7 @@
 import t from 'tap';
 import { Value } from '../../agent/schema/value.js';
 import { DisplayConfig } from '../../drivers/display/config.js';
-import { createDisplayDevice } from '../../drivers/display/device.js';
+import { createDisplayDevice, simulatedDisplay } from '../../drivers/display/device.js';
 import { silentLogger } from '../../agent/log.js';
 import type { DisplayDevice, HealthStatus } from '../../agent/device.js';
 import type { CommandSpec } from '../../agent/command.js';
@@ -89,8 +89,7 @@ t.test('a display that stops answering is "not answering", then ok again', async
   t.teardown(() => dev.stop());
   await dev.start();
   await waitHealth(dev, 'ok', 3000);
-  // The simulator is reachable through the unplug command's host; reach its knobs through a refusal instead.
-  const sim = (dev as unknown as { link: { sim: { sim: { faults: { silent: boolean; refuseWith: number | null } } } } }).link.sim.sim;
+  const sim = simulatedDisplay(dev)!;
   sim.faults.silent = true;
   await waitHealth(dev, 'not answering', 3000);
   t.match(dev.health(), { code: 'device_timeout' });
@@ -101,6 +100,19 @@ t.test('a display that stops answering is "not answering", then ok again', async
   await waitHealth(dev, 'error', 3000);
   t.match(dev.health(), { status: 'error', code: 'mdc:0x05' }, "error carries the display's own code");
   sim.faults.refuseWith = null;
+  await waitHealth(dev, 'ok', 3000);
+});
+
+t.test('an acknowledged change stands when the read-back is not answered', async (t) => {
+  const dev = createDisplayDevice(cfg({ protocol: 'samsung-mdc' }), silentLogger);
+  t.teardown(() => dev.stop());
+  await dev.start();
+  await waitHealth(dev, 'ok', 3000);
+  const sim = simulatedDisplay(dev)!;
+  sim.faults.ignore = [0x00]; // status queries go unanswered, as on a set still booting
+  t.match(await cmd(dev, 'display.power').run({ on: true }), { power: 'on' }, 'the ACKed power on is the answer');
+  t.match(dev.health(), { status: 'not answering', message: /no reply to status query/ });
+  sim.faults.ignore = [];
   await waitHealth(dev, 'ok', 3000);
 });
 
