@@ -114,9 +114,36 @@ export function rowToHall(rec: CsvRecord, index: Map<HallColumn, number>): Hall 
     ...(get('serial') ? { serial: get('serial') } : {}),
     groups: [...new Set(groups)],
   };
-  const errors = schemaErrors(Hall, hall).map((e) => e.replace(/^boxId: .*/, 'commune_code: must be 5 digits'));
-  if (errors.length > 0) return { line: rec.line, reason: errors.join('; ') };
+  const errors = schemaErrors(Hall, hall)
+    .filter((e) => !e.startsWith('boxId:')) // derived from commune_code, which is reported itself
+    .map((e) => columnError(e, get));
+  if (errors.length > 0) return { line: rec.line, reason: [...new Set(errors)].join('; ') };
   return hall;
+}
+
+/** Schema paths of a Hall, back to the CSV column and the rule a person can act on. */
+const RULES: Record<string, [HallColumn, string]> = {
+  'province.code': ['province_code', 'must be 2 digits'],
+  'province.name': ['province_name', 'must not be empty'],
+  'district.code': ['district_code', 'must be 3 digits (or leave district_name empty too)'],
+  'district.name': ['district_name', 'must not be empty when district_code is given'],
+  'commune.code': ['commune_code', 'must be 5 digits'],
+  'commune.name': ['commune_name', 'must not be empty'],
+  name: ['hall_name', 'must not be empty'],
+  'contact.name': ['contact_name', 'must not be empty'],
+  'contact.phone': ['contact_phone', 'must be a phone number (digits, spaces, dots, dashes; + first)'],
+  region: ['bridge_region', 'must be a lower-case name (letters, digits, - and _)'],
+  broker: ['broker', 'must be an mqtt://, mqtts://, ws:// or wss:// URL'],
+  serial: ['serial', 'must be 4-64 letters, digits, - or _'],
+};
+
+function columnError(e: string, get: (c: HallColumn) => string): string {
+  const path = e.slice(0, e.indexOf(':'));
+  if (path.startsWith('groups')) return 'groups: each group must be lower-case letters, digits, . _ - (separated by ;)';
+  const rule = RULES[path];
+  if (!rule) return e;
+  const v = get(rule[0]);
+  return `${rule[0]}: ${rule[1]} (got ${JSON.stringify(v)})`;
 }
 
 /** JSON with keys sorted at every level, for telling a changed row from an unchanged one. */

@@ -96,8 +96,8 @@ export async function importHalls(store: Store, file: string, opts: { write?: bo
     throw new BadRequestError(`${file}: cannot read: ${err.code ?? err.message}`);
   });
   const incoming = checkHalls(file, text);
+  const carrier = await store.carrier();
   return store.locked(async () => {
-    const carrier = await store.carrier();
     const halls = await store.halls();
     const ids = await store.identities();
     const result: ImportResult = { file, rows: incoming.length, added: [], changed: [], unchanged: 0, kept: 0 };
