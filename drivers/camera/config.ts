@@ -10,11 +10,17 @@ export const CameraConfig = Type.Object(
     }),
     port: Type.String({
       minLength: 1,
-      description: 'Serial device path (e.g. /dev/ttyUSB0) or host:port for udp.',
+      description: 'Serial device path (e.g. /dev/ttyUSB0), or host[:port] for udp (port 52381 when left out). Ignored when simulate is on.',
       default: '/dev/ttyUSB0',
     }),
     baudRate: Type.Integer({ minimum: 1200, maximum: 115200, default: 9600, description: 'Serial speed.' }),
-    address: Type.Integer({ minimum: 1, maximum: 7, default: 1, description: 'VISCA camera address (1-7).' }),
+    address: Type.Integer({ minimum: 1, maximum: 7, default: 1, description: 'VISCA camera address (1-7); always 1 over udp.' }),
+    localPort: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      default: 52381,
+      description: 'udp only: local port the agent sends from. Sony cameras answer to 52381; 0 lets the system pick.',
+    }),
     simulate: Type.Boolean({
       default: false,
       description: 'Run a simulated camera behind a real pty (or UDP socket) instead of the real one.',

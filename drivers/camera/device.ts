@@ -32,7 +32,7 @@ const Empty = Type.Object({}, { additionalProperties: false });
 export const PowerArgs = Type.Object({ on: Type.Boolean({ description: 'true: on, false: standby.' }) }, { additionalProperties: false });
 export const FocusArgs = Type.Object({ mode: Type.Union([Type.Literal('auto'), Type.Literal('manual')]) }, { additionalProperties: false });
 export const UnplugArgs = Type.Object(
-  { seconds: Type.Number({ minimum: 0, maximum: 3600, description: 'How long the line stays pulled.' }) },
+  { seconds: Type.Number({ minimum: 0, maximum: 600, description: 'How long the line stays pulled.' }) },
   { additionalProperties: false },
 );
 
@@ -96,7 +96,9 @@ class CameraDevice extends EventEmitter implements Device {
       this.log.info('simulated camera started', { transport: this.cfg.transport, target });
     }
     let port: BytePort;
-    if (udp) port = new UdpBytePort({ ...parseUdpTarget(target), label: 'camera port' });
+    // The simulated camera answers any sender, and a fixed local port would clash between halls on one machine.
+    const localPort = this.cfg.simulate ? 0 : this.cfg.localPort;
+    if (udp) port = new UdpBytePort({ ...parseUdpTarget(target), localPort, label: 'camera port' });
     else port = new SerialBytePort({ path: target, baudRate: this.cfg.baudRate, label: 'camera port' });
     this.camera = new ViscaCamera({
       port,

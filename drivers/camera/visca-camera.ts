@@ -300,6 +300,11 @@ export class ViscaCamera extends EventEmitter {
 
   private async refresh(): Promise<void> {
     const power = await this.inquire('power');
+    if (!power.on) {
+      // In standby a head may refuse position inquiries: power is all there is to know.
+      this.update({ power: 'standby' });
+      return;
+    }
     const pt = await this.inquire('pan-tilt-position');
     const zoom = await this.inquire('zoom-position');
     const focus = await this.inquire('focus-mode');
