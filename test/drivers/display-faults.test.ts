@@ -7,7 +7,8 @@ import type { SamsungMdcDriver } from '../../drivers/display/samsung-mdc.js';
 
 for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
   t.test(`${protocol}: faults`, async (t) => {
-    const rig = await ptyTarget(protocol).open(300);
+    // Timings leave 200 ms or more either side of each edge, for a loaded 2-core machine.
+    const rig = await ptyTarget(protocol).open(1000);
     t.teardown(() => rig.close());
     const { driver: d, sim } = rig;
     if (!sim) throw new Error('simulated target expected');
@@ -16,7 +17,7 @@ for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
     sim.faults.silent = true;
     const err = await d.setVolume(10).catch((e: unknown) => e);
     t.type(err, DeviceTimeoutError, 'silence -> DeviceTimeoutError');
-    t.match((err as Error).message, /no reply to volume 10 within 300 ms/, 'the timeout names the command');
+    t.match((err as Error).message, /no reply to volume 10 within 1000 ms/, 'the timeout names the command');
     sim.faults.silent = false;
 
     sim.faults.garbageBytes = 40;
@@ -30,24 +31,26 @@ for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
     await d.setVolume(13);
     t.equal((await d.query()).volume, 13, 'the next whole reply is found after a truncated one');
 
-    sim.faults.lateMs = 150;
+    sim.faults.lateMs = 400;
     await d.setMute(true);
+    sim.faults.lateMs = 0;
     t.equal((await d.query()).mute, true, 'a reply late but within the timeout is taken');
-    sim.faults.lateMs = 500;
+    sim.faults.lateMs = 1300;
     await t.rejects(d.setMute(false), DeviceTimeoutError, 'a reply later than the timeout times out');
     sim.faults.lateMs = 0;
-    await new Promise((r) => setTimeout(r, 400));
+    await new Promise((r) => setTimeout(r, 600));
     await d.setVolume(14);
     t.equal((await d.query()).volume, 14, 'the stale late reply does not answer a later command');
 
     // A stale reply to the same kind of command arrives while the next one waits: it must not be taken.
-    sim.faults.lateMs = 500;
+    // volume 30 times out at 1000 ms, its ACK comes at 1600 ms, while volume 31 (sent at 1000 ms) waits for its
+    // own ACK at 1800 ms.
+    sim.faults.lateMs = 1600;
     await t.rejects(d.setVolume(30), DeviceTimeoutError);
-    sim.faults.lateMs = 250;
+    sim.faults.lateMs = 800;
     await d.setVolume(31);
     t.equal(sim.model.volume, 31, 'the stale volume 30 reply was not taken for volume 31');
     sim.faults.lateMs = 0;
-    await new Promise((r) => setTimeout(r, 300));
 
     sim.faults.refuseWith = 0x07;
     const nak = await d.setVolume(20).catch((e: unknown) => e);
