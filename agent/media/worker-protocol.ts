@@ -15,6 +15,8 @@ export interface JoinRequest {
   publish?: boolean;
   /** Remote publisher to receive as the programme (default: cfg.programme by display; null: none). */
   programme?: FeedSelector | null;
+  /** How often the worker reports, ms (default 1000; tests and the bench time recovery with less). */
+  reportMs?: number;
 }
 
 export interface SelftestResult {

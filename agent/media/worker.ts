@@ -274,7 +274,7 @@ async function doJoin(req: JoinRequest): Promise<void> {
     log('warn', 'media: join failed, retrying', { err: lastError.message });
     void recover(lastError.message, true);
   }
-  statsTimer ??= setInterval(() => void tick(), 1000);
+  statsTimer ??= setInterval(() => void tick(), Math.max(100, req.reportMs ?? 1000));
   publishReport();
 }
 

@@ -32,7 +32,7 @@ export async function startHall(lab: JanusLab, over: Partial<MediaConfig> = {}, 
 export async function startCentre(lab: JanusLab, log?: Logger): Promise<MediaController> {
   const centre = createMediaPath(mediaConfig(), log ?? memoryLogger('centre').log);
   await centre.start();
-  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' } });
+  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' }, reportMs: 100 });
   return centre;
 }
 
@@ -65,4 +65,19 @@ export interface ProgrammeView {
 
 export function programme(c: MediaController): ProgrammeView {
   return (c.extra().programme ?? {}) as unknown as ProgrammeView;
+}
+
+/**
+ * Cuts the hall link for `downMs`, restores it, and returns the seconds from the link's return until the centre
+ * hears the hall's tone again (100 ms of loud samples more than at the moment of return); null if not within
+ * `giveUpMs`.
+ */
+export async function audioRecoverySeconds(lab: JanusLab, centre: MediaController, downMs: number, giveUpMs = 20000): Promise<number | null> {
+  await lab.hallLink.down();
+  await sleep(downMs);
+  const base = programme(centre).audioLoudSamples;
+  await lab.hallLink.up();
+  const t0 = Date.now();
+  const back = await waitFor(() => programme(centre).audioLoudSamples > base + 4800, giveUpMs, 50);
+  return back ? (Date.now() - t0) / 1000 : null;
 }
