@@ -25,6 +25,7 @@ const cfg = Value.Default(PanelConfig, {
   tallyLed: 22,
   statusLed: 23,
   relays: { amplifier: 5 },
+  debounceMs: 60,
   longPressMs: 400,
 }) as PanelConfig;
 
@@ -44,7 +45,7 @@ await press(27, 100);
 await press(27, 700);
 writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '0');
 await sleep(10);
-writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '1'); // a 10 ms bounce: below the 30 ms debounce
+writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '1'); // a 10 ms bounce: below the 60 ms debounce
 await sleep(120);
 out.inputs = inputs;
 dev.showHallState('heard');
