@@ -16,9 +16,10 @@ export type PushStatus = 'applied' | 'refused' | 'offline' | 'pending';
 
 export function classify(v: BoxView | undefined, desiredVersion: number): { status: PushStatus; reason?: string } {
   const cfg = v?.config;
-  // `version` is what the box runs; a refusal of some other version does not undo an applied one.
-  if (cfg && cfg.version >= desiredVersion) return { status: 'applied' };
+  // A refusal of exactly this version first; `version` is what the box runs, and a refusal of some other
+  // (older, replayed) version does not undo one it applied.
   if (cfg && cfg.status === 'refused' && cfg.refused?.version === desiredVersion) return { status: 'refused', reason: cfg.refused.message };
+  if (cfg && cfg.version >= desiredVersion) return { status: 'applied' };
   if (!v || v.online !== true) return { status: 'offline', reason: 'applies on return' };
   return { status: 'pending' };
 }

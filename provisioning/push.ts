@@ -4,7 +4,7 @@
 // published retained on each box's `config/desired`: a box offline now gets it when it returns.
 import type { MqttClient } from 'mqtt';
 import { DesiredConfig, REMOTE_SECTIONS } from '../agent/config/schema.js';
-import { schemaErrors } from '../agent/config/validate.js';
+import { parseWith } from '../agent/config/validate.js';
 import { ConfigError } from '../agent/errors.js';
 import { boxTopic } from './acl.js';
 import { classify, type FleetView, type PushStatus } from './fleet-view.js';
@@ -50,10 +50,8 @@ export async function pushDesired(
     const version = Math.max(0, ...Object.values(desired).map((d) => d.version)) + 1;
     const next: Record<string, Desired> = {};
     for (const boxId of targets) {
-      const d: Desired = { ...(desired[boxId] ?? {}), ...fragmentFor(boxId), version };
-      const errors = schemaErrors(DesiredConfig, d);
-      if (errors.length > 0) throw new ConfigError(`desired config for ${boxId}`, errors);
-      next[boxId] = d;
+      // Defaults filled in as the box itself would: every section sent whole, the same on every box.
+      next[boxId] = parseWith(DesiredConfig, { ...(desired[boxId] ?? {}), ...fragmentFor(boxId), version }, `desired config for ${boxId}`);
     }
     await store.write('desired', { ...desired, ...next });
     const bar = progress('push', targets.length);

@@ -1,0 +1,125 @@
+// Remote configuration through the real CLI against real Agents that enrolled through the claim flow: push to all,
+// to a group and to one hall; applied, refused (with the reason) and offline (applies on return); handover of a
+// hall to another broker without a visit.
+import t from 'tap';
+import { spawn } from 'node:child_process';
+import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { carrierWithBroker, login, ASROOT, type Carrier } from './fixture.js';
+import { ClaimService } from '../../provisioning/claim-service.js';
+import { claimOnce } from '../../agent/claim.js';
+import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
+import { Agent, type MediaFactory } from '../../agent/agent.js';
+import { silentLogger } from '../../agent/log.js';
+import { startBroker } from '../helpers/mosquitto.js';
+
+const CLI = resolve(import.meta.dirname, '../../provisioning/cli.js');
+
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => res({ code, out, err }));
+  });
+}
+
+/** A box that claims its identity (by serial) and runs the real Agent as itself. */
+async function enrol(c: Carrier, serial: string, mediaFactory?: MediaFactory): Promise<{ agent: Agent; path: string }> {
+  const carrier = await c.store.carrier();
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const path = join(dir, 'config.json');
+  const factory = parseConfig(
+    { box: { id: 'unclaimed' }, mqtt: { brokers: [c.broker.url], stateThrottleMs: 50 }, claim: { serial, ...carrier.claim, dir, timeoutS: 5 } },
+    serial,
+  );
+  await writeFile(path, JSON.stringify(factory));
+  const cfg = await claimOnce(path, factory, silentLogger);
+  const agent = new Agent({ config: cfg, configPath: path, log: silentLogger, version: '0.1.0', mediaFactory });
+  const up = new Promise<void>((r) => agent.link.once('connected', () => r()));
+  await agent.start();
+  await up;
+  return { agent, path };
+}
+
+t.test('push, status, offline-then-return, refusal, handover', async (t) => {
+  const c = await carrierWithBroker(4, { serials: true });
+  t.teardown(() => c.cleanup());
+  const svc = new ClaimService(c.store, { url: c.broker.url, log: silentLogger });
+  await svc.start();
+  t.teardown(() => svc.stop());
+  const noCamera: MediaFactory = async () => {
+    throw new Error('capture device /dev/video0: no such device');
+  };
+  const a = await enrol(c, 'SN00010');
+  const b = await enrol(c, 'SN00011');
+  const m = await enrol(c, 'SN00012', noCamera);
+  t.teardown(async () => {
+    for (const x of [a, b, m]) await x.agent.stop();
+  });
+  const db = c.store.dir;
+  const url = c.broker.url;
+  const frag = join(c.dir, 'telemetry.json');
+  await writeFile(frag, JSON.stringify({ telemetry: { intervalS: 30 } }));
+
+  const all = await cli(['push', 'all', frag, '--db', db, '--url', url, '--json', '--wait', '10']);
+  t.equal(all.code, 0, all.err);
+  const r = JSON.parse(all.out);
+  t.same(r.counts, { applied: 3, refused: 0, offline: 1, pending: 0 }, 'three online boxes ack, the unclaimed hall is offline');
+  t.same(r.boxes.find((x: { boxId: string }) => x.boxId === 'vn-00013'), { boxId: 'vn-00013', version: r.version, status: 'offline', reason: 'applies on return' });
+  const saved = await loadConfigFile(a.path);
+  t.equal(saved.telemetry.intervalS, 30, 'the box saved the pushed section');
+  t.equal(saved.configVersion, r.version, 'and the version');
+
+  // The offline hall's box arrives later and applies the retained config on its own.
+  const late = await enrol(c, 'SN00013');
+  t.teardown(() => late.agent.stop());
+  for (let i = 0; i < 100 && late.agent.config.configVersion !== r.version; i++) await new Promise((res) => setTimeout(res, 20));
+  t.equal(late.agent.config.telemetry.intervalS, 30, 'the late box applied the retained config');
+  const st = JSON.parse((await cli(['status', '--db', db, '--url', url, '--json'])).out);
+  t.same(st.counts, { applied: 4, refused: 0, offline: 0, pending: 0 }, 'status: all four applied');
+
+  // A group push reaches the group only.
+  await writeFile(frag, JSON.stringify({ telemetry: { intervalS: 60 } }));
+  const g = JSON.parse((await cli(['push', 'group:r-north', frag, '--db', db, '--url', url, '--json'])).out);
+  t.same(g.boxes.map((x: { boxId: string }) => x.boxId), ['vn-00010', 'vn-00013'], 'r-north is halls 0 and 3');
+  t.same(g.counts, { applied: 2, refused: 0, offline: 0, pending: 0 });
+  t.equal(b.agent.config.telemetry.intervalS, 30, 'a hall outside the group is untouched');
+
+  // A config the box cannot apply is refused, with the box's reason.
+  const media = join(c.dir, 'media.json');
+  await writeFile(media, JSON.stringify({ media: { enabled: true } }));
+  const bad = await cli(['push', 'vn-00012', media, '--db', db, '--url', url, '--json']);
+  t.equal(bad.code, 1, `exit 1 when a box refused: ${bad.err}`);
+  const br = JSON.parse(bad.out);
+  t.equal(br.counts.refused, 1);
+  t.match(br.boxes[0].reason, /video0/, 'the reason is the box\'s own');
+  const human = await cli(['status', 'vn-00012', '--db', db, '--url', url]);
+  t.match(human.out, /vn-00012\s+\d+\s+refused\s+.*video0/, 'status shows the refusal to people');
+
+  // A push that does not validate is refused before anything is sent.
+  await writeFile(media, JSON.stringify({ telemetry: { intervalS: 0 } }));
+  const inval = await cli(['push', 'all', media, '--db', db, '--url', url]);
+  t.equal(inval.code, 2);
+  t.match(inval.err, /desired config for vn-00010: refused\n\s+telemetry\.intervalS/);
+  await writeFile(media, JSON.stringify({ box: { id: 'x' } }));
+  t.match((await cli(['push', 'all', media, '--db', db, '--url', url])).err, /box: not a section a carrier may set/);
+
+  // Handover: another carrier's broker that knows the box (same password file and ACL).
+  const other = await startBroker({ extraConfig: [...ASROOT, `password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`] });
+  t.teardown(() => other.cleanup());
+  const carrier = await c.store.carrier();
+  const watch = await login(other.url, carrier.service.username, carrier.service.password, 'watch-b');
+  t.teardown(() => watch.endAsync(true));
+  const arrived = new Promise<string>((res) => watch.on('message', (topic, p) => topic.endsWith('/presence') && res(`${topic} ${p}`)));
+  await watch.subscribeAsync('diemcau/v1/+/presence', { qos: 1 });
+  const h = await cli(['handover', 'vn-00011', '--to', other.url, '--db', db, '--url', url, '--json']);
+  t.equal(h.code, 0, h.err);
+  t.equal(JSON.parse(h.out).counts.applied, 1, 'the box acked the handover on the old broker');
+  t.match(await arrived, /^diemcau\/v1\/vn-00011\/presence .*"state":"online"/, 'and came online on the new broker as itself');
+  t.same((await loadConfigFile(b.path)).mqtt.brokers, [other.url], 'its config names the new broker');
+  t.equal((await loadConfigFile(b.path)).mqtt.username, 'vn-00011', 'and keeps its credential');
+});
