@@ -7,7 +7,7 @@ import type { BytePort } from '../port.js';
 import type { Health, HealthStatus } from '../../agent/device.js';
 import type { Logger } from '../../agent/log.js';
 import { silentLogger } from '../../agent/log.js';
-import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../agent/errors.js';
 import {
   ADDRESS_SET,
   IF_CLEAR_BROADCAST,
@@ -17,6 +17,7 @@ import {
   describeCommand,
   encodeCommand,
   encodeInquiry,
+  hexBytes,
   type Direction,
   type InquiryValue,
   type ViscaCommand,
@@ -185,7 +186,7 @@ export class ViscaCamera extends EventEmitter {
   async inquire<Q extends ViscaInquiry>(q: Q): Promise<Extract<InquiryValue, { inquiry: Q }>> {
     const r = await this.requests.send(encodeInquiry(this.o.address, q), { expect: 'inquiry', label: `${q} inquiry` });
     const v = r.kind === 'completion' ? decodeInquiryReply(q, r.data) : null;
-    if (!v) throw new DeviceRefusedError(`${this.name}: ${q} inquiry: reply does not fit`, 'visca:reply');
+    if (!v) throw new ProtocolError(`${this.name}: ${q} inquiry: reply ${r.kind === 'completion' ? hexBytes(r.data) : r.kind} does not fit`);
     return v as Extract<InquiryValue, { inquiry: Q }>;
   }
 
@@ -231,7 +232,10 @@ export class ViscaCamera extends EventEmitter {
       this.scheduleReopen();
       return;
     }
-    if (!this.running) return;
+    if (!this.running) {
+      await this.port.close(); // stop() came while the port was opening
+      return;
+    }
     this.backoff = 0;
     this.log.info('camera port open', { port: this.port.name });
     await this.poll();
@@ -328,6 +332,7 @@ export class ViscaCamera extends EventEmitter {
       this.setHealth('ok');
     } catch (err) {
       if (err instanceof DeviceRefusedError) this.setHealth('error', err.deviceCode, err.message);
+      else if (err instanceof ProtocolError) this.setHealth('error', 'protocol', err.message);
       else if (err instanceof DeviceTimeoutError && this.link.dropped > dropped) {
         this.setHealth('error', 'protocol', `${this.name}: answers are not VISCA (${this.link.dropped - dropped} bytes dropped)`);
       } else if (err instanceof DeviceTimeoutError) this.setHealth('not answering', 'device_timeout', err.message);

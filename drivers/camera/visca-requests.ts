@@ -265,17 +265,20 @@ export class ViscaRequests {
   /** A stop is queued behind a request with no answer yet: give that one `stopWaitMs`, then send the stop anyway. */
   private armStopWait(): void {
     if (this.stopTimer) return;
-    const waited = performance.now() - this.awaiting[0].sentAt;
+    const age = performance.now() - this.awaiting[0].sentAt;
     this.stopTimer = setTimeout(() => {
       this.stopTimer = null;
       const head = this.queue[0];
-      if (!head?.priority || this.awaiting.length === 0) return this.pump();
-      for (const p of this.awaiting.splice(0)) {
-        this.o.onTimeout?.(p.label, 'answer');
-        this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} within ${Math.round(performance.now() - p.sentAt)} ms; given up so ${head.label} could be sent`));
+      const now = performance.now();
+      // Only a request that has really waited its time is given up (not one sent since this timer was set).
+      if (head?.priority && this.awaiting.length > 0 && now - this.awaiting[0].sentAt >= this.o.stopWaitMs - 1) {
+        for (const p of this.awaiting.splice(0)) {
+          this.o.onTimeout?.(p.label, 'answer');
+          this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} within ${Math.round(now - p.sentAt)} ms; given up so ${head.label} could be sent`));
+        }
       }
       this.pump();
-    }, Math.max(0, this.o.stopWaitMs - waited));
+    }, Math.max(0, this.o.stopWaitMs - age));
   }
 
   private transmit(p: Pending): void {
