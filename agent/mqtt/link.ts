@@ -48,6 +48,8 @@ export class MqttLink extends EventEmitter {
   private cause: DropCause = 'link';
   private brokerIndex = 0;
   private readonly subs = new Map<string, 0 | 1>();
+  /** Publishes waiting for their acknowledgement; settled `false` when their client is dropped. */
+  private readonly pending = new Set<(ok: boolean) => void>();
   private st: LinkStatus = { connected: false, broker: null, since: Date.now(), connects: 0, lastDrop: null };
 
   constructor(
@@ -103,9 +105,13 @@ export class MqttLink extends EventEmitter {
     const client = this.client;
     if (!client || !this.st.connected) return Promise.resolve(false);
     return new Promise((resolve) => {
+      const settle = (ok: boolean) => {
+        if (this.pending.delete(settle)) resolve(ok);
+      };
+      this.pending.add(settle);
       client.publish(topic, payload, options, (err) => {
         if (err) this.log.debug('publish failed', { topic, err });
-        resolve(!err);
+        settle(!err);
       });
     });
   }
@@ -120,6 +126,7 @@ export class MqttLink extends EventEmitter {
     this.client = null;
     if (!client) return;
     client.removeAllListeners('close');
+    this.settlePending();
     if (this.st.connected) {
       await Promise.race([
         new Promise<void>((resolve) =>
@@ -229,6 +236,7 @@ export class MqttLink extends EventEmitter {
     client.once('close', () => {
       if (this.client !== client) return;
       this.client = null;
+      this.settlePending();
       client.removeAllListeners();
       client.on('error', () => {});
       client.end(true);
@@ -270,9 +278,15 @@ export class MqttLink extends EventEmitter {
     this.timer = setTimeout(() => this.connectNow(), ms);
   }
 
+  /** A dropped client never acknowledges what it was sending: its publishes count as not delivered. */
+  private settlePending(): void {
+    for (const settle of [...this.pending]) settle(false);
+  }
+
   private dropClient(): void {
     const c = this.client;
     this.client = null;
+    this.settlePending();
     if (!c) return;
     c.removeAllListeners();
     c.on('error', () => {});

@@ -1,0 +1,89 @@
+// Broker restarts, failover down the broker list, and the spread of a fleet's return after a mass event.
+import t from 'tap';
+import { startBroker } from '../helpers/mosquitto.js';
+import { Observer } from '../helpers/observer.js';
+import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { Agent } from '../../agent/agent.js';
+import { parseConfig } from '../../agent/config/load.js';
+import { silentLogger } from '../../agent/log.js';
+
+t.test('after a broker restart the agent registers again and republishes its state', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.cleanup());
+  const agent = startAgent(
+    await writeConfig({ box: { id: 'vn-50001' }, mqtt: { brokers: [broker.url], reconnect: { massSpreadS: 1 } } }),
+  );
+  t.teardown(() => agent.stop());
+  const obs = await Observer.connect(broker.url);
+  t.teardown(() => obs.close());
+  await obs.wait((m) => m.topic === 'diemcau/v1/vn-50001/presence' && m.json?.state === 'online', 'first online');
+  const restartAt = Date.now();
+  await broker.restart(300);
+  const again = await obs
+    .wait((m) => m.topic === 'diemcau/v1/vn-50001/state' && m.json?.network?.connects === 2, 'state after re-registration', 15000, restartAt)
+    .catch((err) => {
+      console.error(obs.messages.map((m) => `${m.at - restartAt} ${m.topic} ${m.payload.toString().slice(150, 300)}`).join('\n'));
+      console.error(agent.lines.map((l) => JSON.stringify(l)).join('\n'));
+      throw err;
+    });
+  t.equal(again.json.network.lastDrop.cause, 'mass', 'a broker closing every link is a mass event');
+  await obs.wait((m) => m.topic === 'diemcau/v1/vn-50001/presence' && m.json?.state === 'online', 'online again', 5000, restartAt);
+  const r = await obs.request('diemcau/v1/vn-50001/cmd/ping', {});
+  t.equal(r.ok, true, 'commands work again');
+});
+
+t.test('fails over to the second broker URL, at start and when the first dies', async (t) => {
+  const a = await startBroker();
+  const b = await startBroker();
+  t.teardown(() => Promise.all([a.cleanup(), b.cleanup()]));
+  const obsB = await Observer.connect(b.url);
+  t.teardown(() => obsB.close());
+  await a.stop('SIGKILL');
+  const agent = startAgent(
+    await writeConfig({ box: { id: 'vn-50002' }, mqtt: { brokers: [a.url, b.url], reconnect: { minMs: 100, massSpreadS: 1 } } }),
+  );
+  t.teardown(() => agent.stop());
+  const s = await obsB.wait((m) => m.topic === 'diemcau/v1/vn-50002/state', 'state on the second broker', 15000);
+  t.equal(s.json.network.broker, b.url);
+
+  // Now the second dies and the first is back: the agent moves again.
+  await a.start();
+  const obsA = await Observer.connect(a.url);
+  t.teardown(() => obsA.close());
+  await b.stop('SIGKILL');
+  const s2 = await obsA.wait((m) => m.topic === 'diemcau/v1/vn-50002/state' && m.json?.network?.connected, 'state on the first broker', 15000);
+  t.equal(s2.json.network.broker, a.url);
+});
+
+t.test('after a broker restart a fleet returns spread out, not in the same second', async (t) => {
+  const broker = await startBroker();
+  t.teardown(() => broker.cleanup());
+  const N = 40;
+  const SPREAD_S = 4;
+  const agents: Agent[] = [];
+  const connects: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const config = parseConfig(
+      { box: { id: `vn-6${String(i).padStart(4, '0')}` }, mqtt: { brokers: [broker.url], reconnect: { massSpreadS: SPREAD_S } }, telemetry: { intervalS: 60 } },
+      'test',
+    );
+    const a = new Agent({ config, configPath: null, log: silentLogger, version: 'test' });
+    agents.push(a);
+    await a.start();
+  }
+  t.teardown(() => Promise.all(agents.map((a) => a.stop())));
+  await Promise.all(agents.map((a) => (a.link.connected ? null : new Promise((r) => a.link.once('connected', r)))));
+  for (const a of agents) a.link.on('connected', () => connects.push(Date.now()));
+  const restartAt = Date.now();
+  await broker.restart(200);
+  const deadline = Date.now() + (SPREAD_S + 6) * 1000;
+  while (connects.length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  t.equal(connects.length, N, 'every agent came back');
+  const offsets = connects.map((c) => (c - restartAt) / 1000).sort((x, y) => x - y);
+  const perSecond = new Map<number, number>();
+  for (const o of offsets) perSecond.set(Math.floor(o), (perSecond.get(Math.floor(o)) ?? 0) + 1);
+  const peak = Math.max(...perSecond.values());
+  t.ok(peak <= N * 0.6, `no second holds most returns (peak ${peak} of ${N})`);
+  t.ok(offsets[offsets.length - 1] - offsets[0] > SPREAD_S / 2, `returns span ${(offsets[offsets.length - 1] - offsets[0]).toFixed(1)} s`);
+  t.ok(offsets[offsets.length - 1] < SPREAD_S + 3, `all back within the spread (${offsets[offsets.length - 1].toFixed(1)} s)`);
+});
