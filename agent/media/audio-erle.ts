@@ -12,7 +12,7 @@
 // (ITU-T G.168 defines ERLE on the echo path alone, which is why that window has no near-end talker).
 import { type Logger } from '../log.js';
 import { startAudioIo } from './audio-io.js';
-import { CHUNK_SAMPLES, dbfs, energy, floatToS16, PCM_RATE, Rechunker, s16ToFloat } from './audio-pcm.js';
+import { CHUNK_MS, CHUNK_SAMPLES, dbfs, energy, floatToS16, PCM_RATE, Rechunker, s16ToFloat } from './audio-pcm.js';
 import type { DspOptions } from './audio-pipeline.js';
 import { makeRoomImpulse, SyntheticRoom, type RoomImpulseOptions } from './audio-room.js';
 import { speak } from './audio-speech.js';
@@ -41,6 +41,12 @@ export interface ErleResult {
   near_drop_db?: number;
   /** Correlation of the 10 ms log-energy envelopes of the output and the talker under double-talk (1 = same shape). */
   near_envelope_corr?: number;
+  /**
+   * How far the echo lags its far-end reference on the pipeline's timelines, ms: the room's acoustic delay, the
+   * mic stream's leading 10 ms block, and the offset between the streams' first buffers (audiorate anchors each
+   * timeline to its first buffer). The canceller is told echoDelayMs (default 40) of it.
+   */
+  reference_lead_ms: number;
   /** Programme written -> the same samples played by the loudspeaker branch, ms. */
   playout_p50_ms: number;
   playout_p95_ms: number;
@@ -53,6 +59,8 @@ const FAR_TEXT =
   'Kính thưa các đồng chí đại biểu, hôm nay chúng ta họp trực tuyến để bàn về kế hoạch sản xuất vụ đông xuân, ' +
   'công tác phòng chống thiên tai và việc chuẩn bị bầu cử đại biểu hội đồng nhân dân các cấp.';
 const NEAR_TEXT = 'Xin chào trung tâm, đây là hội trường xã, chúng tôi nghe rõ, xin mời tiếp tục.';
+
+const ROOM_DELAY_MS = 30;
 
 function loop(x: Float32Array, n: number): Float32Array {
   const out = new Float32Array(n);
@@ -90,7 +98,7 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
   if (talkN) programme.set(loop(far, talkN), farN + talkN);
   const nearClip = near ? near.subarray(0, Math.min(near.length, talkN)) : null;
   const talk = nearClip ? [{ at: farN, samples: nearClip }, { at: farN + talkN, samples: nearClip }] : [];
-  const room = new SyntheticRoom({ impulse: makeRoomImpulse(opts.room), talk, noiseDbfs });
+  const room = new SyntheticRoom({ impulse: makeRoomImpulse({ delayMs: ROOM_DELAY_MS, ...opts.room }), talk, noiseDbfs });
 
   const io = startAudioIo({ playback: { kind: 'pipe' }, capture: { kind: 'pipe' }, dsp: opts.dsp, log: opts.log });
   const chunks = total / CHUNK_SAMPLES;
@@ -99,6 +107,7 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
   const out: Float32Array[] = [];
   const writtenAt: number[] = [];
   const playout: number[] = [];
+  let firstMicWrite = NaN;
   const t0 = performance.now();
   try {
     await io.ready();
@@ -125,6 +134,13 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
       const due = Math.min(chunks, Math.floor((performance.now() - start) / 10) + 1);
       for (; sent < due; sent++) {
         writtenAt.push(performance.now());
+        if (sent === 0) {
+          // The mic stream starts with the programme, one 10 ms block of silence ahead of the room's first block:
+          // audiorate anchors each stream's timeline to its first buffer, so both first buffers go out together
+          // (a box's alsasrc stamps capture time and needs no such care).
+          firstMicWrite = performance.now();
+          io.micIn!.write(Buffer.alloc(CHUNK_SAMPLES * 2));
+        }
         io.programmeIn.write(floatToS16(programme.subarray(sent * CHUNK_SAMPLES, (sent + 1) * CHUNK_SAMPLES)));
       }
       if (sent >= chunks) clearInterval(timer);
@@ -136,11 +152,12 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
     }
     // The canceller's output trails its input by its 10 ms adapter: wait for the last chunks.
     const until = performance.now() + 1000;
-    while (out.length < chunks && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+    while (out.length < chunks + 1 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
   } finally {
     await io.stop();
   }
 
+  out.shift(); // the leading silent block: out[k] is now the room's block k
   const from = (convergeS * PCM_RATE) / CHUNK_SAMPLES;
   const to = farN / CHUNK_SAMPLES;
   const cat = (xs: Float32Array[], a: number, b: number) => {
@@ -155,6 +172,7 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
     erle_db: 10 * Math.log10(energy(e) / Math.max(energy(o), 1e-12)),
     echo_dbfs: dbfs(e),
     residual_dbfs: dbfs(o),
+    reference_lead_ms: (opts.room?.delayMs ?? ROOM_DELAY_MS) + CHUNK_MS + (firstMicWrite - writtenAt[0]),
     playout_p50_ms: percentile(sorted, 50),
     playout_p95_ms: percentile(sorted, 95),
     chunks_in: echo.length,
