@@ -106,7 +106,7 @@ export async function verifyBundle(file: string, o: VerifyOptions): Promise<Veri
   manifest = Value.Default(Manifest, manifest);
   if (!Value.Check(Manifest, manifest)) {
     const first = [...Value.Errors(Manifest, manifest)][0];
-    if (first?.path === '/product') throw refuse('wrong_product', 'not a diemcau bundle');
+    if (first?.path === 'product') throw refuse('wrong_product', 'not a diemcau bundle');
     throw refuse('malformed', `manifest ${first?.path}: ${first?.message}`);
   }
   const m = manifest as Manifest;

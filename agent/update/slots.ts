@@ -6,8 +6,8 @@
 // Config lives outside the slots (/etc/diemcau) and an update never touches it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Type, type Static } from '../schema/type.js';
+import { Value } from '../schema/value.js';
 import { writeFileAtomic } from '../config/atomic.js';
 import { ConfigError } from '../errors.js';
 
