@@ -24,6 +24,7 @@ import {
   type ViscaInquiry,
 } from './visca-protocol.js';
 import { IpLink, SerialLink, type ViscaLink } from './visca-link.js';
+import { CameraStateTracker, isPositioning, type CameraState } from './camera-state.js';
 import { ViscaRequests } from './visca-requests.js';
 
 export interface ViscaCameraOptions {
@@ -45,19 +46,6 @@ export interface ViscaCameraOptions {
   retryMaxMs?: number;
 }
 
-export interface CameraState {
-  power: 'on' | 'standby' | null;
-  pan: number | null;
-  tilt: number | null;
-  zoom: number | null;
-  focus: 'auto' | 'manual' | null;
-  /** The preset last recalled or stored; null once anything else moved the head (cameras cannot tell). */
-  activePreset: number | null;
-  moving: boolean;
-}
-
-const POSITIONING = new Set<ViscaCommand['op']>(['pt-absolute', 'pt-relative', 'pt-home', 'zoom-direct', 'memory']);
-
 export class ViscaCamera extends EventEmitter {
   readonly name: string;
   private readonly port: BytePort;
@@ -65,7 +53,7 @@ export class ViscaCamera extends EventEmitter {
   private readonly log: Logger;
   private readonly link: ViscaLink;
   private readonly requests: ViscaRequests;
-  private state: CameraState = { power: null, pan: null, tilt: null, zoom: null, focus: null, activePreset: null, moving: false };
+  private readonly tracker = new CameraStateTracker(() => this.emit('change'));
   private status: Health = { status: 'stopped', since: Date.now() };
   private running = false;
   private initialized = false;
@@ -73,9 +61,6 @@ export class ViscaCamera extends EventEmitter {
   private pollTimer: NodeJS.Timeout | null = null;
   private reopenTimer: NodeJS.Timeout | null = null;
   private backoff = 0;
-  /** Drives run until a stop; positioning moves until their Completion. Together they say `moving`. */
-  private driving = { pt: false, zoom: false };
-  private positioning = 0;
   private controlWaiter: (() => void) | null = null;
   private readonly onData = (chunk: Buffer) => this.received(chunk);
   private readonly onClose = (err?: Error) => this.lost(err);
@@ -114,7 +99,7 @@ export class ViscaCamera extends EventEmitter {
   }
 
   report(): CameraState {
-    return { ...this.state };
+    return this.tracker.state;
   }
 
   /** Bytes received that were not valid replies (garbage, truncated packets). */
@@ -192,36 +177,16 @@ export class ViscaCamera extends EventEmitter {
 
   private async run(c: ViscaCommand, completionMs?: number, priority = false): Promise<void> {
     if (!this.port.isOpen) throw new DisconnectedError(`${this.name}: ${describeCommand(c)}: port is not open (${this.status.status})`);
-    const positioning = POSITIONING.has(c.op) && !(c.op === 'memory' && c.action !== 'recall');
-    const ptDrive = c.op === 'pt-drive' && c.direction !== 'stop';
-    const zoomDrive = c.op === 'zoom' && c.action !== 'stop';
-    if (positioning) this.positioning++;
-    if (ptDrive) this.driving.pt = true;
-    if (zoomDrive) this.driving.zoom = true;
-    if (positioning || ptDrive || zoomDrive) this.update({ activePreset: null });
-    this.recomputeMoving();
-    const completion = completionMs ?? (positioning ? this.o.moveCompletionMs : this.o.completionMs);
+    const completion = completionMs ?? (isPositioning(c) ? this.o.moveCompletionMs : this.o.completionMs);
+    this.tracker.begin(c);
+    let ok = false;
     try {
       await this.requests.send(encodeCommand(this.o.address, c), { expect: 'ack', label: describeCommand(c), completionMs: completion, priority });
-      if (c.op === 'pt-drive' && c.direction === 'stop') this.driving.pt = false;
-      if (c.op === 'zoom' && c.action === 'stop') this.driving.zoom = false;
-      if (c.op === 'power') this.update({ power: c.on ? 'on' : 'standby' });
-      if (c.op === 'power' && !c.on) this.driving = { pt: false, zoom: false };
-      if (c.op === 'focus-mode') this.update({ focus: c.mode });
-      if (c.op === 'memory' && c.action !== 'reset') this.update({ activePreset: c.n });
-    } catch (err) {
-      if (ptDrive) this.driving.pt = false;
-      if (zoomDrive) this.driving.zoom = false;
-      throw err;
+      ok = true;
     } finally {
-      if (positioning) this.positioning--;
-      this.recomputeMoving();
+      this.tracker.end(c, ok);
       this.schedulePoll(0);
     }
-  }
-
-  private recomputeMoving(): void {
-    this.update({ moving: this.driving.pt || this.driving.zoom || this.positioning > 0 });
   }
 
   private async connect(): Promise<void> {
@@ -304,22 +269,12 @@ export class ViscaCamera extends EventEmitter {
 
   private async refresh(): Promise<void> {
     const power = await this.inquire('power');
-    if (!power.on) {
-      // In standby a head may refuse position inquiries: power is all there is to know.
-      this.update({ power: 'standby' });
-      return;
-    }
+    // In standby a head may refuse position inquiries: power is all there is to know.
+    if (!power.on) return this.tracker.polled({ power: 'standby' }, this.requests.idle);
     const pt = await this.inquire('pan-tilt-position');
     const zoom = await this.inquire('zoom-position');
     const focus = await this.inquire('focus-mode');
-    const was = this.state;
-    const still = was.pan === pt.pan && was.tilt === pt.tilt && was.zoom === zoom.position;
-    this.update({ power: power.on ? 'on' : 'standby', pan: pt.pan, tilt: pt.tilt, zoom: zoom.position, focus: focus.mode });
-    // A drive ends at a mechanical limit without any reply: two equal polls in a row mean the head stands still.
-    if (still && this.state.moving && this.requests.idle) {
-      this.driving = { pt: false, zoom: false };
-      this.recomputeMoving();
-    }
+    this.tracker.polled({ power: 'on', pan: pt.pan, tilt: pt.tilt, zoom: zoom.position, focus: focus.mode }, this.requests.idle);
   }
 
   private async poll(): Promise<void> {
@@ -339,7 +294,7 @@ export class ViscaCamera extends EventEmitter {
     } finally {
       this.polling = false;
     }
-    this.schedulePoll(this.state.moving ? this.o.movingPollMs : this.o.pollMs);
+    this.schedulePoll(this.tracker.state.moving ? this.o.movingPollMs : this.o.pollMs);
   }
 
   private schedulePoll(ms: number): void {
@@ -354,13 +309,6 @@ export class ViscaCamera extends EventEmitter {
     }, ms);
   }
 
-  private update(patch: Partial<CameraState>): void {
-    const next = { ...this.state, ...patch };
-    if (JSON.stringify(next) === JSON.stringify(this.state)) return;
-    this.state = next;
-    this.emit('change');
-  }
-
   private setHealth(status: HealthStatus, code?: string, message?: string): void {
     const s = this.status;
     if (s.status === status && s.code === code && s.message === message) return;
@@ -369,3 +317,4 @@ export class ViscaCamera extends EventEmitter {
     this.emit('change');
   }
 }
+export type { CameraState } from './camera-state.js';
