@@ -1,0 +1,189 @@
+// `npm run bench -- fleet --agents N --json FILE`: N agents (the agent's own MQTT link, state and command code,
+// many per process) against one real Mosquitto. Measures time to all online, a group command answered by all,
+// the fleet's return after a broker restart (time and peak connects per second), and memory per agent, plus a
+// standalone agent's RSS against an empty node process in the same run.
+import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import mqtt from 'mqtt';
+import { startBroker, type Broker } from '../agent/demo/mosquitto.js';
+import { flags, percentile, printTable, writeJson } from './report.js';
+
+const WORKER = fileURLToPath(new URL('./fleet-worker.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
+/** The open-file limit the bench raises its processes to: the hard limit this machine allows (at most 65,536). */
+function nofileLimit(): number {
+  const hard = execFileSync('prlimit', ['--pid', String(process.pid), '--nofile', '--output=HARD', '--noheadings'], { encoding: 'utf8' }).trim();
+  return hard === 'unlimited' ? 65536 : Math.min(65536, Number(hard));
+}
+const NOFILE = nofileLimit();
+
+type Msg = { type: string } & Record<string, any>;
+
+function rpc(w: ChildProcess, msg: Msg, reply: string): Promise<Msg> {
+  return new Promise((resolve) => {
+    const on = (m: Msg) => {
+      if (m.type !== reply) return;
+      w.off('message', on);
+      resolve(m);
+    };
+    w.on('message', on);
+    w.send(msg);
+  });
+}
+
+function rssOf(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A standalone agent process and an empty node process, side by side, RSS after they settle. */
+async function standaloneRss(broker: Broker): Promise<{ agent: number; empty: number }> {
+  const empty = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const agent = spawn(process.execPath, [CLI, 'run', '--id', 'vn-bench-solo', '--broker', broker.url], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 10000));
+  const out = { agent: rssOf(agent.pid!) ?? NaN, empty: rssOf(empty.pid!) ?? NaN };
+  agent.kill('SIGTERM');
+  empty.kill('SIGKILL');
+  await new Promise((r) => agent.once('exit', r));
+  return out;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const f = flags(argv);
+  const N = Number(f.get('agents') ?? 10400);
+  const P = Number(f.get('procs') ?? 4);
+  const spreadS = Number(f.get('spread') ?? 45);
+  const ratePerS = Number(f.get('rate') ?? 1200);
+  const jsonPath = f.get('json');
+  if (!(N > 0 && P > 0)) throw new Error('fleet: --agents and --procs must be positive');
+
+  const broker = await startBroker({ nofile: NOFILE, extraConfig: ['max_keepalive 600', 'set_tcp_nodelay true'] });
+  const workers: ChildProcess[] = [];
+  const monitor = mqtt.connect(broker.url, { protocolVersion: 5, clientId: 'bench-monitor', reconnectPeriod: 100, clean: true });
+  try {
+    await new Promise<void>((r) => monitor.once('connect', () => r()));
+    const online = new Map<string, number>();
+    const replies: number[] = [];
+    let cmdAt = 0;
+    monitor.on('message', (topic, payload) => {
+      if (topic === 'bench/replies') {
+        replies.push(Date.now() - cmdAt);
+        return;
+      }
+      const box = topic.split('/')[2];
+      if (payload.toString().includes('"online"')) {
+        if (!online.has(box)) online.set(box, Date.now());
+      } else online.delete(box);
+    });
+    await monitor.subscribeAsync(['diemcau/v1/+/presence', 'bench/replies'], { qos: 0 });
+
+    // Phase 1: start the fleet; time until the operator sees every hall online.
+    const per = Math.ceil(N / P);
+    for (let p = 0; p < P; p++) {
+      const w = fork(WORKER, [], { execPath: 'prlimit', execArgv: [`--nofile=${NOFILE}`, process.execPath], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      workers.push(w);
+      await new Promise<void>((r) => w.once('message', () => r()));
+    }
+    const t0 = Date.now();
+    workers.forEach((w, p) =>
+      w.send({ type: 'start', from: p * per, count: Math.min(per, N - p * per), broker: broker.url, spreadS, ratePerS: ratePerS / P }),
+    );
+    const onlineDeadline = t0 + 180_000;
+    while (online.size < N && Date.now() < onlineDeadline) await new Promise((r) => setTimeout(r, 200));
+    const allOnlineS = online.size >= N ? (Math.max(...online.values()) - t0) / 1000 : NaN;
+    console.log(`online: ${online.size}/${N} in ${allOnlineS.toFixed(1)} s`);
+    await new Promise((r) => setTimeout(r, 3000)); // let retained state settle before measuring
+
+    // Memory of the fleet processes.
+    const rss = await Promise.all(workers.map((w) => rpc(w, { type: 'rss' }, 'rss')));
+    const rssMbPerAgent = rss.reduce((s, m) => s + m.rss, 0) / 1048576 / N;
+
+    // Phase 2: one command to the whole group; every hall answers for itself.
+    replies.length = 0;
+    cmdAt = Date.now();
+    monitor.publish('diemcau/v1/group/bench/cmd/ping', '{}', {
+      qos: 1,
+      properties: { responseTopic: 'bench/replies', messageExpiryInterval: 60 },
+    });
+    const cmdDeadline = Date.now() + 30_000;
+    while (replies.length < N && Date.now() < cmdDeadline) await new Promise((r) => setTimeout(r, 50));
+    const lat = [...replies].sort((a, b) => a - b);
+
+    // Phase 3: restart the broker; measure the fleet's return.
+    await Promise.all(workers.map((w) => rpc(w, { type: 'watch-reconnects' }, 'watching')));
+    const restartAt = Date.now();
+    await broker.restart(0);
+    const backDeadline = restartAt + spreadS * 1000 + 90_000;
+    let times: number[] = [];
+    let connected = 0;
+    while (Date.now() < backDeadline) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const rs = await Promise.all(workers.map((w) => rpc(w, { type: 'reconnects' }, 'reconnects')));
+      times = rs.flatMap((m) => m.times as number[]);
+      connected = rs.reduce((s, m) => s + (m.connected as number), 0);
+      if (connected >= N) break;
+    }
+    const perSecond = new Map<number, number>();
+    for (const t of times) perSecond.set(Math.floor((t - restartAt) / 1000), (perSecond.get(Math.floor((t - restartAt) / 1000)) ?? 0) + 1);
+    const reconnectAllS = connected >= N ? (Math.max(...times) - restartAt) / 1000 : NaN;
+    const peak = Math.max(0, ...perSecond.values());
+
+    const solo = await standaloneRss(broker);
+    const result = {
+      agents: N,
+      procs: P,
+      all_online_s: round(allOnlineS),
+      group_cmd_p50_ms: round(percentile(lat, 50)),
+      group_cmd_p99_ms: round(percentile(lat, 99)),
+      answered: replies.length,
+      reconnect_all_s: round(reconnectAllS),
+      reconnect_peak_per_s: peak,
+      reconnect_spread_s: spreadS,
+      rss_mb_per_agent: round(rssMbPerAgent, 3),
+      agent_rss_mb: round(solo.agent),
+      empty_node_rss_mb: round(solo.empty),
+      agent_rss_ratio: round(solo.agent / solo.empty, 3),
+    };
+    printTable('fleet bench', [
+      { metric: 'agents', value: N, floor: '10400' },
+      { metric: 'all online (s)', value: result.all_online_s, floor: '≤ 60' },
+      { metric: 'group command p50 (ms)', value: result.group_cmd_p50_ms, floor: '' },
+      { metric: 'group command p99 (ms)', value: result.group_cmd_p99_ms, floor: '≤ 2000' },
+      { metric: 'answered', value: result.answered, floor: `= ${N}` },
+      { metric: 'all back after broker restart (s)', value: result.reconnect_all_s, floor: '≤ 60' },
+      { metric: 'peak reconnects per second', value: result.reconnect_peak_per_s, floor: '≤ 300' },
+      { metric: 'RSS per agent in the fleet (MB)', value: result.rss_mb_per_agent, floor: '' },
+      { metric: 'standalone agent RSS (MB)', value: result.agent_rss_mb, floor: '' },
+      { metric: 'empty node RSS (MB), same run', value: result.empty_node_rss_mb, floor: '' },
+      { metric: 'agent / empty node', value: result.agent_rss_ratio, floor: '≤ 1.5' },
+    ]);
+    await writeJson(jsonPath, result);
+  } finally {
+    await Promise.all(
+      workers.map(
+        (w) =>
+          new Promise<void>((r) => {
+            if (w.exitCode !== null) return r();
+            const t = setTimeout(() => w.kill('SIGKILL'), 10000);
+            w.once('exit', () => {
+              clearTimeout(t);
+              r();
+            });
+            w.send({ type: 'stop' });
+          }),
+      ),
+    );
+    await monitor.endAsync(true);
+    await broker.cleanup();
+  }
+}
+
+function round(v: number, digits = 2): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}
