@@ -45,6 +45,8 @@ export type ToWorker =
 export interface WorkerExtra {
   /** Frames captured, handed to the encoder, dropped by the pool. */
   capture?: { frames: number; dropped: number; audioChunks: number };
+  /** Frames the encoder produced (outbound-rtp framesEncoded of the current session). */
+  framesEncoded?: number;
   /** Programme received: the checking sink's report. */
   programme?: Record<string, unknown>;
   level?: string;

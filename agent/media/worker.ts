@@ -110,6 +110,7 @@ function publishReport(): void {
     report: report(),
     extra: {
       capture: { frames: counters.frames, dropped: capture?.stats().video.dropped ?? 0, audioChunks: counters.audioChunks },
+      framesEncoded: lastStats?.framesEncoded ?? 0,
       programme: sink.report(),
       level: forcedAudioOnly ? 'audio-only (forced)' : LADDER[adapt.level].name,
       repairs: counters.repairs,

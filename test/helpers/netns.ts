@@ -102,7 +102,8 @@ export async function setLoss(ns: Netns, percent: number): Promise<void> {
   await ns.exec('nft', ['add', 'table', 'inet', 'dcloss']);
   for (const [chain, hook] of [['in', 'input'], ['out', 'output']]) {
     await ns.exec('nft', ['add', 'chain', 'inet', 'dcloss', chain, `{ type filter hook ${hook} priority 0 ; policy accept ; }`]);
-    await ns.exec('nft', ['add', 'rule', 'inet', 'dcloss', chain, 'meta', 'l4proto', 'udp', 'numgen', 'random', 'mod', '100', '<', String(p), 'drop']);
+    const share = p >= 100 ? [] : ['numgen', 'random', 'mod', '100', '<', String(p)];
+    await ns.exec('nft', ['add', 'rule', 'inet', 'dcloss', chain, 'meta', 'l4proto', 'udp', ...share, 'drop']);
   }
 }
 

@@ -1,0 +1,66 @@
+// The WHIP client (agent/media/signalling/whip.ts) against a WHIP endpoint the test runs on top of the real Janus:
+// publish with a bearer token, a wrong token refused with the HTTP status named, an ICE restart by PATCH when the
+// path is cut, and DELETE at leave.
+import t from 'tap';
+import { startJanusLab, type JanusLab } from '../helpers/janus.js';
+import { setLoss } from '../helpers/netns.js';
+import { startWhipEndpoint, type WhipEndpoint } from './whip-endpoint.js';
+import { applySdpFrag, iceCredentials } from '../../agent/media/signalling/whip.js';
+import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
+import { ROOM, mediaConfig, memoryLogger, programme, startCentre, waitFor } from './fixture.js';
+
+t.test('sdpfrag helpers', async (t) => {
+  const answer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\na=candidate:1 1 udp 1 10.0.0.1 5000 typ host\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\n';
+  const out = applySdpFrag(answer, 'a=ice-ufrag:new\r\na=ice-pwd:newpwd\r\na=candidate:2 1 udp 1 10.0.0.2 6000 typ host\r\n');
+  t.same(iceCredentials(out), { ufrag: 'new', pwd: 'newpwd' });
+  t.notMatch(out, /old/, 'no old credentials left');
+  t.match(out, /a=candidate:2 1 udp 1 10\.0\.0\.2 6000 typ host/, 'new candidate in');
+  t.notMatch(out, /10\.0\.0\.1/, 'old candidate out');
+  t.throws(() => applySdpFrag(answer, 'nothing'), /no a=ice-ufrag/);
+});
+
+let lab: JanusLab;
+let whip: WhipEndpoint;
+const stops: Array<() => Promise<void>> = [];
+t.teardown(async () => {
+  for (const s of stops.reverse()) await s().catch(() => {});
+  await whip?.close();
+  await lab?.close();
+});
+
+t.test('publishes through WHIP; the centre sees it; ICE restart by PATCH; DELETE at leave', async (t) => {
+  lab = await startJanusLab();
+  whip = await startWhipEndpoint(lab.hostUrl, 'sekret');
+
+  const bad = createMediaPath(mediaConfig({ signalling: 'whip', width: 640, height: 360, receiveProgramme: false }), memoryLogger('bad').log);
+  stops.push(() => bad.stop());
+  await bad.start();
+  const r = await bad.join({ bridge: whip.url(ROOM), room: ROOM, token: 'wrong' });
+  t.not(r.status, 'joined', 'a wrong token does not join');
+  t.match(r.error?.message ?? '', /HTTP 401/, `the error names the refusal: ${r.error?.message}`);
+  await bad.stop();
+
+  const log = memoryLogger('hall');
+  const hall = createMediaPath(mediaConfig({ signalling: 'whip', width: 640, height: 360, receiveProgramme: false }), log.log);
+  stops.push(() => hall.stop());
+  await hall.start();
+  const j = await hall.join({ bridge: whip.url(ROOM), room: ROOM, token: 'sekret' });
+  t.equal(j.status, 'joined', 'joined through WHIP');
+  t.ok(whip.requests.includes(`POST /whip/${ROOM}`), 'the endpoint got the POST');
+  t.ok(await waitFor(() => hall.report().heard && hall.report().seen, 10000), 'Janus reports our audio and video (heard, seen)');
+
+  const centre = await startCentre(lab);
+  stops.push(() => centre.stop());
+  t.ok(await waitFor(() => programme(centre).frames > 30, 15000), `the centre decodes the hall (${programme(centre).frames} frames)`);
+
+  // Cut every UDP packet in Janus's namespace: ICE goes disconnected, the worker restarts ICE over WHIP PATCH.
+  await setLoss(lab.sfu, 100);
+  await waitFor(() => !hall.report().heard, 8000);
+  t.ok(await waitFor(() => whip.requests.some((q) => q.startsWith('PATCH ')), 10000), 'ICE restart sent as PATCH');
+  await setLoss(lab.sfu, 0);
+  t.ok(await waitFor(() => hall.report().heard && hall.report().status === 'joined', 15000), 'heard again after the restart');
+  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
+
+  await hall.leave();
+  t.ok(whip.requests.some((q) => q.startsWith('DELETE /whip/res/')), 'leave deletes the WHIP resource');
+});
