@@ -5,6 +5,7 @@
 import { parseArgs, type Args } from './args.js';
 import { DiemcauError, ConfigError } from '../agent/errors.js';
 import * as verbs from './verbs.js';
+import { rollout } from './rollout-verb.js';
 
 const COMMON = '  --db DIR      provisioning database (default $DIEMCAU_DB or ./diemcau-db)\n  --json        one JSON document on stdout instead of tables';
 const BROKER = '  --url URL     broker the service logs in to (default $DIEMCAU_BROKER or mqtt://localhost:1883)\n  --cafile F    CA certificate for an mqtts:// broker';
@@ -70,6 +71,17 @@ ${BROKER}\n${COMMON}`,
 Packs DIR (the agent tree) into a signed update bundle. Boxes refuse it if tampered, unsigned, signed by another
 key, expired, or not newer than what they run.
 ${COMMON}`,
+  },
+  rollout: {
+    run: rollout,
+    options: ['db', 'url', 'cafile', 'bundle-url', 'canary', 'share', 'max-failures', 'timeout', 'target', 'poll-ms'],
+    help: `usage: diemcau-provision rollout BUNDLE --bundle-url URL [--target all] [--canary 10] [--share 10]
+                                  [--max-failures 5] [--timeout 600] [--url URL] [--db DIR] [--json]
+
+Staged update: the canary halls, then --share percent, then all. Each hall gets the update command and is
+counted done when it reports the new version, failed when it refuses or rolls back. A stage whose failure rate
+passes --max-failures percent halts the rollout. Halls in a meeting install afterwards (they count when done).
+${BROKER}\n${COMMON}`,
   },
 };
 

@@ -1,0 +1,156 @@
+// Staged rollout through the real CLI to real agent processes under the real launcher: each box enrolled by claim
+// (the update key comes with its identity), downloads the bundle over HTTP, installs it into its inactive slot,
+// restarts into it, proves itself and commits. A bundle whose version fails its health check rolls back by itself
+// on the canary, and the rollout halts before the other stages.
+import t from 'tap';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, mkdir, writeFile, cp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { carrierWithBroker } from './fixture.js';
+import { ClaimService } from '../../provisioning/claim-service.js';
+import { FleetView } from '../../provisioning/fleet-view.js';
+import { initKeys, loadPrivateKey, makeBundle, keyPaths } from '../../provisioning/signing.js';
+import { planStages } from '../../provisioning/rollout.js';
+import { claimOnce } from '../../agent/claim.js';
+import { parseConfig } from '../../agent/config/load.js';
+import { silentLogger } from '../../agent/log.js';
+import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
+import { freeTcpPort } from '../helpers/ports.js';
+import { readFile } from 'node:fs/promises';
+
+const DIST = resolve(import.meta.dirname, '../..');
+const CLI = join(DIST, 'provisioning/cli.js');
+const LAUNCHER = join(DIST, 'agent/update/launcher.js');
+
+/** The slot's entry: the real Agent with the update commands, and the trial health check. */
+function entry(healthy: boolean): string {
+  const m = (p: string) => JSON.stringify(join(DIST, p));
+  return `import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+const { Agent } = await import(${m('agent/agent.js')});
+const { loadConfigFile } = await import(${m('agent/config/load.js')});
+const { settleTrial } = await import(${m('agent/update/health.js')});
+const { updateCommands } = await import(${m('agent/update/command.js')});
+const { publicKeyFromPem } = await import(${m('agent/update/bundle.js')});
+const { RESTART_EXIT_CODE } = await import(${m('agent/update/install.js')});
+const { silentLogger } = await import(${m('agent/log.js')});
+const root = process.env.DIEMCAU_UPDATE_ROOT, slot = process.env.DIEMCAU_SLOT;
+const inst = JSON.parse(readFileSync(join(root, 'slots', slot, '.installed'), 'utf8'));
+const configPath = join(root, 'etc/config.json');
+const agent = new Agent({ config: await loadConfigFile(configPath), configPath, log: silentLogger, version: inst.version });
+const stop = async (code) => { await agent.stop(); process.exit(code); };
+const keys = async () => [publicKeyFromPem(readFileSync(join(root, 'etc/update-key.pem'), 'utf8'))];
+for (const c of updateCommands({ root, slot, installedVersion: inst.version, trustedKeys: keys, inMeeting: () => false,
+  restart: () => void stop(RESTART_EXIT_CODE), log: silentLogger })) agent.router.register(c);
+process.on('SIGTERM', () => void stop(0));
+const up = new Promise((r) => agent.link.once('connected', r));
+await agent.start();
+const out = await settleTrial(root, slot, [
+  { name: 'registers', run: () => up },
+  { name: 'devices', run: async () => { if (!${healthy}) throw new Error('camera does not answer'); } },
+], 5000, silentLogger);
+if (out.trial && !out.committed) await stop(RESTART_EXIT_CODE);
+`;
+}
+
+function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((res) => {
+    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', (code) => res({ code, out, err }));
+  });
+}
+
+t.test('planStages: canary, share, all; stable and complete', async (t) => {
+  const ids = Array.from({ length: 100 }, (_, i) => `vn-${String(i).padStart(5, '0')}`);
+  const s = planStages(ids, 5, 10);
+  t.same(s.map((x) => [x.name, x.boxes.length]), [['canary', 5], ['share 10%', 10], ['all', 85]]);
+  t.same(new Set(s.flatMap((x) => x.boxes)).size, 100, 'every hall exactly once');
+  t.same(planStages(ids, 5, 10), s, 'the same plan every time');
+  t.same(planStages(ids.slice(0, 3), 5, 10).map((x) => x.boxes.length), [3], 'fewer halls than canaries: one stage');
+});
+
+t.test('rollout to real agents under the launcher: all stages, then a bad version halted at the canary', async (t) => {
+  const N = 5;
+  const c = await carrierWithBroker(N, { serials: true });
+  t.teardown(() => c.cleanup());
+  const db = c.store.dir;
+  const { pub } = await initKeys(db);
+  const key = await loadPrivateKey(db);
+  const svc = new ClaimService(c.store, { url: c.broker.url, log: silentLogger, updateKeyPem: pub.export({ type: 'spki', format: 'pem' }) as string });
+  await svc.start();
+  t.teardown(() => svc.stop());
+  const carrier = await c.store.carrier();
+
+  // Three versions of the agent tree: what each slot holds.
+  const trees = join(c.dir, 'trees');
+  for (const [v, healthy] of [['1.0.0', true], ['2.0.0', true], ['3.0.0', false]] as const) {
+    await mkdir(join(trees, v), { recursive: true });
+    await writeFile(join(trees, v, 'main.mjs'), entry(healthy));
+  }
+  const files = join(c.dir, 'www');
+  await mkdir(files);
+  const exp = new Date(Date.now() + 86400000);
+  await makeBundle({ dir: join(trees, '2.0.0'), version: '2.0.0', out: join(files, 'v2.bundle'), key, expiresAt: exp, entry: 'main.mjs' });
+  await makeBundle({ dir: join(trees, '3.0.0'), version: '3.0.0', out: join(files, 'v3.bundle'), key, expiresAt: exp, entry: 'main.mjs' });
+  const port = await freeTcpPort();
+  const http = createServer((req, res) => {
+    const f = join(files, (req.url ?? '').replace(/[^a-z0-9.]/gi, ''));
+    res.setHeader('content-type', 'application/octet-stream');
+    createReadStream(f).on('error', () => res.writeHead(404).end()).pipe(res);
+  });
+  await new Promise<void>((r) => http.listen(port, '127.0.0.1', r));
+  t.teardown(() => new Promise<void>((r) => http.close(() => r())));
+
+  // Boxes: factory config, claim, slot a = 1.0.0, then the launcher.
+  const launchers: ChildProcess[] = [];
+  t.teardown(async () => {
+    await Promise.all(launchers.map((p) => new Promise((r) => (p.exitCode !== null || p.signalCode !== null ? r(null) : (p.once('exit', r), p.kill('SIGTERM'))))));
+  });
+  for (let i = 0; i < N; i++) {
+    const root = await mkdtemp(join(c.dir, 'box-'));
+    const etc = join(root, 'etc');
+    await mkdir(etc);
+    const serial = `SN${String(10 + i).padStart(5, '0')}`;
+    const path = join(etc, 'config.json');
+    const factory = parseConfig({ box: { id: 'unclaimed' }, mqtt: { brokers: [c.broker.url] }, claim: { serial, ...carrier.claim, dir: etc, timeoutS: 5 } }, serial);
+    await claimOnce(path, factory, silentLogger);
+    await cp(join(trees, '1.0.0'), join(root, 'slots/a'), { recursive: true });
+    await writeFile(join(root, 'slots/a', INSTALLED), JSON.stringify({ version: '1.0.0', entry: 'main.mjs' }));
+    await writeBoot(root, { committed: 'a' });
+    launchers.push(spawn(process.execPath, [LAUNCHER, '--root', root], { stdio: 'ignore', env: { ...process.env, DIEMCAU_LOG_LEVEL: 'error' } }));
+  }
+  const view = new FleetView(c.broker.url, carrier.service);
+  await view.start();
+  t.teardown(() => view.stop());
+  const versions = () => [...view.boxes.values()].filter((b) => b.online).map((b) => b.version).sort();
+  for (let i = 0; i < 200 && versions().length < N; i++) await new Promise((r) => setTimeout(r, 50));
+  t.same(versions(), Array(N).fill('1.0.0'), 'five boxes online on 1.0.0');
+
+  const common = ['--db', db, '--url', c.broker.url, '--canary', '1', '--share', '40', '--max-failures', '20', '--timeout', '60', '--poll-ms', '300'];
+  const good = await cli(['rollout', join(files, 'v2.bundle'), '--bundle-url', `http://127.0.0.1:${port}/v2.bundle`, ...common, '--json']);
+  t.equal(good.code, 0, good.err);
+  const g = JSON.parse(good.out);
+  t.same(
+    g.stages.map((s: { stage: string; boxes: number; updated: number; result: string }) => [s.stage, s.boxes, s.updated, s.result]),
+    [['canary', 1, 1, 'done'], ['share 40%', 2, 2, 'done'], ['all', 2, 2, 'done']],
+    'every stage done, every box updated',
+  );
+  for (let i = 0; i < 100 && versions().join() !== Array(N).fill('2.0.0').join(); i++) await new Promise((r) => setTimeout(r, 50));
+  t.same(versions(), Array(N).fill('2.0.0'), 'all boxes report 2.0.0');
+
+  const bad = await cli(['rollout', join(files, 'v3.bundle'), '--bundle-url', `http://127.0.0.1:${port}/v3.bundle`, ...common]);
+  t.equal(bad.code, 1, 'a halted rollout exits 1');
+  t.match(bad.out, /canary\s+1\s+0\s+1\s+0\s+100\s+halted/, 'the canary stage failed and halted');
+  t.match(bad.out, /share 40%\s+2\s+0\s+0\s+0\s+0\s+skipped/, 'the share stage was never started');
+  t.match(bad.out, /rolled back: health check devices failed: camera does not answer/, 'the reason is the box\'s own');
+  for (let i = 0; i < 100 && versions().join() !== Array(N).fill('2.0.0').join(); i++) await new Promise((r) => setTimeout(r, 50));
+  t.same(versions(), Array(N).fill('2.0.0'), 'the canary rolled back by itself: every box runs 2.0.0');
+  t.ok((await readFile(keyPaths(db).pub, 'utf8')).includes('PUBLIC KEY'));
+});
