@@ -1,0 +1,105 @@
+// The frame pool hands over the newest frame and counts the ones it drops; the reader fills it from a real FIFO
+// that a real ffmpeg writes, with exact frame sizes and no allocation per frame (the same buffers every time).
+import t from 'tap';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FramePool, FrameReader } from '../../agent/media/frame-pool.js';
+import { Capture, i420Bytes, AUDIO_CHUNK_BYTES } from '../../agent/media/capture.js';
+
+t.test('newest frame wins; older ready frames are dropped and counted', async (t) => {
+  const p = new FramePool(4, 3);
+  const a = p.acquire();
+  p.publish(a);
+  const b = p.acquire();
+  t.not(a, b, 'the ready slot is not handed out for filling');
+  p.publish(b);
+  t.equal(p.dropped, 1, 'a was never taken: dropped');
+  t.equal(p.take(), b, 'consumer gets the newest');
+  t.equal(p.take(), -1, 'nothing more');
+  const c = p.acquire();
+  t.not(c, b, 'a held slot is not refilled');
+  p.release(b);
+  t.equal(p.published, 2);
+  t.throws(() => new FramePool(4, 1), /at least 2 slots/);
+});
+
+t.test('when every slot is held, the ready frame is overwritten (dropped), never queued', async (t) => {
+  const p = new FramePool(1, 2);
+  const a = p.acquire();
+  p.publish(a);
+  const held = p.take();
+  const b = p.acquire();
+  p.publish(b);
+  const c = p.acquire(); // a is held, b ready: b is sacrificed
+  t.equal(c, b);
+  t.equal(p.dropped, 1);
+  p.release(held);
+});
+
+t.test('FrameReader reads exact frames from a FIFO that ffmpeg writes, into the same buffers', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'diemcau-fifo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const path = join(dir, 'v');
+  execFileSync('mkfifo', [path]);
+  const size = i420Bytes(320, 240);
+  const seen = new Set<Buffer>();
+  let frames = 0;
+  const reader = new FrameReader(path, size, (buf) => {
+    t.equal(buf.length, size);
+    seen.add(buf);
+    frames++;
+  });
+  reader.start();
+  const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-frames:v', '60', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-y', path]);
+  await new Promise((r) => reader.once('end', r));
+  await new Promise((r) => (ff.exitCode !== null ? r(null) : ff.once('exit', r)));
+  reader.stop();
+  const st = reader.stats();
+  t.equal(st.frames, 60, 'all 60 frames read');
+  t.equal(frames + st.dropped, 60, 'each frame either delivered or counted as dropped');
+  t.ok(seen.size <= 3, `only the pool's buffers were used (${seen.size})`);
+});
+
+t.test('Capture: simulated camera and mic at the configured size and rate', async (t) => {
+  let frames = 0;
+  let chunks = 0;
+  const cap = new Capture(
+    { width: 640, height: 360, fps: 30, simulate: true, videoDevice: '', videoFormat: '', audioDevice: '' },
+    (buf) => {
+      t.equal(buf.length, i420Bytes(640, 360));
+      frames++;
+    },
+    (pcm) => {
+      if (pcm.length !== AUDIO_CHUNK_BYTES) t.fail(`audio chunk of ${pcm.length} bytes`);
+      chunks++;
+    },
+  );
+  await cap.start();
+  // ffmpeg takes a moment to start on a busy box: count over 2 s from the first frame.
+  while (frames === 0 || chunks === 0) await new Promise((r) => setTimeout(r, 20));
+  const f0 = frames;
+  const c0 = chunks;
+  await new Promise((r) => setTimeout(r, 2000));
+  const df = frames - f0;
+  const dc = chunks - c0;
+  await cap.stop();
+  t.ok(df >= 50 && df <= 70, `~30 fps in real time: ${df} frames in 2 s`);
+  t.ok(dc >= 170 && dc <= 230, `~100 audio chunks a second: ${dc} in 2 s`);
+  t.equal(cap.stats().video.dropped, 0, 'no frame dropped');
+});
+
+t.test('Capture: a camera that does not exist ends with the error named', async (t) => {
+  const cap = new Capture(
+    { width: 640, height: 360, fps: 30, simulate: false, videoDevice: '/dev/video-none', videoFormat: 'yuyv422', audioDevice: 'default' },
+    () => {},
+    () => {},
+  );
+  const ended = new Promise<[number, string, string]>((r) => cap.once('exit', (c, s, e) => r([c, s, e])));
+  await cap.start();
+  const [code, , stderr] = await ended;
+  t.not(code, 0, 'ffmpeg exits with an error');
+  t.match(stderr, /video-none/, `stderr names the device: ${stderr.split('\n')[0]}`);
+  await cap.stop();
+});
