@@ -1,5 +1,5 @@
-// Staged rollout through the real CLI to real agent processes under the real launcher: each box enrolled by claim
-// (the update key comes with its identity), downloads the bundle over HTTP, installs it into its inactive slot,
+// Staged rollout through the real CLI to real agent processes under the real launcher: each box process starts
+// from a factory config and enrols itself by claim (the update key comes with its identity), downloads the bundle over HTTP, installs it into its inactive slot,
 // restarts into it, proves itself and commits. A bundle whose version fails its health check rolls back by itself
 // on the canary, and the rollout halts before the other stages.
 import t from 'tap';
@@ -14,7 +14,6 @@ import { ClaimService } from '../../provisioning/claim-service.js';
 import { FleetView } from '../../provisioning/fleet-view.js';
 import { initKeys, loadPrivateKey, makeBundle, keyPaths } from '../../provisioning/signing.js';
 import { planStages } from '../../provisioning/rollout.js';
-import { claimOnce } from '../../agent/claim.js';
 import { parseConfig } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
 import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
@@ -37,10 +36,13 @@ const { updateCommands } = await import(${m('agent/update/command.js')});
 const { publicKeyFromPem } = await import(${m('agent/update/bundle.js')});
 const { RESTART_EXIT_CODE } = await import(${m('agent/update/install.js')});
 const { silentLogger } = await import(${m('agent/log.js')});
+const { ensureClaimed } = await import(${m('agent/claim.js')});
 const root = process.env.DIEMCAU_UPDATE_ROOT, slot = process.env.DIEMCAU_SLOT;
 const inst = JSON.parse(readFileSync(join(root, 'slots', slot, '.installed'), 'utf8'));
 const configPath = join(root, 'etc/config.json');
-const agent = new Agent({ config: await loadConfigFile(configPath), configPath, log: silentLogger, version: inst.version });
+let config = await loadConfigFile(configPath);
+if (config.claim) config = await ensureClaimed(configPath, config, silentLogger); // a factory config: enrol first
+const agent = new Agent({ config, configPath, log: silentLogger, version: inst.version });
 const stop = async (code) => { await agent.stop(); process.exit(code); };
 const keys = async () => [publicKeyFromPem(readFileSync(join(root, 'etc/update-key.pem'), 'utf8'))];
 for (const c of updateCommands({ root, slot, installedVersion: inst.version, trustedKeys: keys, inMeeting: () => false,
@@ -120,7 +122,7 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
     const serial = `SN${String(10 + i).padStart(5, '0')}`;
     const path = join(etc, 'config.json');
     const factory = parseConfig({ box: { id: 'unclaimed' }, mqtt: { brokers: [c.broker.url] }, claim: { serial, ...carrier.claim, dir: etc, timeoutS: 5 } }, serial);
-    await claimOnce(path, factory, silentLogger);
+    await writeFile(path, JSON.stringify(factory)); // the box process claims its identity itself
     await cp(join(trees, '1.0.0'), join(root, 'slots/a'), { recursive: true });
     await writeFile(join(root, 'slots/a', INSTALLED), JSON.stringify({ version: '1.0.0', entry: 'main.mjs' }));
     await writeBoot(root, { committed: 'a' });
@@ -131,7 +133,13 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
   t.teardown(() => view.stop());
   const versions = () => [...view.boxes.values()].filter((b) => b.online).map((b) => b.version).sort();
   for (let i = 0; i < 200 && versions().length < N; i++) await new Promise((r) => setTimeout(r, 50));
-  t.same(versions(), Array(N).fill('1.0.0'), 'five boxes online on 1.0.0');
+  t.same(versions(), Array(N).fill('1.0.0'), 'five agent processes enrolled by claim and online on 1.0.0');
+  let claims = await c.store.claims();
+  for (let i = 0; i < 100 && Object.values(claims).filter((x) => x.confirmedAt).length < N; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    claims = await c.store.claims();
+  }
+  t.equal(Object.values(claims).filter((x) => x.confirmedAt).length, N, 'serve saw every box online as itself');
 
   const common = ['--db', db, '--url', c.broker.url, '--canary', '1', '--share', '40', '--max-failures', '20', '--timeout', '60', '--poll-ms', '300'];
   const good = await cli(['rollout', join(files, 'v2.bundle'), '--bundle-url', `http://127.0.0.1:${port}/v2.bundle`, ...common, '--json']);
