@@ -150,7 +150,8 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
     } finally {
       clearInterval(timer);
     }
-    // The canceller's output trails its input by its 10 ms adapter: wait for the last chunks.
+    // The last block can sit in the pipeline until more input pushes it out: one trailing block of silence.
+    io.micIn!.write(Buffer.alloc(CHUNK_SAMPLES * 2));
     const until = performance.now() + 1000;
     while (out.length < chunks + 1 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
   } finally {
@@ -158,6 +159,7 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
   }
 
   out.shift(); // the leading silent block: out[k] is now the room's block k
+  out.length = Math.min(out.length, chunks);
   const from = (convergeS * PCM_RATE) / CHUNK_SAMPLES;
   const to = farN / CHUNK_SAMPLES;
   const cat = (xs: Float32Array[], a: number, b: number) => {

@@ -75,6 +75,31 @@ t.test('real process: programme played sample for sample, mic out in 10 ms chunk
   t.equal(e.expected, true, 'stop() is an expected exit');
 });
 
+t.test('the hall is heard with no programme at all (before a join, or when the centre is silent)', async (t) => {
+  const io = startAudioIo({ playback: { kind: 'fake' }, capture: { kind: 'pipe' } });
+  t.teardown(() => io.stop());
+  await io.ready();
+  let chunks = 0;
+  let peak = 0;
+  io.micOut.on('data', (c: Buffer) => {
+    chunks++;
+    for (let i = 0; i < c.length; i += 2) peak = Math.max(peak, Math.abs(c.readInt16LE(i)));
+  });
+  // 0.4 s of a voiced-like signal (200 Hz buzz with harmonics, syllable envelope) into the mic only.
+  const mic = Buffer.alloc(40 * CHUNK_BYTES);
+  for (let i = 0; i < mic.length / 2; i++) {
+    const env = 0.5 + 0.5 * Math.sin((2 * Math.PI * 4 * i) / 48000);
+    let v = 0;
+    for (let h = 1; h <= 8; h++) v += Math.sin((2 * Math.PI * 200 * h * i) / 48000) / h;
+    mic.writeInt16LE(Math.round(4000 * env * v), i * 2);
+  }
+  await paced(io.micIn!, mic);
+  const until = performance.now() + 2000;
+  while (chunks < 40 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
+  t.equal(chunks, 40, 'every mic chunk comes out although no programme ever arrived');
+  t.ok(peak > 1000, `and it is not silenced (peak ${peak})`);
+});
+
 t.test('a killed process is reported as an unexpected exit and its streams end', async (t) => {
   const io = startAudioIo({ playback: { kind: 'fake' }, capture: { kind: 'pipe' } });
   t.teardown(() => io.stop());
