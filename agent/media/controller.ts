@@ -119,6 +119,7 @@ class Controller extends EventEmitter implements MediaController {
       this.lastExtra = m.extra;
       const key = (r: MediaReport) => JSON.stringify([r.status, r.seen, r.heard, r.muted, r.audioOnly, r.error?.code]);
       if (key(before) !== key(m.report)) this.emit('change');
+      this.emit('report', m.report);
       if (m.report.status === 'joined') this.crashStreak = 0;
     } else if (m.type === 'result') this.results.get(m.id)?.(m);
     else if (m.type === 'joined' || m.type === 'left') this.emit(m.type);
@@ -153,18 +154,25 @@ class Controller extends EventEmitter implements MediaController {
     }
   }
 
+  /** Resolves when the worker reports the join done or failed (it keeps retrying a failed one by itself). */
   async join(req: JoinRequest): Promise<MediaReport> {
     this.joinReq = req;
-    const joined = new Promise<void>((resolve) => {
-      const t = setTimeout(done, JOIN_WAIT_MS);
-      function done() {
+    const settled = new Promise<void>((resolve) => {
+      const done = () => {
         clearTimeout(t);
+        this.off('joined', done);
+        this.off('report', onReport);
         resolve();
-      }
-      this.once('joined', done);
+      };
+      const onReport = (r: MediaReport) => {
+        if (r.status !== 'joining' && r.error) done();
+      };
+      const t = setTimeout(done, JOIN_WAIT_MS);
+      this.on('joined', done);
+      this.on('report', onReport);
     });
     this.send({ type: 'join', join: req });
-    await joined;
+    await settled;
     return this.report();
   }
 
