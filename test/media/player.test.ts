@@ -8,6 +8,7 @@ import { CheckingPlayer } from '../../agent/media/player-check.js';
 import { GstPlayer, playerPipelineArgs } from '../../agent/media/player-gst.js';
 import { i420Size, type VideoFrame } from '../../agent/media/player.js';
 import { Rechunker } from '../../agent/media/audio-pcm.js';
+import { PlayerSink } from '../../agent/media/player-sink.js';
 
 const W = 640;
 const H = 360;
@@ -64,10 +65,10 @@ t.test('test sink: every decoded VP8 frame read back in order, none lost', async
   for (const f of decoded) p.pushVideo(f);
   const s = p.stats();
   t.equal(s.framesShown, N);
-  t.equal(s.unreadable, 0, 'every stamp survives VP8 at 600 kbit/s');
-  t.equal(s.firstCounter, 1000);
-  t.equal(s.lastCounter, 1000 + N - 1);
-  t.same([s.missing, s.outOfOrder, s.duplicates], [0, 0, 0]);
+  t.equal(s.check.unreadable, 0, 'every stamp survives VP8 at 600 kbit/s');
+  t.equal(s.check.firstCounter, 1000);
+  t.equal(s.check.lastCounter, 1000 + N - 1);
+  t.same([s.check.missing, s.check.outOfOrder, s.check.repeats], [0, 0, 0]);
 });
 
 t.test('test sink: a lost, a swapped and a repeated frame are each caught', async (t) => {
@@ -77,15 +78,33 @@ t.test('test sink: a lost, a swapped and a repeated frame are each caught', asyn
   frames.splice(30, 0, frames[30]); // repeat one
   const p = new CheckingPlayer();
   for (const f of frames) p.pushVideo(f);
-  const s = p.stats();
+  const s = p.stats().check;
   t.equal(s.missing, 2, 'the lost frame, and the gap the swap opens before the late frame arrives');
   t.equal(s.outOfOrder, 1);
-  t.equal(s.duplicates, 1);
+  t.equal(s.repeats, 1);
   t.throws(() => p.pushVideo({ data: Buffer.alloc(10), width: W, height: H }), /10 bytes is not I420 640x360/);
   const a = new CheckingPlayer();
   a.pushAudio(Buffer.alloc(960));
   a.pushAudio(Buffer.alloc(100));
   t.same([a.stats().audioChunks, a.stats().badAudioChunks], [2, 1]);
+});
+
+t.test('worker hand-off: wrtc stereo 10 ms audio becomes mono 960-byte chunks; frames pass; other rates refused', async (t) => {
+  const p = new CheckingPlayer();
+  const chunks: Buffer[] = [];
+  p.pushAudio = (c: Buffer) => void chunks.push(Buffer.from(c));
+  const sink = new PlayerSink(p);
+  const stereo = new Int16Array(960);
+  for (let i = 0; i < 480; i++) [stereo[2 * i], stereo[2 * i + 1]] = [1000, 3000];
+  sink.audio({ samples: stereo, sampleRate: 48000, channelCount: 2 });
+  sink.audio({ samples: new Int16Array(240), sampleRate: 48000 }); // half a chunk: held
+  sink.audio({ samples: new Int16Array(441), sampleRate: 44100 });
+  t.equal(chunks.length, 1);
+  t.equal(chunks[0].length, 960);
+  t.equal(chunks[0].readInt16LE(0), 2000, 'channels averaged');
+  sink.video(decoded[0]);
+  t.equal(p.stats().check.firstCounter, 1000);
+  t.equal(sink.report().audioWrongRate, 1);
 });
 
 t.test('box player process: frames pass through gst-launch in order; a new size restarts it', async (t) => {
@@ -107,7 +126,8 @@ t.test('box player process: frames pass through gst-launch in order; a new size 
   t.equal(ps.framesIn, N);
   t.equal(cs.framesShown, ps.framesShown, `all ${ps.framesShown} frames sent came out of the process (${ps.framesDropped} dropped at the door)`);
   t.ok(ps.framesShown >= N - 5, 'at 30 fps the process keeps up');
-  t.same([cs.unreadable, cs.outOfOrder, cs.duplicates], [0, 0, 0], 'in order, intact');
+  t.same([cs.check.unreadable, cs.check.outOfOrder, cs.check.repeats], [0, 0, 0], 'in order, intact');
+  t.ok(cs.check.missing <= ps.framesDropped, 'nothing missing but what was dropped at the door');
   // A burst in one tick: the process can take one frame at a time, the rest are dropped, not queued.
   const before = player.stats().framesDropped;
   for (let i = 0; i < 10; i++) player.pushVideo(decoded[i]);
