@@ -12,6 +12,8 @@ export interface ClaimIndex {
   halls: Record<string, Hall>;
   identities: Record<string, Identity>;
   claims: Record<string, Claim>;
+  /** Box id -> time of the last `diemcau-provision reset`: a claim issued before it no longer counts. */
+  resets: Record<string, string>;
   byCode: Map<string, string>;
   bySerial: Map<string, string>;
   claimedBySerial: Map<string, string>;
@@ -21,14 +23,22 @@ export function normCode(code: string): string {
   return code.toUpperCase().replace(/-/g, '');
 }
 
-export function buildIndex(halls: Record<string, Hall>, identities: Record<string, Identity>, claims: Record<string, Claim>): ClaimIndex {
+export function buildIndex(
+  halls: Record<string, Hall>,
+  identities: Record<string, Identity>,
+  claims: Record<string, Claim>,
+  resets: Record<string, string> = {},
+): ClaimIndex {
   const byCode = new Map<string, string>();
   for (const id of Object.values(identities)) if (halls[id.boxId]) byCode.set(normCode(id.installCode), id.boxId);
   const bySerial = new Map<string, string>();
   for (const h of Object.values(halls)) if (h.serial) bySerial.set(h.serial, h.boxId);
   const claimedBySerial = new Map<string, string>();
-  for (const [boxId, c] of Object.entries(claims)) claimedBySerial.set(c.serial, boxId);
-  return { halls, identities, claims, byCode, bySerial, claimedBySerial };
+  for (const [boxId, c] of Object.entries(claims)) {
+    if (resets[boxId] && resets[boxId] > c.issuedAt) delete claims[boxId]; // reopened by a technician
+    else claimedBySerial.set(c.serial, boxId);
+  }
+  return { halls, identities, claims, resets, byCode, bySerial, claimedBySerial };
 }
 
 const refuse = (code: string, message: string): Decision => ({ refuse: { code, message } });

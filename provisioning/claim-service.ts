@@ -74,8 +74,15 @@ export class ClaimService {
 
   private async reload(): Promise<void> {
     this.lastReload = Date.now();
-    const [halls, ids, claims] = await Promise.all([this.store.halls(), this.store.identities(), this.store.claims()]);
-    this.ix = buildIndex(halls, ids, this.ix?.claims ?? claims);
+    const [halls, ids, claims, resets] = await Promise.all([
+      this.store.halls(),
+      this.store.identities(),
+      this.store.claims(),
+      this.store.resets(),
+    ]);
+    const before = this.ix ? Object.keys(this.ix.claims).length : 0;
+    this.ix = buildIndex(halls, ids, this.ix?.claims ?? claims, resets);
+    if (this.ix && Object.keys(this.ix.claims).length !== before) this.dirty = true;
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
@@ -117,8 +124,9 @@ export class ClaimService {
     if (!Value.Check(ClaimRequest, req)) return refuse('bad_request', `claim from ${serial}: does not match the claim request schema`);
     if (req.serial !== serial) return refuse('bad_request', `claim on topic of ${serial} names serial ${req.serial}`);
     let d = decide(this.ix!, req);
-    if ('refuse' in d && d.refuse.code.startsWith('unknown') && Date.now() - this.lastReload > 1000) {
-      await this.reload(); // a hall imported after serve started
+    const stale = ['unknown_code', 'unknown_serial', 'serial_mismatch', 'already_claimed', 'claim_in_progress', 'serial_taken'];
+    if ('refuse' in d && stale.includes(d.refuse.code) && Date.now() - this.lastReload > 1000) {
+      await this.reload(); // a hall imported, or reset by a technician, after serve loaded the database
       d = decide(this.ix!, req);
     }
     if ('refuse' in d) return refuse(d.refuse.code, d.refuse.message);

@@ -62,6 +62,16 @@ list and the box's own credential. The box acks on the old broker, then moves.
   --tls-dir D   where certificate boxes keep ca.crt/box.crt/box.key (default /etc/diemcau)
 ${BROKER}\n${COMMON}`,
   },
+  reset: {
+    run: verbs.reset,
+    options: ['db'],
+    help: `usage: diemcau-provision reset BOXID [--db DIR] [--json]
+
+Reopens a hall to a new claim (its box was replaced): the old claim no longer counts and the hall's broker
+password is rotated, so the old box is shut out once the broker reloads its password file. \`serve\` picks the
+reset up by itself.
+${COMMON}`,
+  },
   keys: { run: verbs.keys, options: ['db'], help: `usage: diemcau-provision keys [--db DIR] [--json]\n\nCreates the ed25519 update signing key pair (once). The public key goes to boxes in their claim answer.\n${COMMON}` },
   bundle: {
     run: verbs.bundle,
@@ -91,6 +101,7 @@ verbs, in the order a carrier uses them:
   init         create the provisioning database and the claim credential
   import       import halls from a CSV (validated whole; idempotent)
   codes        list install codes for work orders
+  reset        reopen a hall to a new claim (box replaced)
   broker-conf  mosquitto.conf lines for the rendered password file and ACL
   ca           carrier CA and broker certificate (for certificate identities)
   keys         update signing key pair

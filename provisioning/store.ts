@@ -47,6 +47,7 @@ export const FILES = {
   identities: 'identities.json',
   claims: 'claims.json',
   desired: 'desired.json',
+  resets: 'resets.json',
   passwd: 'broker/passwd',
   acl: 'broker/acl',
   lock: '.lock',
@@ -107,6 +108,10 @@ export class Store {
   }
   async claims(): Promise<Record<string, Claim>> {
     return readJson(this.path('claims'), {});
+  }
+  /** Box id -> when `reset` reopened the hall to claims (owned by `reset`; `serve` only reads it). */
+  async resets(): Promise<Record<string, string>> {
+    return readJson(this.path('resets'), {});
   }
   async desired(): Promise<Record<string, Record<string, unknown> & { version: number }>> {
     return readJson(this.path('desired'), {});

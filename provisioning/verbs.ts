@@ -3,8 +3,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { IClientOptions } from 'mqtt';
-import { Store } from './store.js';
-import { importHalls } from './import.js';
+import { Store, randomSecret } from './store.js';
+import { importHalls, brokerFiles } from './import.js';
+import { hashPassword } from './passwd.js';
 import { resolveTargets } from './targets.js';
 import { ClaimService } from './claim-service.js';
 import { FleetView } from './fleet-view.js';
@@ -220,5 +221,27 @@ export async function bundle(a: Args): Promise<number> {
   const m = await makeBundle({ dir, version, out, key: await loadPrivateKey(s.dir), expiresAt: parseExpiry(a.get('expires', '90d')!), entry: a.get('entry') });
   if (a.has('json')) json({ file: out, manifest: m });
   else table([{ file: out, version: m.version, expires: m.expiresAt, key: m.keyId, bytes: m.payload.size }]);
+  return 0;
+}
+
+export async function reset(a: Args): Promise<number> {
+  const [boxId] = need(a, 1, 'BOXID');
+  const s = store(a);
+  const carrier = await s.carrier();
+  const at = await s.locked(async () => {
+    const [halls, ids, resets] = await Promise.all([s.halls(), s.identities(), s.resets()]);
+    if (!halls[boxId] || !ids[boxId]) throw new BadRequestError(`reset: no hall ${boxId}`);
+    // A new password shuts the replaced box out (once the broker reloads the password file).
+    const password = randomSecret();
+    ids[boxId] = { ...ids[boxId], password, hash: hashPassword(password) };
+    const files = brokerFiles(carrier, halls, ids, hashPassword(carrier.claim.password), hashPassword(carrier.service.password));
+    await s.write('identities', ids);
+    await s.write('passwd', files.passwd);
+    resets[boxId] = new Date().toISOString();
+    await s.write('resets', resets);
+    return resets[boxId];
+  });
+  if (a.has('json')) json({ boxId, resetAt: at, passwordRotated: true });
+  else process.stdout.write(`${boxId}: open to a new claim since ${at}; password rotated: reload the broker (systemctl reload mosquitto)\n`);
   return 0;
 }

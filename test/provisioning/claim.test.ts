@@ -15,6 +15,10 @@ import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
 import { freeTcpPort } from '../helpers/ports.js';
 import mqtt from 'mqtt';
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+
+const CLI = resolve(import.meta.dirname, '../../provisioning/cli.js');
 
 async function factoryConfig(dir: string, brokers: string[], claim: Record<string, unknown>, extra: Record<string, unknown> = {}) {
   const path = join(dir, 'config.json');
@@ -69,6 +73,27 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
   const thief2 = await factoryConfig(other, [c.broker.url], { serial: 'SN00010', ...claimCred });
   await t.rejects(claimOnce(thief2.path, thief2.cfg, silentLogger), ClaimRefusedError, 'a leaked credential with the serial gets nothing');
   t.same(JSON.parse(await readFile(thief2.path, 'utf8')).claim.serial, 'SN00010', 'a refused box keeps its factory config');
+
+  // The box is replaced: the carrier records the new serial (re-import) and resets the hall; the new box claims it,
+  // the old password stops working once the broker reloads, and serve needs no restart.
+  await writeFile(c.csv, (await readFile(c.csv, 'utf8')).replace(',SN00010,', ',SN99999,'));
+  t.same((await importHalls(c.store, c.csv)).changed, [{ boxId: 'vn-00010', fields: ['serial'] }]);
+  const reset = await new Promise<{ code: number | null; out: string }>((res) => {
+    const p = spawn(process.execPath, [CLI, 'reset', 'vn-00010', '--db', c.store.dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => res({ code, out }));
+  });
+  t.equal(reset.code, 0);
+  t.match(JSON.parse(reset.out), { boxId: 'vn-00010', passwordRotated: true });
+  c.broker.proc!.kill('SIGHUP');
+  await new Promise((r) => setTimeout(r, 1100)); // serve re-reads the database at most once a second
+  const swap = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const fresh = await factoryConfig(swap, [c.broker.url], { serial: 'SN99999', installCode: code, ...claimCred });
+  const renewed = await claimOnce(fresh.path, fresh.cfg, silentLogger);
+  t.equal(renewed.box.id, 'vn-00010', 'the replacement box claimed the reset hall');
+  t.not(renewed.mqtt.password, next.mqtt.password, 'with a new password');
+  await t.rejects(login(c.broker.url, 'vn-00010', next.mqtt.password!, 'old-box'), /Not authorized|Bad User Name or Password/, 'the old box is shut out');
 
   // Unknown serial without code; wrong code.
   const lost = await factoryConfig(other, [c.broker.url], { serial: 'NOPE0001', ...claimCred });

@@ -124,7 +124,7 @@ t.test('import: validate whole, idempotent, changes reported, bad rows refused w
 });
 
 t.test('every verb has --help; unknown options and verbs are named', async (t) => {
-  for (const v of ['init', 'import', 'codes', 'broker-conf', 'ca', 'serve', 'push', 'status', 'handover', 'keys', 'bundle']) {
+  for (const v of ['init', 'import', 'codes', 'reset', 'broker-conf', 'ca', 'serve', 'push', 'status', 'handover', 'keys', 'bundle', 'rollout']) {
     const r = await cli([v, '--help']);
     t.equal(r.code, 0, `${v} --help`);
     t.match(r.out, new RegExp(`^usage: diemcau-provision ${v}`), `${v} --help prints its usage`);
