@@ -1,7 +1,7 @@
 // The verbs of `diemcau-provision`, one function each: (args) -> exit code. Each prints a table, or one JSON
 // document with --json. Help texts and dispatch are in cli.ts.
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { Store, randomSecret } from './store.js';
 import { importHalls, brokerFiles } from './import.js';
@@ -82,7 +82,7 @@ export async function codes(a: Args): Promise<number> {
 }
 
 export async function brokerConf(a: Args): Promise<number> {
-  const s = store(a);
+  const s = new Store(resolve(store(a).dir)); // the broker runs elsewhere: absolute paths
   const ca = caPaths(s.dir);
   const port = a.num('port', 1883);
   const lines = [
