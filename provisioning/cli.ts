@@ -146,4 +146,6 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+// `diemcau-provision status | head`: a reader that stops early is not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => process.exit(err.code === 'EPIPE' ? 0 : 1));
 process.exit(await main(process.argv.slice(2)));
