@@ -8,6 +8,11 @@ import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startBroker, type Broker } from '../agent/demo/mosquitto.js';
 import { flags, percentile, printTable, writeJson } from './report.js';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
+import { demoHallConfig } from '../agent/demo/halls.js';
+import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const WORKER = fileURLToPath(new URL('./fleet-worker.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
@@ -41,16 +46,45 @@ function rssOf(pid: number): number | null {
   }
 }
 
-/** A standalone agent process and an empty node process, side by side, RSS after they settle. */
-async function standaloneRss(broker: Broker): Promise<{ agent: number; empty: number }> {
+/**
+ * A standalone agent process, started as on a box, and an empty node process, side by side: RSS after they settle.
+ * Then the cost of the agent's node flags: ping round trips to the same agent with and without them.
+ */
+async function standalone(broker: Broker): Promise<{ agent: number; empty: number; pingFlags: number; pingPlain: number }> {
   const empty = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-  const agent = spawn(process.execPath, [CLI, 'run', '--id', 'vn-bench-solo', '--broker', broker.url], { stdio: 'ignore' });
+  // In simulation mode with every device, as the demo runs it: all of the agent's modules are loaded.
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-bench-solo-'));
+  const configFile = join(dir, 'config.json');
+  await writeFile(configFile, JSON.stringify(demoHallConfig(0, broker.url, { devices: true, media: null })));
+  const start = (id: string, nodeFlags: readonly string[]) =>
+    spawn(process.execPath, [...nodeFlags, CLI, 'run', '--config', configFile, '--id', id], { stdio: 'ignore' });
+  const agent = start('vn-bench-solo', AGENT_NODE_FLAGS);
+  const plain = start('vn-bench-plain', []);
   await new Promise((r) => setTimeout(r, 10000));
   const out = { agent: rssOf(agent.pid!) ?? NaN, empty: rssOf(empty.pid!) ?? NaN };
-  agent.kill('SIGTERM');
+  const pingFlags = await pingP50(broker, 'vn-bench-solo');
+  const pingPlain = await pingP50(broker, 'vn-bench-plain');
+  for (const p of [agent, plain]) p.kill('SIGTERM');
   empty.kill('SIGKILL');
-  await new Promise((r) => agent.once('exit', r));
-  return out;
+  await Promise.all([agent, plain].map((p) => new Promise((r) => p.once('exit', r))));
+  await rm(dir, { recursive: true, force: true });
+  return { ...out, pingFlags, pingPlain };
+}
+
+/** Median round trip of 300 sequential pings to one agent. */
+async function pingP50(broker: Broker, box: string): Promise<number> {
+  const c = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: `bench-ping-${box}` });
+  await c.subscribeAsync('bench/ping', { qos: 0 });
+  const rtts: number[] = [];
+  for (let i = 0; i < 300; i++) {
+    const t = performance.now();
+    const got = new Promise<void>((r) => c.once('message', () => r()));
+    await c.publishAsync(`diemcau/v1/${box}/cmd/ping`, '{}', { qos: 0, properties: { responseTopic: 'bench/ping', messageExpiryInterval: 10 } });
+    await got;
+    rtts.push(performance.now() - t);
+  }
+  await c.endAsync(true);
+  return percentile(rtts.sort((a, b) => a - b), 50);
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -133,7 +167,7 @@ export async function main(argv: string[]): Promise<void> {
     const reconnectAllS = connected >= N ? (Math.max(...times) - restartAt) / 1000 : NaN;
     const peak = Math.max(0, ...perSecond.values());
 
-    const solo = await standaloneRss(broker);
+    const solo = await standalone(broker);
     const result = {
       agents: N,
       procs: P,
@@ -148,6 +182,9 @@ export async function main(argv: string[]): Promise<void> {
       agent_rss_mb: round(solo.agent),
       empty_node_rss_mb: round(solo.empty),
       agent_rss_ratio: round(solo.agent / solo.empty, 3),
+      agent_node_flags: AGENT_NODE_FLAGS.join(' '),
+      ping_p50_ms_with_flags: round(solo.pingFlags, 3),
+      ping_p50_ms_without_flags: round(solo.pingPlain, 3),
     };
     printTable('fleet bench', [
       { metric: 'agents', value: N, floor: '10400' },
@@ -161,6 +198,8 @@ export async function main(argv: string[]): Promise<void> {
       { metric: 'standalone agent RSS (MB)', value: result.agent_rss_mb, floor: '' },
       { metric: 'empty node RSS (MB), same run', value: result.empty_node_rss_mb, floor: '' },
       { metric: 'agent / empty node', value: result.agent_rss_ratio, floor: '≤ 1.5' },
+      { metric: `ping p50 (ms), agent with ${result.agent_node_flags}`, value: result.ping_p50_ms_with_flags, floor: '' },
+      { metric: 'ping p50 (ms), same agent without flags', value: result.ping_p50_ms_without_flags, floor: '' },
     ]);
     await writeJson(jsonPath, result);
   } finally {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '../node-flags.js';
 
 const COMMUNES = [
   ['26734', 'Xã Hòa Bình', '01'],
@@ -50,7 +51,7 @@ export async function startHall(dir: string, config: ReturnType<typeof demoHallC
   const configPath = join(dir, `${config.box.id}.json`);
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const logFd = openSync(join(dir, `${config.box.id}.log`), 'a');
-  const proc = spawn(process.execPath, [CLI, 'run', '--config', configPath], { stdio: ['ignore', logFd, logFd] });
+  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   return { id: config.box.id, name: config.hall.name, configPath, proc };
 }

@@ -4,6 +4,7 @@ import { writeFile, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 
 export const CLI = fileURLToPath(new URL('../../agent/cli.js', import.meta.url));
 
@@ -26,7 +27,7 @@ export async function writeConfig(config: unknown, dir?: string): Promise<string
 }
 
 export function startAgent(configPath: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const proc = spawn(process.execPath, [CLI, 'run', '--config', configPath, ...extraArgs], {
+  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath, ...extraArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
