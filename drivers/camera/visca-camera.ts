@@ -243,6 +243,8 @@ export class ViscaCamera extends EventEmitter {
     if (kind === 'completion') return;
     this.initialized = false;
     this.link.reset();
+    if (this.status.status === 'ok') this.setHealth('not answering', 'device_timeout', `${this.name}: no answer to ${label}`);
+    this.schedulePoll(0);
   }
 
   /** Address set and IF_Clear (serial) or sequence RESET and IF_Clear (IP); then the camera's state. */
@@ -258,12 +260,15 @@ export class ViscaCamera extends EventEmitter {
       });
       await this.port.write(link.resetMessage());
       await answered.finally(() => (this.controlWaiter = null));
-      await this.requests.send(encodeCommand(1, { op: 'if-clear' }), { expect: 'if-clear', label: 'IF_Clear' });
     } else {
       await this.requests.send(ADDRESS_SET, { expect: 'address-set', label: 'address set' });
-      await this.requests.send(IF_CLEAR_BROADCAST, { expect: 'if-clear-broadcast', label: 'IF_Clear' });
     }
-    this.requests.clearSockets();
+    // IF_Clear empties the camera's sockets: skipped while commands of ours are on their way (it would cancel them).
+    if (this.requests.idle) {
+      if (this.o.transport === 'udp') await this.requests.send(encodeCommand(1, { op: 'if-clear' }), { expect: 'if-clear', label: 'IF_Clear' });
+      else await this.requests.send(IF_CLEAR_BROADCAST, { expect: 'if-clear-broadcast', label: 'IF_Clear' });
+      this.requests.clearSockets();
+    }
     this.initialized = true;
   }
 
@@ -284,7 +289,8 @@ export class ViscaCamera extends EventEmitter {
     try {
       if (!this.initialized) await this.init();
       await this.refresh();
-      this.setHealth('ok');
+      // A request that timed out meanwhile asked for a new init: ok only once that is done.
+      if (this.initialized) this.setHealth('ok');
     } catch (err) {
       if (err instanceof DeviceRefusedError) this.setHealth('error', err.deviceCode, err.message);
       else if (err instanceof ProtocolError) this.setHealth('error', 'protocol', err.message);
@@ -294,7 +300,7 @@ export class ViscaCamera extends EventEmitter {
     } finally {
       this.polling = false;
     }
-    this.schedulePoll(this.tracker.state.moving ? this.o.movingPollMs : this.o.pollMs);
+    this.schedulePoll(!this.initialized ? Math.min(this.o.pollMs, 200) : this.tracker.state.moving ? this.o.movingPollMs : this.o.pollMs);
   }
 
   private schedulePoll(ms: number): void {
