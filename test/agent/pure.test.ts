@@ -1,0 +1,112 @@
+// Unit tests of the pure parts: backoff, planner, schema validation and defaults, topics, hall indicator.
+import t from 'tap';
+import { reconnectDelay, isMassReason } from '../../agent/mqtt/backoff.js';
+import { plan } from '../../agent/plan.js';
+import { parseConfig, mergeDesired, parseDesired } from '../../agent/config/load.js';
+import { exampleConfig } from '../../agent/config/example.js';
+import { Type } from '../../agent/schema/type.js';
+import { errors, withDefaults } from '../../agent/schema/value.js';
+import { parseCmdTopic, boxTopics, groupCmdFilter } from '../../agent/mqtt/topics.js';
+import { indicatorFor } from '../../agent/hall.js';
+import { ConfigError } from '../../agent/errors.js';
+
+const policy = { minMs: 500, maxMs: 60000, massSpreadS: 45 };
+
+t.test('backoff: full jitter, capped; mass events spread over the window', async (t) => {
+  t.equal(reconnectDelay(0, 'link', policy, () => 0.999), 499);
+  t.equal(reconnectDelay(3, 'link', policy, () => 0.5), 2000);
+  t.equal(reconnectDelay(30, 'link', policy, () => 0.999), 59940, 'capped at maxMs');
+  t.equal(reconnectDelay(0, 'link', policy, () => 0), 0, 'full jitter reaches zero');
+  t.equal(reconnectDelay(0, 'mass', policy, () => 0.5), 22500, 'first retry after a mass event spreads over 45 s');
+  t.equal(reconnectDelay(10, 'mass', policy, () => 0.5), 30000, 'later mass retries use the larger of window and backoff');
+  // 10,400 boxes drawing their delay: the busiest second of the return stays under 300 connects.
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const perSecond = new Array(46).fill(0);
+  for (let i = 0; i < 10400; i++) perSecond[Math.floor(reconnectDelay(0, 'mass', policy, rand) / 1000)]++;
+  t.ok(Math.max(...perSecond) < 300, `peak ${Math.max(...perSecond)} per second`);
+  t.ok(isMassReason(0x8b) && isMassReason(0x89) && !isMassReason(0x87) && !isMassReason(undefined));
+});
+
+t.test('planner: the steps from one config to the next', async (t) => {
+  const a = exampleConfig();
+  t.same(plan(a, a), [], 'nothing to do');
+  const b = mergeDesired(a, parseDesired({ version: 2, hall: { name: 'X', groups: ['p-01', 'new'] }, telemetry: { intervalS: 30 } }, 'test'));
+  t.same(plan(a, b), [
+    { kind: 'hall' },
+    { kind: 'groups', add: ['new'], remove: ['c-26734', 'all'] },
+    { kind: 'telemetry', intervalS: 30 },
+  ]);
+  const c = mergeDesired(a, parseDesired({ version: 3, devices: { camera: a.devices.camera }, mqtt: { ...a.mqtt, brokers: ['mqtt://other:1883'] } }, 'test'));
+  t.same(
+    plan(a, c).map((s) => [s.kind, (s as { id?: string }).id, (s as { action?: string }).action]),
+    [
+      ['device', 'display', 'stop'],
+      ['device', 'panel', 'stop'],
+      ['broker', undefined, undefined],
+    ],
+    'devices left out are stopped; the broker move comes last',
+  );
+});
+
+t.test('config: defaults, every error at once, desired sections left out stay as they are', async (t) => {
+  const cfg = parseConfig({ box: { id: 'vn-1' } }, 'x');
+  t.equal(cfg.mqtt.willDelayS, 15);
+  t.same(cfg.devices, {});
+  t.equal(cfg.media.enabled, false);
+  try {
+    parseConfig({ box: { id: 'A' }, mqtt: { brokers: [], reconnect: { minMs: 1 } }, devices: { camera: { transport: 'usb' } } }, 'f.json');
+    t.fail('should throw');
+  } catch (err) {
+    t.ok(err instanceof ConfigError);
+    const e = (err as ConfigError).errors;
+    t.same(
+      e.map((l) => l.split(':')[0]),
+      ['box.id', 'mqtt.brokers', 'mqtt.reconnect.minMs', 'devices.camera.transport'],
+      'every field at fault, named',
+    );
+    t.match((err as Error).message, /^f\.json: 4 error/);
+  }
+  const d = parseDesired({ version: 5, hall: { name: 'Y' } }, 'd');
+  t.equal(d.mqtt, undefined, 'an optional section left out is not filled with defaults');
+  t.same(d.hall, { name: 'Y', groups: [] });
+});
+
+t.test('schema: types, unions, records, unique items', async (t) => {
+  const S = Type.Object({
+    n: Type.Integer({ minimum: 1, default: 3 }),
+    mode: Type.Union([Type.Literal('a'), Type.Literal('b')], { default: 'a' }),
+    tags: Type.Array(Type.String({ pattern: '^[a-z]+$' }), { uniqueItems: true, default: [] }),
+    map: Type.Record(Type.String({ pattern: '^[a-z]+$' }), Type.Integer(), { default: {} }),
+    opt: Type.Optional(Type.Boolean()),
+  });
+  t.same(withDefaults(S, {}), { n: 3, mode: 'a', tags: [], map: {} });
+  t.same(errors(S, withDefaults(S, { n: 0, mode: 'c', tags: ['x', 'x', 'Y'], map: { ok: 1, BAD: 2 }, opt: 'no' })), [
+    'n: must be ≥ 1 (got 0)',
+    'mode: must be one of "a", "b" (got "c")',
+    'tags: items must be unique',
+    'tags[2]: "Y" does not match ^[a-z]+$',
+    'map.BAD: unknown field',
+    'opt: must be true or false (got "no")',
+  ]);
+});
+
+t.test('topics', async (t) => {
+  t.same(parseCmdTopic('diemcau/v1/vn-1/cmd/ping'), { scope: 'box', target: 'vn-1', name: 'ping' });
+  t.same(parseCmdTopic('diemcau/v1/group/p-01/cmd/camera.home'), { scope: 'group', target: 'p-01', name: 'camera.home' });
+  t.equal(parseCmdTopic('diemcau/v1/vn-1/state'), null);
+  t.equal(parseCmdTopic('other/v1/vn-1/cmd/x'), null);
+  t.equal(boxTopics('vn-1').desired, 'diemcau/v1/vn-1/config/desired');
+  t.equal(groupCmdFilter('all'), 'diemcau/v1/group/all/cmd/+');
+});
+
+t.test('hall indicator follows link and media', async (t) => {
+  const m = (o: object) => ({ status: 'joined', seen: true, heard: false, muted: false, audioOnly: false, ...o });
+  t.equal(indicatorFor(false, null), 'offline');
+  t.equal(indicatorFor(true, null), 'idle');
+  t.equal(indicatorFor(true, m({ status: 'joining' })), 'joining');
+  t.equal(indicatorFor(true, m({})), 'in-meeting');
+  t.equal(indicatorFor(true, m({ heard: true })), 'heard');
+  t.equal(indicatorFor(true, m({ heard: true, muted: true })), 'muted');
+  t.equal(indicatorFor(false, m({ heard: true })), 'heard', 'media keeps flowing when only the broker link is down');
+});
