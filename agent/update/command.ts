@@ -22,6 +22,8 @@ export interface UpdateDeps {
   installedVersion: string;
   trustedKeys: () => Promise<KeyObject[]>;
   inMeeting: () => boolean;
+  /** What this version vouches for (agent-checks.ts expectationsOf), recorded for the new version's trial. */
+  expectations?: () => { devices: string[]; media: boolean };
   /** Stops the agent cleanly and exits with RESTART_EXIT_CODE; called after the reply has gone. */
   restart: () => void;
   log: Logger;
@@ -59,7 +61,7 @@ export function updateCommands(d: UpdateDeps): CommandSpec[] {
       const file = join(d.root, 'incoming.bundle');
       try {
         await download(args.url, file);
-        const r = await installBundle({ root: d.root, bundle: file, trustedKeys: await d.trustedKeys(), installedVersion: d.installedVersion, inMeeting: d.inMeeting });
+        const r = await installBundle({ root: d.root, bundle: file, trustedKeys: await d.trustedKeys(), installedVersion: d.installedVersion, inMeeting: d.inMeeting, expect: d.expectations?.() });
         if (r.version !== args.version) d.log.warn('update: bundle version differs from the command', { asked: args.version, got: r.version });
         d.log.info('update: installed; restarting into it', { version: r.version, slot: r.slot });
         setTimeout(d.restart, 300).unref();

@@ -1,7 +1,7 @@
 // The new version's side of an A/B switch: on its trial start it proves itself (registered with the broker, devices
 // answer, media worker starts) within a deadline and commits, or records the failure and asks the launcher to
 // start the committed slot again. The checks are the agent's; this module only runs them and keeps the record.
-import { readBoot, commitTrial, rollbackTrial, type Slot } from './slots.js';
+import { readBoot, commitTrial, rollbackTrial, type Slot, type BootRecord } from './slots.js';
 import type { Logger } from '../log.js';
 
 export interface HealthCheck {
@@ -31,10 +31,16 @@ function withTimeout(p: Promise<void>, ms: number, what: string): Promise<void> 
  * When this process runs a slot on trial (`slot` is the boot record's trial slot), runs every check and commits
  * or rolls back. The caller exits with RESTART_EXIT_CODE after a rollback.
  */
-export async function settleTrial(root: string, slot: Slot, checks: HealthCheck[], timeoutMs: number, log: Logger): Promise<TrialOutcome> {
+export async function settleTrial(
+  root: string,
+  slot: Slot,
+  checks: HealthCheck[] | ((trial: NonNullable<BootRecord['trial']>) => HealthCheck[]),
+  timeoutMs: number,
+  log: Logger,
+): Promise<TrialOutcome> {
   const boot = await readBoot(root);
   if (!boot.trial || boot.trial.slot !== slot) return { trial: false };
-  for (const c of checks) {
+  for (const c of typeof checks === 'function' ? checks(boot.trial) : checks) {
     try {
       await withTimeout(c.run(), timeoutMs, `health check ${c.name}`);
     } catch (err) {

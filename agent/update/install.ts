@@ -24,6 +24,8 @@ export interface InstallOptions {
   installedVersion: string;
   /** True while the hall is in a meeting: no update then. */
   inMeeting: () => boolean;
+  /** What the running version vouches for; the new version's trial must match it (agent-checks.ts). */
+  expect?: { devices: string[]; media: boolean };
   /** Told of each step as it completes (state reports, logs). */
   onStep?: (step: InstallStep, manifest: Manifest) => void | Promise<void>;
   now?: Date;
@@ -81,7 +83,7 @@ export async function installBundle(o: InstallOptions): Promise<{ version: strin
   await rename(staging, dir);
   await fsyncDir(join(o.root, 'slots'));
   await step('placed');
-  await writeBoot(o.root, { committed: boot.committed, trial: { slot, version: manifest.version, starts: 0 } });
+  await writeBoot(o.root, { committed: boot.committed, trial: { slot, version: manifest.version, starts: 0, ...(o.expect ? { expect: o.expect } : {}) } });
   await step('switched');
   return { version: manifest.version, slot };
 }

@@ -17,7 +17,17 @@ const SlotT = Type.Union([Type.Literal('a'), Type.Literal('b')]);
 export const BootRecord = Type.Object(
   {
     committed: SlotT,
-    trial: Type.Optional(Type.Object({ slot: SlotT, version: Type.String(), starts: Type.Integer({ minimum: 0 }) })),
+    trial: Type.Optional(
+      Type.Object({
+        slot: SlotT,
+        version: Type.String(),
+        starts: Type.Integer({ minimum: 0 }),
+        /** What the old version vouched for (devices that answered, media running): the new one must match. */
+        expect: Type.Optional(
+          Type.Object({ devices: Type.Array(Type.String()), media: Type.Boolean() }, { additionalProperties: false }),
+        ),
+      }),
+    ),
     lastFailure: Type.Optional(Type.Object({ version: Type.String(), reason: Type.String(), at: Type.String() })),
   },
   { additionalProperties: false },

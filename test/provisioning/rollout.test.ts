@@ -1,7 +1,8 @@
 // Staged rollout through the real CLI to real agent processes under the real launcher: each box process starts
 // from a factory config and enrols itself by claim (the update key comes with its identity), downloads the bundle over HTTP, installs it into its inactive slot,
 // restarts into it, proves itself and commits. A bundle whose version fails its health check rolls back by itself
-// on the canary, and the rollout halts before the other stages.
+// on the canary (its panel driver is broken, and the panel answered on the old version), and the rollout halts
+// before the other stages.
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -24,14 +25,20 @@ const DIST = resolve(import.meta.dirname, '../..');
 const CLI = join(DIST, 'provisioning/cli.js');
 const LAUNCHER = join(DIST, 'agent/update/launcher.js');
 
-/** The slot's entry: the real Agent with the update commands, and the trial health check. */
-function entry(healthy: boolean): string {
+/**
+ * The slot's entry: the real Agent with a simulated GPIO panel, the update commands, and the trial health check
+ * built from the Agent (agent/update/agent-checks.ts). A `broken` version ships a panel driver that cannot open
+ * its chip: the panel answered on the old version, so the new one fails its check and rolls back.
+ */
+function entry(broken: boolean): string {
   const m = (p: string) => JSON.stringify(join(DIST, p));
   return `import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 const { Agent } = await import(${m('agent/agent.js')});
+const { createDevice } = await import(${m('agent/devices.js')});
 const { loadConfigFile } = await import(${m('agent/config/load.js')});
 const { settleTrial } = await import(${m('agent/update/health.js')});
+const { agentHealthChecks, expectationsOf } = await import(${m('agent/update/agent-checks.js')});
 const { updateCommands } = await import(${m('agent/update/command.js')});
 const { publicKeyFromPem } = await import(${m('agent/update/bundle.js')});
 const { RESTART_EXIT_CODE } = await import(${m('agent/update/install.js')});
@@ -42,18 +49,15 @@ const inst = JSON.parse(readFileSync(join(root, 'slots', slot, '.installed'), 'u
 const configPath = join(root, 'etc/config.json');
 let config = await loadConfigFile(configPath);
 if (config.claim) config = await ensureClaimed(configPath, config, silentLogger); // a factory config: enrol first
-const agent = new Agent({ config, configPath, log: silentLogger, version: inst.version });
+const deviceFactory = ${broken} ? async () => { throw new Error('gpio driver: cannot open /dev/gpiochip0'); } : createDevice;
+const agent = new Agent({ config, configPath, log: silentLogger, version: inst.version, deviceFactory });
 const stop = async (code) => { await agent.stop(); process.exit(code); };
 const keys = async () => [publicKeyFromPem(readFileSync(join(root, 'etc/update-key.pem'), 'utf8'))];
 for (const c of updateCommands({ root, slot, installedVersion: inst.version, trustedKeys: keys, inMeeting: () => false,
-  restart: () => void stop(RESTART_EXIT_CODE), log: silentLogger })) agent.router.register(c);
+  expectations: () => expectationsOf(agent), restart: () => void stop(RESTART_EXIT_CODE), log: silentLogger })) agent.router.register(c);
 process.on('SIGTERM', () => void stop(0));
-const up = new Promise((r) => agent.link.once('connected', r));
 await agent.start();
-const out = await settleTrial(root, slot, [
-  { name: 'registers', run: () => up },
-  { name: 'devices', run: async () => { if (!${healthy}) throw new Error('camera does not answer'); } },
-], 5000, silentLogger);
+const out = await settleTrial(root, slot, (trial) => agentHealthChecks(agent, trial.expect ?? { devices: [], media: false }), 5000, silentLogger);
 if (out.trial && !out.committed) await stop(RESTART_EXIT_CODE);
 `;
 }
@@ -92,9 +96,9 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
 
   // Three versions of the agent tree: what each slot holds.
   const trees = join(c.dir, 'trees');
-  for (const [v, healthy] of [['1.0.0', true], ['2.0.0', true], ['3.0.0', false]] as const) {
+  for (const [v, broken] of [['1.0.0', false], ['2.0.0', false], ['3.0.0', true]] as const) {
     await mkdir(join(trees, v), { recursive: true });
-    await writeFile(join(trees, v, 'main.mjs'), entry(healthy));
+    await writeFile(join(trees, v, 'main.mjs'), entry(broken));
   }
   const files = join(c.dir, 'www');
   await mkdir(files);
@@ -121,7 +125,15 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
     await mkdir(etc);
     const serial = `SN${String(10 + i).padStart(5, '0')}`;
     const path = join(etc, 'config.json');
-    const factory = parseConfig({ box: { id: 'unclaimed' }, mqtt: { brokers: [c.broker.url] }, claim: { serial, ...carrier.claim, dir: etc, timeoutS: 5 } }, serial);
+    const factory = parseConfig(
+      {
+        box: { id: 'unclaimed' },
+        mqtt: { brokers: [c.broker.url] },
+        devices: { panel: { simulate: true, talkButton: 17, tallyLed: 27 } },
+        claim: { serial, ...carrier.claim, dir: etc, timeoutS: 5 },
+      },
+      serial,
+    );
     await writeFile(path, JSON.stringify(factory)); // the box process claims its identity itself
     await cp(join(trees, '1.0.0'), join(root, 'slots/a'), { recursive: true });
     await writeFile(join(root, 'slots/a', INSTALLED), JSON.stringify({ version: '1.0.0', entry: 'main.mjs' }));
@@ -157,7 +169,7 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
   t.equal(bad.code, 1, 'a halted rollout exits 1');
   t.match(bad.out, /canary\s+1\s+0\s+1\s+0\s+100\s+halted/, 'the canary stage failed and halted');
   t.match(bad.out, /share 40%\s+2\s+0\s+0\s+0\s+0\s+skipped/, 'the share stage was never started');
-  t.match(bad.out, /rolled back: health check devices failed: camera does not answer/, 'the reason is the box\'s own');
+  t.match(bad.out, /rolled back: health check device panel answers failed: device panel is not configured/, 'the reason is the box\'s own');
   for (let i = 0; i < 100 && versions().join() !== Array(N).fill('2.0.0').join(); i++) await new Promise((r) => setTimeout(r, 50));
   t.same(versions(), Array(N).fill('2.0.0'), 'the canary rolled back by itself: every box runs 2.0.0');
   t.ok((await readFile(keyPaths(db).pub, 'utf8')).includes('PUBLIC KEY'));
