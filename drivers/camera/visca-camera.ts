@@ -233,7 +233,19 @@ export class ViscaCamera extends EventEmitter {
       const r = decodeReply(packet);
       if (r) this.requests.handle(r);
     }
-    if (this.link.takeControl().length > 0) this.controlWaiter?.();
+    for (const c of this.link.takeControl()) {
+      if (c.length === 1 && c[0] === 0x01) this.controlWaiter?.();
+      else {
+        // ERROR 0F01h (sequence number) or 0F02h (message type) [300H]: start a new session with RESET.
+        const what = c[0] === 0x0f && c[1] === 0x01 ? 'sequence number abnormal' : 'message abnormal';
+        this.log.warn('camera control error', { port: this.port.name, reply: hexBytes(c) });
+        const err = new ProtocolError(`${this.name}: camera refused the message: ${what} (control reply ${hexBytes(c)})`);
+        this.requests.failAwaiting(err);
+        this.setHealth('error', 'protocol', err.message);
+        this.initialized = false;
+        this.schedulePoll(0);
+      }
+    }
   }
 
   private timedOut(label: string, kind: 'answer' | 'completion'): void {

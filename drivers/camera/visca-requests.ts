@@ -113,6 +113,13 @@ export class ViscaRequests {
     }
   }
 
+  /** Fails the request waiting for its first answer (the camera refused the message that carried it). */
+  failAwaiting(err: Error): void {
+    const p = this.takeAwaiting(() => true);
+    if (p) this.finish(p, err);
+    this.pump();
+  }
+
   /** Forgets socket bookkeeping after IF_Clear emptied the camera's buffers. */
   clearSockets(): void {
     for (const p of this.sockets.values()) {

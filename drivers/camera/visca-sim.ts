@@ -51,6 +51,7 @@ export class ViscaSim extends EventEmitter {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly clock: () => number;
   private detachers: Array<() => void> = [];
+  private readonly expected = new Map<string, number | null>();
 
   constructor(clock: () => number = () => performance.now()) {
     super();
@@ -74,7 +75,7 @@ export class ViscaSim extends EventEmitter {
   /** Serves VISCA over IP on a bound UDP socket: one datagram per message, replies to the sender. [300H] */
   attachUdp(sock: UdpSocket): void {
     // Per controller (address:port): the next sequence number we accept, or null after RESET (accept any).
-    const expected = new Map<string, number | null>();
+    const expected = this.expected;
     const onMessage = (d: Buffer, from: RemoteInfo) => {
       const key = `${from.address}:${from.port}`;
       const reply = (type: 'reply' | 'controlReply', seq: number, payload: Buffer) =>
@@ -118,6 +119,12 @@ export class ViscaSim extends EventEmitter {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (let s = 1; s <= 2; s++) this.sockets[s] = null;
+  }
+
+  /** Fault: the camera believes it has seen sequence numbers `by` past every controller's (as after another
+   *  controller used the same address and port): their next messages get ERROR 0F01h until they RESET. */
+  sequenceAhead(by: number): void {
+    for (const [k, v] of this.expected) this.expected.set(k, (v ?? 0) + by);
   }
 
   /** Sockets holding a running command, for tests. */
