@@ -136,12 +136,20 @@ export class ClaimService {
     const answer: ClaimAnswer = { ok: true, boxId, brokers: [hall.broker], hall: { name: hall.name, groups: hall.groups } };
     if (this.opts.updateKeyPem) answer.updateKey = this.opts.updateKeyPem;
     const claim: Claim = { serial, issuedAt: new Date().toISOString(), kind: req.kind };
+    // Reserved before any await, so a second serial asking for the same hall meanwhile is refused.
+    this.ix!.claims[boxId] = claim;
+    this.ix!.claimedBySerial.set(serial, boxId);
     if (req.kind === 'certificate') {
-      if (!this.opts.ca || !this.caPem) return refuse('no_ca', 'this carrier has no CA; run `diemcau-provision ca` or claim a password');
+      const unreserve = (code: string, message: string) => {
+        delete this.ix!.claims[boxId];
+        this.ix!.claimedBySerial.delete(serial);
+        refuse(code, message);
+      };
+      if (!this.opts.ca || !this.caPem) return unreserve('no_ca', 'this carrier has no CA; run `diemcau-provision ca` or claim a password');
       try {
         answer.certificate = await signCsr(this.opts.ca, req.csr!, boxId);
       } catch (err) {
-        return refuse('bad_request', errorToWire(err).message);
+        return unreserve('bad_request', errorToWire(err).message);
       }
       answer.ca = this.caPem;
       claim.certificate = answer.certificate;
@@ -149,8 +157,6 @@ export class ClaimService {
       answer.username = id.username;
       answer.password = id.password;
     }
-    this.ix!.claims[boxId] = claim;
-    this.ix!.claimedBySerial.set(serial, boxId);
     this.dirty = true;
     this.stats.granted++;
     answerWith(answer);

@@ -137,6 +137,17 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
   await svc.start();
   t.teardown(() => svc.stop());
 
+  // Two boxes racing for one hall with the same install code: exactly one gets it.
+  const racers = await Promise.allSettled(
+    ['RACE-0001', 'RACE-0002'].map(async (serial) => {
+      const d = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+      const f = await factoryConfig(d, [c.broker.url], { serial, installCode: ids['vn-00010'].installCode, kind: 'certificate', ...{ username: carrier.claim.username, password: carrier.claim.password } });
+      return claimOnce(f.path, f.cfg, silentLogger);
+    }),
+  );
+  t.same(racers.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'one racer wins the hall');
+  t.match((racers.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message, /claim_in_progress/);
+
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
   const { path, cfg } = await factoryConfig(dir, [c.broker.url], {
     serial: 'PI-4B-0042',
