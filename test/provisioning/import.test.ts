@@ -123,6 +123,25 @@ t.test('import: validate whole, idempotent, changes reported, bad rows refused w
   t.ok(codes.length > 10 && codes.every((c: { code: string }) => /^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(c.code)), 'install codes listed per group');
 });
 
+t.test('a progress bar on a terminal (a real pty from script(1)), none in a pipe; --json stays clean', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-import-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'h.csv'), syntheticCsv({ count: 2000, broker: 'mqtt://b:1883' }));
+  t.equal((await cli(['init', '--db', join(dir, 'db')])).code, 0);
+  const cmd = `${process.execPath} ${CLI} import ${join(dir, 'h.csv')} --db ${join(dir, 'db')} --json > ${join(dir, 'out.json')}`;
+  const tty = await new Promise<string>((res) => {
+    const p = spawn('script', ['-qfec', cmd, '/dev/null'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', () => res(out));
+  });
+  t.match(tty, /import \[#{30}\] 2000\/2000/, 'the bar reaches the end on the terminal');
+  t.equal(JSON.parse(await readFile(join(dir, 'out.json'), 'utf8')).added.length, 2000, 'stdout is only the JSON');
+  await writeFile(join(dir, 'h.csv'), syntheticCsv({ count: 2000, broker: 'mqtt://c:1883' }));
+  const piped = await cli(['import', join(dir, 'h.csv'), '--db', join(dir, 'db'), '--json']);
+  t.equal(piped.err, '', 'no bar when stderr is not a terminal');
+});
+
 t.test('every verb has --help; unknown options and verbs are named', async (t) => {
   for (const v of ['init', 'import', 'codes', 'reset', 'broker-conf', 'ca', 'serve', 'push', 'status', 'handover', 'keys', 'bundle', 'rollout']) {
     const r = await cli([v, '--help']);
