@@ -7,7 +7,7 @@ import type { BytePort } from '../port.js';
 import type { Health, HealthStatus } from '../../agent/device.js';
 import type { Logger } from '../../agent/log.js';
 import { silentLogger } from '../../agent/log.js';
-import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../agent/errors.js';
+import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../agent/errors.js';
 import {
   ADDRESS_SET,
   IF_CLEAR_BROADCAST,
@@ -178,10 +178,16 @@ export class ViscaCamera extends EventEmitter {
   private async run(c: ViscaCommand, completionMs?: number, priority = false): Promise<void> {
     if (!this.port.isOpen) throw new DisconnectedError(`${this.name}: ${describeCommand(c)}: port is not open (${this.status.status})`);
     const completion = completionMs ?? (isPositioning(c) ? this.o.moveCompletionMs : this.o.completionMs);
+    let packet: Buffer;
+    try {
+      packet = encodeCommand(this.o.address, c);
+    } catch (err) {
+      throw new BadRequestError(`${this.name}: ${describeCommand(c)}: ${(err as Error).message}`);
+    }
     this.tracker.begin(c);
     let ok = false;
     try {
-      await this.requests.send(encodeCommand(this.o.address, c), { expect: 'ack', label: describeCommand(c), completionMs: completion, priority });
+      await this.requests.send(packet, { expect: 'ack', label: describeCommand(c), completionMs: completion, priority });
       ok = true;
     } finally {
       this.tracker.end(c, ok);

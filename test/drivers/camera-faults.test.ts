@@ -75,6 +75,15 @@ for (const transport of ['serial', 'udp'] as const) {
     await camera.presetRecall(2);
     t.equal(camera.report().activePreset, 2, 'works once the camera accepts again');
 
+    // Out-of-range arguments never reach the wire.
+    let commands = 0;
+    const count = () => commands++;
+    sim.on('command', count);
+    await t.rejects(camera.moveTo(0, 0, 0), { name: 'BadRequestError', message: /pan-tilt absolute 0,0: VISCA pan-tilt speed 0 is outside 1..24/ });
+    await sleep(100);
+    sim.off('command', count);
+    t.equal(commands, 0, 'nothing was sent');
+
     if (transport === 'serial') {
       sim.faults.garbage = 'prefix';
       await camera.moveTo(10, 10, 0x18);
