@@ -7,7 +7,7 @@ import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, mkdir, writeFile, cp } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { carrierWithBroker } from './fixture.js';
@@ -32,7 +32,7 @@ const LAUNCHER = join(DIST, 'agent/update/launcher.js');
  */
 function entry(broken: boolean): string {
   const m = (p: string) => JSON.stringify(join(DIST, p));
-  return `import { readFileSync } from 'node:fs';
+  return `import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 const { Agent } = await import(${m('agent/agent.js')});
 const { createDevice } = await import(${m('agent/devices.js')});
@@ -53,7 +53,7 @@ const deviceFactory = ${broken} ? async () => { throw new Error('gpio driver: ca
 const agent = new Agent({ config, configPath, log: silentLogger, version: inst.version, deviceFactory });
 const stop = async (code) => { await agent.stop(); process.exit(code); };
 const keys = async () => [publicKeyFromPem(readFileSync(join(root, 'etc/update-key.pem'), 'utf8'))];
-for (const c of updateCommands({ root, slot, installedVersion: inst.version, trustedKeys: keys, inMeeting: () => false,
+for (const c of updateCommands({ root, slot, installedVersion: inst.version, trustedKeys: keys, inMeeting: () => existsSync(join(root, 'etc/in-meeting')),
   expectations: () => expectationsOf(agent), restart: () => void stop(RESTART_EXIT_CODE), log: silentLogger })) agent.router.register(c);
 process.on('SIGTERM', () => void stop(0));
 await agent.start();
@@ -154,7 +154,18 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
   t.equal(Object.values(claims).filter((x) => x.confirmedAt).length, N, 'serve saw every box online as itself');
 
   const common = ['--db', db, '--url', c.broker.url, '--canary', '1', '--share', '40', '--max-failures', '20', '--timeout', '60', '--poll-ms', '300'];
+  // Every hall is in a meeting for the first 2 s: the update waits (the box answers busy, the rollout asks again).
+  const roots = launchers.map((p) => p.spawnargs[p.spawnargs.indexOf('--root') + 1]);
+  await Promise.all(roots.map((r) => writeFile(join(r, 'etc/in-meeting'), '')));
+  const t0 = Date.now();
+  const meetingEnds = (async () => {
+    await new Promise((r) => setTimeout(r, 2000));
+    t.same(versions(), Array(N).fill('1.0.0'), 'nothing updated during the meeting');
+    await Promise.all(roots.map((r) => rm(join(r, 'etc/in-meeting'))));
+  })();
   const good = await cli(['rollout', join(files, 'v2.bundle'), '--bundle-url', `http://127.0.0.1:${port}/v2.bundle`, ...common, '--json']);
+  await meetingEnds;
+  t.ok(Date.now() - t0 >= 2000, 'the rollout finished after the meeting');
   t.equal(good.code, 0, good.err);
   const g = JSON.parse(good.out);
   t.same(
