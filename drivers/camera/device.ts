@@ -78,11 +78,14 @@ class CameraDevice extends EventEmitter implements Device {
   private host: SimHost | null = null;
   private camera: ViscaCamera | null = null;
   private replugTimer: NodeJS.Timeout | null = null;
+  private startError: Health | null = null;
 
   constructor(cfg: CameraConfig, log: Logger) {
     super();
     this.cfg = cfg;
     this.log = log.child({ device: 'camera' });
+    // A udp target that is not host[:port] is a config error: say so when the device is built, not later.
+    if (cfg.transport === 'udp' && !cfg.simulate) parseUdpTarget(cfg.port);
   }
 
   async start(): Promise<void> {
@@ -91,7 +94,17 @@ class CameraDevice extends EventEmitter implements Device {
     let target = this.cfg.port;
     if (this.cfg.simulate) {
       this.host = udp ? new UdpSimHost() : new SerialSimHost();
-      await this.host.start();
+      try {
+        await this.host.start();
+      } catch (err) {
+        // No socat on this machine, say: the simulated camera is broken, the agent runs on.
+        const message = `camera: simulated camera did not start: ${(err as Error).message}`;
+        this.log.error('simulated camera did not start', { err });
+        this.startError = { status: 'error', code: 'internal', message, since: Date.now() };
+        this.host = null;
+        this.emit('change');
+        return;
+      }
       target = this.host.target;
       this.log.info('simulated camera started', { transport: this.cfg.transport, target });
     }
@@ -117,12 +130,13 @@ class CameraDevice extends EventEmitter implements Device {
     if (this.replugTimer) clearTimeout(this.replugTimer);
     this.replugTimer = null;
     await this.camera?.stop();
+    this.camera = null;
     await this.host?.stop();
     this.host = null;
   }
 
   health(): Health {
-    return this.camera?.health() ?? { status: 'stopped', since: Date.now() };
+    return this.camera?.health() ?? this.startError ?? { status: 'stopped', since: Date.now() };
   }
 
   report(): Record<string, unknown> {

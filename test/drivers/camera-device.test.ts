@@ -80,3 +80,18 @@ for (const transport of ['serial', 'udp'] as const) {
     t.pass(`${gone} during the unplug, ok after, without restarting`);
   });
 }
+
+t.test('a real camera that is not there: missing, retried, commands fail clearly; a bad udp target is a config error', async (t) => {
+  const cfg = Value.Default(CameraConfig, { port: '/dev/ttyDIEMCAU-absent' }) as CameraConfig;
+  const dev = createCameraDevice(cfg, silentLogger);
+  t.teardown(() => dev.stop());
+  await dev.start();
+  t.equal(dev.health().status, 'missing', 'start does not throw');
+  t.match(dev.health().message, /^camera port \/dev\/ttyDIEMCAU-absent: cannot open: No such file/);
+  await t.rejects(call(dev.commands(), 'camera.home', {}), { name: 'DisconnectedError', message: /port is not open \(missing\)/ });
+  t.notOk(dev.commands().some((c) => c.name === 'camera.sim-unplug'), 'no sim-unplug on a real camera');
+  t.throws(
+    () => createCameraDevice(Value.Default(CameraConfig, { transport: 'udp', port: 'cam:99999' }) as CameraConfig, silentLogger),
+    { name: 'ConfigError', message: /devices.camera.port: 'cam:99999' is not host:port for udp/ },
+  );
+});
