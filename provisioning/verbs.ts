@@ -11,6 +11,7 @@ import { ClaimService } from './claim-service.js';
 import { FleetView } from './fleet-view.js';
 import { pushDesired, checkFragment, handoverSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
 import { caPaths, initCa, issueServerCert } from './ca.js';
+import { writeCrl, readRevoked, revoke, crlPath } from './crl.js';
 import { initKeys, keyPaths, loadPrivateKey, makeBundle, parseExpiry } from './signing.js';
 import { keyId } from '../agent/update/bundle.js';
 import { parseJson } from '../agent/config/validate.js';
@@ -98,6 +99,7 @@ export async function brokerConf(a: Args): Promise<number> {
       `cafile ${ca.cert}`,
       `certfile ${join(ca.dir, 'broker', 'server.crt')}`,
       `keyfile ${join(ca.dir, 'broker', 'server.key')}`,
+      `crlfile ${crlPath(ca)}`,
       'require_certificate true',
       'use_identity_as_username true',
     );
@@ -114,7 +116,8 @@ export async function caVerb(a: Args): Promise<number> {
   const ca = caPaths(s.dir);
   const created = await initCa(ca);
   const server = await issueServerCert(ca, hosts, join(ca.dir, 'broker'));
-  const out = { caCreated: created, ca: ca.cert, serverCert: server.cert, serverKey: server.key, hosts };
+  const crl = await writeCrl(ca, await readRevoked(ca));
+  const out = { caCreated: created, ca: ca.cert, serverCert: server.cert, serverKey: server.key, crl, hosts };
   if (a.has('json')) json(out);
   else table(Object.entries(out).map(([k, v]) => ({ what: k, value: Array.isArray(v) ? v.join(',') : v })));
   return 0;
@@ -238,10 +241,16 @@ export async function reset(a: Args): Promise<number> {
     await s.write('identities', ids);
     await s.write('passwd', files.passwd);
     resets[boxId] = new Date().toISOString();
+    // A certificate box's certificate goes on the CRL: rotating a password does not shut it out.
+    const claim = (await s.claims())[boxId];
+    const revoked = claim?.certificate ? await revoke(caPaths(s.dir), claim.certificate, boxId) : null;
     await s.write('resets', resets);
-    return resets[boxId];
+    return { at: resets[boxId], revoked: revoked?.serial ?? null };
   });
-  if (a.has('json')) json({ boxId, resetAt: at, passwordRotated: true });
-  else process.stdout.write(`${boxId}: open to a new claim since ${at}; password rotated: reload the broker (systemctl reload mosquitto)\n`);
+  if (a.has('json')) json({ boxId, resetAt: at.at, passwordRotated: true, certificateRevoked: at.revoked });
+  else {
+    process.stdout.write(`${boxId}: open to a new claim since ${at.at}; password rotated${at.revoked ? `, certificate ${at.revoked} revoked` : ''}\n`);
+    process.stdout.write('reload the broker (systemctl reload mosquitto) to shut the old box out\n');
+  }
   return 0;
 }

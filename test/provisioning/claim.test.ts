@@ -10,6 +10,8 @@ import { ClaimService } from '../../provisioning/claim-service.js';
 import { importHalls } from '../../provisioning/import.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
 import { caPaths, initCa, issueServerCert } from '../../provisioning/ca.js';
+import { writeCrl, crlPath } from '../../provisioning/crl.js';
+import { X509Certificate } from 'node:crypto';
 import { claimOnce, ClaimRefusedError, KEY_FILE } from '../../agent/claim.js';
 import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
@@ -113,20 +115,25 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
 
 t.test('install code claim with a certificate: the key stays on the box, the broker takes the username from the certificate', async (t) => {
   const tlsPort = await freeTcpPort();
-  const c0 = await mkdtemp(join(tmpdir(), 'diemcau-ca-'));
-  const ca = caPaths(c0);
-  await initCa(ca);
-  const server = await issueServerCert(ca, ['127.0.0.1', 'localhost'], join(c0, 'server'));
   const c = await carrierWithBroker(2, {
-    extraConfig: [
-      `listener ${tlsPort} 127.0.0.1`,
-      `cafile ${ca.cert}`,
-      `certfile ${server.cert}`,
-      `keyfile ${server.key}`,
-      'require_certificate true',
-      'use_identity_as_username true',
-    ],
+    // The carrier CA lives in the database, where `ca` and `reset` find it.
+    extraConfig: async (store) => {
+      const ca = caPaths(store.dir);
+      await initCa(ca);
+      const server = await issueServerCert(ca, ['127.0.0.1', 'localhost'], join(ca.dir, 'broker'));
+      await writeCrl(ca, []);
+      return [
+        `listener ${tlsPort} 127.0.0.1`,
+        `cafile ${ca.cert}`,
+        `certfile ${server.cert}`,
+        `keyfile ${server.key}`,
+        `crlfile ${crlPath(ca)}`,
+        'require_certificate true',
+        'use_identity_as_username true',
+      ];
+    },
   });
+  const ca = caPaths(c.store.dir);
   t.teardown(() => c.cleanup());
   // Halls are served by the TLS listener.
   await writeFile(c.csv, syntheticCsv({ count: 2, broker: `mqtts://127.0.0.1:${tlsPort}` }));
@@ -142,9 +149,10 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
     ['RACE-0001', 'RACE-0002'].map(async (serial) => {
       const d = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
       const f = await factoryConfig(d, [c.broker.url], { serial, installCode: ids['vn-00010'].installCode, kind: 'certificate', ...{ username: carrier.claim.username, password: carrier.claim.password } });
-      return claimOnce(f.path, f.cfg, silentLogger);
+      return { cfg: await claimOnce(f.path, f.cfg, silentLogger), dir: d };
     }),
   );
+  const winner = (racers.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<{ dir: string }>).value.dir;
   t.same(racers.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'one racer wins the hall');
   t.match((racers.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message, /claim_in_progress/);
 
@@ -181,4 +189,25 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
     mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x2', ca: caPem, reconnectPeriod: 0, connectTimeout: 3000 }),
     'the TLS listener refuses a client without a certificate',
   );
+
+  // The box is replaced: reset revokes its certificate; after the broker reloads, the old certificate is refused.
+  const reset = await new Promise<{ code: number | null; out: string }>((res) => {
+    const p = spawn(process.execPath, [CLI, 'reset', 'vn-00011', '--db', c.store.dir, '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.on('exit', (code) => res({ code, out }));
+  });
+  t.equal(reset.code, 0);
+  const serialHex = new X509Certificate(cert).serialNumber.toUpperCase();
+  t.match(JSON.parse(reset.out), { boxId: 'vn-00011', certificateRevoked: serialHex }, 'the certificate is revoked');
+  c.broker.proc!.kill('SIGHUP');
+  await new Promise((r) => setTimeout(r, 300));
+  await t.rejects(
+    mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x3', key, cert, ca: caPem, reconnectPeriod: 0, connectTimeout: 3000 }),
+    'the revoked certificate is refused after a reload',
+  );
+  const [wk, wc] = await Promise.all([readFile(join(winner, KEY_FILE)), readFile(join(winner, 'box.crt'))]);
+  const still = await mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x4', key: wk, cert: wc, ca: caPem, reconnectPeriod: 0 });
+  t.ok(still.connected, 'another box\'s certificate still logs in');
+  await still.endAsync();
 });

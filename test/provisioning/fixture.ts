@@ -23,7 +23,10 @@ export interface Carrier {
   cleanup(): Promise<void>;
 }
 
-export async function carrierWithBroker(count: number, opts: { serials?: boolean; extraConfig?: string[] } = {}): Promise<Carrier> {
+export async function carrierWithBroker(
+  count: number,
+  opts: { serials?: boolean; extraConfig?: string[] | ((store: Store) => Promise<string[]>) } = {},
+): Promise<Carrier> {
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-prov-'));
   const store = new Store(join(dir, 'db'));
   await store.init();
@@ -31,8 +34,9 @@ export async function carrierWithBroker(count: number, opts: { serials?: boolean
   const csv = join(dir, 'halls.csv');
   await writeFile(csv, syntheticCsv({ count, broker: 'mqtt://127.0.0.1:1', serials: opts.serials }));
   await importHalls(store, csv);
+  const extra = typeof opts.extraConfig === 'function' ? await opts.extraConfig(store) : (opts.extraConfig ?? []);
   const broker = await startBroker({
-    extraConfig: [...ASROOT, `password_file ${store.path('passwd')}`, `acl_file ${store.path('acl')}`, ...(opts.extraConfig ?? [])],
+    extraConfig: [...ASROOT, `password_file ${store.path('passwd')}`, `acl_file ${store.path('acl')}`, ...extra],
   });
   await writeFile(csv, syntheticCsv({ count, broker: broker.url, serials: opts.serials }));
   await importHalls(store, csv);
