@@ -13,7 +13,8 @@ export const ENV_SLOT = 'DIEMCAU_SLOT';
 
 function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [entry, ...args], { stdio: 'inherit', env });
+    // The launcher's own node flags (e.g. --lite-mode from the unit file) apply to the agent too.
+    const child = spawn(process.execPath, [...process.execArgv, entry, ...args], { stdio: 'inherit', env });
     const forward = (sig: NodeJS.Signals) => child.kill(sig);
     process.on('SIGTERM', forward);
     process.on('SIGINT', forward);
