@@ -59,6 +59,7 @@ export class ViscaCamera extends EventEmitter {
   private initialized = false;
   private polling = false;
   private pollTimer: NodeJS.Timeout | null = null;
+  private pollDue = 0;
   private reopenTimer: NodeJS.Timeout | null = null;
   private backoff = 0;
   private controlWaiter: (() => void) | null = null;
@@ -191,7 +192,8 @@ export class ViscaCamera extends EventEmitter {
       ok = true;
     } finally {
       this.tracker.end(c, ok);
-      this.schedulePoll(0);
+      // Read the new position back soon; a burst of commands shares one poll.
+      this.schedulePoll(100);
     }
   }
 
@@ -321,12 +323,15 @@ export class ViscaCamera extends EventEmitter {
     this.schedulePoll(!this.initialized ? Math.min(this.o.pollMs, 200) : this.tracker.state.moving ? this.o.movingPollMs : this.o.pollMs);
   }
 
+  /** Polls in `ms`, unless a poll is already due sooner. */
   private schedulePoll(ms: number): void {
     if (!this.running || !this.port.isOpen) return;
+    const due = performance.now() + ms;
     if (this.pollTimer) {
-      if (ms > 0) return;
+      if (this.pollDue <= due) return;
       clearTimeout(this.pollTimer);
     }
+    this.pollDue = due;
     this.pollTimer = setTimeout(() => {
       this.pollTimer = null;
       void this.poll();
