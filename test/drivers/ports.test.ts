@@ -56,6 +56,16 @@ t.test('serial: bytes both ways over a pty pair, lock, unplug', async (t) => {
   );
   t.ok(locked instanceof DisconnectedError, 'a second open of a locked port is refused');
   t.match((locked as Error).message, new RegExp(`^camera port ${pty.a}: cannot open: .+`));
+  // close() releases the lock: another opener gets the port, and the first can take it back after.
+  await a.close();
+  await second.open();
+  t.equal(second.isOpen, true, 'the lock is released on close');
+  await second.close();
+  await a.open();
+  t.equal(a.isOpen, true, 'and taken again on open');
+  const again = nextData(b, 1);
+  await a.write(Buffer.from([0x42]));
+  t.same([...(await again)], [0x42], 'bytes flow after reopening');
 
   const closed = once(a, 'close');
   await pty.close();
