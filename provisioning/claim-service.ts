@@ -89,7 +89,10 @@ export class ClaimService {
     const parts = topic.split('/');
     if (parts[2] === 'claim' && parts[4] === 'req') {
       void this.onRequest(parts[3], payload, packet).catch((err) => this.opts.log.error('serve: claim failed', { topic, err }));
-    } else if ((parts[3] === 'presence' || parts[3] === 'state') && !packet.retain) {
+    } else if (parts[3] === 'state' && !packet.retain) {
+      this.onBoxSeen(parts[2]);
+    } else if (parts[3] === 'presence' && !packet.retain && /"state"\s*:\s*"online"/.test(payload.toString('utf8'))) {
+      // Only the box's own `online`: an `offline` may be the broker publishing an old box's will.
       this.onBoxSeen(parts[2]);
     }
   }
