@@ -56,3 +56,36 @@ t.test('driver: a sequence error from the camera fails that request clearly, the
   await camera.home();
   t.pass('commands run again after the driver sent RESET');
 });
+
+t.test('another controller holds both sockets: buffer full, the driver retries until one frees', async (t) => {
+  const rig = await openRig('udp', { completionMs: 3000 });
+  t.teardown(() => rig.close());
+  const { camera } = rig;
+  const sim = rig.host.sim;
+  await camera.start();
+  await until('ok', () => camera.health().status === 'ok');
+  // A second controller (a hall's old joystick, say) starts two long moves that never complete.
+  const other = createSocket('udp4');
+  other.bind(0, '127.0.0.1');
+  await once(other, 'listening');
+  t.teardown(() => other.close());
+  const port = Number(rig.host.target.split(':')[1]);
+  const seen: string[] = [];
+  other.on('message', (m: Buffer) => seen.push(show(m)));
+  sim.faults.noCompletion = true;
+  other.send(hex('02 00 00 01 00 00 00 00 01'), port, '127.0.0.1');
+  other.send(hex('01 00 00 09 00 00 00 00 81 01 04 47 04 00 00 00 ff'), port, '127.0.0.1');
+  other.send(hex('01 00 00 0f 00 00 00 01 81 01 06 02 01 01 00 09 00 00 00 00 00 00 ff'), port, '127.0.0.1');
+  await until('both sockets taken by the other controller', () => sim.busySockets().length === 2, 2000);
+  sim.faults.noCompletion = false;
+  const t0 = performance.now();
+  const focus = camera.focus('manual').then(() => performance.now() - t0);
+  await new Promise((r) => setTimeout(r, 400));
+  t.equal(sim.busySockets().length, 2, 'still busy: the driver has been told buffer full and waits');
+  other.send(hex('01 00 00 03 00 00 00 02 81 21 ff'), port, '127.0.0.1'); // the other controller cancels socket 1
+  const took = await focus;
+  t.ok(took >= 400, `the focus command completed after the socket freed (${Math.round(took)} ms)`);
+  t.equal((await camera.inquire('focus-mode')).mode, 'manual');
+  await until('cancel answered', () => seen.includes('01 11 00 04 00 00 00 02 90 61 04 ff'), 2000);
+  t.pass('the other controller got "cancelled" for its socket 1');
+});
