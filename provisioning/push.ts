@@ -9,6 +9,7 @@ import { ConfigError } from '../agent/errors.js';
 import { boxTopic } from './acl.js';
 import { classify, type FleetView, type PushStatus } from './fleet-view.js';
 import type { Store, Identity, Claim } from './store.js';
+import type { Hall } from './halls.js';
 import { progress } from './progress.js';
 
 export type Fragment = Record<string, unknown>;
@@ -20,6 +21,19 @@ export function checkFragment(f: unknown, source: string): Fragment {
   const bad = Object.keys(f).filter((k) => !(REMOTE_SECTIONS as readonly string[]).includes(k));
   if (bad.length > 0) throw new ConfigError(source, bad.map((k) => `${k}: not a section a carrier may set (${REMOTE_SECTIONS.join(', ')})`));
   return f as Fragment;
+}
+
+/**
+ * A hall section for one box: name and groups from the imported CSV unless the fragment sets the name. Groups
+ * always come from the CSV, because the broker ACL is rendered from it: a box told of a group the ACL does not
+ * give it would subscribe and hear nothing. `{"hall": {}}` re-sends names and groups after a re-import.
+ */
+export function hallSection(h: Hall, given: unknown, source: string): Fragment {
+  const g = (given ?? {}) as Record<string, unknown>;
+  if (g.groups !== undefined) {
+    throw new ConfigError(source, ['hall.groups: groups come from the halls CSV (the ACL follows it); change the CSV and import']);
+  }
+  return { name: h.name, ...g, groups: h.groups };
 }
 
 /** The mqtt section that moves a box to `brokers` and keeps its credential (password or certificate files). */

@@ -9,7 +9,7 @@ import { hashPassword } from './passwd.js';
 import { resolveTargets } from './targets.js';
 import { ClaimService } from './claim-service.js';
 import { FleetView } from './fleet-view.js';
-import { pushDesired, checkFragment, handoverSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
+import { pushDesired, checkFragment, handoverSection, hallSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
 import { caPaths, initCa, issueServerCert } from './ca.js';
 import { writeCrl, readRevoked, revoke, crlPath } from './crl.js';
 import { initKeys, keyPaths, loadPrivateKey, makeBundle, parseExpiry } from './signing.js';
@@ -182,7 +182,11 @@ async function pushWith(a: Args, target: string, fragmentFor: (s: Store) => Prom
 export async function push(a: Args): Promise<number> {
   const [target, file] = need(a, 2, 'TARGET FILE.json');
   const fragment = checkFragment(parseJson(await readFile(file, 'utf8'), file), file);
-  return pushWith(a, target, async () => () => fragment);
+  return pushWith(a, target, async (s) => {
+    if (fragment.hall === undefined) return () => fragment;
+    const halls = await s.halls();
+    return (boxId) => ({ ...fragment, hall: hallSection(halls[boxId], fragment.hall, file) });
+  });
 }
 
 export async function handover(a: Args): Promise<number> {

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { carrierWithBroker, login, ASROOT, type Carrier } from './fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
+import { importHalls } from '../../provisioning/import.js';
 import { claimOnce } from '../../agent/claim.js';
 import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { Agent, type MediaFactory } from '../../agent/agent.js';
@@ -88,6 +89,28 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   t.same(g.boxes.map((x: { boxId: string }) => x.boxId), ['vn-00010', 'vn-00013'], 'r-north is halls 0 and 3');
   t.same(g.counts, { applied: 2, refused: 0, offline: 0, pending: 0 });
   t.equal(b.agent.config.telemetry.intervalS, 30, 'a hall outside the group is untouched');
+
+  // A hall moves to another region without a visit: re-import (the ACL follows), reload, re-send hall sections.
+  await writeFile(c.csv, (await readFile(c.csv, 'utf8')).replace(/(,00011,[^\r\n]*?),central,/, '$1,north,'));
+  t.same((await importHalls(c.store, c.csv)).changed, [{ boxId: 'vn-00011', fields: ['groups', 'region'] }]);
+  c.broker.proc!.kill('SIGHUP');
+  const hallFrag = join(c.dir, 'hall.json');
+  await writeFile(hallFrag, JSON.stringify({ hall: {} }));
+  const rg = JSON.parse((await cli(['push', 'all', hallFrag, '--db', db, '--url', url, '--json'])).out);
+  t.equal(rg.counts.applied, 4);
+  t.same(b.agent.config.hall.groups, ['p-02', 'r-north'], 'the moved hall now knows its new group');
+  t.equal(b.agent.config.hall.name, 'Hội trường UBND xã 1', 'and keeps its name from the CSV');
+  const carrier0 = await c.store.carrier();
+  const ops = await login(url, carrier0.service.username, carrier0.service.password, 'ops');
+  t.teardown(() => ops.endAsync(true));
+  const replies = new Set<string>();
+  ops.on('message', (topic) => replies.add(topic.split('/')[2]));
+  await ops.subscribeAsync('diemcau/v1/+/reply/ping', { qos: 1 });
+  await ops.publishAsync('diemcau/v1/group/r-north/cmd/ping', '{}', { qos: 1, properties: { messageExpiryInterval: 10 } });
+  for (let i = 0; i < 100 && replies.size < 3; i++) await new Promise((res) => setTimeout(res, 20));
+  t.same([...replies].sort(), ['vn-00010', 'vn-00011', 'vn-00013'], 'a command to r-north reaches the moved hall');
+  await writeFile(hallFrag, JSON.stringify({ hall: { groups: ['p-99'] } }));
+  t.match((await cli(['push', 'all', hallFrag, '--db', db, '--url', url])).err, /hall\.groups: groups come from the halls CSV/);
 
   // A config the box cannot apply is refused, with the box's reason.
   const media = join(c.dir, 'media.json');
