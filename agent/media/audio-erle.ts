@@ -44,7 +44,7 @@ export interface ErleResult {
   /**
    * How far the echo lags its far-end reference on the pipeline's timelines, ms: the room's acoustic delay, the
    * mic stream's leading 10 ms block, and the offset between the streams' first buffers (audiorate anchors each
-   * timeline to its first buffer). The canceller is told echoDelayMs (default 40) of it.
+   * timeline to its first buffer). The canceller is told echoDelayMs (default 30) of it.
    */
   reference_lead_ms: number;
   /** Programme written -> the same samples played by the loudspeaker branch, ms. */
@@ -108,6 +108,7 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
   const writtenAt: number[] = [];
   const playout: number[] = [];
   let firstMicWrite = NaN;
+  let held: Buffer | null = null;
   const t0 = performance.now();
   try {
     await io.ready();
@@ -122,7 +123,10 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
           const block = room.hear(s16ToFloat(c));
           echo.push(block.echo);
           nearAt.push(block.near);
-          io.micIn!.write(floatToS16(block.mic));
+          // A real ADC hands over a block after it has been captured: each mic block goes in one block later,
+          // so it never reaches the canceller before the reference it must be matched against.
+          if (held) io.micIn!.write(held);
+          held = floatToS16(block.mic);
           if (echo.length === chunks) resolve();
         }),
       );
@@ -150,9 +154,10 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
     } finally {
       clearInterval(timer);
     }
-    // The last block can sit in the pipeline until more input pushes it out: one trailing block of silence.
-    io.micIn!.write(Buffer.alloc(CHUNK_SAMPLES * 2));
-    const until = performance.now() + 1000;
+    // The last blocks can sit in the pipeline until more input pushes them out: trailing blocks of silence.
+    if (held) io.micIn!.write(held);
+    io.micIn!.write(Buffer.alloc(CHUNK_SAMPLES * 2 * 5));
+    const until = performance.now() + 2000;
     while (out.length < chunks + 1 && performance.now() < until) await new Promise((r) => setTimeout(r, 20));
   } finally {
     await io.stop();

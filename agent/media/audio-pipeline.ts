@@ -36,15 +36,16 @@ export interface DspOptions {
   noiseSuppressionLevel?: Level | 'very-high';
   /**
    * Delay from the loudspeaker sink handing out a sample to its echo reaching the mic that the sink does not
-   * report itself: amplifier or HDMI display plus the air path (343 m/s: 20 ms is 7 m). Default 40 ms. It is set
+   * report itself: amplifier or HDMI display plus the air path (343 m/s: 20 ms is 7 m). Default 30 ms. It is set
    * as the sink's render-delay, so the sink's latency, which the probe reports to the canceller as the echo delay,
-   * includes it; the real playout is unchanged (basesink renders render-delay early). Measured on the synthetic
-   * room (ERLE, dB): echo 30 ms with 0 set: 13.6; 30 ms with 20/31/50: 35.5/32.3/30.4; 60 ms with 40/61: 24.6/34.5.
+   * includes it; the real playout is unchanged (basesink renders render-delay early). On the synthetic room the
+   * canceller converged (ERLE >= 20 dB) when told between the real lag and about 30 ms less, and failed when told
+   * more than the lag (docs/media.md has the table): err on the short side.
    */
   echoDelayMs?: number;
   /**
    * Let the canceller estimate the echo delay itself and ignore the probe's timestamps (default off: it takes the
-   * reference as soon as it arrives, so the sink's buffer adds to the delay; it gave -2 dB with 60 ms of echo).
+   * reference as soon as it arrives, so the sink's buffer adds to the delay; it gave 0.1 dB with 60 ms of echo).
    */
   delayAgnostic?: boolean;
   /** The canceller's long adaptive filter (webrtcdsp default on). */
@@ -94,7 +95,7 @@ export function audioPipelineArgs(playback: Playback, capture: Capture, dsp: Dsp
     gainControl = true,
     echoSuppressionLevel = 'moderate',
     noiseSuppressionLevel = 'moderate',
-    echoDelayMs = 40,
+    echoDelayMs = 30,
     delayAgnostic = false,
     extendedFilter = true,
   } = dsp;

@@ -7,8 +7,8 @@ import { measureErle } from '../../agent/media/audio-erle.js';
 // The bounds, stated once: issue 5's floor, and how much of the hall's own talker may be lost under double-talk
 // (the canceller's non-linear suppressor ducks the mic while the programme plays: 3-11 dB over six runs at
 // echo-suppression-level=moderate; 15 dB still leaves the talker audible), and what remains must be the talker,
-// well above the echo left over from the programme alone. The echo must line up with the delay the canceller is
-// told (echoDelayMs, default 40) within 20 ms: ERLE stayed >= 24 dB over that range (audio-pipeline.ts).
+// well above the echo left over from the programme alone. The echo's lag behind its reference must be at least
+// what the canceller is told (echoDelayMs, default 30) and at most 30 ms more: the range where it converged.
 const ERLE_FLOOR_DB = 20;
 const NEAR_DROP_MAX_DB = 15;
 const NEAR_ABOVE_RESIDUAL_DB = 10;
@@ -24,7 +24,8 @@ t.test('ERLE >= 20 dB with AEC + NS + AGC, and the hall talker survives double-t
     r.near_double_dbfs! - r.residual_dbfs >= NEAR_ABOVE_RESIDUAL_DB,
     `double-talk output ${r.near_double_dbfs!.toFixed(1)} dBFS is >= ${NEAR_ABOVE_RESIDUAL_DB} dB above the echo residual ${r.residual_dbfs.toFixed(1)} dBFS`,
   );
-  t.ok(Math.abs(r.reference_lead_ms - 40) <= 20, `echo lags its reference by ${r.reference_lead_ms.toFixed(1)} ms (told 40)`);
+  const over = r.reference_lead_ms - 30;
+  t.ok(over >= 0 && over <= 30, `echo lags its reference by ${r.reference_lead_ms.toFixed(1)} ms (told 30)`);
 });
 
 t.test('control: the same room with echo-cancel=false leaves the echo in (the measurement can fail)', async (t) => {

@@ -33,7 +33,7 @@ t.test('pipeline: probe and canceller in one process, named alike, on the docume
   t.match(box, `webrtcechoprobe name=${PROBE_NAME}`);
   t.match(box, `webrtcdsp probe=${PROBE_NAME} echo-cancel=true noise-suppression=true gain-control=true`);
   t.match(box, 'delay-agnostic=false');
-  t.match(box, /alsasink device=hw:1 .* render-delay=40000000/);
+  t.match(box, /alsasink device=hw:1 .* render-delay=30000000/);
   t.match(box, /alsasink device=hw:1 .*sync=true/);
   t.match(box, /alsasrc device=hw:2 /);
   t.match(box, `fdsrc fd=${FD.programmeIn} do-timestamp=true`);
