@@ -239,7 +239,11 @@ export class ViscaCamera extends EventEmitter {
   private received(chunk: Buffer): void {
     for (const packet of this.link.feed(chunk)) {
       const r = decodeReply(packet);
-      if (r) this.requests.handle(r);
+      if (r?.kind === 'network-change') {
+        // [D70] `z0 38 FF`: a camera on the chain was powered or plugged: addresses must be set again.
+        this.initialized = false;
+        this.schedulePoll(0);
+      } else if (r) this.requests.handle(r);
     }
     for (const c of this.link.takeControl()) {
       if (c.length === 1 && c[0] === 0x01) this.controlWaiter?.();

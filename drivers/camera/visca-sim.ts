@@ -47,6 +47,9 @@ export class ViscaSim extends EventEmitter {
   address = 1;
   /** Requests received (decoded or not), for tests and the bench. */
   received = 0;
+  /** Address-set broadcasts seen. */
+  addressSets = 0;
+  private serialSend: Send | null = null;
   private readonly sockets: Array<Busy | null> = [null, null, null]; // index 1 and 2 used
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly clock: () => number;
@@ -65,11 +68,16 @@ export class ViscaSim extends EventEmitter {
   /** Serves VISCA over a byte stream (RS-232 through a pty). */
   attachPort(port: BytePort): void {
     const framer = new ViscaFramer((p) => decodeRequest(p) !== null);
+    const send: Send = (r) => void port.write(r).catch(() => {});
     const onData = (chunk: Buffer) => {
-      for (const packet of framer.push(chunk)) this.handle(packet, (r) => void port.write(r).catch(() => {}));
+      for (const packet of framer.push(chunk)) this.handle(packet, send);
     };
     port.on('data', onData);
-    this.detachers.push(() => port.off('data', onData));
+    this.serialSend = send;
+    this.detachers.push(() => {
+      port.off('data', onData);
+      this.serialSend = null;
+    });
   }
 
   /** Serves VISCA over IP on a bound UDP socket: one datagram per message, replies to the sender. [300H] */
@@ -121,6 +129,11 @@ export class ViscaSim extends EventEmitter {
     for (let s = 1; s <= 2; s++) this.sockets[s] = null;
   }
 
+  /** Sends Network Change `z0 38 FF`, as a camera does when it powers up on a chain. [D70] (serial only) */
+  networkChange(): void {
+    this.serialSend?.(Buffer.from([(this.address + 8) << 4, 0x38, 0xff]));
+  }
+
   /** Fault: the camera believes it has seen sequence numbers `by` past every controller's (as after another
    *  controller used the same address and port): their next messages get ERROR 0F01h until they RESET. */
   sequenceAhead(by: number): void {
@@ -166,6 +179,7 @@ export class ViscaSim extends EventEmitter {
       case 'address-set':
         // [D70] Each camera takes the address it is given and passes on one more.
         this.address = req.first;
+        this.addressSets++;
         return this.out(send, Buffer.from([0x88, 0x30, req.first + 1, 0xff]), serial);
       case 'if-clear-broadcast':
         this.clearSockets(now);

@@ -193,3 +193,17 @@ t.test('udp: the camera going away shows as not answering, then ok', async (t) =
   await camera.home();
   t.pass('commands work after the camera came back');
 });
+
+t.test('network change (z0 38 FF) makes the driver set addresses again', async (t) => {
+  const rig = await openRig('serial', { pollMs: 5000 });
+  t.teardown(() => rig.close());
+  const { camera } = rig;
+  const sim = rig.host.sim;
+  await camera.start();
+  await until('ok', () => camera.health().status === 'ok');
+  const before = sim.addressSets;
+  sim.networkChange();
+  await until('a new address set', () => sim.addressSets > before, 2000);
+  t.pass('address set sent again without waiting for the 5 s poll');
+  await camera.home();
+});
