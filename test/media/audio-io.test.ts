@@ -6,6 +6,8 @@ import type { Writable } from 'node:stream';
 import { startAudioIo, type AudioIo, type AudioIoExit } from '../../agent/media/audio-io.js';
 import { CHUNK_BYTES } from '../../agent/media/audio-pcm.js';
 import { audioPipelineArgs, FD, PROBE_NAME } from '../../agent/media/audio-pipeline.js';
+import { audioIoOptions, RoomAudioConfig } from '../../agent/media/audio-config.js';
+import { errors, withDefaults } from '../../agent/schema/value.js';
 
 /** Writes `data` in 10 ms chunks at clock pace, as the worker does with decoded programme audio. */
 function paced(w: Writable, data: Buffer): Promise<void> {
@@ -42,6 +44,16 @@ t.test('pipeline: probe and canceller in one process, named alike, on the docume
   t.match(test, `fdsink fd=${FD.playedOut} sync=true`);
   t.match(test, `fdsrc fd=${FD.micIn} do-timestamp=true`);
   t.match(test, 'echo-cancel=false');
+});
+
+t.test('config: defaults give the box pipeline; a bad setting is named by its path', async (t) => {
+  const cfg = withDefaults(RoomAudioConfig, { playbackDevice: 'hdmi:CARD=vc4hdmi0' }) as RoomAudioConfig;
+  const box = audioIoOptions(cfg, false);
+  t.same(box.playback, { kind: 'alsa', device: 'hdmi:CARD=vc4hdmi0' });
+  t.same(box.capture, { kind: 'alsa', device: 'default' });
+  t.match(audioPipelineArgs(box.playback, box.capture, box.dsp).join(' '), 'render-delay=30000000');
+  t.same(audioIoOptions(cfg, true).capture, { kind: 'pipe' });
+  t.match(errors(RoomAudioConfig, { echoDelayMs: -5, echoSuppressionLevel: 'max' }).join('; '), /echoDelayMs.*echoSuppressionLevel|echoSuppressionLevel.*echoDelayMs/);
 });
 
 t.test('real process: programme played sample for sample, mic out in 10 ms chunks', async (t) => {
