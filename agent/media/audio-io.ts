@@ -115,6 +115,9 @@ class GstAudioIo extends EventEmitter implements AudioIo {
       });
       startTimer = setTimeout(() => {
         this.off('exit', onExit);
+        // A pipeline stuck before PLAYING (a device that never delivers) is of no use: end it, report it.
+        this.lastError ??= `pipeline not PLAYING after ${opts.startTimeoutMs ?? 5000} ms`;
+        child.kill('SIGKILL');
         reject(new DisconnectedError(`audio io: pipeline not PLAYING after ${opts.startTimeoutMs ?? 5000} ms`));
       }, opts.startTimeoutMs ?? 5000);
     });

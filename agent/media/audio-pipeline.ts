@@ -67,7 +67,9 @@ function playbackSink(p: Playback): string[] {
   switch (p.kind) {
     case 'alsa':
       // buffer-time 40 ms, period 10 ms: the probe reads this sink's latency as the echo delay.
-      return ['audioconvert', '!', 'alsasink', ...(p.device ? [`device=${p.device}`] : []),
+      // convert and resample after the probe: the reference stays 48 kHz mono like the mic, the card gets
+      // whatever it takes (HDMI often wants stereo, some codecs 44.1 kHz).
+      return ['audioconvert', '!', 'audioresample', '!', 'alsasink', ...(p.device ? [`device=${p.device}`] : []),
         'buffer-time=40000', 'latency-time=10000', 'sync=true'];
     case 'pipe':
       // async=false: the pipeline must reach PLAYING (and the mic flow) before any programme arrives.
