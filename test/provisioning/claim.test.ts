@@ -211,3 +211,30 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
   t.ok(still.connected, 'another box\'s certificate still logs in');
   await still.endAsync();
 });
+
+t.test('serve killed with SIGKILL after answering: the claim it handed out survives the restart', async (t) => {
+  const c = await carrierWithBroker(2);
+  t.teardown(() => c.cleanup());
+  const carrier = await c.store.carrier();
+  const ids = await c.store.identities();
+  const startServe = async () => {
+    const p = spawn(process.execPath, [CLI, 'serve', '--db', c.store.dir, '--url', c.broker.url], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((res, rej) => {
+      p.stdout.on('data', (d) => String(d).includes('answering claims') && res());
+      p.once('exit', (code) => rej(new Error(`serve exited ${code}`)));
+    });
+    return p;
+  };
+  const first = await startServe();
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const code = ids['vn-00010'].installCode;
+  const box = await factoryConfig(dir, [c.broker.url], { serial: 'FIRST-001', installCode: code, ...carrier.claim });
+  t.equal((await claimOnce(box.path, box.cfg, silentLogger)).box.id, 'vn-00010');
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+  const second = await startServe();
+  t.teardown(() => second.kill('SIGTERM'));
+  const other = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const thief = await factoryConfig(other, [c.broker.url], { serial: 'OTHER-001', installCode: code, ...carrier.claim });
+  await t.rejects(claimOnce(thief.path, thief.cfg, silentLogger), { message: /claim_in_progress/ }, 'the hall is still taken after the crash');
+});
