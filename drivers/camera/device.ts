@@ -22,7 +22,9 @@ const MOVE_COMPLETION_MS = 20000;
 /** A command's own deadline lies past the driver's, so the caller gets the driver's precise error first. */
 const SLACK_MS = 2000;
 
-const Speed = Type.Integer({ minimum: 1, maximum: PAN_SPEED_MAX, default: 8, description: 'VISCA pan speed 1 (slow) .. 24 (fast).' });
+const Speed = (dflt: number) =>
+  Type.Integer({ minimum: 1, maximum: PAN_SPEED_MAX, default: dflt, description: `VISCA pan speed 1 (slow) .. 24 (fast); ${dflt} when left out.` });
+const DRIVE_SPEED = 8;
 const Position = (what: string) => Type.Integer({ minimum: -0x8000, maximum: 0x7fff, description: `${what} in VISCA position units.` });
 const Preset = Type.Object(
   { n: Type.Integer({ minimum: 0, maximum: PRESET_MAX, description: `Preset number 0..${PRESET_MAX}.` }) },
@@ -38,14 +40,14 @@ export const UnplugArgs = Type.Object(
 
 export const MoveArgs = Type.Union([
   Type.Object(
-    { direction: Type.Union(DIRECTIONS.map((d) => Type.Literal(d))), speed: Type.Optional(Speed) },
+    { direction: Type.Union(DIRECTIONS.map((d) => Type.Literal(d))), speed: Type.Optional(Speed(DRIVE_SPEED)) },
     { additionalProperties: false },
   ),
   Type.Object(
     {
       pan: Position('Pan'),
       tilt: Position('Tilt'),
-      speed: Type.Optional(Speed),
+      speed: Type.Optional(Speed(PAN_SPEED_MAX)),
       relative: Type.Optional(Type.Boolean({ default: false, description: 'Move by pan/tilt instead of to it.' })),
     },
     { additionalProperties: false },
