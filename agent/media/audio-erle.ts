@@ -10,6 +10,7 @@
 //                               [farS+talkS, farS+2*talkS) programme and the same talker: double-talk level
 // ERLE = 10 log10( energy of the echo at the mic / energy of the output ), both over the converged window
 // (ITU-T G.168 defines ERLE on the echo path alone, which is why that window has no near-end talker).
+import { DeviceTimeoutError, DisconnectedError } from '../errors.js';
 import { type Logger } from '../log.js';
 import { startAudioIo } from './audio-io.js';
 import { CHUNK_MS, CHUNK_SAMPLES, dbfs, energy, floatToS16, PCM_RATE, Rechunker, s16ToFloat } from './audio-pcm.js';
@@ -114,8 +115,15 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
     await io.ready();
     io.micOut.on('data', (c: Buffer) => out.push(s16ToFloat(c)));
     const played = new Rechunker();
+    let watchdog: NodeJS.Timeout | undefined;
     const done = new Promise<void>((resolve, reject) => {
-      io.once('exit', (e) => reject(new Error(`audio io exited during ERLE run: ${e.reason ?? e.code}`)));
+      io.once('exit', (e) => reject(new DisconnectedError(`audio io exited during the ERLE run: ${e.reason ?? e.code}`)));
+      // A pipeline that stops playing without dying must fail the run, not hang it.
+      let seen = -1;
+      watchdog = setInterval(() => {
+        if (echo.length === seen) reject(new DeviceTimeoutError(`audio io: nothing played for 3 s (block ${seen} of ${chunks})`));
+        seen = echo.length;
+      }, 3000);
       io.playedOut!.on('data', (d: Buffer) =>
         played.push(d, (c) => {
           const k = echo.length;
@@ -153,6 +161,7 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
       await done;
     } finally {
       clearInterval(timer);
+      clearInterval(watchdog);
     }
     // The last blocks can sit in the pipeline until more input pushes them out: trailing blocks of silence.
     if (held) io.micIn!.write(held);

@@ -61,3 +61,23 @@ export class Rechunker {
     this.pending = Buffer.from(buf);
   }
 }
+
+/** What `RTCAudioSource.onData` (@roamhq/wrtc) takes for one 10 ms chunk of micOut; shares the chunk's memory. */
+export function rtcAudioData(chunk: Buffer): {
+  samples: Int16Array;
+  sampleRate: number;
+  bitsPerSample: 16;
+  channelCount: number;
+  numberOfFrames: number;
+} {
+  if (chunk.length !== CHUNK_BYTES) throw new RangeError(`rtcAudioData: chunk of ${chunk.length} bytes, want ${CHUNK_BYTES}`);
+  // Int16Array needs 2-byte alignment; a Buffer slice from a pool may sit on an odd offset, so copy only then.
+  const c = chunk.byteOffset % 2 === 0 ? chunk : Buffer.from(chunk);
+  return {
+    samples: new Int16Array(c.buffer, c.byteOffset, CHUNK_SAMPLES * PCM_CHANNELS),
+    sampleRate: PCM_RATE,
+    bitsPerSample: 16,
+    channelCount: PCM_CHANNELS,
+    numberOfFrames: CHUNK_SAMPLES,
+  };
+}

@@ -2,7 +2,7 @@
 // response's shape, and the room's mixing (pure logic, no processes).
 import t from 'tap';
 import { Fft } from '../../agent/media/audio-fft.js';
-import { CHUNK_SAMPLES, dbfs, floatToS16, Rechunker, s16ToFloat } from '../../agent/media/audio-pcm.js';
+import { CHUNK_SAMPLES, dbfs, floatToS16, Rechunker, rtcAudioData, s16ToFloat } from '../../agent/media/audio-pcm.js';
 import { makeRoomImpulse, PartitionedConvolver, seededRandom, SyntheticRoom } from '../../agent/media/audio-room.js';
 
 t.test('FFT of an impulse is flat; forward then inverse is the identity', async (t) => {
@@ -83,4 +83,9 @@ t.test('PCM helpers: s16 round trip with clipping, rechunking to exact 960-byte 
   for (let i = 0; i < src.length; i++) src[i] = i & 0xff;
   for (let off = 0; off < src.length; off += 77) r.push(src.subarray(off, off + 77), (c) => got.push(c.length, c[0]));
   t.same(got, [960, 0, 960, 960 & 0xff, 960, 1920 & 0xff], 'three whole chunks in order, remainder held');
+  const chunk = Buffer.alloc(961).subarray(1); // odd offset
+  chunk.writeInt16LE(-1234, 2);
+  const d = rtcAudioData(chunk);
+  t.same([d.samples.length, d.samples[1], d.sampleRate, d.channelCount, d.numberOfFrames], [480, -1234, 48000, 1, 480]);
+  t.throws(() => rtcAudioData(Buffer.alloc(100)), /chunk of 100 bytes, want 960/);
 });
