@@ -20,6 +20,10 @@ export interface ServeOptions {
   updateKeyPem?: string;
   log: Logger;
   flushMs?: number;
+  /** Wrong install codes allowed in a burst, and refilled per second, fleet-wide (guessing defence). */
+  codeGuesses?: { burst: number; perSecond: number };
+  /** Clock for the guessing limit (tests freeze it). */
+  now?: () => number;
 }
 
 interface Pending {
@@ -38,6 +42,8 @@ export class ClaimService {
   private dirty = false;
   private lastReload = 0;
   private caPem: string | null = null;
+  private guesses = 0;
+  private guessesAt = 0;
   readonly stats = { granted: 0, refused: 0, confirmed: 0 };
 
   constructor(
@@ -126,13 +132,26 @@ export class ClaimService {
     }
     if (!Value.Check(ClaimRequest, req)) return refuse('bad_request', `claim from ${serial}: does not match the claim request schema`);
     if (req.serial !== serial) return refuse('bad_request', `claim on topic of ${serial} names serial ${req.serial}`);
+    // Install codes carry 40 bits; a leaked claim credential that guesses them is slowed to a few a second for the
+    // whole fleet (client ids are free to change, so the limit cannot be per client). A legitimate box refused
+    // here retries with backoff.
+    const g = this.opts.codeGuesses ?? { burst: 50, perSecond: 5 };
+    const now = (this.opts.now ?? Date.now)();
+    this.guesses = Math.max(0, this.guesses - ((now - (this.guessesAt || now)) / 1000) * g.perSecond);
+    this.guessesAt = now;
+    if (req.installCode !== undefined && this.guesses > g.burst - 1) {
+      return refuse('rate_limited', `too many wrong install codes; claim ${serial} again in a minute`);
+    }
     let d = decide(this.ix!, req);
     const stale = ['unknown_code', 'unknown_serial', 'serial_mismatch', 'already_claimed', 'claim_in_progress', 'serial_taken'];
     if ('refuse' in d && stale.includes(d.refuse.code) && Date.now() - this.lastReload > 1000) {
       await this.reload(); // a hall imported, or reset by a technician, after serve loaded the database
       d = decide(this.ix!, req);
     }
-    if ('refuse' in d) return refuse(d.refuse.code, d.refuse.message);
+    if ('refuse' in d) {
+      if (d.refuse.code === 'unknown_code') this.guesses++;
+      return refuse(d.refuse.code, d.refuse.message);
+    }
     const boxId = d.grant;
     const hall = this.ix!.halls[boxId];
     const id = this.ix!.identities[boxId];

@@ -238,3 +238,27 @@ t.test('serve killed with SIGKILL after answering: the claim it handed out survi
   const thief = await factoryConfig(other, [c.broker.url], { serial: 'OTHER-001', installCode: code, ...carrier.claim });
   await t.rejects(claimOnce(thief.path, thief.cfg, silentLogger), { message: /claim_in_progress/ }, 'the hall is still taken after the crash');
 });
+
+t.test('guessing install codes with a leaked claim credential is slowed for the whole fleet', async (t) => {
+  const c = await carrierWithBroker(1);
+  t.teardown(() => c.cleanup());
+  const carrier = await c.store.carrier();
+  let clock = 1_000_000; // frozen: no refill while guessing, whatever the machine's load
+  const svc = new ClaimService(c.store, { url: c.broker.url, log: silentLogger, codeGuesses: { burst: 5, perSecond: 1 }, now: () => clock });
+  await svc.start();
+  t.teardown(() => svc.stop());
+  const codes: string[] = [];
+  for (let i = 0; i < 8; i++) {
+    const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+    const f = await factoryConfig(dir, [c.broker.url], { serial: `GUESS-${i}`, installCode: `AAAA-AAA${i}`, ...carrier.claim });
+    const err = await claimOnce(f.path, f.cfg, silentLogger).catch((e: Error) => e);
+    codes.push((/\((\w+)\)/.exec((err as Error).message) ?? [])[1] ?? 'granted');
+  }
+  t.same(codes.slice(0, 5), Array(5).fill('unknown_code'), 'the first guesses are checked');
+  t.ok(codes.slice(5).every((x) => x === 'rate_limited'), `then refused unchecked: ${codes.join(',')}`);
+  const ids = await c.store.identities();
+  clock += 2000; // two seconds: two guesses' worth refilled
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const ok = await factoryConfig(dir, [c.broker.url], { serial: 'REAL-0001', installCode: ids['vn-00010'].installCode, ...carrier.claim });
+  t.equal((await claimOnce(ok.path, ok.cfg, silentLogger)).box.id, 'vn-00010', 'a real code goes through once the bucket refills');
+});
