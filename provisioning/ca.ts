@@ -3,7 +3,8 @@
 // leaves the box, and the subject is set here to the box id whatever the CSR asked for, because Mosquitto's
 // `use_identity_as_username` takes the subject CN as the username that the ACL confines.
 import { execFile } from 'node:child_process';
-import { mkdir, writeFile, readFile, rm, access, mkdtemp } from 'node:fs/promises';
+import { mkdir, writeFile, readFile, rm, access, mkdtemp, chmod } from 'node:fs/promises';
+import { writeFileAtomic } from '../agent/config/atomic.js';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
@@ -22,11 +23,14 @@ export interface CaPaths {
   dir: string;
   key: string;
   cert: string;
+  /** What the broker reads (its certificate and key, the CA certificate, the CRL): the database's `broker/`. */
+  brokerDir: string;
+  brokerCa: string;
 }
 
 export function caPaths(dbDir: string): CaPaths {
   const dir = join(dbDir, 'ca');
-  return { dir, key: join(dir, 'ca.key'), cert: join(dir, 'ca.crt') };
+  return { dir, key: join(dir, 'ca.key'), cert: join(dir, 'ca.crt'), brokerDir: join(dbDir, 'broker'), brokerCa: join(dbDir, 'broker', 'ca.crt') };
 }
 
 const exists = (p: string) => access(p).then(() => true, () => false);
@@ -37,6 +41,8 @@ export async function initCa(ca: CaPaths, name = 'diemcau carrier CA'): Promise<
   await mkdir(ca.dir, { recursive: true, mode: 0o700 });
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', ca.key]);
   await openssl(['req', '-x509', '-new', '-key', ca.key, '-sha256', '-days', '3650', '-subj', `/CN=${name}`, '-out', ca.cert]);
+  await mkdir(ca.brokerDir, { recursive: true, mode: 0o750 });
+  await writeFileAtomic(ca.brokerCa, await readFile(ca.cert), 0o644);
   return true;
 }
 
@@ -73,12 +79,13 @@ export async function signCsr(ca: CaPaths, csrPem: string, cn: string, opts: { d
   }
 }
 
-/** The broker's key and certificate for `hosts`, written next to the CA (the key is the broker's, made here). */
-export async function issueServerCert(ca: CaPaths, hosts: string[], outDir: string): Promise<{ key: string; cert: string }> {
-  await mkdir(outDir, { recursive: true, mode: 0o700 });
-  const key = join(outDir, 'server.key');
-  const cert = join(outDir, 'server.crt');
+/** The broker's key and certificate for `hosts`, in `broker/` (key 0640: the broker's group reads it). */
+export async function issueServerCert(ca: CaPaths, hosts: string[]): Promise<{ key: string; cert: string }> {
+  await mkdir(ca.brokerDir, { recursive: true, mode: 0o750 });
+  const key = join(ca.brokerDir, 'server.key');
+  const cert = join(ca.brokerDir, 'server.crt');
   await openssl(['ecparam', '-name', 'prime256v1', '-genkey', '-noout', '-out', key]);
+  await chmod(key, 0o640);
   const csr = await openssl(['req', '-new', '-key', key, '-subj', `/CN=${hosts[0]}`]);
   await writeFile(cert, await signCsr(ca, csr, hosts[0], { hosts }));
   return { key, cert };

@@ -17,7 +17,7 @@ export interface Revoked {
   revokedAt: string;
 }
 
-export const crlPath = (ca: CaPaths) => join(ca.dir, 'crl.pem');
+export const crlPath = (ca: CaPaths) => join(ca.brokerDir, 'crl.pem');
 const revokedPath = (ca: CaPaths) => join(ca.dir, 'revoked.json');
 
 function utcTime(d: Date): string {

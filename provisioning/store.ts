@@ -119,7 +119,9 @@ export class Store {
 
   async write(name: Exclude<keyof typeof FILES, 'lock'>, data: unknown): Promise<void> {
     const text = typeof data === 'string' ? data : JSON.stringify(data) + '\n';
-    await writeFileAtomic(join(this.dir, FILES[name]), text);
+    // The broker reads passwd and acl as its own user: group-readable, and a setgid `broker/` directory owned by
+    // the broker's group keeps that group on every rewrite (see docs/provisioning.md).
+    await writeFileAtomic(join(this.dir, FILES[name]), text, name === 'passwd' || name === 'acl' ? 0o640 : 0o600);
   }
 
   /** Runs `fn` holding the database's lock file, so two verbs that write never interleave. */

@@ -96,9 +96,9 @@ export async function brokerConf(a: Args): Promise<number> {
   if (a.get('tls-port')) {
     lines.push(
       `listener ${a.num('tls-port', 8883)}`,
-      `cafile ${ca.cert}`,
-      `certfile ${join(ca.dir, 'broker', 'server.crt')}`,
-      `keyfile ${join(ca.dir, 'broker', 'server.key')}`,
+      `cafile ${ca.brokerCa}`,
+      `certfile ${join(ca.brokerDir, 'server.crt')}`,
+      `keyfile ${join(ca.brokerDir, 'server.key')}`,
       `crlfile ${crlPath(ca)}`,
       'require_certificate true',
       'use_identity_as_username true',
@@ -115,7 +115,7 @@ export async function caVerb(a: Args): Promise<number> {
   if (hosts.length === 0) throw new BadRequestError('ca: give --host with the broker name(s), e.g. --host mqtt.carrier.vn,10.0.0.5');
   const ca = caPaths(s.dir);
   const created = await initCa(ca);
-  const server = await issueServerCert(ca, hosts, join(ca.dir, 'broker'));
+  const server = await issueServerCert(ca, hosts);
   const crl = await writeCrl(ca, await readRevoked(ca));
   const out = { caCreated: created, ca: ca.cert, serverCert: server.cert, serverKey: server.key, crl, hosts };
   if (a.has('json')) json(out);

@@ -120,11 +120,11 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
     extraConfig: async (store) => {
       const ca = caPaths(store.dir);
       await initCa(ca);
-      const server = await issueServerCert(ca, ['127.0.0.1', 'localhost'], join(ca.dir, 'broker'));
+      const server = await issueServerCert(ca, ['127.0.0.1', 'localhost']);
       await writeCrl(ca, []);
       return [
         `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${ca.cert}`,
+        `cafile ${ca.brokerCa}`,
         `certfile ${server.cert}`,
         `keyfile ${server.key}`,
         `crlfile ${crlPath(ca)}`,
