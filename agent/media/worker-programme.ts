@@ -17,6 +17,8 @@ export interface AudioIn {
 }
 
 export interface ProgrammeSink {
+  /** ms since epoch of the last frame or audio handed in (0: none yet); without it no staleness check. */
+  lastInputAt?: number;
   video(frame: VideoFrameIn): void;
   audio(data: AudioIn): void;
   report(): Record<string, unknown>;
@@ -29,14 +31,18 @@ export class CheckingSink implements ProgrammeSink {
   private audioLoud = 0;
   private width = 0;
   private height = 0;
+  /** When a frame or audio last arrived (ms since epoch): the worker resubscribes when this goes stale. */
+  lastInputAt = 0;
 
   video(f: VideoFrameIn): void {
+    this.lastInputAt = Date.now();
     this.width = f.width;
     this.height = f.height;
     this.check.add(readStampI420(f.data, f.width));
   }
 
   audio(a: AudioIn): void {
+    this.lastInputAt = Date.now();
     this.audioSamples += a.samples.length / (a.channelCount ?? 1);
     // Peak over the chunk: enough to tell a tone from silence.
     let peak = 0;

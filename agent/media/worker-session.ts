@@ -52,6 +52,9 @@ export class BridgeSession extends EventEmitter {
   async receiveProgramme(): Promise<void> {
     const sel = this.join.programme === undefined ? { display: this.cfg.programme } : this.join.programme;
     if (!sel || !this.sink) return;
+    // A new subscription replaces the old one (the programme's publisher went away and came back).
+    this.stopSinks?.();
+    this.sub?.close();
     const pc = newPeerConnection();
     this.sub = pc;
     this.stopSinks = attachProgramme(pc, this.sink);
@@ -69,10 +72,25 @@ export class BridgeSession extends EventEmitter {
     return run;
   }
 
+  /** A failed exchange leaves our offer applied: roll it back so that the old ICE session keeps working. */
+  private async rollback(): Promise<void> {
+    const pc = this.pub?.pc;
+    if (pc && pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' }).catch(() => {});
+  }
+
+  ping(timeoutMs: number): Promise<void> {
+    return this.signalling.ping(timeoutMs);
+  }
+
   iceRestart(): Promise<void> {
     return this.exclusive(async () => {
       if (!this.pub) return;
-      await this.signalling.republish(negotiator(this.pub.pc), { iceRestart: true });
+      try {
+        await this.signalling.republish(negotiator(this.pub.pc), { iceRestart: true });
+      } catch (err) {
+        await this.rollback();
+        throw err;
+      }
       // The bridge's new answer has no b=AS: put the ceiling back.
       if (this.ceiling !== null) await setVideoCeiling(this.pub.pc, this.ceiling);
     });
@@ -81,7 +99,12 @@ export class BridgeSession extends EventEmitter {
   renegotiate(): Promise<void> {
     return this.exclusive(async () => {
       if (!this.pub) return;
-      await this.signalling.republish(negotiator(this.pub.pc), { iceRestart: false });
+      try {
+        await this.signalling.republish(negotiator(this.pub.pc), { iceRestart: false });
+      } catch (err) {
+        await this.rollback();
+        throw err;
+      }
       if (this.ceiling !== null) await setVideoCeiling(this.pub.pc, this.ceiling);
     });
   }

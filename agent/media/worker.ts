@@ -3,9 +3,8 @@
 // It captures (capture.ts), feeds RTCVideoSource/RTCAudioSource, keeps one bridge session (worker-session.ts),
 // adapts the encoder (adapt.ts), watches "heard"/"seen" (heard.ts) and recovers: ICE restart, then new sessions
 // with backoff. Speaks worker-protocol.ts over the IPC channel.
-import wrtc from '@roamhq/wrtc';
 import { Capture } from './capture.js';
-import { writeStamp } from './frame-stamp.js';
+import { MediaFeed } from './worker-feed.js';
 import { BridgeSession } from './worker-session.js';
 import { CheckingSink } from './worker-programme.js';
 import { readPublisherStats, type PublisherStats } from './worker-stats.js';
@@ -21,63 +20,28 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: R
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cfg: MediaConfig;
-const videoSource = new wrtc.nonstandard.RTCVideoSource();
-const audioSource = new wrtc.nonstandard.RTCAudioSource();
-const tracks = { video: videoSource.createTrack(), audio: audioSource.createTrack() };
+const feed = new MediaFeed();
 const sink = new CheckingSink();
 let capture: Capture | null = null;
 let session: BridgeSession | null = null;
 let joinReq: JoinRequest | null = null;
 let status: MediaReport['status'] = 'idle';
 let lastError: MediaReport['error'];
-let muted = false;
 let forcedAudioOnly = false;
 let quality: Quality = '720p';
 let adapt: AdaptState = initialAdapt(0);
 let applied: LevelOutput | null = null;
-let out: LevelOutput | null = null;
 const heard = new HeardTracker();
 let recovering = false;
 let generation = 0;
-const counters = { frames: 0, audioChunks: 0, repairs: 0, iceRestarts: 0, sessions: 0 };
+const counters = { repairs: 0, iceRestarts: 0, sessions: 0 };
 let prevStats: PublisherStats | null = null;
 let lastStats: PublisherStats | null = null;
 const shown = { bitrateKbps: 0, fps: 0 };
-let micSumSq = 0;
-let micN = 0;
-let micDbfs = -Infinity;
-let toneUntil = 0;
-let tonePhase = 0;
 let statsTimer: NodeJS.Timeout | null = null;
-const frameInfo = { width: 0, height: 0 };
-const audioViews = new WeakMap<Buffer, Int16Array>();
 
 function videoActive(): boolean {
   return !forcedAudioOnly && LADDER[adapt.level].video;
-}
-
-function onVideo(buf: Buffer, arrivedMs: number): void {
-  counters.frames++;
-  // Frame rate steps and audio-only happen here, at the source: frames not handed over cost no encoding.
-  if (!out?.video || counters.frames % out.stride !== 0) return;
-  if (cfg.simulate) writeStamp(buf, frameInfo.width, frameInfo.height, counters.frames, arrivedMs);
-  videoSource.onFrame({ width: frameInfo.width, height: frameInfo.height, data: buf });
-}
-
-function onAudio(buf: Buffer): void {
-  let s = audioViews.get(buf);
-  if (!s) {
-    s = new Int16Array(buf.buffer, buf.byteOffset, buf.length >> 1);
-    audioViews.set(buf, s);
-  }
-  counters.audioChunks++;
-  if (Date.now() < toneUntil) {
-    // Selftest: a 1 kHz tone at -12 dBFS replaces the mic, so the check does not depend on the room being loud.
-    for (let i = 0; i < s.length; i++) s[i] = Math.round(8192 * Math.sin((2 * Math.PI * 1000 * tonePhase++) / 48000));
-  } else if (muted) s.fill(0);
-  for (let i = 0; i < s.length; i += 4) micSumSq += s[i] * s[i];
-  micN += s.length >> 2;
-  audioSource.onData({ samples: s, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: s.length });
 }
 
 function report(): MediaReport {
@@ -88,7 +52,7 @@ function report(): MediaReport {
     room: joinReq?.room,
     seen: heard.seen,
     heard: heard.heard,
-    muted,
+    muted: feed.muted,
     audioOnly: !videoActive(),
     stats: {
       bitrateKbps: shown.bitrateKbps,
@@ -109,7 +73,7 @@ function publishReport(): void {
     type: 'report',
     report: report(),
     extra: {
-      capture: { frames: counters.frames, dropped: capture?.stats().video.dropped ?? 0, audioChunks: counters.audioChunks },
+      capture: { frames: feed.frames, dropped: capture?.stats().video.dropped ?? 0, audioChunks: feed.audioChunks },
       framesEncoded: lastStats?.framesEncoded ?? 0,
       programme: sink.report(),
       level: forcedAudioOnly ? 'audio-only (forced)' : LADDER[adapt.level].name,
@@ -125,7 +89,7 @@ async function applyLevel(): Promise<void> {
   const level = forcedAudioOnly ? AUDIO_ONLY : adapt.level;
   const want = levelOutput(level, cfg, cfg.maxBitrateKbps);
   // Audio-only keeps the capture size, so coming back costs no capture restart.
-  out = want.video ? want : { ...(out ?? want), video: false };
+  feed.stride = want.video ? want.stride : 0;
   if (capture && want.video && (want.width !== capture.opts.width || want.height !== capture.opts.height)) await startCapture(want.width, want.height);
   const kbps = want.video ? want.kbps : 64;
   if (session?.pub && applied?.kbps !== kbps) {
@@ -139,12 +103,13 @@ async function applyLevel(): Promise<void> {
 
 async function startCapture(width: number, height: number): Promise<void> {
   await capture?.stop();
-  frameInfo.width = width;
-  frameInfo.height = height;
+  feed.width = width;
+  feed.height = height;
+  feed.stamp = cfg.simulate;
   const c = new Capture(
     { width, height, fps: cfg.fps, simulate: cfg.simulate, videoDevice: cfg.devices.video, videoFormat: cfg.devices.videoFormat, audioDevice: cfg.devices.audio },
-    onVideo,
-    onAudio,
+    feed.onVideo,
+    feed.onAudio,
   );
   capture = c;
   c.on('exit', (code, signal, stderr) => log('error', 'media: capture ended', { code, signal, stderr }));
@@ -155,6 +120,7 @@ async function startCapture(width: number, height: number): Promise<void> {
 async function tick(): Promise<void> {
   const pub = session?.pub;
   if (status === 'idle') return;
+  ensureProgramme();
   if (!pub) return publishReport();
   const st = await readPublisherStats(pub.pc).catch(() => null);
   if (!st) return;
@@ -166,9 +132,8 @@ async function tick(): Promise<void> {
     shown.bitrateKbps = Math.max(0, Math.round((bytes * 8) / dt / 1000));
     shown.fps = Math.max(0, Math.round(((st.framesEncoded - prevStats.framesEncoded) / dt) * 10) / 10);
   }
-  micDbfs = micN ? 10 * Math.log10(micSumSq / micN / (32768 * 32768)) : -Infinity;
-  micSumSq = micN = 0;
-  const action = heard.update({ now: st.at, audio: st.audio, video: st.video, micDbfs, muted, videoActive: videoActive() });
+  const micDbfs = feed.takeLevelDbfs();
+  const action = heard.update({ now: st.at, audio: st.audio, video: st.video, micDbfs, muted: feed.muted, videoActive: videoActive() });
   if (status === 'joined') {
     adapt = nextLevel(adapt, { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null }, topLevel(quality, cfg.height));
     await applyLevel();
@@ -186,7 +151,7 @@ async function repair(action: 'renegotiate' | 'new-session'): Promise<void> {
 
 async function openSession(): Promise<void> {
   const req = joinReq!;
-  const s = new BridgeSession(req, cfg, tracks, sink);
+  const s = new BridgeSession(req, cfg, feed.tracks, sink);
   session = s;
   counters.sessions++;
   heard.reset();
@@ -198,7 +163,37 @@ async function openSession(): Promise<void> {
   s.on('lost', (reason: string) => void recover(reason, true));
   await s.open();
   await applyLevel();
-  if (cfg.receiveProgramme) s.receiveProgramme().catch((err) => log('warn', 'media: programme not received', { err: err.message }));
+  programme = { state: 'off', since: 0 };
+}
+
+/**
+ * Programme silent this long: its publisher went away (or never came); subscribe again. Long, because the
+ * programme's own publisher may be riding out a link cut, and a resubscription then gains nothing.
+ */
+const PROGRAMME_STALE_MS = 30000;
+const PROGRAMME_RETRY_MS = 3000;
+let programme: { state: 'off' | 'subscribing' | 'on'; since: number } = { state: 'off', since: 0 };
+
+/** Called every tick: keeps a programme subscription alive, whether it starts before or after we join. */
+function ensureProgramme(): void {
+  const s = session;
+  const wanted = joinReq?.programme !== null && (cfg.receiveProgramme || joinReq?.programme);
+  if (!s || !wanted || status !== 'joined' || programme.state === 'subscribing') return;
+  const now = Date.now();
+  const stale = programme.state === 'on' && sink.lastInputAt !== undefined && now - Math.max(programme.since, sink.lastInputAt) > PROGRAMME_STALE_MS;
+  const retry = programme.state === 'off' && now - programme.since >= PROGRAMME_RETRY_MS;
+  if (!stale && !retry) return;
+  if (stale) log('warn', 'media: programme stopped; subscribing again');
+  programme = { state: 'subscribing', since: now };
+  s.receiveProgramme().then(
+    () => {
+      if (session === s) programme = { state: 'on', since: Date.now() };
+    },
+    (err) => {
+      if (session === s) programme = { state: 'off', since: Date.now() };
+      log('warn', 'media: programme not received', { err: (err as Error).message });
+    },
+  );
 }
 
 function connected(s: BridgeSession | null): boolean {
@@ -220,12 +215,21 @@ async function recover(reason: string, sessionGone = false): Promise<void> {
     if (!sessionGone) await sleep(500);
     while (!sessionGone && Date.now() - started < 20000 && gen === generation) {
       if (connected(session)) return void (status = 'joined');
+      // Restart ICE only once the bridge answers: offers made while the link is down are wasted.
+      const reachable = await session!.ping(1000).then(() => true, () => false);
+      if (!reachable) {
+        await sleep(250);
+        continue;
+      }
       counters.iceRestarts++;
       try {
+        log('debug', 'media: bridge reachable, restarting ICE');
         await session!.iceRestart();
+        log('debug', 'media: ICE restart negotiated');
         for (let i = 0; i < 20 && !connected(session); i++) await sleep(100);
       } catch (err) {
-        await sleep(700);
+        log('debug', 'media: ICE restart failed', { err: (err as Error).message });
+        await sleep(250);
       }
     }
     for (let attempt = 0; gen === generation && joinReq; attempt++) {
@@ -300,7 +304,7 @@ async function selftest(id: number, seconds: number): Promise<void> {
     if (status !== 'joined' || !session?.pub) throw new Error(`selftest: not joined (status ${status})`);
     const before = (await readPublisherStats(session.pub.pc)).audio;
     const t0 = Date.now();
-    toneUntil = t0 + seconds * 1000;
+    feed.tone(seconds * 1000);
     await sleep(seconds * 1000);
     // One more second for the receiver report that covers the end of the tone.
     await sleep(1200);
@@ -315,8 +319,7 @@ async function shutdown(code: number): Promise<never> {
   // Leaving politely must not keep an orphan alive when the bridge does not answer.
   setTimeout(() => process.exit(code), 3000);
   await doLeave().catch(() => {});
-  tracks.video.stop();
-  tracks.audio.stop();
+  feed.stop();
   // wrtc segfaults if the process exits on its own after creating tracks: always leave explicitly.
   process.exit(code);
 }
@@ -331,7 +334,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'leave':
       return doLeave();
     case 'mute':
-      muted = m.on;
+      feed.muted = m.on;
       return publishReport();
     case 'audio-only':
       forcedAudioOnly = m.on;

@@ -127,6 +127,10 @@ admin: {
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
+  // If the test process ends without stop() (a crash, a signal), Janus must not outlive it.
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  proc.once('exit', () => process.off('exit', killOnExit));
   const server: JanusServer = {
     proc,
     dir,

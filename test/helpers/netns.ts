@@ -20,6 +20,8 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
+  // A test or bench killed by a signal (tap's timeout sends SIGTERM) still runs the exit hooks below.
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)));
   process.on('exit', () => {
     for (const ns of live) {
       try {

@@ -78,6 +78,10 @@ export async function audioRecoverySeconds(lab: JanusLab, centre: MediaControlle
   const base = programme(centre).audioLoudSamples;
   await lab.hallLink.up();
   const t0 = Date.now();
-  const back = await waitFor(() => programme(centre).audioLoudSamples > base + 4800, giveUpMs, 50);
+  // A restarted centre worker counts from zero again: then any 100 ms of tone counts.
+  const back = await waitFor(() => {
+    const loud = programme(centre).audioLoudSamples;
+    return loud > base + 4800 || (loud < base && loud > 4800);
+  }, giveUpMs, 50);
   return back ? (Date.now() - t0) / 1000 : null;
 }

@@ -6,9 +6,10 @@ import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../errors.js';
 import type { FeedSelector, JoinOptions, Negotiator, Signalling } from './types.js';
+import { http } from './http.js';
 
 const PLUGIN = 'janus.plugin.videoroom';
-const REQUEST_TIMEOUT_MS = 8000;
+const REQUEST_TIMEOUT_MS = 5000;
 /** Janus answers a long poll with a keepalive after 30 s; give it a little more. */
 const POLL_TIMEOUT_MS = 35000;
 
@@ -29,6 +30,8 @@ export class JanusSignalling extends EventEmitter implements Signalling {
   private polling = false;
   private closed = false;
   private pollAbort: AbortController | null = null;
+  private pollFailures = 0;
+  private wake: (() => void) | null = null;
 
   constructor(private readonly opts: JoinOptions) {
     super();
@@ -38,21 +41,18 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     return this.opts.bridge.replace(/\/+$/, '');
   }
 
-  private async post(path: string, body: Json): Promise<Json> {
+  private async post(path: string, body: Json, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Json> {
     const msg: Json = { ...body, transaction: body.transaction ?? randomBytes(6).toString('hex') };
     if (this.opts.token) msg.token = this.opts.token;
-    let res: Response;
+    let res;
     try {
-      res = await fetch(this.base + path, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(msg),
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-      });
+      res = await http('POST', this.base + path, { headers: { 'content-type': 'application/json' }, body: JSON.stringify(msg), timeoutMs });
     } catch (err) {
+      // The long poll is likely stuck on the same broken path: start it again on a fresh connection.
+      this.pollAbort?.abort();
       throw new DisconnectedError(`janus ${this.base}: ${body.janus} request failed: ${(err as Error).message}`);
     }
-    const text = await res.text();
+    const text = res.text;
     let reply: Json;
     try {
       reply = JSON.parse(text);
@@ -112,22 +112,25 @@ export class JanusSignalling extends EventEmitter implements Signalling {
   }
 
   private async poll(): Promise<void> {
-    let failures = 0;
     while (this.polling && !this.closed) {
       this.pollAbort = new AbortController();
-      const timeout = setTimeout(() => this.pollAbort?.abort(), POLL_TIMEOUT_MS);
       try {
-        const res = await fetch(`${this.base}/${this.session}?maxev=10&rid=${Date.now()}`, { signal: this.pollAbort.signal });
-        const body = await res.json();
-        failures = 0;
+        const res = await http('GET', `${this.base}/${this.session}?maxev=10&rid=${Date.now()}`, { timeoutMs: POLL_TIMEOUT_MS, signal: this.pollAbort.signal });
+        const body = JSON.parse(res.text);
+        this.pollFailures = 0;
         for (const ev of Array.isArray(body) ? body : [body]) this.dispatch(ev);
       } catch (err) {
         if (!this.polling || this.closed) break;
-        failures++;
-        // A link that is down fails each poll at once; back off so a dead link is not hammered.
-        await new Promise((r) => setTimeout(r, Math.min(2000, 100 * 2 ** failures)));
-      } finally {
-        clearTimeout(timeout);
+        this.pollFailures++;
+        // A link that is down fails each poll at once; back off (1 s at most, so a returning link is seen soon).
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, Math.min(1000, 100 * 2 ** this.pollFailures));
+          this.wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+        this.wake = null;
       }
     }
   }
@@ -149,6 +152,15 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     if (ev.janus === 'hangup') this.emit('hangup', `${ev.sender === this.publisher ? 'publisher' : 'subscriber'}: ${ev.reason}`);
     else if (ev.janus === 'media') this.emit('media', { publisher: ev.sender === this.publisher, type: ev.type, receiving: ev.receiving });
     else if (ev.janus === 'webrtcup') this.emit('webrtcup', ev.sender === this.publisher);
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    await this.post(`/${this.session}`, { janus: 'keepalive' }, timeoutMs);
+    if (this.pollFailures > 0) {
+      // The path is back: restart the long poll now on a fresh connection instead of after its backoff.
+      this.pollAbort?.abort();
+      this.wake?.();
+    }
   }
 
   async publish(pc: Negotiator): Promise<void> {

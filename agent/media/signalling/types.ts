@@ -37,6 +37,8 @@ export interface Signalling extends EventEmitter {
   republish(pc: Negotiator, opts: { iceRestart: boolean }): Promise<void>;
   /** Receives a remote publisher on a second PeerConnection. Resolves when the exchange is done. */
   subscribe(pc: Negotiator, feed: FeedSelector): Promise<void>;
+  /** Cheap round trip to the bridge: resolves when it answers at all. Recovery waits for it before an ICE restart. */
+  ping(timeoutMs: number): Promise<void>;
   /** Leaves the room and closes the session; never throws. */
   close(): Promise<void>;
 }

@@ -6,8 +6,14 @@
 import { EventEmitter } from 'node:events';
 import { DeviceRefusedError, DisconnectedError, ProtocolError, BadRequestError } from '../../errors.js';
 import type { FeedSelector, JoinOptions, Negotiator, Signalling } from './types.js';
+import { http, type HttpReply } from './http.js';
 
-const TIMEOUT_MS = 8000;
+const TIMEOUT_MS = 5000;
+
+function header(res: HttpReply, name: string): string | null {
+  const v = res.headers[name];
+  return (Array.isArray(v) ? v[0] : v) ?? null;
+}
 
 interface Resource {
   url: string;
@@ -51,9 +57,9 @@ export class WhipSignalling extends EventEmitter implements Signalling {
     return h;
   }
 
-  private async send(url: string, init: RequestInit, what: string): Promise<Response> {
+  private async send(url: string, init: { method: string; headers: Record<string, string>; body?: string }, what: string): Promise<HttpReply> {
     try {
-      return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+      return await http(init.method, url, { headers: init.headers, body: init.body, timeoutMs: TIMEOUT_MS });
     } catch (err) {
       throw new DisconnectedError(`whip ${url}: ${what} failed: ${(err as Error).message}`);
     }
@@ -62,18 +68,23 @@ export class WhipSignalling extends EventEmitter implements Signalling {
   private async offerTo(endpoint: string, pc: Negotiator, what: string): Promise<Resource> {
     const offer = await pc.createOffer();
     const res = await this.send(endpoint, { method: 'POST', headers: this.headers('application/sdp'), body: offer }, what);
-    const body = await res.text();
+    const body = res.text;
     if (res.status !== 201) throw new DeviceRefusedError(`whip ${endpoint}: ${what}: HTTP ${res.status} ${body.slice(0, 120)}`, `http:${res.status}`);
-    const loc = res.headers.get('location');
+    const loc = header(res, 'location');
     if (!loc) throw new ProtocolError(`whip ${endpoint}: ${what}: 201 without a Location header`);
     await pc.acceptAnswer(body);
-    const r = { url: new URL(loc, endpoint).toString(), etag: res.headers.get('etag'), answer: body };
+    const r = { url: new URL(loc, endpoint).toString(), etag: header(res, 'etag'), answer: body };
     this.resources.push(r);
     return r;
   }
 
   async connect(): Promise<void> {
     // WHIP has no session before the first offer.
+  }
+
+  async ping(timeoutMs: number): Promise<void> {
+    // Any HTTP answer, even 405, proves the path to the endpoint (RFC 9725 servers need not implement OPTIONS).
+    await http('OPTIONS', this.publisher?.url ?? this.opts.bridge, { headers: this.headers('application/sdp'), timeoutMs });
   }
 
   async publish(pc: Negotiator): Promise<void> {
@@ -98,10 +109,10 @@ export class WhipSignalling extends EventEmitter implements Signalling {
     const headers = this.headers('application/trickle-ice-sdpfrag');
     headers['if-match'] = '*';
     const res = await this.send(r.url, { method: 'PATCH', headers, body: frag }, 'ICE restart');
-    const body = await res.text();
+    const body = res.text;
     if (res.status !== 200) throw new DeviceRefusedError(`whip ${r.url}: ICE restart: HTTP ${res.status}`, `http:${res.status}`);
     r.answer = applySdpFrag(r.answer, body);
-    r.etag = res.headers.get('etag') ?? r.etag;
+    r.etag = header(res, 'etag') ?? r.etag;
     await pc.acceptAnswer(r.answer);
   }
 
