@@ -12,7 +12,7 @@
 // (ITU-T G.168 defines ERLE on the echo path alone, which is why that window has no near-end talker).
 import { DeviceTimeoutError, DisconnectedError } from '../errors.js';
 import { type Logger } from '../log.js';
-import { startAudioIo } from './audio-io.js';
+import { startAudioIo, type AudioIo } from './audio-io.js';
 import { CHUNK_MS, CHUNK_SAMPLES, dbfs, energy, floatToS16, PCM_RATE, Rechunker, s16ToFloat } from './audio-pcm.js';
 import type { DspOptions } from './audio-pipeline.js';
 import { makeRoomImpulse, SyntheticRoom, type RoomImpulseOptions } from './audio-room.js';
@@ -29,6 +29,8 @@ export interface ErleOptions {
   noiseDbfs?: number;
   dsp?: DspOptions;
   log?: Logger;
+  /** Called with the running process once it plays (tests use it to kill the process mid-run). */
+  onPlaying?: (io: AudioIo) => void;
 }
 
 export interface ErleResult {
@@ -113,6 +115,7 @@ export async function measureErle(opts: ErleOptions = {}): Promise<ErleResult> {
   const t0 = performance.now();
   try {
     await io.ready();
+    opts.onPlaying?.(io);
     io.micOut.on('data', (c: Buffer) => out.push(s16ToFloat(c)));
     const played = new Rechunker();
     let watchdog: NodeJS.Timeout | undefined;

@@ -40,3 +40,12 @@ t.test('a farther loudspeaker (60 ms acoustic delay, longer reverb), with the ha
   t.comment(JSON.stringify(r));
   t.ok(r.erle_db >= ERLE_FLOOR_DB, `ERLE ${r.erle_db.toFixed(1)} dB >= ${ERLE_FLOOR_DB}`);
 });
+
+t.test('the pipeline dying mid-run fails the measurement at once, naming it', async (t) => {
+  const t0 = Date.now();
+  await t.rejects(
+    measureErle({ farS: 6, talkS: 0, onPlaying: (io) => setTimeout(() => process.kill(io.pid!, 'SIGKILL'), 1000) }),
+    /audio io exited during the ERLE run/,
+  );
+  t.ok(Date.now() - t0 < 5000, `reported after ${Date.now() - t0} ms, not at the end of the 6 s run`);
+});
