@@ -11,8 +11,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../log.js';
-import { gstErrorReason, type AudioIoExit } from './audio-io.js';
-import { i420Size, type PlayerStats, type ProgrammePlayer, type VideoFrame } from './player.js';
+import { gstErrorReason } from './audio-io.js';
+import { i420Size, type PlayerExit, type PlayerStats, type ProgrammePlayer, type VideoFrame } from './player.js';
 
 export type Display =
   /** DRM/KMS: the box's HDMI output, no X or Wayland. */
@@ -50,7 +50,10 @@ export class GstPlayer extends EventEmitter implements ProgrammePlayer {
   private child?: ChildProcess;
   private input?: Writable;
   private busy = false;
+  private warnedBadFrame = false;
   private running = false;
+  /** Processes this player ended on purpose (a size change, stop()): their exit is expected. */
+  private readonly ended = new WeakSet<ChildProcess>();
   private readonly s: PlayerStats & { restarts: number } = {
     framesIn: 0, framesShown: 0, framesDropped: 0, audioChunks: 0, width: 0, height: 0, restarts: 0,
   };
@@ -68,7 +71,12 @@ export class GstPlayer extends EventEmitter implements ProgrammePlayer {
     const s = this.s;
     s.framesIn++;
     if (!this.running) return void s.framesDropped++;
-    if (frame.data.length !== i420Size(frame.width, frame.height)) return void s.framesDropped++;
+    if (frame.width % 2 || frame.height % 2 || frame.data.length !== (frame.width * frame.height * 3) / 2) {
+      // Called from wrtc's frame callback: a throw there would take the worker down, so count and say it once.
+      if (!this.warnedBadFrame) (this.opts.log ?? silentLogger).warn('player: frame is not I420 of its size, dropped', { bytes: frame.data.length, width: frame.width, height: frame.height });
+      this.warnedBadFrame = true;
+      return void s.framesDropped++;
+    }
     if (!this.child || frame.width !== s.width || frame.height !== s.height) {
       this.spawnFor(frame.width, frame.height);
     }
@@ -121,12 +129,12 @@ export class GstPlayer extends EventEmitter implements ProgrammePlayer {
     child.on('error', (e) => (reason = `cannot start gst-launch-1.0: ${e.message}`));
     log.info('player starting', { pid: child.pid, width, height });
     child.on('close', (code, signal) => {
-      const expected = (child as ChildProcess & { expectedExit?: boolean }).expectedExit === true;
+      const expected = this.ended.has(child);
       if (this.child === child) {
         this.child = undefined;
         this.input = undefined;
       }
-      const e: AudioIoExit = { code, signal, expected, reason };
+      const e: PlayerExit = { code, signal, expected, reason };
       (expected ? log.info : log.error)('player exited', { ...e, pid: child.pid });
       this.emit('exit', e);
     });
@@ -135,7 +143,7 @@ export class GstPlayer extends EventEmitter implements ProgrammePlayer {
   private kill(): Promise<void> {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-    (child as ChildProcess & { expectedExit?: boolean }).expectedExit = true;
+    this.ended.add(child);
     this.child = undefined;
     this.input = undefined;
     // End of input first: fdsrc sends EOS and the sink shows the last frame it has; then make sure.

@@ -27,7 +27,16 @@ export interface PlayerStats {
   height: number;
 }
 
-/** Events: 'exit' ({ code, signal, expected, reason }) when a player process ends. */
+/** How a player process ended: `expected` when the player ended it (size change, stop()). */
+export interface PlayerExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  expected: boolean;
+  /** GStreamer's error text, if it printed one. */
+  reason?: string;
+}
+
+/** Events: 'exit' (PlayerExit) when a player process ends. */
 export interface ProgrammePlayer extends EventEmitter {
   start(): Promise<void>;
   stop(): Promise<void>;

@@ -153,4 +153,7 @@ t.test('box player process killed: reported as an unexpected exit; the next fram
   t.same([e.expected, e.signal], [false, 'SIGKILL']);
   player.pushVideo(decoded[1]);
   t.ok((player as unknown as { child?: { pid: number } }).child?.pid, 'a new process for the next frame');
+  const dropped = player.stats().framesDropped;
+  t.doesNotThrow(() => player.pushVideo({ data: Buffer.alloc(10), width: W, height: H }), 'a malformed frame does not throw into wrtc');
+  t.equal(player.stats().framesDropped, dropped + 1, 'it is counted as dropped');
 });
