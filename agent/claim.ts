@@ -4,7 +4,16 @@
 // and read the answer on `.../res`. With a certificate identity the key is made here and only the CSR leaves.
 // The answer is stored file by file (atomic), the box proves it can connect as itself, and only then is the
 // config rewritten without `claim`: a power cut at any point leaves either the factory config or the full identity.
-import { randomBytes, generateKeyPairSync } from 'node:crypto';
+import {
+  randomBytes,
+  generateKeyPairSync,
+  createPublicKey,
+  createCipheriv,
+  createDecipheriv,
+  diffieHellman,
+  hkdfSync,
+  type KeyObject,
+} from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,6 +34,7 @@ export const ClaimRequest = Type.Object(
     installCode: Type.Optional(Type.String({ maxLength: 16 })),
     kind: Type.Union([Type.Literal('password'), Type.Literal('certificate')]),
     csr: Type.Optional(Type.String({ maxLength: 8192, description: 'PEM CSR for the key made on the box.' })),
+    pub: Type.Optional(Type.String({ maxLength: 200, description: 'Base64 SPKI of an X25519 key made for this request.' })),
   },
   { additionalProperties: false },
 );
@@ -36,7 +46,10 @@ export const ClaimGranted = Type.Object({
   brokers: Type.Array(Type.String(), { minItems: 1 }),
   hall: HallConfig,
   username: Type.Optional(Type.String()),
-  password: Type.Optional(Type.String()),
+  /** The password, sealed to the request's `pub`. */
+  sealed: Type.Optional(
+    Type.Object({ epk: Type.String(), iv: Type.String(), ct: Type.String(), tag: Type.String() }, { additionalProperties: false }),
+  ),
   certificate: Type.Optional(Type.String()),
   ca: Type.Optional(Type.String()),
   updateKey: Type.Optional(Type.String({ description: 'PEM ed25519 public key that signs update bundles.' })),
@@ -47,6 +60,43 @@ export const ClaimRefused = Type.Object({
 });
 export const ClaimAnswer = Type.Union([ClaimGranted, ClaimRefused]);
 export type ClaimAnswer = Static<typeof ClaimAnswer>;
+
+export type Sealed = NonNullable<Static<typeof ClaimGranted>['sealed']>;
+
+// The password travels sealed to a key the box made for this one request (X25519 ECDH, RFC 7748; HKDF-SHA256,
+// RFC 5869, salted with the serial; AES-256-GCM): an answer read off the wire, a broker log or by a client that
+// took the serial as its id gives nothing without the box's ephemeral private key.
+function sealKey(priv: KeyObject, pub: KeyObject, serial: string): Buffer {
+  const shared = diffieHellman({ privateKey: priv, publicKey: pub });
+  return Buffer.from(hkdfSync('sha256', shared, Buffer.from(serial), Buffer.from('diemcau-claim-v1'), 32));
+}
+
+export function ephemeralKey(): { priv: KeyObject; pub: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  return { priv: privateKey, pub: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') };
+}
+
+export function seal(boxPub: string, serial: string, secret: string): Sealed {
+  const peer = createPublicKey({ key: Buffer.from(boxPub, 'base64'), format: 'der', type: 'spki' });
+  if (peer.asymmetricKeyType !== 'x25519') throw new BadRequestError(`claim ${serial}: pub is not an X25519 key`);
+  const eph = generateKeyPairSync('x25519');
+  const iv = randomBytes(12);
+  const c = createCipheriv('aes-256-gcm', sealKey(eph.privateKey, peer, serial), iv);
+  const ct = Buffer.concat([c.update(secret, 'utf8'), c.final()]);
+  const epk = eph.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  return { epk, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: c.getAuthTag().toString('base64') };
+}
+
+export function unseal(priv: KeyObject, serial: string, s: Sealed): string {
+  const epk = createPublicKey({ key: Buffer.from(s.epk, 'base64'), format: 'der', type: 'spki' });
+  const d = createDecipheriv('aes-256-gcm', sealKey(priv, epk, serial), Buffer.from(s.iv, 'base64'));
+  d.setAuthTag(Buffer.from(s.tag, 'base64'));
+  try {
+    return Buffer.concat([d.update(Buffer.from(s.ct, 'base64')), d.final()]).toString('utf8');
+  } catch {
+    throw new BadRequestError(`claim ${serial}: the sealed password does not open with this request's key`);
+  }
+}
 
 export function claimTopics(serial: string): { req: string; res: string } {
   return { req: `diemcau/v1/claim/${serial}/req`, res: `diemcau/v1/claim/${serial}/res` };
@@ -149,7 +199,7 @@ export async function requestIdentity(cfg: ConfigT, req: ClaimRequest, timeoutMs
 }
 
 /** The config a granted answer makes: identity in, claim section out. Pure. */
-export function claimedConfig(cfg: ConfigT, a: Static<typeof ClaimGranted>): ConfigT {
+export function claimedConfig(cfg: ConfigT, a: Static<typeof ClaimGranted>, password?: string): ConfigT {
   const dir = cfg.claim!.dir;
   const next: Record<string, unknown> = structuredClone(cfg);
   delete next.claim;
@@ -162,7 +212,7 @@ export function claimedConfig(cfg: ConfigT, a: Static<typeof ClaimGranted>): Con
     mqttSection.tls = { ...(cfg.mqtt.tls ?? {}), ca: join(dir, CA_FILE), cert: join(dir, CERT_FILE), key: join(dir, KEY_FILE) };
   } else {
     mqttSection.username = a.username;
-    mqttSection.password = a.password;
+    mqttSection.password = password;
   }
   next.mqtt = mqttSection;
   return parseWith(Config, next, `claim answer for ${a.boxId}`);
@@ -177,6 +227,8 @@ export async function claimOnce(configPath: string, cfg: ConfigT, log: Logger): 
   if (!c) return cfg;
   const req: ClaimRequest = { serial: c.serial, kind: c.kind };
   if (c.installCode) req.installCode = c.installCode.toUpperCase();
+  const eph = ephemeralKey();
+  if (c.kind === 'password') req.pub = eph.pub;
   if (c.kind === 'certificate') req.csr = await boxCsr(c.dir, c.serial);
   log.info('claim: asking for identity', { serial: c.serial, kind: c.kind });
   const a = await requestIdentity(cfg, req, c.timeoutS * 1000);
@@ -185,9 +237,10 @@ export async function claimOnce(configPath: string, cfg: ConfigT, log: Logger): 
     if (!a.certificate || !a.ca) throw new BadRequestError(`claim ${c.serial}: certificate asked for, answer carries none`);
     await writeFileAtomic(join(c.dir, CERT_FILE), a.certificate, 0o644);
     await writeFileAtomic(join(c.dir, CA_FILE), a.ca, 0o644);
-  } else if (!a.username || !a.password) throw new BadRequestError(`claim ${c.serial}: password asked for, answer carries none`);
+  } else if (!a.username || !a.sealed) throw new BadRequestError(`claim ${c.serial}: password asked for, answer carries none`);
+  const password = a.sealed ? unseal(eph.priv, c.serial, a.sealed) : undefined;
   if (a.updateKey) await writeFileAtomic(join(c.dir, UPDATE_KEY_FILE), a.updateKey, 0o644);
-  const next = claimedConfig(cfg, a);
+  const next = claimedConfig(cfg, a, password);
   // Prove the identity before dropping the factory config: a box that cannot log in as itself claims again.
   const self = await connect(
     next.mqtt.brokers,

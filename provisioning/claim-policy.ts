@@ -64,5 +64,6 @@ export function decide(ix: ClaimIndex, req: ClaimRequest): Decision {
   const held = ix.claimedBySerial.get(req.serial);
   if (held && held !== boxId) return refuse('serial_taken', `serial ${req.serial} already holds hall ${held}`);
   if (req.kind === 'certificate' && !req.csr) return refuse('bad_request', 'a certificate claim must carry a CSR');
+  if (req.kind === 'password' && !req.pub) return refuse('bad_request', 'a password claim must carry the X25519 key to seal the password to');
   return { grant: boxId };
 }

@@ -4,7 +4,7 @@
 // closed to further claims) when it publishes its own presence or state: only it may, by the ACL.
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import { Value } from '../agent/schema/value.js';
-import { ClaimRequest, claimTopics, type ClaimAnswer } from '../agent/claim.js';
+import { ClaimRequest, claimTopics, seal, type ClaimAnswer } from '../agent/claim.js';
 import { errorToWire } from '../agent/errors.js';
 import type { Logger } from '../agent/log.js';
 import { Store, type Claim } from './store.js';
@@ -161,12 +161,12 @@ export class ClaimService {
     // Reserved before any await, so a second serial asking for the same hall meanwhile is refused.
     this.ix!.claims[boxId] = claim;
     this.ix!.claimedBySerial.set(serial, boxId);
+    const unreserve = (code: string, message: string) => {
+      delete this.ix!.claims[boxId];
+      this.ix!.claimedBySerial.delete(serial);
+      refuse(code, message);
+    };
     if (req.kind === 'certificate') {
-      const unreserve = (code: string, message: string) => {
-        delete this.ix!.claims[boxId];
-        this.ix!.claimedBySerial.delete(serial);
-        refuse(code, message);
-      };
       if (!this.opts.ca || !this.caPem) return unreserve('no_ca', 'this carrier has no CA; run `diemcau-provision ca` or claim a password');
       try {
         answer.certificate = await signCsr(this.opts.ca, req.csr!, boxId);
@@ -177,7 +177,11 @@ export class ClaimService {
       claim.certificate = answer.certificate;
     } else {
       answer.username = id.username;
-      answer.password = id.password;
+      try {
+        answer.sealed = seal(req.pub!, serial, id.password);
+      } catch (err) {
+        return unreserve('bad_request', errorToWire(err).message);
+      }
     }
     this.dirty = true;
     this.stats.granted++;

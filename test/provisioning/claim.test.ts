@@ -12,7 +12,7 @@ import { syntheticCsv } from '../../provisioning/synthetic.js';
 import { caPaths, initCa, issueServerCert } from '../../provisioning/ca.js';
 import { writeCrl, crlPath } from '../../provisioning/crl.js';
 import { X509Certificate } from 'node:crypto';
-import { claimOnce, ClaimRefusedError, KEY_FILE } from '../../agent/claim.js';
+import { claimOnce, ClaimRefusedError, KEY_FILE, ephemeralKey, seal, unseal } from '../../agent/claim.js';
 import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
 import { freeTcpPort } from '../helpers/ports.js';
@@ -39,9 +39,17 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
   t.teardown(() => svc.stop());
   const claimCred = { username: carrier.claim.username, password: carrier.claim.password };
 
+  // Everything on the claim topics, as the service user sees it: the password must not be in it.
+  const spy = await login(c.broker.url, carrier.service.username, carrier.service.password, 'spy');
+  t.teardown(() => spy.endAsync(true));
+  const wire: string[] = [];
+  spy.on('message', (_topic, p) => wire.push(p.toString()));
+  await spy.subscribeAsync('diemcau/v1/claim/#', { qos: 1 });
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
   const { path, cfg } = await factoryConfig(dir, [c.broker.url], { serial: 'SN00010', ...claimCred });
   const next = await claimOnce(path, cfg, silentLogger);
+  t.ok(wire.some((p) => p.includes('"sealed"')), 'the answer carries a sealed password');
+  t.notOk(wire.some((p) => p.includes(ids['vn-00010'].password)), 'the password itself never crosses the broker');
   t.equal(next.box.id, 'vn-00010', 'box id from the commune code');
   t.equal(next.claim, undefined, 'the claim credential is gone from the config');
   t.equal(next.mqtt.username, 'vn-00010');
@@ -261,4 +269,14 @@ t.test('guessing install codes with a leaked claim credential is slowed for the 
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
   const ok = await factoryConfig(dir, [c.broker.url], { serial: 'REAL-0001', installCode: ids['vn-00010'].installCode, ...carrier.claim });
   t.equal((await claimOnce(ok.path, ok.cfg, silentLogger)).box.id, 'vn-00010', 'a real code goes through once the bucket refills');
+});
+
+t.test('a sealed password opens only with the key of the request it answers', async (t) => {
+  const a = ephemeralKey();
+  const b = ephemeralKey();
+  const s = seal(a.pub, 'SN00010', 'hunter2');
+  t.equal(unseal(a.priv, 'SN00010', s), 'hunter2');
+  t.throws(() => unseal(b.priv, 'SN00010', s), /does not open with this request's key/, 'another key cannot open it');
+  t.throws(() => unseal(a.priv, 'SN00011', s), /does not open/, 'nor the same key under another serial');
+  t.throws(() => seal(Buffer.from('junk').toString('base64'), 'SN00010', 'x'), 'a pub that is not a key is refused');
 });
