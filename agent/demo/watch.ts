@@ -79,7 +79,7 @@ function devicesSummary(state: Record<string, any> | null): string {
       const h = d?.health?.status ?? '?';
       let extra = '';
       if (id === 'camera' && d.pan !== undefined) extra = ` p${d.pan}/t${d.tilt}`;
-      if (id === 'display' && d.power !== undefined) extra = ` ${d.power ? 'on' : 'off'}${d.input ? ':' + d.input : ''}`;
+      if (id === 'display' && d.power !== undefined) extra = ` ${d.power}${d.input ? ':' + d.input : ''}`;
       return `${short[id] ?? id}:${h}${extra}`;
     })
     .join(' ');

@@ -150,7 +150,12 @@ class CameraDevice extends EventEmitter implements Device {
       if (!this.camera) throw new DisconnectedError('camera: not started');
       return this.camera;
     };
-    const done = () => ({ completed: true, state: this.report() });
+    // After Completion, read the head back so the answer says where it really is, not where it was last polled.
+    // A drive (move in a direction, zoom tele/wide) keeps going until stop: its answer is the state as tracked.
+    const done = async (readBack = true) => {
+      if (readBack) await cam().readBack().catch((err) => this.log.debug('read-back after command failed', { err }));
+      return { completed: true, state: this.report() };
+    };
     const specs: CommandSpec[] = [];
     const add = <S extends TSchema>(spec: CommandSpec<S>) => specs.push(spec as unknown as CommandSpec);
     add(command({
@@ -158,7 +163,7 @@ class CameraDevice extends EventEmitter implements Device {
       summary: 'Switch the camera on or to standby.',
       schema: PowerArgs,
       timeoutMs: ANSWER_MS + 15000 + SLACK_MS,
-      run: async (a: Static<typeof PowerArgs>) => (await cam().power(a.on), done()),
+      run: async (a: Static<typeof PowerArgs>) => (await cam().power(a.on), await done()),
     }));
     add(command({
       name: 'camera.move',
@@ -166,9 +171,9 @@ class CameraDevice extends EventEmitter implements Device {
       schema: MoveArgs,
       timeoutMs: ANSWER_MS + MOVE_COMPLETION_MS + SLACK_MS,
       run: async (a: Static<typeof MoveArgs>) => {
-        if ('direction' in a) await cam().move(a.direction, a.speed ?? 8);
-        else await cam().moveTo(a.pan, a.tilt, a.speed ?? PAN_SPEED_MAX, a.relative ?? false);
-        return done();
+        if ('direction' in a) return (await cam().move(a.direction, a.speed ?? 8), await done(false));
+        await cam().moveTo(a.pan, a.tilt, a.speed ?? PAN_SPEED_MAX, a.relative ?? false);
+        return await done();
       },
     }));
     add(command({
@@ -176,7 +181,7 @@ class CameraDevice extends EventEmitter implements Device {
       summary: 'Stop pan, tilt and zoom now (goes ahead of any queued command).',
       schema: Empty,
       timeoutMs: 2 * ANSWER_MS + COMPLETION_MS + SLACK_MS,
-      run: async () => (await cam().stopMotion(), done()),
+      run: async () => (await cam().stopMotion(), await done()),
     }));
     add(command({
       name: 'camera.zoom',
@@ -185,8 +190,8 @@ class CameraDevice extends EventEmitter implements Device {
       timeoutMs: ANSWER_MS + MOVE_COMPLETION_MS + SLACK_MS,
       run: async (a: Static<typeof ZoomArgs>) => {
         if ('position' in a) await cam().zoomTo(a.position);
-        else await cam().zoom(a.direction, a.speed);
-        return done();
+        else return (await cam().zoom(a.direction, a.speed), await done(false));
+        return await done();
       },
     }));
     add(command({
@@ -194,28 +199,28 @@ class CameraDevice extends EventEmitter implements Device {
       summary: 'Auto or manual focus.',
       schema: FocusArgs,
       timeoutMs: ANSWER_MS + COMPLETION_MS + SLACK_MS,
-      run: async (a: Static<typeof FocusArgs>) => (await cam().focus(a.mode), done()),
+      run: async (a: Static<typeof FocusArgs>) => (await cam().focus(a.mode), await done()),
     }));
     add(command({
       name: 'camera.preset.set',
       summary: 'Store the current position as preset n.',
       schema: Preset,
       timeoutMs: ANSWER_MS + MOVE_COMPLETION_MS + SLACK_MS,
-      run: async (a: Static<typeof Preset>) => (await cam().presetSet(a.n), done()),
+      run: async (a: Static<typeof Preset>) => (await cam().presetSet(a.n), await done()),
     }));
     add(command({
       name: 'camera.preset.recall',
       summary: 'Move to preset n; answers when the camera reports it is there.',
       schema: Preset,
       timeoutMs: ANSWER_MS + MOVE_COMPLETION_MS + SLACK_MS,
-      run: async (a: Static<typeof Preset>) => (await cam().presetRecall(a.n), done()),
+      run: async (a: Static<typeof Preset>) => (await cam().presetRecall(a.n), await done()),
     }));
     add(command({
       name: 'camera.home',
       summary: 'Move pan/tilt to the home position.',
       schema: Empty,
       timeoutMs: ANSWER_MS + MOVE_COMPLETION_MS + SLACK_MS,
-      run: async () => (await cam().home(), done()),
+      run: async () => (await cam().home(), await done()),
     }));
     if (this.cfg.simulate) {
       add(

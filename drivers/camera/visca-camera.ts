@@ -296,6 +296,11 @@ export class ViscaCamera extends EventEmitter {
     this.initialized = true;
   }
 
+  /** Reads power, position, zoom and focus back from the camera now (a command's answer carries the real outcome). */
+  readBack(): Promise<void> {
+    return this.refresh();
+  }
+
   private async refresh(): Promise<void> {
     const power = await this.inquire('power');
     // In standby a head may refuse position inquiries: power is all there is to know.

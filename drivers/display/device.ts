@@ -154,6 +154,7 @@ class Display extends EventEmitter implements DisplayDevice {
     if (!att) {
       throw new DisconnectedError(`display ${this.link.address}: ${this.h.status}${this.h.message ? `: ${this.h.message}` : ''}`);
     }
+    const before = JSON.stringify(this.state);
     try {
       await fn(att.driver);
     } catch (err) {
@@ -165,8 +166,9 @@ class Display extends EventEmitter implements DisplayDevice {
       await this.refresh(att);
     } catch (err) {
       this.judge(err);
-      this.emit('change');
     }
+    // refresh() compares with the acknowledged state; the agent must hear of the change from before the command.
+    if (JSON.stringify(this.state) !== before) this.emit('change');
     return this.report();
   }
 
