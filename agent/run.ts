@@ -45,8 +45,15 @@ export async function runAgent(o: RunOptions): Promise<void> {
     }
     throw err;
   }
-  const { config, path } = resolved;
+  let { config } = resolved;
+  const { path } = resolved;
   const log = createLogger({ box: config.box.id });
+  if (config.claim) {
+    // A factory config: ask the carrier for this box's identity first (loads the claim code only when needed).
+    if (!path) throw new ConfigError('command-line options', ['claim: a box that claims its identity needs --config FILE to store it']);
+    const { ensureClaimed } = await import('./claim.js');
+    config = await ensureClaimed(path, config, log);
+  }
   const agent = new Agent({
     config,
     configPath: path,
@@ -58,7 +65,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   const systemd = new SystemdNotifier(log);
 
   let stopping = false;
-  const stop = async (signal: string) => {
+  const stop = async (signal: string, code = 0) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
@@ -70,7 +77,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     hard.unref();
     await agent.stop();
     log.info('stopped');
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
@@ -81,9 +88,16 @@ export async function runAgent(o: RunOptions): Promise<void> {
   });
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
 
-  log.info('starting', { version: o.version, config: path, brokers: config.mqtt.brokers, configVersion: config.configVersion });
+  // Run from an A/B slot by the launcher: take update commands, and prove a trial start (agent/update/in-slot.ts).
+  const slot = process.env.DIEMCAU_SLOT ? await import('./update/in-slot.js') : null;
+  const ctx = slot?.slotContext() ?? null;
+  const exit = (code: number) => void stop('update', code);
+  if (slot && ctx && path) slot.registerUpdateCommands(ctx, agent, path, exit, log);
+
+  log.info('starting', { version: o.version, config: path, brokers: config.mqtt.brokers, configVersion: config.configVersion, slot: ctx?.slot });
   await agent.start();
   systemd.start();
+  if (slot && ctx) await slot.settleIfTrial(ctx, agent, exit, log);
   agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));
   agent.link.on('disconnected', (cause: string) => systemd.status(`broker link down (${cause}), reconnecting`));
 }

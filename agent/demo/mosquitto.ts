@@ -52,7 +52,10 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-mosq-'));
   const port = opts.port ?? (await freeTcpPort());
   const anonymous = opts.anonymous ?? !(opts.extraConfig ?? []).some((l) => l.startsWith('password_file'));
+  // Started as root, Mosquitto drops to the `mosquitto` user and can no longer read its own temp dir or 0600 files.
+  const asRoot = process.getuid?.() === 0 && !(opts.extraConfig ?? []).some((l) => l.startsWith('user ')) ? ['user root'] : [];
   const conf = [
+    ...asRoot,
     `listener ${port} 127.0.0.1`,
     `allow_anonymous ${anonymous}`,
     'persistence false',

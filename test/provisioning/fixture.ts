@@ -9,12 +9,6 @@ import { importHalls } from '../../provisioning/import.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
 import { startBroker, type Broker } from '../helpers/mosquitto.js';
 
-/**
- * Run as root, Mosquitto drops to the `mosquitto` user and can then read neither the temp dirs nor the files
- * the import wrote (0600): keep it as the test's own user.
- */
-export const ASROOT = process.getuid?.() === 0 ? ['user root'] : [];
-
 export interface Carrier {
   dir: string;
   store: Store;
@@ -36,7 +30,7 @@ export async function carrierWithBroker(
   await importHalls(store, csv);
   const extra = typeof opts.extraConfig === 'function' ? await opts.extraConfig(store) : (opts.extraConfig ?? []);
   const broker = await startBroker({
-    extraConfig: [...ASROOT, `password_file ${store.path('passwd')}`, `acl_file ${store.path('acl')}`, ...extra],
+    extraConfig: [`password_file ${store.path('passwd')}`, `acl_file ${store.path('acl')}`, ...extra],
   });
   await writeFile(csv, syntheticCsv({ count, broker: broker.url, serials: opts.serials }));
   await importHalls(store, csv);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { carrierWithBroker, login, ASROOT, type Carrier } from './fixture.js';
+import { carrierWithBroker, login, type Carrier } from './fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { importHalls } from '../../provisioning/import.js';
 import { claimOnce } from '../../agent/claim.js';
@@ -132,7 +132,7 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   t.match((await cli(['push', 'all', media, '--db', db, '--url', url])).err, /box: not a section a carrier may set/);
 
   // Handover: another carrier's broker that knows the box (same password file and ACL).
-  const other = await startBroker({ extraConfig: [...ASROOT, `password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`] });
+  const other = await startBroker({ extraConfig: [`password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`] });
   t.teardown(() => other.cleanup());
   const carrier = await c.store.carrier();
   const watch = await login(other.url, carrier.service.username, carrier.service.password, 'watch-b');
