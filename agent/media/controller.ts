@@ -64,6 +64,8 @@ class Controller extends EventEmitter implements MediaController {
   private nextId = 1;
   private results = new Map<number, (m: FromWorker) => void>();
   private restartTimer: NodeJS.Timeout | null = null;
+  /** Bridge-side session of the running worker, cleared by its successor after a crash. */
+  private residue: string[] = [];
   restarts = 0;
   private crashStreak = 0;
 
@@ -122,6 +124,7 @@ class Controller extends EventEmitter implements MediaController {
       this.emit('report', m.report);
       if (m.report.status === 'joined') this.crashStreak = 0;
     } else if (m.type === 'result') this.results.get(m.id)?.(m);
+    else if (m.type === 'residue') this.residue = m.urls;
     else if (m.type === 'joined' || m.type === 'left') this.emit(m.type);
   }
 
@@ -148,7 +151,8 @@ class Controller extends EventEmitter implements MediaController {
       this.send({ type: 'mute', on: this.muted });
       this.send({ type: 'audio-only', on: this.audioOnly });
       this.send({ type: 'quality', max: this.quality });
-      if (this.joinReq) this.send({ type: 'join', join: this.joinReq });
+      if (this.joinReq) this.send({ type: 'join', join: this.joinReq, residue: this.residue });
+      this.residue = [];
     } catch (err) {
       this.log.error('media worker restart failed', { err });
     }

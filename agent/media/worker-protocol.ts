@@ -34,7 +34,7 @@ export interface SelftestResult {
 
 export type ToWorker =
   | { type: 'init'; cfg: MediaConfig }
-  | { type: 'join'; join: JoinRequest }
+  | { type: 'join'; join: JoinRequest; residue?: string[] }
   | { type: 'leave' }
   | { type: 'mute'; on: boolean }
   | { type: 'audio-only'; on: boolean }
@@ -62,4 +62,5 @@ export type FromWorker =
   | { type: 'result'; id: number; ok: true; value: SelftestResult }
   | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
   | { type: 'joined' }
+  | { type: 'residue'; urls: string[] }
   | { type: 'left' };

@@ -6,6 +6,7 @@
 import { Capture } from './capture.js';
 import { MediaFeed } from './worker-feed.js';
 import { BridgeSession } from './worker-session.js';
+import { dropResidue } from './signalling/create.js';
 import { CheckingSink } from './worker-programme.js';
 import { readPublisherStats, type PublisherStats } from './worker-stats.js';
 import { HeardTracker, selftestVerdict } from './heard.js';
@@ -162,6 +163,8 @@ async function openSession(): Promise<void> {
   });
   s.on('lost', (reason: string) => void recover(reason, true));
   await s.open();
+  // The controller keeps this, so that our successor can clear it from the bridge if we crash.
+  send({ type: 'residue', urls: s.signalling.residue() });
   await applyLevel();
   programme = { state: 'off', since: 0 };
 }
@@ -330,6 +333,10 @@ async function handle(m: ToWorker): Promise<void> {
       cfg = m.cfg;
       return void send({ type: 'ready' });
     case 'join':
+      if (m.residue?.length) {
+        const failed = await dropResidue(cfg.signalling, m.residue, m.join.token);
+        log(failed.length ? 'warn' : 'info', 'media: cleared what the crashed worker left on the bridge', { urls: m.residue.length, failed });
+      }
       return doJoin(m.join);
     case 'leave':
       return doLeave();

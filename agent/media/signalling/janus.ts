@@ -154,6 +154,10 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     else if (ev.janus === 'webrtcup') this.emit('webrtcup', ev.sender === this.publisher);
   }
 
+  residue(): string[] {
+    return this.session === null || this.closed ? [] : [`${this.base}/${this.session}`];
+  }
+
   async ping(timeoutMs: number): Promise<void> {
     await this.post(`/${this.session}`, { janus: 'keepalive' }, timeoutMs);
     if (this.pollFailures > 0) {

@@ -39,6 +39,11 @@ export interface Signalling extends EventEmitter {
   subscribe(pc: Negotiator, feed: FeedSelector): Promise<void>;
   /** Cheap round trip to the bridge: resolves when it answers at all. Recovery waits for it before an ICE restart. */
   ping(timeoutMs: number): Promise<void>;
+  /**
+   * What a successor must remove if this process dies without close(): URLs of the bridge-side session (Janus) or
+   * resources (WHIP). A dead publisher otherwise stays in the room until the bridge times it out.
+   */
+  residue(): string[];
   /** Leaves the room and closes the session; never throws. */
   close(): Promise<void>;
 }

@@ -82,6 +82,10 @@ export class WhipSignalling extends EventEmitter implements Signalling {
     // WHIP has no session before the first offer.
   }
 
+  residue(): string[] {
+    return this.resources.map((r) => r.url);
+  }
+
   async ping(timeoutMs: number): Promise<void> {
     // Any HTTP answer, even 405, proves the path to the endpoint (RFC 9725 servers need not implement OPTIONS).
     await http('OPTIONS', this.publisher?.url ?? this.opts.bridge, { headers: this.headers('application/sdp'), timeoutMs });
