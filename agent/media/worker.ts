@@ -113,7 +113,13 @@ async function startCapture(width: number, height: number): Promise<void> {
     feed.onAudio,
   );
   capture = c;
-  c.on('exit', (code, signal, stderr) => log('error', 'media: capture ended', { code, signal, stderr }));
+  c.on('exit', (code, signal, stderr) => {
+    log('error', 'media: capture ended; restarting it in 2 s', { code, signal, stderr });
+    // A camera unplugged or a device busy: keep trying, the meeting goes on with whatever still works.
+    setTimeout(() => {
+      if (capture === c && joinReq) startCapture(width, height).catch((err) => log('error', 'media: capture restart', { err: (err as Error).message }));
+    }, 2000);
+  });
   c.on('error', (err: Error) => log('error', 'media: capture', { err: err.message }));
   await c.start();
 }
