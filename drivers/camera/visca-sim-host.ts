@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialBytePort } from '../serial-port.js';
-import { SimPty } from './sim-pty.js';
+import { SimPty } from '../sim-pty.js';
 import { ViscaSim } from './visca-sim.js';
 
 export interface SimHost {

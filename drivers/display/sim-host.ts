@@ -1,10 +1,10 @@
 // Puts a simulated display at the far end of a real pty pair (socat) or a real TCP listener, so the driver under
 // test speaks through the same ports it uses in the hall. `unplug(seconds)` takes the link away and brings it back
 // at the same path or port, which is how "cable pulled" is shown without hardware.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { rm } from 'node:fs/promises';
 import { SerialBytePort } from '../serial-port.js';
+import { SimPty } from '../sim-pty.js';
 import { SamsungMdcSim } from './samsung-mdc-sim.js';
 import { LgSim } from './lg-sim.js';
 import type { SimDisplayModel, SimFaults } from './sim-model.js';
@@ -29,43 +29,10 @@ export interface SimHost {
   stop(): Promise<void>;
 }
 
-function startSocat(linkA: string, linkB: string, timeoutMs = 5000): Promise<ChildProcess> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn('socat', ['-d', '-d', `pty,raw,echo=0,link=${linkA}`, `pty,raw,echo=0,link=${linkB}`], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`socat: no pty pair at ${linkA} within ${timeoutMs} ms: ${err.trim()}`));
-    }, timeoutMs);
-    proc.once('error', (e) => {
-      clearTimeout(timer);
-      reject(new Error(`socat: cannot start (is it installed?): ${e.message}`));
-    });
-    proc.stderr!.setEncoding('utf8');
-    proc.stderr!.on('data', (chunk: string) => {
-      err += chunk;
-      if (/starting data transfer loop/.test(err)) {
-        clearTimeout(timer);
-        resolve(proc);
-      }
-    });
-  });
-}
-
-function kill(proc: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-    proc.once('exit', () => resolve());
-    proc.kill('SIGTERM');
-  });
-}
-
 /** A pty pair whose driver end is the symlink `linkPath` (socat makes it and removes it when it exits). */
 export async function startPtySimHost(protocol: 'samsung-mdc' | 'lg', id: number, linkPath: string): Promise<SimHost> {
   const simPath = `${linkPath}.sim`;
-  let socat: ChildProcess | null = null;
+  const pty = new SimPty(linkPath, simPath);
   let simPort: SerialBytePort | null = null;
   let replug: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -73,7 +40,7 @@ export async function startPtySimHost(protocol: 'samsung-mdc' | 'lg', id: number
     simPort?.write(b).catch(() => {});
   });
   const plug = async () => {
-    socat = await startSocat(linkPath, simPath);
+    await pty.plug();
     const port = new SerialBytePort({ path: simPath, baudRate: 9600, label: 'simulated display' });
     await port.open();
     port.on('data', (c: Buffer) => sim.receive(c));
@@ -82,8 +49,7 @@ export async function startPtySimHost(protocol: 'samsung-mdc' | 'lg', id: number
   const unplugNow = async () => {
     const port = simPort;
     simPort = null;
-    if (socat) await kill(socat);
-    socat = null;
+    await pty.unplug();
     await port?.close();
   };
   await plug();

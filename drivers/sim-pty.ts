@@ -1,4 +1,4 @@
-// A socat pty pair at two stable paths (symlinks), for the simulated camera: the driver opens one path, the
+// A socat pty pair at two stable paths (symlinks), for simulated devices and tests: the driver opens one path, the
 // simulator the other. `unplug()` kills socat (both ends see the line drop, socat removes the links) and `plug()`
 // starts a new pair at the same paths, so the driver reopens the same name as it would a USB adapter coming back.
 import { spawn, type ChildProcess } from 'node:child_process';
