@@ -23,6 +23,12 @@ export interface HeardSample {
   /** Mic level over the last second, dBFS (-Infinity: digital silence). */
   micDbfs: number;
   muted: boolean;
+  /**
+   * The bridge's own word on our audio where it gives one (Janus `media` events: receiving true/false), null
+   * otherwise. Needed because receiver reports keep coming for an SSRC whose packets stopped arriving: the
+   * bridge still answers our sender reports, and with nothing expected nothing counts as lost.
+   */
+  bridgeAudio?: boolean | null;
   videoActive: boolean;
 }
 
@@ -68,7 +74,7 @@ export class HeardTracker {
   seen = false;
 
   update(x: HeardSample): RepairAction {
-    const audioFlows = fresh(this.audio, x.audio, x.now);
+    const audioFlows = fresh(this.audio, x.audio, x.now) && x.bridgeAudio !== false;
     this.seen = x.videoActive && fresh(this.video, x.video, x.now);
     // Muted or silent: the centre may get packets, but it does not hear the hall.
     this.heard = audioFlows && !x.muted && x.micDbfs > SILENCE_DBFS;

@@ -19,6 +19,8 @@ export class BridgeSession extends EventEmitter {
   /** Offer/answer exchanges one at a time: a ceiling change must not cross an ICE restart. */
   private chain: Promise<unknown> = Promise.resolve();
   private ceiling: number | null = null;
+  /** What the bridge last said it receives from us, per kind (Janus `media` events); null: it has not said. */
+  readonly bridgeReceiving: { audio: boolean | null; video: boolean | null } = { audio: null, video: null };
 
   constructor(
     private readonly join: JoinRequest,
@@ -30,6 +32,9 @@ export class BridgeSession extends EventEmitter {
     this.signalling = createSignalling(cfg.signalling, join);
     this.signalling.on('hangup', (reason: string) => {
       if (!this.closed && reason.startsWith('publisher')) this.emit('lost', `bridge hung up: ${reason}`);
+    });
+    this.signalling.on('media', (m: { publisher: boolean; type: string; receiving: boolean }) => {
+      if (m.publisher && (m.type === 'audio' || m.type === 'video')) this.bridgeReceiving[m.type] = m.receiving;
     });
     this.signalling.on('lost', (err: Error) => {
       if (!this.closed) this.emit('lost', err.message);

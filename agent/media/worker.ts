@@ -140,7 +140,15 @@ async function tick(): Promise<void> {
     shown.fps = Math.max(0, Math.round(((st.framesEncoded - prevStats.framesEncoded) / dt) * 10) / 10);
   }
   const micDbfs = feed.takeLevelDbfs();
-  const action = heard.update({ now: st.at, audio: st.audio, video: st.video, micDbfs, muted: feed.muted, videoActive: videoActive() });
+  const action = heard.update({
+    now: st.at,
+    audio: st.audio,
+    video: st.video,
+    micDbfs,
+    muted: feed.muted,
+    videoActive: videoActive(),
+    bridgeAudio: session?.bridgeReceiving.audio,
+  });
   if (status === 'joined') {
     adapt = nextLevel(adapt, { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null }, topLevel(quality, cfg.height));
     await applyLevel();

@@ -164,3 +164,16 @@ export async function createMediaLab(): Promise<MediaLab> {
     throw err;
   }
 }
+
+/**
+ * Drops the RTP packets of one payload type leaving a namespace: the RTP header is not encrypted by SRTP
+ * (RFC 3711 §3.1), and its payload type is the low 7 bits of its second byte (RFC 3550 §5.1), right after the
+ * 8-byte UDP header. RTCP (PT 200-206 there), STUN and DTLS never match 111/96-ish values. `pt` null removes it.
+ */
+export async function dropRtpPayloadType(ns: Netns, pt: number | null): Promise<void> {
+  await ns.exec('nft', ['delete', 'table', 'inet', 'dcrtp']).catch(() => {});
+  if (pt === null) return;
+  await ns.exec('nft', ['add', 'table', 'inet', 'dcrtp']);
+  await ns.exec('nft', ['add', 'chain', 'inet', 'dcrtp', 'out', '{ type filter hook output priority 0 ; policy accept ; }']);
+  await ns.exec('nft', ['add', 'rule', 'inet', 'dcrtp', 'out', 'meta', 'l4proto', 'udp', '@th,73,7', String(pt), 'drop']);
+}

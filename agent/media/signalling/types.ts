@@ -25,7 +25,8 @@ export type FeedSelector = { display: string } | { feed: number | string };
 
 /**
  * Events: 'hangup' (reason: string) when the bridge ended a PeerConnection of ours; 'lost' (err: Error) when the
- * signalling session itself is gone (the worker then starts a new session).
+ * signalling session itself is gone (the worker then starts a new session); 'media' ({publisher, type, receiving})
+ * where the bridge says whether it receives a kind of media (Janus does; WHIP has no such channel).
  */
 export interface Signalling extends EventEmitter {
   readonly kind: 'janus' | 'whip';
