@@ -1,4 +1,5 @@
-// `npm run bench -- media [--json FILE] [--seconds 30] [--recover-tries 20] [--sizes 1280x720,640x360]`
+// `npm run bench -- media [--json FILE] [--seconds 30] [--recover-tries 20] [--sizes 1280x720,640x360]
+//   [--max-delay 0|default] [--warmup 10] [--no-erle]`
 // The hall's uplink through a real Janus (in a network namespace, test/helpers/janus.ts) per resolution:
 // capture-to-receive latency from the stamped pixels a second wrtc worker decodes, frames sent and dropped, the
 // worker's CPU seconds per media second and RSS, and beside it the CPU of ffmpeg's libvpx in realtime mode
@@ -49,15 +50,20 @@ interface Run {
   rss_mb_start: number; rss_mb_end: number;
 }
 
-async function runSize(lab: JanusLab, w: number, h: number, seconds: number): Promise<Run> {
+async function runSize(lab: JanusLab, w: number, h: number, seconds: number, maxDelayMs: number | undefined, warmupS: number): Promise<Run> {
   const fps = 30;
   const hallLog = memoryLogger('hall');
   const hall: MediaController = await startHall(lab, { width: w, height: h, fps }, hallLog.log);
   let centre: MediaController | null = null;
   try {
-    await sleep(3000);
-    centre = await startCentre(lab);
+    // A hall sits in a meeting for hours: measure the steady state, after the bandwidth estimate has ramped up.
+    await sleep(warmupS * 1000);
+    centre = await startCentre(lab, undefined, maxDelayMs);
     await waitFor(() => programme(centre!).frames > 30, 15000);
+    // Leave the subscription's first seconds (first keyframe, jitter buffer settling) out of the numbers.
+    await sleep(2000);
+    centre.resetProgrammeCheck();
+    await sleep(1100);
     const pid = hall.workerPid()!;
     const c0 = await cpuSeconds(pid);
     const r0 = await rssMb(pid);
@@ -131,6 +137,11 @@ export async function main(argv: string[]): Promise<void> {
   const f = flags(argv);
   const seconds = Number(f.get('seconds') ?? 30);
   const tries = Number(f.get('recover-tries') ?? 20);
+  // The measuring subscriber asks Janus for this playout delay (RTP playout-delay extension), as a low-latency
+  // receiver would; `--max-delay default` leaves libwebrtc's jitter buffer to choose (about 40-50 ms more here).
+  const warmup = Number(f.get('warmup') ?? 10);
+  const md = f.get('max-delay') ?? '0';
+  const maxDelay = md === 'default' ? undefined : Number(md);
   const sizes = (f.get('sizes') ?? '1280x720,640x360').split(',').map((s) => s.split('x').map(Number));
   const lab = await startJanusLab();
   const runs: Run[] = [];
@@ -138,7 +149,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     for (const [w, h] of sizes) {
       console.log(`media: ${w}x${h}@30 for ${seconds} s, then ffmpeg libvpx for ${Math.min(seconds, 60)} s`);
-      runs.push(await runSize(lab, w, h, seconds));
+      runs.push(await runSize(lab, w, h, seconds, maxDelay, warmup));
     }
     if (tries > 0) {
       console.log(`media: ${tries} link cuts of 10 s`);
@@ -150,5 +161,5 @@ export async function main(argv: string[]): Promise<void> {
   const erleDb = f.get('no-erle') ? null : await erle();
   printTable('media uplink through Janus (worker vs ffmpeg libvpx realtime)', runs as never);
   printTable('audio recovery and echo cancellation', [{ audio_recover_p95_s: recover.p95, tries, erle_db: erleDb }]);
-  await writeJson(f.get('json'), { seconds, runs, erle_db: erleDb, audio_recover_p95_s: recover.p95, audio_recover_s: recover.all });
+  await writeJson(f.get('json'), { seconds, receiver_max_delay_ms: maxDelay ?? null, runs, erle_db: erleDb, audio_recover_p95_s: recover.p95, audio_recover_s: recover.all });
 }

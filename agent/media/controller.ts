@@ -25,6 +25,8 @@ export interface MediaController extends MediaPath {
   /** Worker-side counters (capture, programme check, adaptation level, repairs). */
   extra(): WorkerExtra;
   workerPid(): number | undefined;
+  /** Restarts the programme check's counts (frames, latencies); for benches that skip a warm-up. */
+  resetProgrammeCheck(): void;
   /** Worker restarts after crashes so far. */
   readonly restarts: number;
 }
@@ -236,6 +238,10 @@ class Controller extends EventEmitter implements MediaController {
 
   workerPid(): number | undefined {
     return this.proc?.pid;
+  }
+
+  resetProgrammeCheck(): void {
+    this.send({ type: 'reset-programme-check' });
   }
 
   commands(): CommandSpec[] {

@@ -15,6 +15,8 @@ export interface JoinRequest {
   publish?: boolean;
   /** Remote publisher to receive as the programme (default: cfg.programme by display; null: none). */
   programme?: FeedSelector | null;
+  /** Ask the bridge for a playout delay of at most this many ms on the programme (SubscribeOptions). */
+  programmeMaxDelayMs?: number;
   /** How often the worker reports, ms (default 1000; tests and the bench time recovery with less). */
   reportMs?: number;
 }
@@ -40,6 +42,7 @@ export type ToWorker =
   | { type: 'audio-only'; on: boolean }
   | { type: 'quality'; max: Quality }
   | { type: 'selftest'; id: number; seconds: number }
+  | { type: 'reset-programme-check' }
   | { type: 'stop' };
 
 export interface WorkerExtra {

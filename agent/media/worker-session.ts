@@ -68,7 +68,7 @@ export class BridgeSession extends EventEmitter {
       pc.addTransceiver('audio', { direction: 'recvonly' });
       pc.addTransceiver('video', { direction: 'recvonly' });
     }
-    await this.signalling.subscribe(negotiator(pc), sel);
+    await this.signalling.subscribe(negotiator(pc), sel, { maxDelayMs: this.join.programmeMaxDelayMs });
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -369,6 +369,9 @@ async function handle(m: ToWorker): Promise<void> {
       return publishReport();
     case 'selftest':
       return selftest(m.id, m.seconds);
+    case 'reset-programme-check':
+      sink.reset();
+      return publishReport();
     case 'stop':
       return void shutdown(0);
   }

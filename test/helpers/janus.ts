@@ -94,10 +94,11 @@ nat: {
   publishers = 16
   bitrate = ${opts.bitrate ?? 3000000}
   bitrate_cap = false
-  fir_freq = 2
+  fir_freq = 0
   audiocodec = "opus"
   videocodec = "vp8"
   notify_joining = true
+  playoutdelay_ext = true
 }
 `,
     )

@@ -29,10 +29,10 @@ export async function startHall(lab: JanusLab, over: Partial<MediaConfig> = {}, 
   return hall;
 }
 
-export async function startCentre(lab: JanusLab, log?: Logger): Promise<MediaController> {
+export async function startCentre(lab: JanusLab, log?: Logger, maxDelayMs?: number): Promise<MediaController> {
   const centre = createMediaPath(mediaConfig(), log ?? memoryLogger('centre').log);
   await centre.start();
-  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' }, reportMs: 100 });
+  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' }, reportMs: 100, programmeMaxDelayMs: maxDelayMs });
   return centre;
 }
 

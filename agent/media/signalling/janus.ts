@@ -5,7 +5,7 @@
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
 import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../errors.js';
-import type { FeedSelector, JoinOptions, Negotiator, Signalling } from './types.js';
+import type { FeedSelector, JoinOptions, Negotiator, Signalling, SubscribeOptions } from './types.js';
 import { http } from './http.js';
 
 const PLUGIN = 'janus.plugin.videoroom';
@@ -202,7 +202,7 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     }
   }
 
-  async subscribe(pc: Negotiator, sel: FeedSelector): Promise<void> {
+  async subscribe(pc: Negotiator, sel: FeedSelector, opts: SubscribeOptions = {}): Promise<void> {
     const handle = await this.attach();
     this.subscribers.push(handle);
     const feed = await this.findFeed(handle, sel);
@@ -210,6 +210,10 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     if (!jsep?.sdp) throw new ProtocolError(`janus ${this.base}: subscribe to feed ${feed}: no SDP offer`);
     const answer = await pc.answerOffer(jsep.sdp);
     await this.message(handle, { request: 'start' }, { type: 'answer', sdp: answer });
+    if (opts.maxDelayMs !== undefined) {
+      const mids = [...jsep.sdp.matchAll(/^a=mid:(\S+)/gm)].map((m) => m[1]);
+      await this.message(handle, { request: 'configure', streams: mids.map((mid) => ({ mid, min_delay: 0, max_delay: opts.maxDelayMs })) });
+    }
   }
 
   async close(): Promise<void> {

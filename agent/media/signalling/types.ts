@@ -20,6 +20,14 @@ export interface JoinOptions {
   display?: string;
 }
 
+export interface SubscribeOptions {
+  /**
+   * Ask the receiver to play out within this many ms (RTP playout-delay extension, which the bridge writes for
+   * this subscriber; Janus rooms with `playoutdelay_ext`). Undefined: the receiver's own jitter buffer decides.
+   */
+  maxDelayMs?: number;
+}
+
 /** Which remote publisher to receive: its display name, or its feed id as Janus numbers it. */
 export type FeedSelector = { display: string } | { feed: number | string };
 
@@ -37,7 +45,7 @@ export interface Signalling extends EventEmitter {
   /** Renegotiates the published PeerConnection (tracks changed, or ICE restart). */
   republish(pc: Negotiator, opts: { iceRestart: boolean }): Promise<void>;
   /** Receives a remote publisher on a second PeerConnection. Resolves when the exchange is done. */
-  subscribe(pc: Negotiator, feed: FeedSelector): Promise<void>;
+  subscribe(pc: Negotiator, feed: FeedSelector, opts?: SubscribeOptions): Promise<void>;
   /** Cheap round trip to the bridge: resolves when it answers at all. Recovery waits for it before an ICE restart. */
   ping(timeoutMs: number): Promise<void>;
   /**

@@ -5,7 +5,7 @@
 // 200 with its own.
 import { EventEmitter } from 'node:events';
 import { DeviceRefusedError, DisconnectedError, ProtocolError, BadRequestError } from '../../errors.js';
-import type { FeedSelector, JoinOptions, Negotiator, Signalling } from './types.js';
+import type { FeedSelector, JoinOptions, Negotiator, Signalling, SubscribeOptions } from './types.js';
 import { http, type HttpReply } from './http.js';
 
 const TIMEOUT_MS = 5000;
@@ -120,7 +120,7 @@ export class WhipSignalling extends EventEmitter implements Signalling {
     await pc.acceptAnswer(r.answer);
   }
 
-  async subscribe(pc: Negotiator, feed: FeedSelector): Promise<void> {
+  async subscribe(pc: Negotiator, feed: FeedSelector, _opts?: SubscribeOptions): Promise<void> {
     const url = 'display' in feed ? feed.display : String(feed.feed);
     if (!/^https?:\/\//.test(url)) throw new BadRequestError(`whep: programme "${url}" is not a WHEP endpoint URL`);
     await this.offerTo(url, pc, 'subscribe');
