@@ -17,6 +17,10 @@ export const MediaConfig = Type.Object(
     height: Type.Integer({ minimum: 90, maximum: 1080, multipleOf: 2, default: 720, description: 'Capture height.' }),
     fps: Type.Integer({ minimum: 1, maximum: 60, default: 30, description: 'Capture frame rate.' }),
     maxBitrateKbps: Type.Integer({ minimum: 64, maximum: 8000, default: 1500, description: 'Video bitrate ceiling.' }),
+    denoise: Type.Boolean({
+      default: false,
+      description: "libvpx's temporal denoiser before encoding: cleaner low-light video, about 20% more encoder CPU.",
+    }),
     simulate: Type.Boolean({ default: false, description: 'Capture a test pattern (stamped with counter and time) and a tone instead of camera and mic.' }),
     devices: CaptureDevices,
     signalling: Type.Union([Type.Literal('janus'), Type.Literal('whip')], {

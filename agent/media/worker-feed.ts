@@ -6,9 +6,9 @@ import wrtc from '@roamhq/wrtc';
 import { writeStamp } from './frame-stamp.js';
 
 export class MediaFeed {
-  private readonly videoSource = new wrtc.nonstandard.RTCVideoSource();
+  private readonly videoSource: InstanceType<typeof wrtc.nonstandard.RTCVideoSource>;
   private readonly audioSource = new wrtc.nonstandard.RTCAudioSource();
-  readonly tracks = { video: this.videoSource.createTrack(), audio: this.audioSource.createTrack() };
+  readonly tracks: { video: MediaStreamTrack; audio: MediaStreamTrack };
   /** Captured frames (all of them, sent or not): the stamp counter. */
   frames = 0;
   audioChunks = 0;
@@ -23,6 +23,12 @@ export class MediaFeed {
   private sumSq = 0;
   private n = 0;
   private readonly views = new WeakMap<Buffer, Int16Array>();
+
+  /** `denoise`: libwebrtc turns libvpx's denoiser on for camera sources unless told otherwise (config.ts). */
+  constructor(denoise: boolean) {
+    this.videoSource = new wrtc.nonstandard.RTCVideoSource({ isScreencast: false, needsDenoising: denoise });
+    this.tracks = { video: this.videoSource.createTrack(), audio: this.audioSource.createTrack() };
+  }
 
   /** Capture's video callback: `buf` is a pool buffer, valid only during the call. */
   readonly onVideo = (buf: Buffer, arrivedMs: number): void => {

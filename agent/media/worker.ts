@@ -21,7 +21,7 @@ const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: R
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cfg: MediaConfig;
-const feed = new MediaFeed();
+let feed: MediaFeed;
 const sink = new CheckingSink();
 let capture: Capture | null = null;
 let session: BridgeSession | null = null;
@@ -336,7 +336,7 @@ async function shutdown(code: number): Promise<never> {
   // Leaving politely must not keep an orphan alive when the bridge does not answer.
   setTimeout(() => process.exit(code), 3000);
   await doLeave().catch(() => {});
-  feed.stop();
+  feed?.stop();
   // wrtc segfaults if the process exits on its own after creating tracks: always leave explicitly.
   process.exit(code);
 }
@@ -345,6 +345,7 @@ async function handle(m: ToWorker): Promise<void> {
   switch (m.type) {
     case 'init':
       cfg = m.cfg;
+      feed = new MediaFeed(cfg.denoise);
       return void send({ type: 'ready' });
     case 'join':
       if (m.residue?.length) {
