@@ -1,7 +1,8 @@
-// The composition root for the media path: loaded only when config.media.enabled.
+// The composition root for the media path: loaded only when config.media.enabled, so a box that only registers
+// never loads the media controller.
 import type { MediaFactory } from '../agent.js';
-import { DiemcauError } from '../errors.js';
 
-export const createMedia: MediaFactory = async () => {
-  throw new DiemcauError('internal', 'media: no media path in this build yet');
+export const createMedia: MediaFactory = async (cfg, log) => {
+  const { createMediaPath } = await import('./controller.js');
+  return createMediaPath(cfg, log);
 };
