@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 # ALSA elements (the box's room audio), espeak-ng (speech for the echo-cancellation tests).
 apt_pkgs=(mosquitto mosquitto-clients socat ffmpeg janus gstreamer1.0-tools gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice chromium iproute2 nftables v4l-utils
-  openssl util-linux fuse3 libfuse3-dev gcc pkg-config gstreamer1.0-alsa espeak-ng)
+  openssl util-linux fuse3 libfuse3-dev gcc pkg-config gstreamer1.0-alsa espeak-ng curl)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
