@@ -4,7 +4,7 @@
 // merged, so the district is optional and groups are data (`p-01`, `d-001`, `r-north`), not a fixed tree.
 import { Type, type Static } from '../agent/schema/type.js';
 import { schemaErrors } from '../agent/config/validate.js';
-import { BOX_ID_PATTERN, GROUP_PATTERN } from '../agent/config/schema.js';
+import { BOX_ID_PATTERN, BROKER_URL_PATTERN, GROUP_PATTERN } from '../agent/config/schema.js';
 import type { CsvRecord } from './csv.js';
 
 export const HALL_COLUMNS = [
@@ -50,7 +50,7 @@ export const Hall = Type.Object(
       phone: Type.String({ pattern: '^\\+?[0-9][0-9 .-]{7,18}$' }),
     }),
     region: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,30}$' }),
-    broker: Type.String({ pattern: '^(mqtts?|wss?)://[^\\s/]+(/.*)?$' }),
+    broker: Type.String({ pattern: BROKER_URL_PATTERN }),
     serial: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$' })),
     groups: Type.Array(Type.String({ pattern: GROUP_PATTERN }), { uniqueItems: true, maxItems: 64 }),
   },
@@ -133,7 +133,7 @@ const RULES: Record<string, [HallColumn, string]> = {
   'contact.name': ['contact_name', 'must not be empty'],
   'contact.phone': ['contact_phone', 'must be a phone number (digits, spaces, dots, dashes; + first)'],
   region: ['bridge_region', 'must be a lower-case name (letters, digits, - and _)'],
-  broker: ['broker', 'must be an mqtt://, mqtts://, ws:// or wss:// URL'],
+  broker: ['broker', 'must be an mqtt://host[:port] or mqtts://host[:port] URL'],
   serial: ['serial', 'must be 4-64 letters, digits, - or _'],
 };
 

@@ -10,6 +10,7 @@ import { resolveTargets } from './targets.js';
 import { ClaimService } from './claim-service.js';
 import { FleetView } from './fleet-view.js';
 import { pushDesired, checkFragment, handoverSection, hallSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
+import { BROKER_URL_PATTERN } from '../agent/config/schema.js';
 import { caPaths, initCa, issueServerCert } from './ca.js';
 import { writeCrl, readRevoked, revoke, crlPath } from './crl.js';
 import { initKeys, keyPaths, loadPrivateKey, makeBundle, parseExpiry } from './signing.js';
@@ -193,7 +194,7 @@ export async function handover(a: Args): Promise<number> {
   const [target] = need(a, 1, 'TARGET');
   const to = (a.get('to') ?? '').split(',').filter(Boolean);
   if (to.length === 0) throw new BadRequestError('handover: give --to with the new broker URL(s)');
-  for (const u of to) if (!/^(mqtts?|wss?):\/\/.+/.test(u)) throw new BadRequestError(`handover: --to ${u} is not an mqtt(s):// or ws(s):// URL`);
+  for (const u of to) if (!new RegExp(BROKER_URL_PATTERN).test(u)) throw new BadRequestError(`handover: --to ${u} is not an mqtt://host[:port] or mqtts://host[:port] URL`);
   return pushWith(a, target, async (s) => {
     const [ids, claims] = await Promise.all([s.identities(), s.claims()]);
     return (boxId) => ({ mqtt: handoverSection(to, ids[boxId], claims[boxId], a.get('tls-dir')) });

@@ -8,6 +8,8 @@ import { MediaConfig } from '../media/config.js';
 
 export const BOX_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const GROUP_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';
+/** mqtt://host[:port] or mqtts://host[:port]: the agent speaks MQTT over TCP or TLS (no WebSocket: see link.ts). */
+export const BROKER_URL_PATTERN = '^mqtts?://[^/\\s]+$';
 
 export const BoxId = Type.String({
   pattern: BOX_ID_PATTERN,
@@ -55,7 +57,7 @@ export const ReconnectConfig = Type.Object(
 
 export const MqttConfig = Type.Object(
   {
-    brokers: Type.Array(Type.String({ pattern: '^mqtts?://[^/]+$', description: 'mqtt://host[:port] or mqtts://host[:port] (TLS).' }), {
+    brokers: Type.Array(Type.String({ pattern: BROKER_URL_PATTERN, description: 'mqtt://host[:port] or mqtts://host[:port] (TLS).' }), {
       minItems: 1,
       default: ['mqtt://localhost:1883'],
       description: 'Broker URLs in order of preference; the agent fails over down the list.',

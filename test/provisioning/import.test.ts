@@ -111,7 +111,7 @@ t.test('import: validate whole, idempotent, changes reported, bad rows refused w
   t.match(refused.err, /bad\.csv:3: commune_code: must be 5 digits/);
   t.match(refused.err, /bad\.csv:4: contact_phone: must be a phone number/);
   t.match(refused.err, /bad\.csv:5: commune_code 00004 already on line 2/);
-  t.match(refused.err, /bad\.csv:6: broker: must be an mqtt:\/\/, mqtts:\/\/, ws:\/\/ or wss:\/\/ URL \(got "http:\/\/b"\)/);
+  t.match(refused.err, /bad\.csv:6: broker: must be an mqtt:\/\/host\[:port\] or mqtts:\/\/host\[:port\] URL \(got "http:\/\/b"\)/);
   t.match(refused.err, /bad\.csv:7: 10 fields, the header has 13/);
   t.equal(await digest(db), good, 'nothing written');
   await writeFile(join(dir, 'hdr.csv'), 'province_code,commune,hall_name\n');
