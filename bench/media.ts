@@ -1,6 +1,6 @@
 // `npm run bench -- media [--json FILE] [--seconds 30] [--recover-tries 20] [--sizes 1280x720,640x360]
 //   [--max-delay 0|default] [--warmup 10] [--no-erle]`
-// The hall's uplink through a real Janus (in a network namespace, test/helpers/janus.ts) per resolution:
+// The hall's uplink through a real Janus (in a network namespace, agent/demo/janus.ts) per resolution:
 // capture-to-receive latency from the stamped pixels a second wrtc worker decodes, frames sent and dropped, the
 // worker's CPU seconds per media second and RSS, and beside it the CPU of ffmpeg's libvpx in realtime mode
 // encoding the same pattern at the same size, rate and bitrate. Then audio recovery after 10 s link cuts, and the
@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { flags, percentile, printTable, writeJson } from './report.js';
-import { startJanusLab, type JanusLab } from '../test/helpers/janus.js';
+import { startJanusLab, type JanusLab } from '../agent/demo/janus.js';
 import { audioRecoverySeconds, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../test/media/fixture.js';
 import type { MediaController } from '../agent/media/controller.js';
 

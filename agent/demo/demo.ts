@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { startBroker, type Broker } from './mosquitto.js';
 import { demoHallConfig, startHall, stopHall, type DemoHall } from './halls.js';
 import { FleetWatch, renderTable } from './watch.js';
+import { startDemoBridge, type DemoBridge } from './bridge.js';
 
 export interface DemoOptions {
   halls: number;
@@ -38,6 +39,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-demo-'));
   const tty = process.stdout.isTTY;
   let broker: Broker | null = null;
+  let bridge: DemoBridge | null = null;
+  let mediaNote = 'media off (--no-media)';
   const halls: DemoHall[] = [];
   let watch: FleetWatch | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -48,6 +51,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       if (timer) clearInterval(timer);
       await Promise.all(halls.map((h) => stopHall(h)));
       await watch?.stop();
+      await bridge?.stop();
       await broker?.cleanup();
       await rm(dir, { recursive: true, force: true });
     })());
@@ -56,18 +60,34 @@ export async function runDemo(o: DemoOptions): Promise<void> {
 
   try {
     broker = await startBroker();
+    if (o.media) {
+      const b = await startDemoBridge();
+      if ('reason' in b) mediaNote = `media off: ${b.reason}`;
+      else {
+        bridge = b;
+        mediaNote = `bridge: Janus ${b.url}, room ${b.room}`;
+      }
+    }
+    // Each hall sends a stamped test pattern and a tone, 640x360 so that several fit on two cores.
+    const media = bridge ? { enabled: true, simulate: true, width: 640, height: 360, fps: 30, maxBitrateKbps: 800 } : null;
     const baseline = await emptyNodeRss();
     watch = new FleetWatch(broker.url);
     await watch.start();
     const t0 = Date.now();
     for (let i = 0; i < o.halls; i++) {
-      halls.push(await startHall(dir, demoHallConfig(i, broker.url, { devices: true, media: null })));
+      halls.push(await startHall(dir, demoHallConfig(i, broker.url, { devices: true, media })));
     }
     const names = new Map(halls.map((h) => [h.id, h.name]));
     let allOnlineAt: number | null = null;
+    let joined = false;
     const draw = () => {
       const views = halls.map((h) => watch!.halls.get(h.id) ?? { id: h.id, online: null, onlineAt: null, state: null, telemetryAt: null, rssMb: null });
       if (allOnlineAt === null && views.every((v) => v.online)) allOnlineAt = Math.max(...views.map((v) => v.onlineAt!));
+      if (allOnlineAt !== null && bridge && !joined) {
+        // What the operator does when the meeting starts: one command to the group, every hall joins.
+        joined = true;
+        watch!.publish('diemcau/v1/group/demo/cmd/join', JSON.stringify({ bridge: bridge.url, room: bridge.room }), { responseTopic: 'demo/replies' });
+      }
       const rss = views.map((v) => v.rssMb).filter((x): x is number => x !== null);
       const header = [
         `diemcau demo — broker ${broker!.url} — ${o.halls} simulated hall(s) — ${new Date().toLocaleTimeString()}`,
@@ -75,6 +95,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
           (baseline && rss.length
             ? `   agent RSS max ${Math.max(...rss).toFixed(1)} MB = ${(Math.max(...rss) / baseline).toFixed(2)}x an empty node (${baseline.toFixed(1)} MB)`
             : ''),
+        mediaNote,
         '',
       ];
       const footer = [

@@ -121,7 +121,14 @@ class Controller extends EventEmitter implements MediaController {
       const before = this.last;
       this.last = m.report;
       this.lastExtra = m.extra;
-      const key = (r: MediaReport) => JSON.stringify([r.status, r.seen, r.heard, r.muted, r.audioOnly, r.error?.code]);
+      // `state` follows what an operator would notice, not every stats tick: status, seen/heard, and the numbers in
+      // coarse steps (resolution, 5 fps, 100 kb/s, 1% loss, dropped frames in hundreds).
+      const key = (r: MediaReport) => {
+        const st = r.stats ?? {};
+        const step = (v: number | undefined, by: number) => (v === undefined ? null : Math.round(v / by));
+        return JSON.stringify([r.status, r.seen, r.heard, r.muted, r.audioOnly, r.error?.code, st.width, st.height,
+          step(st.fps, 5), step(st.bitrateKbps, 100), step(st.lossPct, 1), step(st.framesDropped, 100)]);
+      };
       if (key(before) !== key(m.report)) this.emit('change');
       this.emit('report', m.report);
       if (m.report.status === 'joined') this.crashStreak = 0;

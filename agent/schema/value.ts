@@ -101,6 +101,7 @@ export function errors(schema: TSchema, value: unknown, path = ''): string[] {
   if (typeof value === 'number') {
     if (typeof s.minimum === 'number' && value < s.minimum) out.push(`${at}: must be ≥ ${s.minimum} (got ${value})`);
     if (typeof s.maximum === 'number' && value > s.maximum) out.push(`${at}: must be ≤ ${s.maximum} (got ${value})`);
+    if (typeof s.multipleOf === 'number' && value % s.multipleOf !== 0) out.push(`${at}: must be a multiple of ${s.multipleOf} (got ${value})`);
   }
   if (Array.isArray(value)) {
     if (typeof s.minItems === 'number' && value.length < s.minItems) out.push(`${at}: needs at least ${s.minItems} item(s)`);

@@ -75,14 +75,16 @@ t.test('config: defaults, every error at once, desired sections left out stay as
 t.test('schema: types, unions, records, unique items', async (t) => {
   const S = Type.Object({
     n: Type.Integer({ minimum: 1, default: 3 }),
+    even: Type.Optional(Type.Integer({ multipleOf: 2 })),
     mode: Type.Union([Type.Literal('a'), Type.Literal('b')], { default: 'a' }),
     tags: Type.Array(Type.String({ pattern: '^[a-z]+$' }), { uniqueItems: true, default: [] }),
     map: Type.Record(Type.String({ pattern: '^[a-z]+$' }), Type.Integer(), { default: {} }),
     opt: Type.Optional(Type.Boolean()),
   });
   t.same(withDefaults(S, {}), { n: 3, mode: 'a', tags: [], map: {} });
-  t.same(errors(S, withDefaults(S, { n: 0, mode: 'c', tags: ['x', 'x', 'Y'], map: { ok: 1, BAD: 2 }, opt: 'no' })), [
+  t.same(errors(S, withDefaults(S, { n: 0, even: 3, mode: 'c', tags: ['x', 'x', 'Y'], map: { ok: 1, BAD: 2 }, opt: 'no' })), [
     'n: must be ≥ 1 (got 0)',
+    'even: must be a multiple of 2 (got 3)',
     'mode: must be one of "a", "b" (got "c")',
     'tags: items must be unique',
     'tags[2]: "Y" does not match ^[a-z]+$',

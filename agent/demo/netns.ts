@@ -1,0 +1,179 @@
+// Network namespaces and veth pairs for media tests: Janus cannot gather ICE candidates on loopback alone, and a
+// link we own is a link we can take down, rate-limit or make lossy (nftables) without touching the host.
+// Every namespace and interface is named `dc<tag>...` and addressed from 10.200.0.0/16 in /30s picked per run, so
+// parallel test files do not collide. Everything is deleted by close(), and by a synchronous exit hook if the test
+// process dies first.
+import { execFile, execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: 10000 }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+const live = new Set<string>();
+let hooked = false;
+function hookExit(): void {
+  if (hooked) return;
+  hooked = true;
+  // A test or bench killed by a signal (tap's timeout sends SIGTERM) still runs the exit hooks below.
+  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)));
+  process.on('exit', () => {
+    for (const ns of live) {
+      try {
+        execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+    }
+  });
+}
+
+export interface Netns {
+  readonly name: string;
+  /** Runs a command inside the namespace and returns its stdout. */
+  exec(cmd: string, args: string[]): Promise<string>;
+  /** argv prefix that runs a program inside the namespace (for spawn). */
+  readonly prefix: string[];
+  close(): Promise<void>;
+}
+
+export async function createNetns(tag: string): Promise<Netns> {
+  hookExit();
+  const name = `dc${tag}`;
+  await run('ip', ['netns', 'add', name]);
+  live.add(name);
+  await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
+  return {
+    name,
+    prefix: ['ip', 'netns', 'exec', name],
+    exec: (cmd, args) => run('ip', ['netns', 'exec', name, cmd, ...args]),
+    async close() {
+      if (!live.delete(name)) return;
+      await run('ip', ['netns', 'del', name]).catch(() => {});
+    },
+  };
+}
+
+export interface LinkEnd {
+  /** null: the host's own namespace. */
+  ns: Netns | null;
+  ifname: string;
+  ip: string;
+}
+
+export interface VethLink {
+  a: LinkEnd;
+  b: LinkEnd;
+  /** Takes the link down on both ends (the cable is cut). */
+  down(): Promise<void>;
+  up(): Promise<void>;
+}
+
+function ipIn(end: { ns: Netns | null }, args: string[]): Promise<string> {
+  return end.ns ? run('ip', ['-n', end.ns.name, ...args]) : run('ip', args);
+}
+
+/** A veth pair between two namespaces on the /30 whose network address is `net` (e.g. `10.200.7.8`). */
+export async function linkVeth(a: Netns | null, b: Netns, net: string, ifbase: string): Promise<VethLink> {
+  const oct = net.split('.').map(Number);
+  const host = (n: number) => `${oct[0]}.${oct[1]}.${oct[2]}.${oct[3] + n}`;
+  const ea: LinkEnd = { ns: a, ifname: `${ifbase}a`, ip: host(1) };
+  const eb: LinkEnd = { ns: b, ifname: `${ifbase}b`, ip: host(2) };
+  await run('ip', ['link', 'add', ea.ifname, 'type', 'veth', 'peer', 'name', eb.ifname]);
+  for (const e of [ea, eb]) {
+    if (e.ns) await run('ip', ['link', 'set', e.ifname, 'netns', e.ns.name]);
+    await ipIn(e, ['addr', 'add', `${e.ip}/30`, 'dev', e.ifname]);
+    await ipIn(e, ['link', 'set', e.ifname, 'up']);
+  }
+  const set = async (state: 'up' | 'down') => {
+    for (const e of [ea, eb]) await ipIn(e, ['link', 'set', e.ifname, state]);
+  };
+  return { a: ea, b: eb, down: () => set('down'), up: () => set('up') };
+}
+
+/** Drops a random share of the UDP packets entering and leaving a namespace (nftables `numgen random`). */
+export async function setLoss(ns: Netns, percent: number): Promise<void> {
+  await ns.exec('nft', ['delete', 'table', 'inet', 'dcloss']).catch(() => {});
+  if (percent <= 0) return;
+  const p = Math.round(percent);
+  await ns.exec('nft', ['add', 'table', 'inet', 'dcloss']);
+  for (const [chain, hook] of [['in', 'input'], ['out', 'output']]) {
+    await ns.exec('nft', ['add', 'chain', 'inet', 'dcloss', chain, `{ type filter hook ${hook} priority 0 ; policy accept ; }`]);
+    const share = p >= 100 ? [] : ['numgen', 'random', 'mod', '100', '<', String(p)];
+    await ns.exec('nft', ['add', 'rule', 'inet', 'dcloss', chain, 'meta', 'l4proto', 'udp', ...share, 'drop']);
+  }
+}
+
+/**
+ * The lab the media tests run in: `sfu` (Janus) joined to `hall` (the media worker) by the hall link, and to the
+ * host (test subscribers, Chromium) by the centre link. Taking the hall link down cuts the hall off the bridge
+ * while the centre keeps watching.
+ */
+export interface MediaLab {
+  sfu: Netns;
+  hall: Netns;
+  hallLink: VethLink;
+  centreLink: VethLink;
+  /** Janus's address as the hall sees it, and as the host sees it. */
+  sfuIpForHall: string;
+  sfuIpForHost: string;
+  close(): Promise<void>;
+}
+
+async function pickNet(): Promise<string> {
+  const used = await run('ip', ['-4', '-o', 'addr']);
+  for (;;) {
+    const [x, y] = randomBytes(2);
+    const base = `10.200.${x}.${y & 0xf0}`;
+    if (!used.includes(`10.200.${x}.`)) return base;
+  }
+}
+
+export async function createMediaLab(): Promise<MediaLab> {
+  const tag = randomBytes(3).toString('hex');
+  const net = await pickNet();
+  const oct = net.split('.').map(Number);
+  const next = `${oct[0]}.${oct[1]}.${oct[2]}.${oct[3] + 4}`;
+  const sfu = await createNetns(`${tag}s`);
+  const made: Netns[] = [sfu];
+  try {
+    const hall = await createNetns(`${tag}h`);
+    made.push(hall);
+    const hallLink = await linkVeth(hall, sfu, net, `dc${tag}h`);
+    const centreLink = await linkVeth(null, sfu, next, `dc${tag}c`);
+    return {
+      sfu,
+      hall,
+      hallLink,
+      centreLink,
+      sfuIpForHall: hallLink.b.ip,
+      sfuIpForHost: centreLink.b.ip,
+      async close() {
+        // Deleting a namespace deletes its veth ends, and with them the peers in the host.
+        await hall.close();
+        await sfu.close();
+      },
+    };
+  } catch (err) {
+    for (const ns of made) await ns.close();
+    throw err;
+  }
+}
+
+/**
+ * Drops the RTP packets of one payload type leaving a namespace: the RTP header is not encrypted by SRTP
+ * (RFC 3711 §3.1), and its payload type is the low 7 bits of its second byte (RFC 3550 §5.1), right after the
+ * 8-byte UDP header. RTCP (PT 200-206 there), STUN and DTLS never match 111/96-ish values. `pt` null removes it.
+ */
+export async function dropRtpPayloadType(ns: Netns, pt: number | null): Promise<void> {
+  await ns.exec('nft', ['delete', 'table', 'inet', 'dcrtp']).catch(() => {});
+  if (pt === null) return;
+  await ns.exec('nft', ['add', 'table', 'inet', 'dcrtp']);
+  await ns.exec('nft', ['add', 'chain', 'inet', 'dcrtp', 'out', '{ type filter hook output priority 0 ; policy accept ; }']);
+  await ns.exec('nft', ['add', 'rule', 'inet', 'dcrtp', 'out', 'meta', 'l4proto', 'udp', '@th,73,7', String(pt), 'drop']);
+}
