@@ -35,6 +35,6 @@ t.test('audio dropped on the way, video not: not heard, repaired, heard again', 
   await dropRtpPayloadType(lab.hall, null);
   t.ok(await waitFor(() => hall.report().heard, 20000), 'heard again once audio can pass');
   const base = programme(centre).audioLoudSamples;
-  t.ok(await waitFor(() => programme(centre).audioLoudSamples > base + 48000, 20000), 'the centre hears the tone again');
+  t.ok(await waitFor(() => programme(centre).audioLoudSamples > base + 24000, 30000), 'the centre hears the tone again');
   if (!t.passing()) t.comment(hallLog.lines.slice(-30).join('\n'));
 });

@@ -51,7 +51,7 @@ t.test('publishes through WHIP; the centre sees it; ICE restart by PATCH; DELETE
 
   const centre = await startCentre(lab);
   stops.push(() => centre.stop());
-  t.ok(await waitFor(() => programme(centre).frames > 30, 15000), `the centre decodes the hall (${programme(centre).frames} frames)`);
+  t.ok(await waitFor(() => programme(centre).frames > 30, 25000), `the centre decodes the hall (${programme(centre).frames} frames)`);
 
   // Cut every UDP packet in Janus's namespace: ICE goes disconnected, the worker restarts ICE over WHIP PATCH.
   await setLoss(lab.sfu, 100);
