@@ -48,6 +48,8 @@ interface Run {
   frames_sent: number; frames_dropped: number; frames_missing_at_centre: number;
   cpu_s_per_s: number; ffmpeg_cpu_s_per_s: number; cpu_ratio: number;
   rss_mb_start: number; rss_mb_end: number;
+  /** RSS every 30 s of the measured window: a plateau (heap and allocator arenas settling) or a slope (a leak). */
+  rss_series_mb: number[];
 }
 
 async function runSize(lab: JanusLab, w: number, h: number, seconds: number, maxDelayMs: number | undefined, warmupS: number): Promise<Run> {
@@ -70,7 +72,11 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     const x0 = hall.extra();
     const p0 = programme(centre);
     const t0 = Date.now();
-    await sleep(seconds * 1000);
+    const series = [round(r0)];
+    while (Date.now() - t0 < seconds * 1000) {
+      await sleep(Math.min(30_000, seconds * 1000 - (Date.now() - t0)));
+      series.push(round(await rssMb(pid)));
+    }
     const c1 = await cpuSeconds(pid);
     const r1 = await rssMb(pid);
     const dt = (Date.now() - t0) / 1000;
@@ -92,7 +98,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       frames_sent: encoded, frames_dropped: Math.max(0, captured - encoded),
       frames_missing_at_centre: p1.missing - p0.missing,
       cpu_s_per_s: round(cpu), ffmpeg_cpu_s_per_s: round(ref), cpu_ratio: round(cpu / ref),
-      rss_mb_start: round(r0), rss_mb_end: round(r1),
+      rss_mb_start: round(r0), rss_mb_end: round(r1), rss_series_mb: series,
     };
   } finally {
     await centre?.stop();
