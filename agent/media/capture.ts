@@ -23,6 +23,8 @@ export interface CaptureOptions {
   videoDevice: string;
   videoFormat: string;
   audioDevice: string;
+  /** Camera only: on a box the room audio process (worker-room.ts) owns the mic, so ffmpeg must not open it. */
+  videoOnly?: boolean;
 }
 
 export function i420Bytes(width: number, height: number): number {
@@ -39,7 +41,7 @@ export function captureInputArgs(o: CaptureOptions): string[] {
   }
   return [
     '-f', 'v4l2', '-input_format', o.videoFormat, '-framerate', String(o.fps), '-video_size', `${o.width}x${o.height}`, '-i', o.videoDevice,
-    '-f', 'alsa', '-ac', '1', '-ar', String(AUDIO_RATE), '-i', o.audioDevice,
+    ...(o.videoOnly ? [] : ['-f', 'alsa', '-ac', '1', '-ar', String(AUDIO_RATE), '-i', o.audioDevice]),
   ];
 }
 
@@ -71,15 +73,16 @@ export class Capture extends EventEmitter {
     const aPath = join(this.dir, 'audio.pcm');
     await promisify(execFile)('mkfifo', [vPath, aPath]);
     this.video = new FrameReader(vPath, i420Bytes(o.width, o.height), this.onVideo, 3);
-    this.audio = new FrameReader(aPath, AUDIO_CHUNK_BYTES, (b) => this.onAudio(b), 4);
-    for (const r of [this.video, this.audio]) r.on('error', (e) => this.emit('error', e));
+    const withAudio = o.simulate || !o.videoOnly;
+    this.audio = withAudio ? new FrameReader(aPath, AUDIO_CHUNK_BYTES, (b) => this.onAudio(b), 4) : null;
+    for (const r of [this.video, this.audio]) r?.on('error', (e) => this.emit('error', e));
     this.video.start();
-    this.audio.start();
+    this.audio?.start();
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
       ...captureInputArgs(o),
       '-map', '0:v', '-vf', `scale=${o.width}:${o.height},fps=${o.fps}`, '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-y', vPath,
-      '-map', '1:a', '-ac', '1', '-ar', String(AUDIO_RATE), '-f', 's16le', '-y', aPath,
+      ...(withAudio ? ['-map', '1:a', '-ac', '1', '-ar', String(AUDIO_RATE), '-f', 's16le', '-y', aPath] : []),
     ];
     const proc = spawn('ffmpeg', args, { stdio: ['ignore', 'ignore', 'pipe'] });
     this.proc = proc;

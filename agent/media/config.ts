@@ -1,5 +1,6 @@
 // Config of the media path (config.media): capture, encode, bridge. Owned by the media worker (issue 5).
 import { Type, type Static } from '../schema/type.js';
+import { RoomAudioConfig } from './audio-config.js';
 
 export const CaptureDevices = Type.Object(
   {
@@ -23,6 +24,7 @@ export const MediaConfig = Type.Object(
     }),
     simulate: Type.Boolean({ default: false, description: 'Capture a test pattern (stamped with counter and time) and a tone instead of camera and mic.' }),
     devices: CaptureDevices,
+    roomAudio: RoomAudioConfig,
     signalling: Type.Union([Type.Literal('janus'), Type.Literal('whip')], {
       default: 'janus',
       description: 'How to talk to the bridge: Janus VideoRoom API (HTTP long poll) or WHIP/WHEP (RFC 9725).',

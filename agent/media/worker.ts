@@ -7,7 +7,8 @@ import { Capture } from './capture.js';
 import { MediaFeed } from './worker-feed.js';
 import { BridgeSession } from './worker-session.js';
 import { dropResidue } from './signalling/create.js';
-import { CheckingSink } from './worker-programme.js';
+import { CheckingSink, type ProgrammeSink } from './worker-programme.js';
+import { roomPathFor, type RoomPath } from './worker-room.js';
 import { readPublisherStats, type PublisherStats } from './worker-stats.js';
 import { HeardTracker, selftestVerdict } from './heard.js';
 import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
@@ -22,7 +23,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let cfg: MediaConfig;
 let feed: MediaFeed;
-const sink = new CheckingSink();
+const checking = new CheckingSink();
+// On a box the room path (worker-room.ts) plays the programme and owns the mic; simulating, the checking sink.
+let room: RoomPath | null = null;
+let sink: ProgrammeSink = checking;
 let capture: Capture | null = null;
 let session: BridgeSession | null = null;
 let joinReq: JoinRequest | null = null;
@@ -108,7 +112,7 @@ async function startCapture(width: number, height: number): Promise<void> {
   feed.height = height;
   feed.stamp = cfg.simulate;
   const c = new Capture(
-    { width, height, fps: cfg.fps, simulate: cfg.simulate, videoDevice: cfg.devices.video, videoFormat: cfg.devices.videoFormat, audioDevice: cfg.devices.audio },
+    { width, height, fps: cfg.fps, simulate: cfg.simulate, videoDevice: cfg.devices.video, videoFormat: cfg.devices.videoFormat, audioDevice: cfg.devices.audio, videoOnly: room !== null },
     feed.onVideo,
     feed.onAudio,
   );
@@ -282,6 +286,7 @@ async function doJoin(req: JoinRequest): Promise<void> {
   publishReport();
   adapt = initialAdapt(topLevel(quality, cfg.height));
   applied = null;
+  await room?.start();
   if (req.publish !== false) {
     const first = levelOutput(adapt.level, cfg, cfg.maxBitrateKbps);
     await startCapture(first.width, first.height);
@@ -309,6 +314,7 @@ async function doLeave(): Promise<void> {
   session = null;
   await capture?.stop();
   capture = null;
+  await room?.stop();
   status = 'idle';
   heard.reset();
   lastStats = prevStats = null;
@@ -346,6 +352,8 @@ async function handle(m: ToWorker): Promise<void> {
     case 'init':
       cfg = m.cfg;
       feed = new MediaFeed(cfg.denoise);
+      room = roomPathFor(cfg, feed.onAudio, log);
+      sink = room ?? checking;
       return void send({ type: 'ready' });
     case 'join':
       if (m.residue?.length) {
@@ -371,7 +379,7 @@ async function handle(m: ToWorker): Promise<void> {
     case 'selftest':
       return selftest(m.id, m.seconds);
     case 'reset-programme-check':
-      sink.reset();
+      checking.reset();
       return publishReport();
     case 'stop':
       return void shutdown(0);
