@@ -116,7 +116,7 @@ export class RoomPath extends EventEmitter implements ProgrammeSink {
       this.emit('audio-started', io);
     } catch (err) {
       // Its 'exit' follows (or came first) and schedules the restart; the meeting goes on without room audio.
-      this.log.error('media: room audio did not start', { err: (err as Error).message });
+      if (this.running && this.ioNow === io) this.log.error('media: room audio did not start', { err: (err as Error).message });
     }
   }
 
