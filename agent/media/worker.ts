@@ -11,7 +11,6 @@ import { CheckingSink, type ProgrammeSink } from './worker-programme.js';
 import { roomPathFor, type RoomPath } from './worker-room.js';
 import { readPublisherStats, type PublisherStats } from './worker-stats.js';
 import { HeardTracker, selftestVerdict } from './heard.js';
-import { StatsCadence } from './stats-cadence.js';
 import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
 import type { FromWorker, JoinRequest, Quality, ToWorker } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
@@ -109,7 +108,9 @@ async function applyLevel(): Promise<void> {
 
 async function startCapture(width: number, height: number): Promise<void> {
   await capture?.stop();
-  Object.assign(feed, { width, height, stamp: cfg.simulate });
+  feed.width = width;
+  feed.height = height;
+  feed.stamp = cfg.simulate;
   const c = new Capture(
     { width, height, fps: cfg.fps, simulate: cfg.simulate, videoDevice: cfg.devices.video, videoFormat: cfg.devices.videoFormat, audioDevice: cfg.devices.audio, videoOnly: room !== null },
     feed.onVideo,
@@ -127,15 +128,11 @@ async function startCapture(width: number, height: number): Promise<void> {
   await c.start();
 }
 
-const cadence = new StatsCadence();
 async function tick(): Promise<void> {
   const pub = session?.pub;
   if (status === 'idle') return;
   ensureProgramme();
   if (!pub) return publishReport();
-  const loss = Math.max(lastStats?.audio?.fractionLost ?? 0, lastStats?.video?.fractionLost ?? 0);
-  const steady = status === 'joined' && !feed.muted && !forcedAudioOnly && heard.heard && heard.seen && loss < 0.01 && adapt.level === topLevel(quality, cfg.height);
-  if (!cadence.due(steady)) return publishReport();
   const st = await readPublisherStats(pub.pc).catch(() => null);
   if (!st) return;
   prevStats = lastStats;
