@@ -19,22 +19,14 @@ import { claimOnce } from '../agent/claim.js';
 import { parseConfig } from '../agent/config/load.js';
 import { Agent } from '../agent/agent.js';
 import { silentLogger } from '../agent/log.js';
+import { provisionCli } from '../test/helpers/provision-cli.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = join(DIST, 'provisioning/cli.js');
 // Below the container's hard limit (20,000 here); 2,000 boxes need about 2,100 sockets at the broker.
 const NOFILE = 16384;
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => res({ code, out, err }));
-  });
-}
+const cli = provisionCli;
 
 interface Worker {
   proc: ChildProcess;

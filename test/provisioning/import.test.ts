@@ -9,19 +9,11 @@ import { join, resolve } from 'node:path';
 import { parseCsv, CsvSyntaxError } from '../../provisioning/csv.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
 import { HALL_COLUMNS } from '../../provisioning/halls.js';
+import { provisionCli } from '../helpers/provision-cli.js';
 
 const CLI = resolve(import.meta.dirname, '../../provisioning/cli.js');
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => res({ code, out, err }));
-  });
-}
+const cli = provisionCli;
 
 async function digest(db: string): Promise<string> {
   const h = createHash('sha256');

@@ -2,10 +2,9 @@
 // to a group and to one hall; applied, refused (with the reason) and offline (applies on return); handover of a
 // hall to another broker without a visit.
 import t from 'tap';
-import { spawn } from 'node:child_process';
 import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { carrierWithBroker, login, type Carrier } from './fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { importHalls } from '../../provisioning/import.js';
@@ -14,19 +13,10 @@ import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { Agent, type MediaFactory } from '../../agent/agent.js';
 import { silentLogger } from '../../agent/log.js';
 import { startBroker } from '../helpers/mosquitto.js';
+import { provisionCli } from '../helpers/provision-cli.js';
 
-const CLI = resolve(import.meta.dirname, '../../provisioning/cli.js');
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => res({ code, out, err }));
-  });
-}
+const cli = provisionCli;
 
 /** A box that claims its identity (by serial) and runs the real Agent as itself. */
 async function enrol(c: Carrier, serial: string, mediaFactory?: MediaFactory): Promise<{ agent: Agent; path: string }> {

@@ -20,6 +20,7 @@ import { silentLogger } from '../../agent/log.js';
 import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
 import { freeTcpPort } from '../helpers/ports.js';
 import { readFile } from 'node:fs/promises';
+import { provisionCli } from '../helpers/provision-cli.js';
 
 const DIST = resolve(import.meta.dirname, '../..');
 const CLI = join(DIST, 'provisioning/cli.js');
@@ -62,16 +63,7 @@ if (out.trial && !out.committed) await stop(RESTART_EXIT_CODE);
 `;
 }
 
-function cli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((res) => {
-    const p = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => (out += d));
-    p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => res({ code, out, err }));
-  });
-}
+const cli = provisionCli;
 
 t.test('planStages: canary, share, all; stable and complete', async (t) => {
   const ids = Array.from({ length: 100 }, (_, i) => `vn-${String(i).padStart(5, '0')}`);
