@@ -8,23 +8,8 @@ import { CHUNK_BYTES } from '../../agent/media/audio-pcm.js';
 import { audioPipelineArgs, FD, PROBE_NAME } from '../../agent/media/audio-pipeline.js';
 import { audioIoOptions, RoomAudioConfig } from '../../agent/media/audio-config.js';
 import { errors, withDefaults } from '../../agent/schema/value.js';
+import { paced } from './fixture.js';
 
-/** Writes `data` in 10 ms chunks at clock pace, as the worker does with decoded programme audio. */
-function paced(w: Writable, data: Buffer): Promise<void> {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    let sent = 0;
-    const timer = setInterval(() => {
-      const due = Math.min(data.length, (Math.floor((performance.now() - start) / 10) + 1) * CHUNK_BYTES);
-      if (due > sent) w.write(data.subarray(sent, due));
-      sent = due;
-      if (sent >= data.length) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
-}
 
 function exitOf(io: AudioIo): Promise<AudioIoExit> {
   return new Promise((resolve) => io.once('exit', resolve));

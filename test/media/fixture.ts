@@ -6,6 +6,8 @@ import { MediaConfig } from '../../agent/media/config.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { createLogger, type Logger } from '../../agent/log.js';
 import type { JanusLab } from '../helpers/janus.js';
+import type { Writable } from 'node:stream';
+import { CHUNK_BYTES } from '../../agent/media/audio-pcm.js';
 
 export const ROOM = 1234;
 
@@ -84,4 +86,21 @@ export async function audioRecoverySeconds(lab: JanusLab, centre: MediaControlle
     return loud > base + 4800 || (loud < base && loud > 4800);
   }, giveUpMs, 50);
   return back ? (Date.now() - t0) / 1000 : null;
+}
+
+/** Writes `data` in 10 ms chunks at clock pace, as the worker does with decoded programme audio. */
+export function paced(w: Writable, data: Buffer): Promise<void> {
+  return new Promise((resolve) => {
+    const start = performance.now();
+    let sent = 0;
+    const timer = setInterval(() => {
+      const due = Math.min(data.length, (Math.floor((performance.now() - start) / 10) + 1) * CHUNK_BYTES);
+      if (due > sent) w.write(data.subarray(sent, due));
+      sent = due;
+      if (sent >= data.length) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, 5);
+  });
 }

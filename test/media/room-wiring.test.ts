@@ -11,24 +11,10 @@ import { captureInputArgs } from '../../agent/media/capture.js';
 import { MediaConfig } from '../../agent/media/config.js';
 import type { AudioIoExit } from '../../agent/media/audio-io.js';
 import { withDefaults } from '../../agent/schema/value.js';
+import { paced } from './fixture.js';
 
 t.teardown(() => process.exit(0));
 
-function paced(w: Writable, data: Buffer): Promise<void> {
-  return new Promise((resolve) => {
-    const start = performance.now();
-    let sent = 0;
-    const timer = setInterval(() => {
-      const due = Math.min(data.length, (Math.floor((performance.now() - start) / 10) + 1) * CHUNK_BYTES);
-      if (due > sent) w.write(data.subarray(sent, due));
-      sent = due;
-      if (sent >= data.length) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 5);
-  });
-}
 
 /** 0.4 s of a voiced-like signal (200 Hz buzz with harmonics, syllable envelope): speech to the canceller. */
 function voice(chunks: number): Buffer {
