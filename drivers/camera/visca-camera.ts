@@ -90,7 +90,10 @@ export class ViscaCamera extends EventEmitter {
       answerMs: this.o.answerMs,
       completionMs: this.o.completionMs,
       stopWaitMs: this.o.stopWaitMs,
-      write: (packet, kind) => this.port.write(this.link.wrap(packet, kind)),
+      write: (packet, kind) => {
+        const { bytes, tag } = this.link.wrap(packet, kind);
+        return { tag, sent: this.port.write(bytes) };
+      },
       onTimeout: (label, kind) => this.timedOut(label, kind),
     });
   }
@@ -106,6 +109,11 @@ export class ViscaCamera extends EventEmitter {
   /** Bytes received that were not valid replies (garbage, truncated packets). */
   get droppedBytes(): number {
     return this.link.dropped;
+  }
+
+  /** Replies that came after their request was given up, dropped by their sequence number (VISCA over IP). */
+  get staleReplies(): number {
+    return this.requests.staleReplies;
   }
 
   async start(): Promise<void> {
@@ -237,13 +245,13 @@ export class ViscaCamera extends EventEmitter {
   }
 
   private received(chunk: Buffer): void {
-    for (const packet of this.link.feed(chunk)) {
+    for (const { packet, tag } of this.link.feed(chunk)) {
       const r = decodeReply(packet);
       if (r?.kind === 'network-change') {
         // [D70] `z0 38 FF`: a camera on the chain was powered or plugged: addresses must be set again.
         this.initialized = false;
         this.schedulePoll(0);
-      } else if (r) this.requests.handle(r);
+      } else if (r) this.requests.handle(r, tag);
     }
     for (const c of this.link.takeControl()) {
       if (c.length === 1 && c[0] === 0x01) this.controlWaiter?.();

@@ -1,16 +1,19 @@
 // How VISCA packets travel on the driver's port: as a plain byte stream (RS-232/RS-422) or wrapped in the VISCA over IP
 // header with sequence numbers (UDP 52381). Pure: turns packets into wire bytes and wire bytes into reply packets.
+// Over IP every reply carries its request's sequence number (the tag): the request layer uses it to drop replies to
+// requests it has given up on. Numbering runs on across RESETs, so a late reply from an old session never takes a
+// new request's number. [300H]
 import { decodeReply } from './visca-protocol.js';
 import { ViscaFramer } from './visca-framer.js';
 import { CONTROL_RESET, decodeIp, encodeIp, nextSequence } from './visca-ip.js';
 
 export interface ViscaLink {
   readonly transport: 'serial' | 'udp';
-  /** Wire bytes for one VISCA packet. */
-  wrap(packet: Buffer, kind: 'command' | 'inquiry'): Buffer;
-  /** Reply packets (VISCA bytes, header .. FF) found in received bytes. */
-  feed(chunk: Buffer): Buffer[];
-  /** Drops partial input and starts numbering again. */
+  /** Wire bytes for one VISCA packet, and the tag its replies will carry (null on serial: replies carry none). */
+  wrap(packet: Buffer, kind: 'command' | 'inquiry'): Wrapped;
+  /** Reply packets (VISCA bytes, header .. FF) found in received bytes, each with its request's tag. */
+  feed(chunk: Buffer): Received[];
+  /** Drops partial input. */
   reset(): void;
   /** Bytes (or datagrams' bytes) received that were not a valid reply. */
   readonly dropped: number;
@@ -18,15 +21,25 @@ export interface ViscaLink {
   takeControl(): Buffer[];
 }
 
+export interface Wrapped {
+  bytes: Buffer;
+  tag: number | null;
+}
+
+export interface Received {
+  packet: Buffer;
+  tag: number | null;
+}
+
 export class SerialLink implements ViscaLink {
   readonly transport = 'serial' as const;
   private framer = new ViscaFramer((p) => decodeReply(p) !== null);
   private lost = 0;
-  wrap(packet: Buffer): Buffer {
-    return packet;
+  wrap(packet: Buffer): Wrapped {
+    return { bytes: packet, tag: null };
   }
-  feed(chunk: Buffer): Buffer[] {
-    return this.framer.push(chunk);
+  feed(chunk: Buffer): Received[] {
+    return this.framer.push(chunk).map((packet) => ({ packet, tag: null }));
   }
   reset(): void {
     this.framer.reset();
@@ -45,17 +58,16 @@ export class IpLink implements ViscaLink {
   private lost = 0;
   private control: Buffer[] = [];
 
-  /** The control RESET that starts a session: the camera then accepts any sequence number. [300H] */
+  /** The control RESET that starts a session: the camera then accepts any sequence number, so ours run on. [300H] */
   resetMessage(): Buffer {
-    this.sequence = 0;
-    return encodeIp('control', 0, CONTROL_RESET);
+    return encodeIp('control', this.sequence, CONTROL_RESET);
   }
-  wrap(packet: Buffer, kind: 'command' | 'inquiry'): Buffer {
-    const out = encodeIp(kind, this.sequence, packet);
+  wrap(packet: Buffer, kind: 'command' | 'inquiry'): Wrapped {
+    const tag = this.sequence;
     this.sequence = nextSequence(this.sequence);
-    return out;
+    return { bytes: encodeIp(kind, tag, packet), tag };
   }
-  feed(chunk: Buffer): Buffer[] {
+  feed(chunk: Buffer): Received[] {
     const m = decodeIp(chunk);
     if (m?.type === 'controlReply') {
       this.control.push(m.payload);
@@ -65,7 +77,7 @@ export class IpLink implements ViscaLink {
       this.lost += chunk.length;
       return [];
     }
-    return [m.payload];
+    return [{ packet: m.payload, tag: m.sequence }];
   }
   reset(): void {
     this.control = [];

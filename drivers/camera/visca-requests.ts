@@ -7,7 +7,10 @@
 //  - two sockets: a third command waits until one is free; `z0 60 03 FF` (buffer full), when the camera is busier than
 //    we knew, puts the command back to be retried when a socket frees (or 200 ms later), within its deadline;
 //  - a priority request (stop) goes ahead of everything queued; if the request on the wire got no answer within
-//    `stopWaitMs`, that one is given up so the stop can go out: a camera must never be left moving.
+//    `stopWaitMs`, that one is given up so the stop can go out: a camera must never be left moving;
+//  - over IP a reply carries its request's tag (sequence number): a reply whose request was given up (timed out,
+//    pushed past) is dropped, never taken as the answer to a later request. Serial replies carry no tag: there
+//    order and timing are all there is.
 import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../agent/errors.js';
 import { encodeCancel, ERROR_NAMES, hexBytes, type ViscaReply } from './visca-protocol.js';
 
@@ -32,6 +35,8 @@ interface Pending extends Required<RequestOptions> {
   resolve(v: ViscaReply): void;
   reject(e: Error): void;
   timer: NodeJS.Timeout | null;
+  /** What the link numbered this request on the wire (null on serial). */
+  tag: number | null;
   socket: number;
   sentAt: number;
   deadline: number;
@@ -41,7 +46,8 @@ export interface RequestsOptions {
   /** `camera /dev/ttyUSB0`: first in every message. */
   name: string;
   address: number;
-  write(packet: Buffer, kind: 'command' | 'inquiry'): Promise<void>;
+  /** Puts the packet on the wire: `tag` is what its replies will carry (null when they carry none). */
+  write(packet: Buffer, kind: 'command' | 'inquiry'): { tag: number | null; sent: Promise<void> };
   answerMs: number;
   completionMs: number;
   stopWaitMs: number;
@@ -61,6 +67,8 @@ export class ViscaRequests {
   private readonly sockets = new Map<number, Pending>();
   private retryTimer: NodeJS.Timeout | null = null;
   private stopTimer: NodeJS.Timeout | null = null;
+  /** Replies dropped because their request was no longer waiting (IP only). */
+  staleReplies = 0;
 
   constructor(o: RequestsOptions) {
     this.o = o;
@@ -87,6 +95,7 @@ export class ViscaRequests {
         resolve,
         reject,
         timer: null,
+        tag: null,
         socket: 0,
         sentAt: 0,
         deadline: 0,
@@ -130,7 +139,12 @@ export class ViscaRequests {
     this.pump();
   }
 
-  handle(r: ViscaReply): void {
+  /** One reply from the camera; `tag` is the request's number it carries (IP), null when it carries none. */
+  handle(r: ViscaReply, tag: number | null = null): void {
+    if (tag !== null && !this.waitingFor(tag)) {
+      this.staleReplies++;
+      return;
+    }
     switch (r.kind) {
       case 'address-set':
         return this.answerFirst((p) => p.expect === 'address-set', r);
@@ -168,6 +182,12 @@ export class ViscaRequests {
       case 'error':
         return this.error(r.socket, r.code, r);
     }
+  }
+
+  private waitingFor(tag: number): boolean {
+    if (this.awaiting.some((p) => p.tag === tag)) return true;
+    for (const p of this.sockets.values()) if (p.tag === tag) return true;
+    return false;
   }
 
   private error(socket: number, code: number, r: ViscaReply): void {
@@ -292,7 +312,9 @@ export class ViscaRequests {
     p.sentAt = performance.now();
     this.awaiting.push(p);
     p.timer = setTimeout(() => this.answerTimeout(p), p.answerMs);
-    this.o.write(p.packet, p.expect === 'inquiry' ? 'inquiry' : 'command').catch((err: unknown) => {
+    const { tag, sent } = this.o.write(p.packet, p.expect === 'inquiry' ? 'inquiry' : 'command');
+    p.tag = tag;
+    sent.catch((err: unknown) => {
       const i = this.awaiting.indexOf(p);
       if (i >= 0) this.awaiting.splice(i, 1);
       this.finish(p, err instanceof DisconnectedError ? err : new DisconnectedError(`${this.o.name}: write failed: ${String(err)}`));

@@ -98,6 +98,19 @@ export class CameraModel {
     return false;
   }
 
+  /** A positioning move's Completion is due: axes within a few ms of their target are there. (Timers may fire a
+   *  little before the clock says the move is done; a camera that says Completion has arrived.) */
+  arrive(now: number): void {
+    for (const a of [this.pan, this.tilt, this.zoomAxis]) {
+      if (a.target !== null && Math.abs(a.target - positionAt(a, now)) <= Math.abs(a.rate) * 2) {
+        a.pos = a.target;
+        a.since = now;
+        a.rate = 0;
+        a.target = null;
+      }
+    }
+  }
+
   /** Stops pan/tilt (and zoom when `zoom`) where they are now: a cancelled positioning move. */
   halt(now: number, zoom = false): void {
     for (const a of zoom ? [this.pan, this.tilt, this.zoomAxis] : [this.pan, this.tilt]) {

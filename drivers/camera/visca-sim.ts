@@ -248,6 +248,7 @@ export class ViscaSim extends EventEmitter {
       if (busy.timer) this.timers.delete(busy.timer);
       if (this.sockets[socket] !== busy) return;
       this.sockets[socket] = null;
+      this.model.arrive(this.clock());
       this.out(send, encodeCompletion(a, socket), serial);
     }, Math.ceil(outcome.ms));
     this.timers.add(busy.timer);

@@ -53,17 +53,23 @@ for (const transport of ['serial', 'udp'] as const) {
     t.equal((await camera.inquire('focus-mode')).mode, 'auto', 'command works after truncated replies');
 
     // Late replies: within the answer time they are fine; past it, a timeout, and the late bytes are not taken
-    // as the answer to the next request.
+    // as the answer to the next request. Over IP the next command goes at once: the late ACK and Completion of the
+    // given-up one arrive while it runs, and their sequence number tells them apart. Serial replies carry nothing
+    // of the sort, so there the next command waits until the late ones are in.
     sim.faults.lateMs = 100;
     await camera.zoomTo(0x1000);
     t.pass('replies 100 ms late are still answers');
     sim.faults.lateMs = 1000;
     t.ok((await failure(camera.zoomTo(0x1800))) instanceof DeviceTimeoutError, 'replies 1000 ms late: timeout');
     sim.resetFaults();
-    await sleep(1100);
-    await until('ok after late replies', () => camera.health().status === 'ok');
+    if (transport === 'serial') await sleep(1100);
     await camera.zoomTo(0x0800);
     t.equal((await camera.inquire('zoom-position')).position, 0x0800, 'next command gets its own answer');
+    if (transport === 'udp') {
+      await until('late replies arrived', () => camera.staleReplies >= 2, 3000);
+      t.pass(`${camera.staleReplies} late replies dropped by sequence number`);
+    }
+    await until('ok after late replies', () => camera.health().status === 'ok');
 
     // Error replies: the device's code travels in the error.
     sim.faults.errorCode = 0x41;
