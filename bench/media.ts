@@ -50,6 +50,9 @@ interface Run {
   rss_mb_start: number; rss_mb_end: number;
   /** RSS every 30 s of the measured window: a plateau (heap and allocator arenas settling) or a slope (a leak). */
   rss_series_mb: number[];
+  rss_growth_pct: number;
+  /** Full collections of the worker's heap during the run, and the longest main-thread pause of one. */
+  major_gcs: number; gc_max_pause_ms: number;
 }
 
 async function runSize(lab: JanusLab, w: number, h: number, seconds: number, maxDelayMs: number | undefined, warmupS: number): Promise<Run> {
@@ -99,6 +102,8 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       frames_missing_at_centre: p1.missing - p0.missing,
       cpu_s_per_s: round(cpu), ffmpeg_cpu_s_per_s: round(ref), cpu_ratio: round(cpu / ref),
       rss_mb_start: round(r0), rss_mb_end: round(r1), rss_series_mb: series,
+      rss_growth_pct: round(((r1 - r0) / r0) * 100),
+      major_gcs: (x1.heap?.majorGcs ?? 0) - (x0.heap?.majorGcs ?? 0), gc_max_pause_ms: x1.heap?.maxPauseMs ?? 0,
     };
   } finally {
     await centre?.stop();

@@ -8,6 +8,7 @@ import { Type } from '../schema/type.js';
 import { command, type CommandSpec } from '../command.js';
 import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { WORKER_NODE_FLAGS } from '../node-flags.js';
 import type { MediaConfig } from './config.js';
 import type { MediaPath, MediaReport } from './types.js';
 import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker, WorkerExtra } from './worker-protocol.js';
@@ -86,7 +87,7 @@ class Controller extends EventEmitter implements MediaController {
 
   private spawnWorker(): Promise<void> {
     const prefix = this.opts.spawnPrefix ?? [];
-    const argv = [...prefix, process.execPath, WORKER];
+    const argv = [...prefix, process.execPath, ...WORKER_NODE_FLAGS, WORKER];
     const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     this.proc = proc;
     let stderr = '';

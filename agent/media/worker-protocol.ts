@@ -3,6 +3,7 @@
 import type { MediaReport } from './types.js';
 import type { MediaConfig } from './config.js';
 import type { FeedSelector } from './signalling/types.js';
+import type { HeapStats } from './heap-collect.js';
 
 export type Quality = '720p' | '540p' | '360p';
 
@@ -56,6 +57,8 @@ export interface WorkerExtra {
   repairs?: number;
   iceRestarts?: number;
   sessions?: number;
+  /** The worker's heap: full collections, their longest pause, heap in use after the last one (heap-collect.ts). */
+  heap?: HeapStats;
 }
 
 export type FromWorker =

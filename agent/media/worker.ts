@@ -16,6 +16,7 @@ import type { FromWorker, JoinRequest, Quality, ToWorker } from './worker-protoc
 import type { MediaConfig } from './config.js';
 import type { MediaReport } from './types.js';
 import { errorToWire } from '../errors.js';
+import { HeapCollector } from './heap-collect.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => send({ type: 'log', level, msg, fields });
@@ -37,6 +38,7 @@ let quality: Quality = '720p';
 let adapt: AdaptState = initialAdapt(0);
 let applied: LevelOutput | null = null;
 const heard = new HeardTracker();
+const heap = new HeapCollector();
 let recovering = false;
 let generation = 0;
 const counters = { repairs: 0, iceRestarts: 0, sessions: 0 };
@@ -85,6 +87,7 @@ function publishReport(): void {
       repairs: counters.repairs,
       iceRestarts: counters.iceRestarts,
       sessions: counters.sessions,
+      heap: heap.report(),
     },
   });
 }
@@ -354,6 +357,7 @@ async function handle(m: ToWorker): Promise<void> {
       feed = new MediaFeed(cfg.denoise);
       room = roomPathFor(cfg, feed.onAudio, log);
       sink = room ?? checking;
+      if (!heap.start(30000)) log('warn', 'media worker: started without --expose-gc; its heap will creep until V8 collects');
       return void send({ type: 'ready' });
     case 'join':
       if (m.residue?.length) {

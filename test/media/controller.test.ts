@@ -2,6 +2,7 @@
 // outside a meeting, and a join to a room the real Janus does not have, which reports the bridge's refusal
 // without taking the agent down.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import { errors } from '../../agent/schema/value.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { startJanusLab, type JanusLab } from '../helpers/janus.js';
@@ -37,6 +38,10 @@ t.test('selftest outside a meeting is refused; a room Janus lacks is reported, t
   const selftest = media.commands().find((c) => c.name === 'selftest')!;
   await t.rejects(async () => selftest.run({}), { code: 'bad_request', message: /not in a meeting/ });
 
+  // The worker runs with --expose-gc, so that it keeps its own heap from creeping (heap-collect.ts).
+  const cmdline = readFileSync(`/proc/${media.workerPid()}/cmdline`, 'utf8').split('\0');
+  t.ok(cmdline.includes('--expose-gc'), `worker started as: ${cmdline.filter(Boolean).slice(-2).join(' ')}`);
+
   const r = await media.join({ bridge: lab.hallUrl, room: 999999, display: 'hall' });
   t.not(r.status, 'joined', `not joined (${r.status})`);
   t.match(r.error?.message ?? '', /No such room|999999/, `the error names the room: ${r.error?.message}`);
@@ -48,4 +53,5 @@ t.test('selftest outside a meeting is refused; a room Janus lacks is reported, t
   const ok = await media.join({ bridge: lab.hallUrl, room: 1234, display: 'hall' });
   t.equal(ok.status, 'joined', 'a good join afterwards works');
   t.ok(await waitFor(() => media!.report().heard, 10000), 'and is heard');
+  t.ok(await waitFor(() => media!.extra().heap, 3000), 'the report carries the heap collector\'s numbers');
 });

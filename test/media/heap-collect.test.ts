@@ -1,0 +1,31 @@
+// The media worker's heap collector: it reports when node was started without --expose-gc (and then does nothing),
+// and with a real gc function it runs concurrent full collections that the gc performance entries count.
+import t from 'tap';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { HeapCollector } from '../../agent/media/heap-collect.js';
+
+t.test('without --expose-gc: says so and starts nothing', async (t) => {
+  const h = new HeapCollector(undefined);
+  t.teardown(() => h.stop());
+  t.equal(h.available, false);
+  t.equal(h.start(10), false, 'start() reports that it cannot collect');
+});
+
+t.test('with gc: a collection on the timer is seen, with its pause and the heap left after it', async (t) => {
+  // What --expose-gc gives the worker, obtained at run time here (the test runner starts node without flags).
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as (o?: object) => Promise<void> | void;
+  const h = new HeapCollector(gc);
+  t.teardown(() => h.stop());
+  t.equal(h.start(50), true);
+  let garbage: object[] = Array.from({ length: 50000 }, (_, i) => ({ i, s: `x${i}` }));
+  garbage = [];
+  t.equal(garbage.length, 0);
+  const t0 = Date.now();
+  while (h.report().majorGcs < 2 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 20));
+  const r = h.report();
+  t.ok(r.majorGcs >= 2, `${r.majorGcs} full collections in ${Date.now() - t0} ms`);
+  t.ok(r.maxPauseMs > 0 && r.maxPauseMs < 1000, `longest pause ${r.maxPauseMs} ms`);
+  t.ok(r.usedMb > 0 && r.usedMb < 200, `heap after collection ${r.usedMb} MB`);
+});
