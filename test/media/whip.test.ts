@@ -1,10 +1,12 @@
 // The WHIP client (agent/media/signalling/whip.ts) against a WHIP endpoint the test runs on top of the real Janus:
 // publish with a bearer token, a wrong token refused with the HTTP status named, an ICE restart by PATCH when the
-// path is cut, and DELETE at leave.
+// path is cut, and DELETE at leave. Then WHEP: the programme received from a WHEP endpoint that is a real wrtc peer
+// in its own process (whep-endpoint.ts), checked frame by frame from the stamps in its pixels, and heard.
 import t from 'tap';
 import { startJanusLab, type JanusLab } from '../helpers/janus.js';
 import { setLoss } from '../helpers/netns.js';
 import { startWhipEndpoint, type WhipEndpoint } from './whip-endpoint.js';
+import { startWhepEndpoint } from './whep-endpoint.js';
 import { applySdpFrag, iceCredentials } from '../../agent/media/signalling/whip.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { ROOM, mediaConfig, memoryLogger, programme, startCentre, waitFor } from './fixture.js';
@@ -63,4 +65,36 @@ t.test('publishes through WHIP; the centre sees it; ICE restart by PATCH; DELETE
 
   await hall.leave();
   t.ok(whip.requests.some((q) => q.startsWith('DELETE /whip/res/')), 'leave deletes the WHIP resource');
+});
+
+t.test('receives the programme through WHEP: frames in order, the tone heard, DELETE at leave', async (t) => {
+  lab ??= await startJanusLab();
+  const whep = await startWhepEndpoint('sekret');
+  stops.push(() => whep.close());
+  const log = memoryLogger('hall');
+  const hall = createMediaPath(mediaConfig({ signalling: 'whip', width: 640, height: 360 }), log.log);
+  stops.push(() => hall.stop());
+  await hall.start();
+
+  // A wrong token: the subscription is refused with the HTTP status named, and the worker stays up.
+  await hall.join({ bridge: whep.url('unused'), room: ROOM, token: 'wrong', publish: false, programme: { display: whep.url('programme') } });
+  t.ok(await waitFor(() => log.lines.some((l) => /programme not received.*HTTP 401/.test(l)), 10000), 'a wrong token: HTTP 401 named in the log');
+  await hall.leave();
+  t.equal(hall.restarts, 0, 'no crash');
+
+  const j = await hall.join({ bridge: whep.url('unused'), room: ROOM, token: 'sekret', publish: false, programme: { display: whep.url('programme') } });
+  t.equal(j.status, 'joined');
+  t.ok(await waitFor(() => programme(hall).frames > 90, 20000), `programme frames decoded: ${programme(hall).frames}`);
+  const p = programme(hall);
+  t.equal(p.outOfOrder, 0, 'none out of order');
+  t.equal(p.unreadable, 0, 'every stamp readable');
+  t.ok(p.missing <= p.frames * 0.05, `missing ${p.missing} of ${p.frames + p.missing}`);
+  t.equal(`${p.width}x${p.height}`, '640x360', 'at the size sent');
+  t.ok(p.latencyP95Ms !== null && p.latencyP95Ms < 500, `stamp-to-decode p95 ${p.latencyP95Ms} ms`);
+  t.ok(await waitFor(() => programme(hall).audioLoudSamples > 48000, 10000), 'the tone is heard (over 1 s of it)');
+  t.ok(whep.requests.includes('POST /whep/programme'), 'subscribed by POST');
+
+  await hall.leave();
+  t.ok(await waitFor(() => whep.requests.some((q) => /^DELETE \/whep\/res\//.test(q)), 5000), 'leave deletes the WHEP resource');
+  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
 });
