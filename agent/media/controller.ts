@@ -12,6 +12,7 @@ import { WORKER_NODE_FLAGS } from '../node-flags.js';
 import type { MediaConfig } from './config.js';
 import type { MediaPath, MediaReport } from './types.js';
 import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker, WorkerExtra } from './worker-protocol.js';
+import type { EchoCalibration } from './echo-calibrate.js';
 
 export interface MediaPathOptions {
   /** argv prefix for the worker, e.g. `['ip','netns','exec','hall']` in tests that put the hall in a namespace. */
@@ -22,6 +23,8 @@ export interface MediaController extends MediaPath {
   join(req: JoinRequest): Promise<MediaReport>;
   leave(): Promise<MediaReport>;
   selftest(seconds?: number): Promise<SelftestResult>;
+  /** Finds this hall's echo delay (outside a meeting, on a box): see echo-calibrate.ts. */
+  echoCalibrate(): Promise<EchoCalibration>;
   setQuality(max: Quality): Promise<void>;
   /** Worker-side counters (capture, programme check, adaptation level, repairs). */
   extra(): WorkerExtra;
@@ -224,6 +227,15 @@ class Controller extends EventEmitter implements MediaController {
   }
 
   selftest(seconds = 3): Promise<SelftestResult> {
+    return this.request((id) => ({ type: 'selftest', id, seconds })) as Promise<SelftestResult>;
+  }
+
+  echoCalibrate(): Promise<EchoCalibration> {
+    return this.request((id) => ({ type: 'echo-calibrate', id })) as Promise<EchoCalibration>;
+  }
+
+  /** A worker request answered by one `result` message with the same id. */
+  private request(msg: (id: number) => ToWorker): Promise<SelftestResult | EchoCalibration> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.results.set(id, (m) => {
@@ -232,7 +244,7 @@ class Controller extends EventEmitter implements MediaController {
         if (m.ok) resolve(m.value);
         else reject(new DiemcauError(m.error.code as DiemcauError['code'], m.error.message));
       });
-      this.send({ type: 'selftest', id, seconds });
+      this.send(msg(id));
     });
   }
 
@@ -268,6 +280,18 @@ class Controller extends EventEmitter implements MediaController {
         run: (a) => {
           if (this.last.status !== 'joined') throw new BadRequestError(`selftest: the hall is not in a meeting (media status ${this.last.status})`);
           return this.selftest(a.seconds ?? 3);
+        },
+      }),
+      command({
+        name: 'echo-calibrate',
+        summary:
+          'Find the echo delay of this hall for media.roomAudio.echoDelayMs: outside a meeting, the hall hears noise for about 40 s. ' +
+          'Answers the delay, the echo removed (dB) and every trial; the carrier sets it in the hall\'s config.',
+        schema: NoArgs,
+        timeoutMs: 90000,
+        run: () => {
+          if (this.last.status !== 'idle') throw new BadRequestError(`echo-calibrate: only outside a meeting (media status ${this.last.status})`);
+          return this.echoCalibrate();
         },
       }),
     ];

@@ -4,6 +4,7 @@ import type { MediaReport } from './types.js';
 import type { MediaConfig } from './config.js';
 import type { FeedSelector } from './signalling/types.js';
 import type { HeapStats } from './heap-collect.js';
+import type { EchoCalibration } from './echo-calibrate.js';
 
 export type Quality = '720p' | '540p' | '360p';
 
@@ -43,6 +44,7 @@ export type ToWorker =
   | { type: 'audio-only'; on: boolean }
   | { type: 'quality'; max: Quality }
   | { type: 'selftest'; id: number; seconds: number }
+  | { type: 'echo-calibrate'; id: number }
   | { type: 'reset-programme-check' }
   | { type: 'stop' };
 
@@ -65,7 +67,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'report'; report: MediaReport; extra: WorkerExtra }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
-  | { type: 'result'; id: number; ok: true; value: SelftestResult }
+  | { type: 'result'; id: number; ok: true; value: SelftestResult | EchoCalibration }
   | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
   | { type: 'joined' }
   | { type: 'residue'; urls: string[] }

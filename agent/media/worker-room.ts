@@ -40,7 +40,7 @@ export class RoomPath extends EventEmitter implements ProgrammeSink {
   private restartTimer: NodeJS.Timeout | null = null;
   private readonly player: GstPlayer;
   private readonly sink: PlayerSink;
-  private readonly log: Logger;
+  readonly log: Logger;
   /** Stable target for the player's audio across room audio restarts; drops audio while no process runs. */
   private readonly programmeOut: Writable;
   private readonly micChunk = Buffer.alloc(CHUNK_BYTES);

@@ -15,8 +15,9 @@ import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, typ
 import type { FromWorker, JoinRequest, Quality, ToWorker } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
 import type { MediaReport } from './types.js';
-import { errorToWire } from '../errors.js';
+import { BadRequestError, errorToWire } from '../errors.js';
 import { HeapCollector } from './heap-collect.js';
+import { calibrateRoom } from './echo-calibrate.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => send({ type: 'log', level, msg, fields });
@@ -281,6 +282,8 @@ async function recover(reason: string, sessionGone = false): Promise<void> {
 }
 
 async function doJoin(req: JoinRequest): Promise<void> {
+  // An echo calibration holds the loudspeaker and mic for its last few seconds: the meeting starts after it.
+  await calibrating;
   if (joinReq) await doLeave();
   joinReq = req;
   generation++;
@@ -323,6 +326,22 @@ async function doLeave(): Promise<void> {
   lastStats = prevStats = null;
   publishReport();
   send({ type: 'left' });
+}
+
+/** Outside a meeting only: the trials play noise through the hall's loudspeaker and hold its mic. */
+let calibrating: Promise<void> | null = null;
+async function echoCalibrate(id: number): Promise<void> {
+  try {
+    if (!room) throw new BadRequestError('echo-calibrate: needs the hall\'s loudspeaker and mic (media.simulate is on)');
+    if (status !== 'idle' || calibrating) throw new BadRequestError(`echo-calibrate: only outside a meeting and once at a time (media status ${status})`);
+    const run = calibrateRoom(cfg.roomAudio, room.log);
+    calibrating = run.then(() => {}, () => {});
+    send({ type: 'result', id, ok: true, value: await run });
+  } catch (err) {
+    send({ type: 'result', id, ok: false, error: errorToWire(err) });
+  } finally {
+    calibrating = null;
+  }
 }
 
 async function selftest(id: number, seconds: number): Promise<void> {
@@ -382,6 +401,8 @@ async function handle(m: ToWorker): Promise<void> {
       return publishReport();
     case 'selftest':
       return selftest(m.id, m.seconds);
+    case 'echo-calibrate':
+      return echoCalibrate(m.id);
     case 'reset-programme-check':
       checking.reset();
       return publishReport();

@@ -18,7 +18,9 @@ t.teardown(async () => {
 t.test('command schemas', async (t) => {
   const m = createMediaPath(mediaConfig(), memoryLogger('m').log);
   const cmd = Object.fromEntries(m.commands().map((c) => [c.name, c]));
-  t.same(Object.keys(cmd).sort(), ['audio-only', 'join', 'leave', 'mute', 'quality', 'selftest', 'unmute']);
+  t.same(Object.keys(cmd).sort(), ['audio-only', 'echo-calibrate', 'join', 'leave', 'mute', 'quality', 'selftest', 'unmute']);
+  t.same(errors(cmd['echo-calibrate'].schema, {}), []);
+  t.match(errors(cmd['echo-calibrate'].schema, { delay: 3 }).join(), /delay/);
   t.same(errors(cmd.join.schema, { bridge: 'http://10.0.0.1:8088/janus', room: 1234, token: 't', display: 'Xã An' }), []);
   t.match(errors(cmd.join.schema, { bridge: 'ftp://x', room: 1234 }).join(), /bridge/);
   t.match(errors(cmd.join.schema, { bridge: 'http://x', room: 0 }).join(), /room/);
@@ -37,6 +39,8 @@ t.test('selftest outside a meeting is refused; a room Janus lacks is reported, t
   await media.start();
   const selftest = media.commands().find((c) => c.name === 'selftest')!;
   await t.rejects(async () => selftest.run({}), { code: 'bad_request', message: /not in a meeting/ });
+  const calibrate = media.commands().find((c) => c.name === 'echo-calibrate')!;
+  await t.rejects(async () => calibrate.run({}), { code: 'bad_request', message: /needs the hall's loudspeaker and mic \(media\.simulate is on\)/ });
 
   // The worker runs with --expose-gc, so that it keeps its own heap from creeping (heap-collect.ts).
   const cmdline = readFileSync(`/proc/${media.workerPid()}/cmdline`, 'utf8').split('\0');

@@ -1,0 +1,62 @@
+// Echo delay calibration: the choice among trials (pure), a mic that hears no loudspeaker refused with a reason, and
+// the whole calibration on the real room audio process (gst-launch, webrtcdsp) with the synthetic room closing the
+// loop, for a near and a far loudspeaker: the chosen delay is within the band where the canceller converges
+// (between the echo's lag and 30 ms less) and removes at least 20 dB of echo.
+import t from 'tap';
+import { calibrateEchoDelay, chooseEchoDelay, roomProbe } from '../../agent/media/echo-calibrate.js';
+import { CHUNK_MS, CHUNK_SAMPLES, floatToS16, Rechunker, s16ToFloat } from '../../agent/media/audio-pcm.js';
+import { makeRoomImpulse, SyntheticRoom } from '../../agent/media/audio-room.js';
+import type { AudioIo } from '../../agent/media/audio-io.js';
+
+t.test('chooseEchoDelay: the middle of the run within 1.5 dB of the lowest residual', async (t) => {
+  const trials = (xs: Array<[number, number]>) => xs.map(([delayMs, residualDbfs]) => ({ delayMs, residualDbfs }));
+  t.equal(chooseEchoDelay(trials([[0, -15], [20, -22], [40, -53], [60, -53.2], [80, -53], [100, -19]])), 60, 'the middle of 40..80');
+  t.equal(chooseEchoDelay(trials([[0, -30], [20, -45], [40, -52], [60, -53], [80, -20]])), 40, 'a run of two: the shorter');
+  t.equal(chooseEchoDelay(trials([[0, -30], [20, -45], [40, -49], [60, -53], [80, -20]])), 60, 'a clear best wins');
+  t.equal(chooseEchoDelay(trials([[80, -20], [0, -53], [40, -30], [20, -53]])), 0, 'trials in any order');
+  t.equal(chooseEchoDelay(trials([[0, -53], [20, -30], [40, -53]])), 0, 'only the run that holds the best counts');
+  t.equal(chooseEchoDelay(trials([[60, -40]])), 60);
+  t.throws(() => chooseEchoDelay([]), /no trials/);
+});
+
+t.test('a mic that does not hear the loudspeaker: refused, with the reason', async (t) => {
+  let trials = 0;
+  const probe = async () => {
+    trials++;
+    return -80;
+  };
+  await t.rejects(calibrateEchoDelay(probe), { code: 'device_refused', deviceCode: 'no_echo', message: /hears the loudspeaker at -80\.0 dBFS.*loudspeaker on/ });
+  t.equal(trials, 1, 'no delay trials after the echo check failed');
+});
+
+/** The synthetic room between the pipeline's loudspeaker (playedOut) and its mic (micIn), as audio-erle.ts does it. */
+function closeLoop(delayMs: number) {
+  return (io: AudioIo) => {
+    const room = new SyntheticRoom({ impulse: makeRoomImpulse({ delayMs }), noiseDbfs: -60 });
+    const played = new Rechunker();
+    let held: Buffer | null = null;
+    // Both streams' first buffers go out together (audiorate anchors each timeline to its first buffer).
+    io.micIn!.write(Buffer.alloc(CHUNK_SAMPLES * 2));
+    io.playedOut!.on('data', (d: Buffer) =>
+      played.push(d, (c) => {
+        // A real ADC hands a block over after capturing it: each mic block goes in one block later.
+        if (held) io.micIn!.write(held);
+        held = floatToS16(room.hear(s16ToFloat(c)).mic);
+      }),
+    );
+  };
+}
+
+for (const roomMs of [20, 60]) {
+  t.test(`calibration on the real pipeline, loudspeaker ${roomMs} ms from the mic`, async (t) => {
+    const probe = roomProbe({ audio: { playback: { kind: 'pipe' }, capture: { kind: 'pipe' } }, attach: closeLoop(roomMs) });
+    const c = await calibrateEchoDelay(probe, [0, 20, 40, 60, 80, 100]);
+    // The echo lags its reference by the room's delay plus the one-block hold of the mic.
+    const lag = roomMs + CHUNK_MS;
+    t.comment(c.trials.map((x) => `${x.delayMs} ms: ${x.residualDbfs.toFixed(1)} dBFS`).join(', ') + `; echo ${c.echoDbfs.toFixed(1)} dBFS`);
+    t.ok(c.echoDelayMs <= lag && c.echoDelayMs >= lag - 30, `chose ${c.echoDelayMs} ms for a ${lag} ms lag`);
+    t.ok(c.erleDb >= 20, `removes ${c.erleDb.toFixed(1)} dB of echo`);
+    const longest = c.trials[c.trials.length - 1];
+    t.ok(longest.residualDbfs > c.echoDbfs - c.erleDb + 6, `told too long (${longest.delayMs} ms) leaves at least 6 dB more: the trials can tell`);
+  });
+}
