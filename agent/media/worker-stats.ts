@@ -1,7 +1,8 @@
 // What the worker reads from getStats on the publishing PeerConnection (W3C webrtc-stats: outbound-rtp,
 // remote-inbound-rtp, candidate-pair, media-source), boiled down to the numbers heard.ts, adapt.ts and the report
 // use. Bitrate and fps come from deltas between two readings.
-import type { RtpSnapshot } from './heard.js';
+import { selftestVerdict, type RtpSnapshot } from './heard.js';
+import type { SelftestResult } from './worker-protocol.js';
 
 type Stat = Record<string, any>;
 
@@ -58,4 +59,15 @@ export async function readPublisherStats(pc: RTCPeerConnection): Promise<Publish
     availableBps: pair?.availableOutgoingBitrate ?? null,
     pairRttS: pair?.currentRoundTripTime ?? null,
   };
+}
+
+/** The selftest: a tone into the uplink for `seconds` (through `tone`), then what the bridge's reports say of it. */
+export async function toneSelftest(pc: RTCPeerConnection, tone: (ms: number) => void, seconds: number): Promise<SelftestResult> {
+  const before = (await readPublisherStats(pc)).audio;
+  const t0 = Date.now();
+  tone(seconds * 1000);
+  // One second more for the receiver report that covers the end of the tone.
+  await new Promise((r) => setTimeout(r, seconds * 1000 + 1200));
+  const after = (await readPublisherStats(pc)).audio;
+  return selftestVerdict(before, after, Date.now() - t0);
 }

@@ -7,17 +7,17 @@ import { Capture } from './capture.js';
 import { MediaFeed } from './worker-feed.js';
 import { BridgeSession } from './worker-session.js';
 import { dropResidue } from './signalling/create.js';
-import { CheckingSink, type ProgrammeSink } from './worker-programme.js';
+import { CheckingSink, ProgrammeKeeper, type ProgrammeSink } from './worker-programme.js';
 import { roomPathFor, type RoomPath } from './worker-room.js';
-import { readPublisherStats, type PublisherStats } from './worker-stats.js';
-import { HeardTracker, selftestVerdict } from './heard.js';
+import { readPublisherStats, toneSelftest, type PublisherStats } from './worker-stats.js';
+import { HeardTracker } from './heard.js';
 import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
-import type { FromWorker, JoinRequest, Quality, ToWorker } from './worker-protocol.js';
+import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
 import type { MediaReport } from './types.js';
 import { BadRequestError, errorToWire } from '../errors.js';
 import { HeapCollector } from './heap-collect.js';
-import { calibrateRoom } from './echo-calibrate.js';
+import { calibrateRoom, type EchoCalibration } from './echo-calibrate.js';
 
 const send = (m: FromWorker) => process.send?.(m);
 const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => send({ type: 'log', level, msg, fields });
@@ -188,37 +188,16 @@ async function openSession(): Promise<void> {
   // The controller keeps this, so that our successor can clear it from the bridge if we crash.
   send({ type: 'residue', urls: s.signalling.residue() });
   await applyLevel();
-  programme = { state: 'off', since: 0 };
+  programme.reset();
 }
 
-/**
- * Programme silent this long: its publisher went away (or never came); subscribe again. Long, because the
- * programme's own publisher may be riding out a link cut, and a resubscription then gains nothing.
- */
-const PROGRAMME_STALE_MS = 30000;
-const PROGRAMME_RETRY_MS = 3000;
-let programme: { state: 'off' | 'subscribing' | 'on'; since: number } = { state: 'off', since: 0 };
+const programme = new ProgrammeKeeper((msg, fields) => log('warn', msg, fields));
 
 /** Called every tick: keeps a programme subscription alive, whether it starts before or after we join. */
 function ensureProgramme(): void {
   const s = session;
   const wanted = joinReq?.programme !== null && (cfg.receiveProgramme || joinReq?.programme);
-  if (!s || !wanted || status !== 'joined' || programme.state === 'subscribing') return;
-  const now = Date.now();
-  const stale = programme.state === 'on' && sink.lastInputAt !== undefined && now - Math.max(programme.since, sink.lastInputAt) > PROGRAMME_STALE_MS;
-  const retry = programme.state === 'off' && now - programme.since >= PROGRAMME_RETRY_MS;
-  if (!stale && !retry) return;
-  if (stale) log('warn', 'media: programme stopped; subscribing again');
-  programme = { state: 'subscribing', since: now };
-  s.receiveProgramme().then(
-    () => {
-      if (session === s) programme = { state: 'on', since: Date.now() };
-    },
-    (err) => {
-      if (session === s) programme = { state: 'off', since: Date.now() };
-      log('warn', 'media: programme not received', { err: (err as Error).message });
-    },
-  );
+  if (s && wanted && status === 'joined') programme.keep(() => s.receiveProgramme(), sink.lastInputAt, () => session === s);
 }
 
 function connected(s: BridgeSession | null): boolean {
@@ -328,36 +307,23 @@ async function doLeave(): Promise<void> {
   send({ type: 'left' });
 }
 
-/** Outside a meeting only: the trials play noise through the hall's loudspeaker and hold its mic. */
-let calibrating: Promise<void> | null = null;
-async function echoCalibrate(id: number): Promise<void> {
+/** Sends a request's result, or its error, back with the request's id. */
+async function answer(id: number, run: () => Promise<SelftestResult | EchoCalibration>): Promise<void> {
   try {
-    if (!room) throw new BadRequestError('echo-calibrate: needs the hall\'s loudspeaker and mic (media.simulate is on)');
-    if (status !== 'idle' || calibrating) throw new BadRequestError(`echo-calibrate: only outside a meeting and once at a time (media status ${status})`);
-    const run = calibrateRoom(cfg.roomAudio, room.log);
-    calibrating = run.then(() => {}, () => {});
-    send({ type: 'result', id, ok: true, value: await run });
+    send({ type: 'result', id, ok: true, value: await run() });
   } catch (err) {
     send({ type: 'result', id, ok: false, error: errorToWire(err) });
-  } finally {
-    calibrating = null;
   }
 }
 
-async function selftest(id: number, seconds: number): Promise<void> {
-  try {
-    if (status !== 'joined' || !session?.pub) throw new Error(`selftest: not joined (status ${status})`);
-    const before = (await readPublisherStats(session.pub.pc)).audio;
-    const t0 = Date.now();
-    feed.tone(seconds * 1000);
-    await sleep(seconds * 1000);
-    // One more second for the receiver report that covers the end of the tone.
-    await sleep(1200);
-    const after = (await readPublisherStats(session.pub.pc)).audio;
-    send({ type: 'result', id, ok: true, value: selftestVerdict(before, after, Date.now() - t0) });
-  } catch (err) {
-    send({ type: 'result', id, ok: false, error: errorToWire(err) });
-  }
+/** Outside a meeting only: the trials play noise through the hall's loudspeaker and hold its mic. */
+let calibrating: Promise<unknown> | null = null;
+async function echoCalibrate(): Promise<EchoCalibration> {
+  if (!room) throw new BadRequestError("echo-calibrate: needs the hall's loudspeaker and mic (media.simulate is on)");
+  if (status !== 'idle' || calibrating) throw new BadRequestError(`echo-calibrate: only outside a meeting and once at a time (media status ${status})`);
+  const run = calibrateRoom(cfg.roomAudio, room.log);
+  calibrating = run.catch(() => {});
+  return run.finally(() => (calibrating = null));
 }
 
 async function shutdown(code: number): Promise<never> {
@@ -400,9 +366,12 @@ async function handle(m: ToWorker): Promise<void> {
       await applyLevel();
       return publishReport();
     case 'selftest':
-      return selftest(m.id, m.seconds);
+      return answer(m.id, () => {
+        if (status !== 'joined' || !session?.pub) throw new Error(`selftest: not joined (status ${status})`);
+        return toneSelftest(session.pub.pc, (ms) => feed.tone(ms), m.seconds);
+      });
     case 'echo-calibrate':
-      return echoCalibrate(m.id);
+      return answer(m.id, echoCalibrate);
     case 'reset-programme-check':
       checking.reset();
       return publishReport();

@@ -1,0 +1,54 @@
+// When the worker subscribes to the programme: at once, again after a failure once the retry time has passed
+// (not before), not while a subscription is on its way, again when the programme went silent past the stale time,
+// and never on behalf of a session that has been replaced.
+import t from 'tap';
+import { ProgrammeKeeper } from '../../agent/media/worker-programme.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+t.test('subscribe, retry after failure, resubscribe when silent', async (t) => {
+  const warnings: string[] = [];
+  const k = new ProgrammeKeeper((m, f) => warnings.push(`${m}${f?.err ? `: ${f.err}` : ''}`), { stale: 300, retry: 100 });
+  let calls = 0;
+  let outcome: 'ok' | 'fail' | 'hang' = 'fail';
+  const subscribe = () => {
+    calls++;
+    if (outcome === 'hang') return new Promise<void>(() => {});
+    return outcome === 'ok' ? Promise.resolve() : Promise.reject(new Error('HTTP 404'));
+  };
+  const current = () => true;
+
+  k.keep(subscribe, undefined, current);
+  t.equal(calls, 1, 'subscribes at once');
+  await sleep(10);
+  t.same(warnings, ['media: programme not received: HTTP 404'], 'the failure is named');
+  k.keep(subscribe, undefined, current);
+  t.equal(calls, 1, 'no retry before the retry time');
+  await sleep(110);
+  outcome = 'ok';
+  k.keep(subscribe, undefined, current);
+  t.equal(calls, 2, 'retried after it');
+  await sleep(10);
+  k.keep(subscribe, Date.now(), current);
+  t.equal(calls, 2, 'on and the programme flowing: nothing to do');
+  const lastInput = Date.now();
+  await sleep(350);
+  outcome = 'hang';
+  k.keep(subscribe, lastInput, current);
+  t.equal(calls, 3, 'silent past the stale time: subscribes again');
+  t.match(warnings.at(-1), /programme stopped; subscribing again/);
+  k.keep(subscribe, lastInput, current);
+  t.equal(calls, 3, 'not while a subscription is on its way');
+});
+
+t.test('a replaced session does not set the state', async (t) => {
+  const k = new ProgrammeKeeper(() => {}, { stale: 300, retry: 100 });
+  let calls = 0;
+  let replaced = false;
+  k.keep(() => (calls++, Promise.reject(new Error('x'))), undefined, () => !replaced);
+  replaced = true;
+  k.reset();
+  await sleep(10);
+  k.keep(() => (calls++, Promise.resolve()), undefined, () => true);
+  t.equal(calls, 2, 'the new session subscribes at once: the old failure did not start a retry wait');
+});
