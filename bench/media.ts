@@ -6,7 +6,7 @@
 // encoding the same pattern at the same size, rate and bitrate. Then audio recovery after 10 s link cuts, and the
 // echo canceller's ERLE on the synthetic room (agent/media/audio-erle.ts).
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { flags, percentile, printTable, writeJson } from './report.js';
 import { startJanusLab, type JanusLab } from '../agent/demo/janus.js';
 import { audioRecoverySeconds, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../test/media/fixture.js';
@@ -18,6 +18,18 @@ async function cpuSeconds(pid: number): Promise<number> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(f[11]) + Number(f[12])) * TICK_S;
+}
+
+/** CPU seconds of the process's threads named `name` (libwebrtc names its VP8 encoding thread EncoderQueue). */
+async function threadCpuSeconds(pid: number, name: string): Promise<number> {
+  let sum = 0;
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    sum += (Number(f[11]) + Number(f[12])) * TICK_S;
+  }
+  return sum;
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -47,6 +59,9 @@ interface Run {
   latency_p50_ms: number | null; latency_p95_ms: number | null;
   frames_sent: number; frames_dropped: number; frames_missing_at_centre: number;
   cpu_s_per_s: number; ffmpeg_cpu_s_per_s: number; cpu_ratio: number;
+  /** The worker's VP8 encoding thread alone, and its ratio to the reference: the rest of cpu_s_per_s is the fixed
+   *  cost of a WebRTC stream (Opus, pacing, RTP/SRTP, UDP sends, reading the capture pipes). */
+  encoder_cpu_s_per_s: number; encoder_ratio: number;
   rss_mb_start: number; rss_mb_end: number;
   /** RSS every 30 s of the measured window: a plateau (heap and allocator arenas settling) or a slope (a leak). */
   rss_series_mb: number[];
@@ -71,6 +86,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     await sleep(1100);
     const pid = hall.workerPid()!;
     const c0 = await cpuSeconds(pid);
+    const e0 = await threadCpuSeconds(pid, 'EncoderQueue');
     const r0 = await rssMb(pid);
     const x0 = hall.extra();
     const p0 = programme(centre);
@@ -81,6 +97,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       series.push(round(await rssMb(pid)));
     }
     const c1 = await cpuSeconds(pid);
+    const e1 = await threadCpuSeconds(pid, 'EncoderQueue');
     const r1 = await rssMb(pid);
     const dt = (Date.now() - t0) / 1000;
     await sleep(1100); // one more report from each worker
@@ -101,6 +118,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       frames_sent: encoded, frames_dropped: Math.max(0, captured - encoded),
       frames_missing_at_centre: p1.missing - p0.missing,
       cpu_s_per_s: round(cpu), ffmpeg_cpu_s_per_s: round(ref), cpu_ratio: round(cpu / ref),
+      encoder_cpu_s_per_s: round((e1 - e0) / dt), encoder_ratio: round((e1 - e0) / dt / ref),
       rss_mb_start: round(r0), rss_mb_end: round(r1), rss_series_mb: series,
       rss_growth_pct: round(((r1 - r0) / r0) * 100),
       major_gcs: (x1.heap?.majorGcs ?? 0) - (x0.heap?.majorGcs ?? 0), gc_max_pause_ms: x1.heap?.maxPauseMs ?? 0,
