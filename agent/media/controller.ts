@@ -285,7 +285,7 @@ class Controller extends EventEmitter implements MediaController {
       command({
         name: 'echo-calibrate',
         summary:
-          'Find the echo delay of this hall for media.roomAudio.echoDelayMs: outside a meeting, the hall hears noise for about 40 s. ' +
+          'Find the echo delay of this hall for media.roomAudio.echoDelayMs: outside a meeting, the hall hears noise for about a minute. ' +
           'Answers the delay, the echo removed (dB) and every trial; the carrier sets it in the hall\'s config.',
         schema: NoArgs,
         timeoutMs: 90000,

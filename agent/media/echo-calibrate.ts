@@ -20,8 +20,9 @@ import type { DspOptions } from './audio-pipeline.js';
 import { audioIoOptions, type RoomAudioConfig } from './audio-config.js';
 import { gaussian, seededRandom } from './audio-room.js';
 
-/** Delays tried, ms: 0 to 160 covers a display's audio path plus up to 20 m of hall. */
-export const CANDIDATES_MS: readonly number[] = [0, 20, 40, 60, 80, 100, 130, 160];
+/** Delays tried, ms: 0 to 160 covers a display's audio path plus up to 20 m of hall; 10 ms apart where most
+ *  halls are, so the band where the canceller converges (about 30 ms wide) holds several of them. */
+export const CANDIDATES_MS: readonly number[] = [0, 10, 20, 30, 40, 50, 60, 70, 80, 100, 130, 160];
 
 export interface DelayTrial {
   delayMs: number;
