@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../node-flags.js';
+import { stopChild } from '../child-stop.js';
 
 const COMMUNES = [
   ['26734', 'Xã Hòa Bình', '01'],
@@ -59,13 +60,5 @@ export async function startHall(dir: string, config: ReturnType<typeof demoHallC
 export function stopHall(h: DemoHall, timeoutMs = 3000): Promise<void> {
   const p = h.proc;
   h.proc = null;
-  if (!p || p.exitCode !== null || p.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
-    p.once('exit', () => {
-      clearTimeout(t);
-      resolve();
-    });
-    p.kill('SIGTERM');
-  });
+  return p ? stopChild(p, 'SIGTERM', timeoutMs) : Promise.resolve();
 }

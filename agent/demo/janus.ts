@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMediaLab, createNetns, linkVeth, type MediaLab, type Netns } from './netns.js';
 import { randomBytes } from 'node:crypto';
+import { stopChild } from '../child-stop.js';
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus'];
 export const JANUS_HTTP_PORT = 8088;
@@ -139,16 +140,7 @@ admin: {
     urlFor: (ip) => `http://${ip}:${JANUS_HTTP_PORT}/janus`,
     log: () => out,
     async stop() {
-      if (proc.exitCode === null && proc.signalCode === null) {
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(() => proc.kill('SIGKILL'), 3000);
-          proc.once('exit', () => {
-            clearTimeout(t);
-            resolve();
-          });
-          proc.kill('SIGTERM');
-        });
-      }
+      await stopChild(proc, 'SIGTERM', 3000);
       await rm(dir, { recursive: true, force: true });
     },
   };

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freeTcpPort } from './ports.js';
+import { stopChild } from '../child-stop.js';
 
 export interface Broker {
   port: number;
@@ -88,15 +89,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       const proc = broker.proc;
       broker.proc = null;
-      if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => proc.kill('SIGKILL'), 5000);
-        proc.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        proc.kill(signal);
-      });
+      if (proc) await stopChild(proc, signal, 5000);
     },
     async restart(downMs = 0) {
       await broker.stop();

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { FrameReader, type ReaderStats } from './frame-pool.js';
+import { stopChild } from '../child-stop.js';
 
 export const AUDIO_RATE = 48000;
 /** 10 ms of mono s16le: the chunk RTCAudioSource.onData takes. */
@@ -111,16 +112,7 @@ export class Capture extends EventEmitter {
   async stop(): Promise<void> {
     this.stopping = true;
     const proc = this.proc;
-    if (proc) {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(() => proc.kill('SIGKILL'), 2000);
-        proc.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        proc.kill('SIGTERM');
-      });
-    }
+    if (proc) await stopChild(proc, 'SIGTERM', 2000);
     // The writer is gone, so reads blocked on the FIFOs have returned. If ffmpeg never opened them, a reader is
     // still blocked in open(): open the write side once (non-blocking) so that it returns.
     for (const f of ['video.i420', 'audio.pcm']) {

@@ -7,6 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import { stopChild } from '../../agent/child-stop.js';
 
 export interface WhepEndpoint {
   url(name: string): string;
@@ -33,12 +34,7 @@ export async function startWhepEndpoint(token: string, host = '127.0.0.1'): Prom
   return {
     url: (name) => `http://${host}:${port}/whep/${name}`,
     requests,
-    close: () =>
-      new Promise((resolve) => {
-        if (proc.exitCode !== null || proc.signalCode !== null) return resolve();
-        proc.once('exit', () => resolve());
-        proc.kill('SIGTERM');
-      }),
+    close: () => stopChild(proc, 'SIGTERM', 3000),
   };
 }
 
