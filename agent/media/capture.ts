@@ -73,9 +73,9 @@ export class Capture extends EventEmitter {
     const vPath = join(this.dir, 'video.i420');
     const aPath = join(this.dir, 'audio.pcm');
     await promisify(execFile)('mkfifo', [vPath, aPath]);
-    this.video = new FrameReader(vPath, i420Bytes(o.width, o.height), this.onVideo, 3);
+    this.video = new FrameReader(vPath, i420Bytes(o.width, o.height), this.onVideo, { slots: 3, latest: true });
     const withAudio = o.simulate || !o.videoOnly;
-    this.audio = withAudio ? new FrameReader(aPath, AUDIO_CHUNK_BYTES, (b) => this.onAudio(b), 4) : null;
+    this.audio = withAudio ? new FrameReader(aPath, AUDIO_CHUNK_BYTES, (b) => this.onAudio(b), { slots: 2, latest: false }) : null;
     for (const r of [this.video, this.audio]) r?.on('error', (e) => this.emit('error', e));
     this.video.start();
     this.audio?.start();

@@ -1,9 +1,10 @@
 // Raw frames from the capture process, read straight into a fixed pool of preallocated buffers of exactly one
-// frame each: no per-frame allocation, no copy between the pipe and the encoder. The newest complete frame wins:
-// if the consumer has not taken the previous one by the time the next is complete, the previous one is dropped
-// (counted), never queued, so a slow moment costs a frame and not latency.
+// frame each: no frame buffer allocated per frame, no copy between the pipe and the encoder. The newest complete
+// frame wins: if the consumer has not taken the previous one by the time the next is complete, the previous one
+// is dropped (counted), never queued, so a slow moment costs a frame and not latency.
 import { EventEmitter } from 'node:events';
-import { open, read, close } from 'node:fs';
+import { open, close } from 'node:fs';
+import { Socket, type SocketConstructorOpts, type OnReadOpts } from 'node:net';
 
 /** The slots and their hand-over; no I/O (FrameReader below does the reading). */
 export class FramePool {
@@ -57,55 +58,67 @@ export interface ReaderStats {
 }
 
 /**
- * Reads fixed-size frames from a FIFO (the capture process writes it) into a FramePool and hands each newest
- * frame to `onFrame` synchronously; the buffer is only valid during the call (wrtc copies it into its own frame).
+ * Reads fixed-size frames from a FIFO (the capture process writes it) into a FramePool and hands them to
+ * `onFrame`; the buffer is only valid during the call (wrtc copies it into its own frame). The FIFO is read on the
+ * event loop (a net.Socket on its fd, epoll), each read landing straight in the slot being filled at the offset
+ * reached (`onread` with a buffer function): no thread-pool round trip per 64 KB pipe read, no copy.
+ * `latest`: video. The newest complete frame is handed over once the reads in hand are done, so a burst delivers
+ * only its last frame and counts the others as dropped. Otherwise (audio) every chunk is handed over in order
+ * as it completes: a stall is caught up, not cut.
  * Events: 'end' when the writer closed the FIFO, 'error' (err).
  */
 export class FrameReader extends EventEmitter {
   readonly pool: FramePool;
-  private fd: number | null = null;
+  private sock: Socket | null = null;
   private stopped = false;
   private scheduled = false;
-  private onFrame: (buf: Buffer, arrivedMs: number) => void;
   private arrived = 0;
+  private slot: number;
+  private offset = 0;
 
   constructor(
     private readonly path: string,
     frameBytes: number,
-    onFrame: (buf: Buffer, arrivedMs: number) => void,
-    slots = 3,
+    private readonly onFrame: (buf: Buffer, arrivedMs: number) => void,
+    private readonly opts: { slots: number; latest: boolean },
   ) {
     super();
-    this.pool = new FramePool(frameBytes, slots);
-    this.onFrame = onFrame;
+    this.pool = new FramePool(frameBytes, opts.slots);
+    this.slot = this.pool.acquire();
   }
 
   start(): void {
+    // open() on a FIFO waits for the writer: done in the thread pool, once.
     open(this.path, 'r', (err, fd) => {
       if (err) return void this.emit('error', new Error(`frame reader: cannot open ${this.path}: ${err.message}`));
       if (this.stopped) return close(fd, () => {});
-      this.fd = fd;
-      this.fill(this.pool.acquire(), 0);
+      // net.Socket takes `onread` (its types list it only for connect()).
+      const o: SocketConstructorOpts & { onread: OnReadOpts } = { fd, readable: true, writable: false, onread: { buffer: this.next, callback: this.got } };
+      const sock = new Socket(o);
+      sock.on('end', () => this.stopped || this.emit('end'));
+      sock.on('error', (e) => this.stopped || this.emit('error', new Error(`frame reader: ${this.path}: ${e.message}`)));
+      this.sock = sock;
     });
   }
 
-  private fill(slot: number, offset: number): void {
-    if (this.fd === null || this.stopped) return;
-    const buf = this.pool.buffers[slot];
-    read(this.fd, buf, offset, buf.length - offset, null, (err, n) => {
-      if (this.stopped) return;
-      if (err) return void this.emit('error', new Error(`frame reader: ${this.path}: ${err.message}`));
-      if (n === 0) return void this.emit('end');
-      if (offset + n < buf.length) return this.fill(slot, offset + n);
-      this.arrived = Date.now();
-      this.pool.publish(slot);
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(this.deliver);
-      }
-      this.fill(this.pool.acquire(), 0);
-    });
-  }
+  /** Where the next read lands: the rest of the slot being filled. */
+  private next = (): Buffer => this.pool.buffers[this.slot].subarray(this.offset);
+
+  /** A read of `n` bytes landed; true: keep reading. */
+  private got = (n: number): boolean => {
+    this.offset += n;
+    if (this.offset < this.pool.frameBytes || this.stopped) return true;
+    this.offset = 0;
+    this.arrived = Date.now();
+    this.pool.publish(this.slot);
+    if (!this.opts.latest) this.deliver();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(this.deliver);
+    }
+    this.slot = this.pool.acquire();
+    return true;
+  };
 
   private deliver = (): void => {
     this.scheduled = false;
@@ -124,7 +137,7 @@ export class FrameReader extends EventEmitter {
 
   stop(): void {
     this.stopped = true;
-    if (this.fd !== null) close(this.fd, () => {});
-    this.fd = null;
+    this.sock?.destroy();
+    this.sock = null;
   }
 }

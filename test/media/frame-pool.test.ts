@@ -1,8 +1,8 @@
 // The frame pool hands over the newest frame and counts the ones it drops; the reader fills it from a real FIFO
 // that a real ffmpeg writes, with exact frame sizes and no allocation per frame (the same buffers every time).
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FramePool, FrameReader } from '../../agent/media/frame-pool.js';
@@ -50,7 +50,7 @@ t.test('FrameReader reads exact frames from a FIFO that ffmpeg writes, into the 
     t.equal(buf.length, size);
     seen.add(buf);
     frames++;
-  });
+  }, { slots: 3, latest: true });
   reader.start();
   const ff = spawn('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-frames:v', '60', '-pix_fmt', 'yuv420p', '-f', 'rawvideo', '-y', path]);
   await new Promise((r) => reader.once('end', r));
@@ -60,6 +60,52 @@ t.test('FrameReader reads exact frames from a FIFO that ffmpeg writes, into the 
   t.equal(st.frames, 60, 'all 60 frames read');
   t.equal(frames + st.dropped, 60, 'each frame either delivered or counted as dropped');
   t.ok(seen.size <= 3, `only the pool's buffers were used (${seen.size})`);
+});
+
+/** A FIFO and a file of `chunks` numbered chunks (each filled with its index), and a writer that sends the whole
+ *  file into the FIFO in one go once started: a burst, as after a stall of the reader's event loop. */
+function burst(t: Test, chunkBytes: number, chunks: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'diemcau-fifo-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const fifo = join(dir, 'f');
+  execFileSync('mkfifo', [fifo]);
+  const data = Buffer.alloc(chunkBytes * chunks);
+  for (let i = 0; i < chunks; i++) data.fill(i, i * chunkBytes, (i + 1) * chunkBytes);
+  writeFileSync(join(dir, 'data'), data);
+  return { fifo, write: () => spawn('sh', ['-c', `cat "${join(dir, 'data')}" > "${fifo}"`]) };
+}
+
+t.test('audio mode: a burst of chunks is handed over whole and in order, none dropped', async (t) => {
+  const b = burst(t, AUDIO_CHUNK_BYTES, 50);
+  const got: number[] = [];
+  const reader = new FrameReader(b.fifo, AUDIO_CHUNK_BYTES, (buf) => {
+    if (buf[0] !== buf[AUDIO_CHUNK_BYTES - 1]) t.fail('a chunk mixes two writes');
+    got.push(buf[0]);
+  }, { slots: 2, latest: false });
+  reader.start();
+  b.write();
+  await new Promise((r) => reader.once('end', r));
+  reader.stop();
+  t.same(got, Array.from({ length: 50 }, (_, i) => i), 'all 50 chunks, in order');
+  t.equal(reader.stats().dropped, 0);
+});
+
+t.test('video mode: of frames that complete together only the newest is handed over', async (t) => {
+  // 40 frames of 1 KB: the reader takes them in a few reads of the pipe, so several complete in one turn.
+  const b = burst(t, 1024, 40);
+  const got: number[] = [];
+  const reader = new FrameReader(b.fifo, 1024, (buf) => got.push(buf[0]), { slots: 3, latest: true });
+  reader.start();
+  b.write();
+  await new Promise((r) => reader.once('end', r));
+  await new Promise((r) => setImmediate(r));
+  reader.stop();
+  const st = reader.stats();
+  t.equal(st.frames, 40, 'all 40 frames read');
+  t.equal(got.length + st.dropped, 40, 'each frame delivered or counted as dropped');
+  t.ok(st.dropped > 0, `older frames of a burst dropped (${st.dropped})`);
+  t.equal(got[got.length - 1], 39, 'the last frame is delivered');
+  t.ok(got.every((x, i) => i === 0 || x > got[i - 1]), 'never an older frame after a newer one');
 });
 
 t.test('Capture: simulated camera and mic at the configured size and rate', async (t) => {
