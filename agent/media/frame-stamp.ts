@@ -28,17 +28,19 @@ export function writeStamp(frame: Uint8Array, width: number, height: number, cou
   const cw = width >> 1;
   const uOff = ySize;
   const vOff = ySize + cw * (height >> 1);
+  // The first row of blocks bit by bit, then copied down; the chroma under the stamp is one run per row. About a
+  // hundred calls a frame rather than a fill per bit and row (this runs on every frame of a test pattern).
   for (let bit = 0; bit < STAMP_BITS; bit++) {
     const word = bit < 32 ? bytes[0] : bit < 64 ? bytes[1] : check;
     const shift = bit < 64 ? 31 - (bit % 32) : 7 - (bit - 64);
-    const on = (word >>> shift) & 1;
     const x = x0 + bit * bw;
-    const val = on ? 235 : 16;
-    for (let y = 0; y < bh; y++) frame.fill(val, y * width + x, y * width + x + bw);
-    for (let y = 0; y < bh >> 1; y++) {
-      frame.fill(128, uOff + y * cw + (x >> 1), uOff + y * cw + ((x + bw) >> 1));
-      frame.fill(128, vOff + y * cw + (x >> 1), vOff + y * cw + ((x + bw) >> 1));
-    }
+    frame.fill((word >>> shift) & 1 ? 235 : 16, x, x + bw);
+  }
+  const end = x0 + STAMP_BITS * bw;
+  for (let y = 1; y < bh; y++) frame.copyWithin(y * width + x0, x0, end);
+  for (let y = 0; y < bh >> 1; y++) {
+    frame.fill(128, uOff + y * cw + (x0 >> 1), uOff + y * cw + (end >> 1));
+    frame.fill(128, vOff + y * cw + (x0 >> 1), vOff + y * cw + (end >> 1));
   }
 }
 
