@@ -20,16 +20,24 @@ async function cpuSeconds(pid: number): Promise<number> {
   return (Number(f[11]) + Number(f[12])) * TICK_S;
 }
 
-/** CPU seconds of the process's threads named `name` (libwebrtc names its VP8 encoding thread EncoderQueue). */
-async function threadCpuSeconds(pid: number, name: string): Promise<number> {
-  let sum = 0;
+/** CPU seconds per thread name (numbered threads of one kind, like "V8Worker3", summed as one). libwebrtc names
+ *  its VP8 encoding thread EncoderQueue; "node" is the main thread. */
+async function threadCpuSeconds(pid: number): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
   for (const tid of await readdir(`/proc/${pid}/task`)) {
     const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
-    if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) !== name) continue;
+    if (!stat) continue;
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/\d+$/, '');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    sum += (Number(f[11]) + Number(f[12])) * TICK_S;
+    m.set(name, (m.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) * TICK_S);
   }
-  return sum;
+  return m;
+}
+
+/** Per thread kind, CPU s/s between two snapshots; kinds under 1 ms/s left out. */
+function threadRates(a: Map<string, number>, b: Map<string, number>, dt: number): Record<string, number> {
+  const rows = [...b].map(([k, v]) => [k, (v - (a.get(k) ?? 0)) / dt] as const).filter(([, r]) => r >= 0.001);
+  return Object.fromEntries(rows.sort((x, y) => y[1] - x[1]).map(([k, r]) => [k, round(r)]));
 }
 
 async function rssMb(pid: number): Promise<number> {
@@ -62,6 +70,11 @@ interface Run {
   /** The worker's VP8 encoding thread alone, and its ratio to the reference: the rest of cpu_s_per_s is the fixed
    *  cost of a WebRTC stream (Opus, pacing, RTP/SRTP, UDP sends, reading the capture pipes). */
   encoder_cpu_s_per_s: number; encoder_ratio: number;
+  /** The worker's CPU by thread (s/s): where the rest goes. */
+  threads_cpu_s_per_s: Record<string, number>;
+  /** The reference measured just before and just after the worker's window (the mean is ffmpeg_cpu_s_per_s): on a
+   *  shared machine the load moves, and bracketing the worker's minutes shows how much. */
+  ffmpeg_cpu_s_per_s_before_after: [number, number];
   rss_mb_start: number; rss_mb_end: number;
   /** RSS every 30 s of the measured window: a plateau (heap and allocator arenas settling) or a slope (a leak). */
   rss_series_mb: number[];
@@ -72,6 +85,10 @@ interface Run {
 
 async function runSize(lab: JanusLab, w: number, h: number, seconds: number, maxDelayMs: number | undefined, warmupS: number): Promise<Run> {
   const fps = 30;
+  const kbps = Math.round((await import('../agent/media/adapt.js')).levelOutput(0, { width: w, height: h, fps }, 1500).kbps);
+  // The reference runs alone, before the hall starts and after it stops, so neither slows the other.
+  const refSeconds = Math.min(seconds, 60);
+  const refBefore = await ffmpegReference(w, h, fps, kbps, refSeconds);
   const hallLog = memoryLogger('hall');
   const hall: MediaController = await startHall(lab, { width: w, height: h, fps }, hallLog.log);
   let centre: MediaController | null = null;
@@ -86,7 +103,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     await sleep(1100);
     const pid = hall.workerPid()!;
     const c0 = await cpuSeconds(pid);
-    const e0 = await threadCpuSeconds(pid, 'EncoderQueue');
+    const e0 = await threadCpuSeconds(pid);
     const r0 = await rssMb(pid);
     const x0 = hall.extra();
     const p0 = programme(centre);
@@ -97,7 +114,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       series.push(round(await rssMb(pid)));
     }
     const c1 = await cpuSeconds(pid);
-    const e1 = await threadCpuSeconds(pid, 'EncoderQueue');
+    const e1 = await threadCpuSeconds(pid);
     const r1 = await rssMb(pid);
     const dt = (Date.now() - t0) / 1000;
     await sleep(1100); // one more report from each worker
@@ -105,20 +122,21 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     const p1 = programme(centre);
     const captured = (x1.capture?.frames ?? 0) - (x0.capture?.frames ?? 0);
     const encoded = (x1.framesEncoded ?? 0) - (x0.framesEncoded ?? 0);
-    const kbps = Math.round((await import('../agent/media/adapt.js')).levelOutput(0, { width: w, height: h, fps }, 1500).kbps);
     const cpu = (c1 - c0) / dt;
     if (hall.report().status !== 'joined') console.error(hallLog.lines.slice(-20).join('\n'));
     await centre.stop();
     await hall.stop();
-    // The reference runs alone, after the worker has stopped, so neither slows the other.
-    const ref = await ffmpegReference(w, h, fps, kbps, Math.min(seconds, 60));
+    const refAfter = await ffmpegReference(w, h, fps, kbps, refSeconds);
+    const ref = (refBefore + refAfter) / 2;
+    const enc = (e1.get('EncoderQueue') ?? 0) - (e0.get('EncoderQueue') ?? 0);
     return {
       width: w, height: h, fps,
       latency_p50_ms: p1.latencyP50Ms, latency_p95_ms: p1.latencyP95Ms,
       frames_sent: encoded, frames_dropped: Math.max(0, captured - encoded),
       frames_missing_at_centre: p1.missing - p0.missing,
       cpu_s_per_s: round(cpu), ffmpeg_cpu_s_per_s: round(ref), cpu_ratio: round(cpu / ref),
-      encoder_cpu_s_per_s: round((e1 - e0) / dt), encoder_ratio: round((e1 - e0) / dt / ref),
+      encoder_cpu_s_per_s: round(enc / dt), encoder_ratio: round(enc / dt / ref),
+      threads_cpu_s_per_s: threadRates(e0, e1, dt), ffmpeg_cpu_s_per_s_before_after: [round(refBefore), round(refAfter)],
       rss_mb_start: round(r0), rss_mb_end: round(r1), rss_series_mb: series,
       rss_growth_pct: round(((r1 - r0) / r0) * 100),
       major_gcs: (x1.heap?.majorGcs ?? 0) - (x0.heap?.majorGcs ?? 0), gc_max_pause_ms: x1.heap?.maxPauseMs ?? 0,
@@ -177,7 +195,7 @@ export async function main(argv: string[]): Promise<void> {
   let recover: { p95: number | null; all: Array<number | null> } = { p95: null, all: [] };
   try {
     for (const [w, h] of sizes) {
-      console.log(`media: ${w}x${h}@30 for ${seconds} s, then ffmpeg libvpx for ${Math.min(seconds, 60)} s`);
+      console.log(`media: ${w}x${h}@30: ffmpeg libvpx for ${Math.min(seconds, 60)} s, the hall for ${seconds} s, ffmpeg again`);
       runs.push(await runSize(lab, w, h, seconds, maxDelay, warmup));
     }
     if (tries > 0) {
@@ -188,7 +206,10 @@ export async function main(argv: string[]): Promise<void> {
     await lab.close();
   }
   const erleDb = f.get('no-erle') ? null : await erle();
-  printTable('media uplink through Janus (worker vs ffmpeg libvpx realtime)', runs as never);
+  printTable('media uplink through Janus (worker vs ffmpeg libvpx realtime)', runs.map(({ threads_cpu_s_per_s: _, ...r }) => r) as never);
+  const names = [...new Set(runs.flatMap((r) => Object.keys(r.threads_cpu_s_per_s)))];
+  const bySize = (n: string) => Object.fromEntries(runs.map((r) => [`${r.width}x${r.height}`, r.threads_cpu_s_per_s[n] ?? 0]));
+  printTable('worker CPU by thread, s/s', names.map((n) => ({ thread: n, ...bySize(n) })));
   printTable('audio recovery and echo cancellation', [{ audio_recover_p95_s: recover.p95, tries, erle_db: erleDb }]);
   await writeJson(f.get('json'), { seconds, receiver_max_delay_ms: maxDelay ?? null, runs, erle_db: erleDb, audio_recover_p95_s: recover.p95, audio_recover_s: recover.all });
 }

@@ -5,7 +5,8 @@ import { dirname } from 'node:path';
 export function printTable(title: string, rows: Array<Record<string, string | number | boolean | null>>): void {
   if (rows.length === 0) return;
   const cols = Object.keys(rows[0]);
-  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(2)) : String(v));
+  // Fractions (CPU s/s, ratios) keep three decimals; larger numbers two.
+  const cell = (v: unknown) => (typeof v === 'number' ? (Number.isInteger(v) ? String(v) : v.toFixed(Math.abs(v) < 1 ? 3 : 2)) : String(v));
   const widths = cols.map((c) => Math.max(c.length, ...rows.map((r) => cell(r[c]).length)));
   const line = (vals: string[]) => vals.map((v, i) => v.padEnd(widths[i])).join('  ');
   console.log(`\n${title}`);
