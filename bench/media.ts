@@ -103,7 +103,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     await sleep(1100);
     const pid = hall.workerPid()!;
     const c0 = await cpuSeconds(pid);
-    const e0 = await threadCpuSeconds(pid);
+    const th0 = await threadCpuSeconds(pid);
     const r0 = await rssMb(pid);
     const x0 = hall.extra();
     const p0 = programme(centre);
@@ -114,7 +114,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       series.push(round(await rssMb(pid)));
     }
     const c1 = await cpuSeconds(pid);
-    const e1 = await threadCpuSeconds(pid);
+    const th1 = await threadCpuSeconds(pid);
     const r1 = await rssMb(pid);
     const dt = (Date.now() - t0) / 1000;
     await sleep(1100); // one more report from each worker
@@ -128,7 +128,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     await hall.stop();
     const refAfter = await ffmpegReference(w, h, fps, kbps, refSeconds);
     const ref = (refBefore + refAfter) / 2;
-    const enc = (e1.get('EncoderQueue') ?? 0) - (e0.get('EncoderQueue') ?? 0);
+    const enc = (th1.get('EncoderQueue') ?? 0) - (th0.get('EncoderQueue') ?? 0);
     return {
       width: w, height: h, fps,
       latency_p50_ms: p1.latencyP50Ms, latency_p95_ms: p1.latencyP95Ms,
@@ -136,7 +136,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       frames_missing_at_centre: p1.missing - p0.missing,
       cpu_s_per_s: round(cpu), ffmpeg_cpu_s_per_s: round(ref), cpu_ratio: round(cpu / ref),
       encoder_cpu_s_per_s: round(enc / dt), encoder_ratio: round(enc / dt / ref),
-      threads_cpu_s_per_s: threadRates(e0, e1, dt), ffmpeg_cpu_s_per_s_before_after: [round(refBefore), round(refAfter)],
+      threads_cpu_s_per_s: threadRates(th0, th1, dt), ffmpeg_cpu_s_per_s_before_after: [round(refBefore), round(refAfter)],
       rss_mb_start: round(r0), rss_mb_end: round(r1), rss_series_mb: series,
       rss_growth_pct: round(((r1 - r0) / r0) * 100),
       major_gcs: (x1.heap?.majorGcs ?? 0) - (x0.heap?.majorGcs ?? 0), gc_max_pause_ms: x1.heap?.maxPauseMs ?? 0,

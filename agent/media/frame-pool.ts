@@ -106,8 +106,9 @@ export class FrameReader extends EventEmitter {
 
   /** A read of `n` bytes landed; true: keep reading. */
   private got = (n: number): boolean => {
+    if (this.stopped) return false;
     this.offset += n;
-    if (this.offset < this.pool.frameBytes || this.stopped) return true;
+    if (this.offset < this.pool.frameBytes) return true;
     this.offset = 0;
     this.arrived = Date.now();
     this.pool.publish(this.slot);
