@@ -106,3 +106,21 @@ export function levelOutput(level: number, cap: { width: number; height: number;
     kbps: Math.max(64, Math.round((Math.min(l.bitrateShare, top.bitrateShare) / top.bitrateShare) * maxKbps)),
   };
 }
+
+/** The bandwidth estimate over the last seconds while joined: what to restart it from after an outage. */
+export class EstimateMemory {
+  private readings: Array<{ at: number; kbps: number }> = [];
+
+  constructor(private readonly windowMs = 10_000) {}
+
+  note(at: number, kbps: number): void {
+    this.readings.push({ at, kbps });
+    while (this.readings[0].at < at - this.windowMs) this.readings.shift();
+  }
+
+  /** The highest reading of the window before `at`, or null. */
+  best(at: number): number | null {
+    const r = this.readings.filter((x) => x.at >= at - this.windowMs);
+    return r.length ? Math.max(...r.map((x) => x.kbps)) : null;
+  }
+}

@@ -89,11 +89,41 @@ export function withVideoBandwidth(sdp: string, kbps: number | null): string {
     .join('');
 }
 
-/** Re-applies the bridge's last answer with a new video ceiling: a local offer/answer, nothing goes to the bridge. */
-export async function setVideoCeiling(pc: RTCPeerConnection, kbps: number | null): Promise<void> {
+/**
+ * The answer with `x-google-start-bitrate=<kbps>` on the fmtp of each video codec: libwebrtc's bandwidth estimate
+ * restarts from that rate when the value differs from the one it had (its BitrateConstraintsConfigurator).
+ */
+export function withVideoStartBitrate(sdp: string, kbps: number): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  return sdp
+    .split(/(?=^m=)/m)
+    .map((sec) => {
+      if (!sec.startsWith('m=video')) return sec;
+      const lines = sec.split(eol);
+      const pts = lines.flatMap((l) => /^a=rtpmap:(\d+) (VP8|VP9|AV1|H264)\//.exec(l)?.[1] ?? []);
+      for (const pt of pts) {
+        const f = lines.findIndex((l) => l.startsWith(`a=fmtp:${pt} `));
+        if (f >= 0) {
+          const params = lines[f].slice(`a=fmtp:${pt} `.length).split(';').filter((x) => x && !x.startsWith('x-google-start-bitrate='));
+          lines[f] = `a=fmtp:${pt} ${[...params, `x-google-start-bitrate=${kbps}`].join(';')}`;
+        } else {
+          lines.splice(lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `)) + 1, 0, `a=fmtp:${pt} x-google-start-bitrate=${kbps}`);
+        }
+      }
+      return lines.join(eol);
+    })
+    .join('');
+}
+
+/**
+ * Re-applies the bridge's last answer with a new video ceiling and, if given, a rate for the bandwidth estimate to
+ * restart from: a local offer/answer, nothing goes to the bridge.
+ */
+export async function setVideoRates(pc: RTCPeerConnection, ceilingKbps: number | null, startKbps?: number): Promise<void> {
   const remote = pc.remoteDescription?.sdp;
   if (!remote || pc.signalingState !== 'stable') return;
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
-  await pc.setRemoteDescription({ type: 'answer', sdp: withVideoBandwidth(remote, kbps) });
+  const capped = withVideoBandwidth(remote, ceilingKbps);
+  await pc.setRemoteDescription({ type: 'answer', sdp: startKbps === undefined ? capped : withVideoStartBitrate(capped, startKbps) });
 }

@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import type { JoinRequest } from './worker-protocol.js';
 import type { Signalling } from './signalling/types.js';
 import { createSignalling } from './signalling/create.js';
-import { negotiator, newPeerConnection, newPublisher, setVideoCeiling, type Publisher } from './worker-peer.js';
+import { negotiator, newPeerConnection, newPublisher, setVideoRates, type Publisher } from './worker-peer.js';
 import { attachProgramme, type ProgrammeSink } from './worker-programme.js';
 import type { MediaConfig } from './config.js';
 
@@ -19,6 +19,7 @@ export class BridgeSession extends EventEmitter {
   /** Offer/answer exchanges one at a time: a ceiling change must not cross an ICE restart. */
   private chain: Promise<unknown> = Promise.resolve();
   private ceiling: number | null = null;
+  private lastStartKbps = 0;
   /** What the bridge last said it receives from us, per kind (Janus `media` events); null: it has not said. */
   readonly bridgeReceiving: { audio: boolean | null; video: boolean | null } = { audio: null, video: null };
 
@@ -97,7 +98,7 @@ export class BridgeSession extends EventEmitter {
         throw err;
       }
       // The bridge's new answer has no b=AS: put the ceiling back.
-      if (this.ceiling !== null) await setVideoCeiling(this.pub.pc, this.ceiling);
+      if (this.ceiling !== null) await setVideoRates(this.pub.pc, this.ceiling);
     });
   }
 
@@ -110,7 +111,7 @@ export class BridgeSession extends EventEmitter {
         await this.rollback();
         throw err;
       }
-      if (this.ceiling !== null) await setVideoCeiling(this.pub.pc, this.ceiling);
+      if (this.ceiling !== null) await setVideoRates(this.pub.pc, this.ceiling);
     });
   }
 
@@ -118,7 +119,22 @@ export class BridgeSession extends EventEmitter {
   setCeiling(kbps: number | null): Promise<void> {
     return this.exclusive(async () => {
       this.ceiling = kbps;
-      if (this.pub) await setVideoCeiling(this.pub.pc, kbps);
+      if (this.pub) await setVideoRates(this.pub.pc, kbps);
+    });
+  }
+
+  /**
+   * After an outage on the same session: restart the bandwidth estimate from `kbps` (what it was before). The loss
+   * the bridge reports for the outage otherwise cuts it to libwebrtc's floor (30 kbit/s), and video would crawl
+   * back at a few percent a second, at one or two frames a second, for most of a minute.
+   */
+  restoreEstimate(kbps: number): Promise<void> {
+    return this.exclusive(async () => {
+      if (!this.pub) return;
+      // libwebrtc restarts only on a value that differs from the last one.
+      const start = kbps === this.lastStartKbps ? kbps - 1 : kbps;
+      this.lastStartKbps = start;
+      await setVideoRates(this.pub.pc, this.ceiling, start);
     });
   }
 

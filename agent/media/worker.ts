@@ -11,7 +11,7 @@ import { CheckingSink, ProgrammeKeeper, type ProgrammeSink } from './worker-prog
 import { roomPathFor, type RoomPath } from './worker-room.js';
 import { readPublisherStats, toneSelftest, type PublisherStats } from './worker-stats.js';
 import { HeardTracker } from './heard.js';
-import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
+import { AUDIO_ONLY, EstimateMemory, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
 import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
 import type { MediaReport } from './types.js';
@@ -40,6 +40,7 @@ let adapt: AdaptState = initialAdapt(0);
 let applied: LevelOutput | null = null;
 const heard = new HeardTracker();
 const heap = new HeapCollector();
+const estimates = new EstimateMemory();
 let recovering = false;
 let generation = 0;
 const counters = { repairs: 0, iceRestarts: 0, sessions: 0 };
@@ -141,6 +142,7 @@ async function tick(): Promise<void> {
   if (!st) return;
   prevStats = lastStats;
   lastStats = st;
+  if (status === 'joined' && st.availableBps) estimates.note(st.at, st.availableBps / 1000);
   if (prevStats) {
     const dt = (st.at - prevStats.at) / 1000;
     const bytes = st.videoBytesSent + st.audioBytesSent - prevStats.videoBytesSent - prevStats.audioBytesSent;
@@ -214,11 +216,15 @@ async function recover(reason: string, sessionGone = false): Promise<void> {
   log('warn', 'media: recovering', { reason });
   publishReport();
   const started = Date.now();
+  const estimate = estimates.best(started);
   try {
     // A short outage often heals by itself (ICE consent resumes); give it a moment before restarting ICE.
     if (!sessionGone) await sleep(500);
     while (!sessionGone && Date.now() - started < 20000 && gen === generation) {
-      if (connected(session)) return void (status = 'joined');
+      if (connected(session)) {
+        if (estimate && applied?.video) void session!.restoreEstimate(Math.min(Math.round(estimate), applied.kbps)).catch(() => {});
+        return void (status = 'joined');
+      }
       // Restart ICE only once the bridge answers: offers made while the link is down are wasted.
       const reachable = await session!.ping(1000).then(() => true, () => false);
       if (!reachable) {

@@ -1,7 +1,9 @@
-// The pure parts of the media path: the adaptation ladder (audio first, resolution and rate before audio-only) and
-// the heard/seen tracker with its repair steps.
+// The pure parts of the media path: the adaptation ladder (audio first, resolution and rate before audio-only), the
+// bandwidth estimate kept for after an outage and the answer munging that restores it, and the heard/seen tracker
+// with its repair steps.
 import t from 'tap';
-import { AUDIO_ONLY, LADDER, initialAdapt, levelOutput, nextLevel, topLevel } from '../../agent/media/adapt.js';
+import { AUDIO_ONLY, EstimateMemory, LADDER, initialAdapt, levelOutput, nextLevel, topLevel } from '../../agent/media/adapt.js';
+import { withVideoBandwidth, withVideoStartBitrate } from '../../agent/media/worker-peer.js';
 import { HeardTracker, REPAIR_AFTER_MS, selftestVerdict, type RtpSnapshot } from '../../agent/media/heard.js';
 
 t.test('ladder: top level from the quality cap and the capture', async (t) => {
@@ -94,4 +96,38 @@ t.test('selftest verdict', async (t) => {
   t.same(ok, { received: true, packetsSent: 150, packetsLost: 1, lossPct: 0.7, jitterMs: 4, rttMs: 2, reports: 3, durationMs: 3000 });
   const none = selftestVerdict(snap(100, 5), snap(250, 5), 3000);
   t.equal(none.received, false, 'no new receiver report: not received');
+});
+
+t.test('estimate memory: the best reading of the last 10 s', async (t) => {
+  const m = new EstimateMemory(10_000);
+  t.equal(m.best(0), null, 'nothing noted yet');
+  m.note(0, 1400);
+  m.note(1000, 1500);
+  m.note(6000, 900); // the link is gone and the estimate starts to fall
+  t.equal(m.best(7000), 1500);
+  t.equal(m.best(11_500), 900, 'readings older than the window are forgotten');
+  m.note(30_000, 300);
+  t.equal(m.best(30_000), 300);
+  t.equal(m.best(45_000), null);
+});
+
+t.test('answer munging: start bitrate on every video codec, nothing else touched', async (t) => {
+  // Shaped like Janus's answer: VP8 without fmtp, VP9 with one, RTX for VP8, Opus with its own fmtp.
+  const sdp = [
+    'v=0', 'o=- 1 2 IN IP4 10.0.0.1', 's=-', 't=0 0',
+    'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 10.0.0.1', 'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10;useinbandfec=1',
+    'm=video 9 UDP/TLS/RTP/SAVPF 96 97 98', 'c=IN IP4 10.0.0.1', 'a=rtpmap:96 VP8/90000', 'a=rtcp-fb:96 nack',
+    'a=rtpmap:97 rtx/90000', 'a=fmtp:97 apt=96', 'a=rtpmap:98 VP9/90000', 'a=fmtp:98 profile-id=0', '',
+  ].join('\r\n');
+  const once = withVideoStartBitrate(sdp, 1200);
+  t.match(once, /a=rtpmap:96 VP8\/90000\r\na=fmtp:96 x-google-start-bitrate=1200\r\n/, 'VP8 gets an fmtp line of its own');
+  t.match(once, /a=fmtp:98 profile-id=0;x-google-start-bitrate=1200\r\n/, 'VP9 keeps its parameters');
+  t.match(once, /a=fmtp:97 apt=96\r\n/, 'RTX untouched');
+  t.match(once, /a=fmtp:111 minptime=10;useinbandfec=1\r\n/, 'audio untouched');
+  const twice = withVideoStartBitrate(once, 800);
+  t.equal(twice.match(/x-google-start-bitrate/g)?.length, 2, 'a new value replaces the old one');
+  t.match(twice, /a=fmtp:96 x-google-start-bitrate=800\r\n/);
+  const both = withVideoBandwidth(twice, 1500);
+  t.match(both, /m=video[^]*c=IN IP4 10.0.0.1\r\nb=AS:1500\r\n/, 'the ceiling goes with it');
+  t.notMatch(both.split('m=video')[0], /b=AS/, 'not on audio');
 });
