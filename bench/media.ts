@@ -3,13 +3,13 @@
 // The hall's uplink through a real Janus (in a network namespace, agent/demo/janus.ts) per resolution:
 // capture-to-receive latency from the stamped pixels a second wrtc worker decodes, frames sent and dropped, the
 // worker's CPU seconds per media second and RSS, and beside it the CPU of ffmpeg's libvpx in realtime mode
-// encoding the same pattern at the same size, rate and bitrate. Then audio recovery after 10 s link cuts, and the
-// echo canceller's ERLE on the synthetic room (agent/media/audio-erle.ts).
+// encoding the same pattern at the same size, rate and bitrate. Then recovery after 10 s link cuts (audio heard,
+// video at 20 fps), and the echo canceller's ERLE on the synthetic room (agent/media/audio-erle.ts).
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { flags, percentile, printTable, writeJson } from './report.js';
 import { startJanusLab, type JanusLab } from '../agent/demo/janus.js';
-import { audioRecoverySeconds, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../test/media/fixture.js';
+import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../test/media/fixture.js';
 import type { MediaController } from '../agent/media/controller.js';
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux (proc(5), /proc/pid/stat utime/stime are in clock ticks)
@@ -149,25 +149,38 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
 
 const round = (x: number) => Math.round(x * 1000) / 1000;
 
-async function recoveryP95(lab: JanusLab, tries: number): Promise<{ p95: number | null; all: Array<number | null> }> {
+interface Recovery {
+  audioP95: number | null;
+  videoP95: number | null;
+  audio: Array<number | null>;
+  video: Array<number | null>;
+}
+
+function p95(xs: Array<number | null>): number | null {
+  const p = percentile(xs.map((s) => s ?? Infinity).sort((a, b) => a - b), 95);
+  return Number.isFinite(p) ? p : null;
+}
+
+/** Link cuts of 10 s: seconds until the centre hears the hall again, and until it sees it at 20 fps or more. */
+async function recoveryP95(lab: JanusLab, tries: number): Promise<Recovery> {
   const hall = await startHall(lab, { width: 640, height: 360 });
   const centre = await startCentre(lab);
-  const all: Array<number | null> = [];
+  const audio: Array<number | null> = [];
+  const video: Array<number | null> = [];
   try {
     await waitFor(() => programme(centre).audioLoudSamples > 48000, 15000);
     for (let i = 0; i < tries; i++) {
-      const s = await audioRecoverySeconds(lab, centre, 10000);
-      all.push(s);
-      console.log(`  link cut ${i + 1}/${tries}: audio back after ${s ?? 'never (>20 s)'} s`);
+      const r = await linkCutRecovery(lab, centre, 10000);
+      audio.push(r.audioS);
+      video.push(r.videoS);
+      console.log(`  link cut ${i + 1}/${tries}: audio back after ${r.audioS ?? 'never (>20 s)'} s, video at 20 fps after ${r.videoS ?? 'never (>20 s)'} s`);
       await sleep(2000);
     }
   } finally {
     await centre.stop();
     await hall.stop();
   }
-  const sorted = all.map((s) => s ?? Infinity).sort((a, b) => a - b);
-  const p = percentile(sorted, 95);
-  return { p95: Number.isFinite(p) ? p : null, all };
+  return { audioP95: p95(audio), videoP95: p95(video), audio, video };
 }
 
 async function erle(): Promise<number | null> {
@@ -192,7 +205,7 @@ export async function main(argv: string[]): Promise<void> {
   const sizes = (f.get('sizes') ?? '1280x720,640x360').split(',').map((s) => s.split('x').map(Number));
   const lab = await startJanusLab();
   const runs: Run[] = [];
-  let recover: { p95: number | null; all: Array<number | null> } = { p95: null, all: [] };
+  let recover: Recovery = { audioP95: null, videoP95: null, audio: [], video: [] };
   try {
     for (const [w, h] of sizes) {
       console.log(`media: ${w}x${h}@30: ffmpeg libvpx for ${Math.min(seconds, 60)} s, the hall for ${seconds} s, ffmpeg again`);
@@ -210,6 +223,6 @@ export async function main(argv: string[]): Promise<void> {
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.threads_cpu_s_per_s)))];
   const bySize = (n: string) => Object.fromEntries(runs.map((r) => [`${r.width}x${r.height}`, r.threads_cpu_s_per_s[n] ?? 0]));
   printTable('worker CPU by thread, s/s', names.map((n) => ({ thread: n, ...bySize(n) })));
-  printTable('audio recovery and echo cancellation', [{ audio_recover_p95_s: recover.p95, tries, erle_db: erleDb }]);
-  await writeJson(f.get('json'), { seconds, receiver_max_delay_ms: maxDelay ?? null, runs, erle_db: erleDb, audio_recover_p95_s: recover.p95, audio_recover_s: recover.all });
+  printTable('recovery after 10 s link cuts, and echo cancellation', [{ audio_recover_p95_s: recover.audioP95, video_recover_p95_s: recover.videoP95, tries, erle_db: erleDb }]);
+  await writeJson(f.get('json'), { seconds, receiver_max_delay_ms: maxDelay ?? null, runs, erle_db: erleDb, audio_recover_p95_s: recover.audioP95, audio_recover_s: recover.audio, video_recover_p95_s: recover.videoP95, video_recover_s: recover.video });
 }

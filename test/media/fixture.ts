@@ -70,22 +70,34 @@ export function programme(c: MediaController): ProgrammeView {
 }
 
 /**
- * Cuts the hall link for `downMs`, restores it, and returns the seconds from the link's return until the centre
- * hears the hall's tone again (100 ms of loud samples more than at the moment of return); null if not within
- * `giveUpMs`.
+ * Cuts the hall link for `downMs` and restores it. Returns the seconds from the link's return until the centre
+ * hears the hall's tone again (100 ms of loud samples more than at the moment of return), and until it decodes
+ * the hall's video at `fps` or more over a whole second; null for either if not within `giveUpMs`.
  */
-export async function audioRecoverySeconds(lab: JanusLab, centre: MediaController, downMs: number, giveUpMs = 20000): Promise<number | null> {
+export async function linkCutRecovery(lab: JanusLab, centre: MediaController, downMs: number, fps = 20, giveUpMs = 20000): Promise<{ audioS: number | null; videoS: number | null }> {
   await lab.hallLink.down();
   await sleep(downMs);
   const base = programme(centre).audioLoudSamples;
   await lab.hallLink.up();
   const t0 = Date.now();
+  const since = () => (Date.now() - t0) / 1000;
   // A restarted centre worker counts from zero again: then any 100 ms of tone counts.
-  const back = await waitFor(() => {
+  const audio = waitFor(() => {
     const loud = programme(centre).audioLoudSamples;
     return loud > base + 4800 || (loud < base && loud > 4800);
-  }, giveUpMs, 50);
-  return back ? (Date.now() - t0) / 1000 : null;
+  }, giveUpMs, 50).then((back) => (back ? since() : null));
+  const video = (async () => {
+    const seen: Array<{ at: number; frames: number }> = [];
+    while (Date.now() - t0 < giveUpMs) {
+      const now = { at: Date.now(), frames: programme(centre).frames };
+      seen.push(now);
+      const first = seen.find((x) => x.at >= now.at - 1000)!;
+      if (now.at - first.at >= 900 && (now.frames - first.frames) * 1000 >= fps * (now.at - first.at)) return since();
+      await sleep(100);
+    }
+    return null;
+  })();
+  return { audioS: await audio, videoS: await video };
 }
 
 /** Writes `data` in 10 ms chunks at clock pace, as the worker does with decoded programme audio. */
