@@ -69,24 +69,28 @@ export function newPublisher(audio: MediaStreamTrack, video: MediaStreamTrack): 
   };
 }
 
+/** The SDP with the lines of its video section(s) passed through `edit`; the other sections as they were. */
+function editVideoSection(sdp: string, edit: (lines: string[]) => string[]): string {
+  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
+  return sdp
+    .split(/(?=^m=)/m)
+    .map((sec) => (sec.startsWith('m=video') ? edit(sec.split(eol)).join(eol) : sec))
+    .join('');
+}
+
 /**
  * The answer with `b=AS:<kbps>` on its video section (RFC 4566 §5.8), which libwebrtc takes as the ceiling of what
  * it sends. Used because wrtc 0.10's RTCRtpSender.setParameters refuses every change ("modified SSRC").
  */
 export function withVideoBandwidth(sdp: string, kbps: number | null): string {
-  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
-  const sections = sdp.split(/(?=^m=)/m);
-  return sections
-    .map((sec) => {
-      if (!sec.startsWith('m=video')) return sec;
-      const lines = sec.split(eol).filter((l) => !l.startsWith('b=AS:') && !l.startsWith('b=TIAS:'));
-      if (kbps !== null) {
-        const at = lines.findIndex((l) => l.startsWith('c='));
-        lines.splice(at >= 0 ? at + 1 : 1, 0, `b=AS:${kbps}`);
-      }
-      return lines.join(eol);
-    })
-    .join('');
+  return editVideoSection(sdp, (all) => {
+    const lines = all.filter((l) => !l.startsWith('b=AS:') && !l.startsWith('b=TIAS:'));
+    if (kbps !== null) {
+      const at = lines.findIndex((l) => l.startsWith('c='));
+      lines.splice(at >= 0 ? at + 1 : 1, 0, `b=AS:${kbps}`);
+    }
+    return lines;
+  });
 }
 
 /**
@@ -94,25 +98,19 @@ export function withVideoBandwidth(sdp: string, kbps: number | null): string {
  * restarts from that rate when the value differs from the one it had (its BitrateConstraintsConfigurator).
  */
 export function withVideoStartBitrate(sdp: string, kbps: number): string {
-  const eol = sdp.includes('\r\n') ? '\r\n' : '\n';
-  return sdp
-    .split(/(?=^m=)/m)
-    .map((sec) => {
-      if (!sec.startsWith('m=video')) return sec;
-      const lines = sec.split(eol);
-      const pts = lines.flatMap((l) => /^a=rtpmap:(\d+) (VP8|VP9|AV1|H264)\//.exec(l)?.[1] ?? []);
-      for (const pt of pts) {
-        const f = lines.findIndex((l) => l.startsWith(`a=fmtp:${pt} `));
-        if (f >= 0) {
-          const params = lines[f].slice(`a=fmtp:${pt} `.length).split(';').filter((x) => x && !x.startsWith('x-google-start-bitrate='));
-          lines[f] = `a=fmtp:${pt} ${[...params, `x-google-start-bitrate=${kbps}`].join(';')}`;
-        } else {
-          lines.splice(lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `)) + 1, 0, `a=fmtp:${pt} x-google-start-bitrate=${kbps}`);
-        }
+  return editVideoSection(sdp, (lines) => {
+    const pts = lines.flatMap((l) => /^a=rtpmap:(\d+) (VP8|VP9|AV1|H264)\//.exec(l)?.[1] ?? []);
+    for (const pt of pts) {
+      const f = lines.findIndex((l) => l.startsWith(`a=fmtp:${pt} `));
+      if (f >= 0) {
+        const params = lines[f].slice(`a=fmtp:${pt} `.length).split(';').filter((x) => x && !x.startsWith('x-google-start-bitrate='));
+        lines[f] = `a=fmtp:${pt} ${[...params, `x-google-start-bitrate=${kbps}`].join(';')}`;
+      } else {
+        lines.splice(lines.findIndex((l) => l.startsWith(`a=rtpmap:${pt} `)) + 1, 0, `a=fmtp:${pt} x-google-start-bitrate=${kbps}`);
       }
-      return lines.join(eol);
-    })
-    .join('');
+    }
+    return lines;
+  });
 }
 
 /**
