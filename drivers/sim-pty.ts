@@ -1,8 +1,22 @@
-// A socat pty pair at two stable paths (symlinks), for simulated devices and tests: the driver opens one path, the
-// simulator the other. `unplug()` kills socat (both ends see the line drop, socat removes the links) and `plug()`
-// starts a new pair at the same paths, so the driver reopens the same name as it would a USB adapter coming back.
+// A socat pty pair at two stable paths (symlinks) in a directory of its own, for simulated devices and tests: the
+// driver opens one path, the simulator the other. `unplug()` kills socat (both ends see the line drop, socat removes
+// the links) and `plug()` starts a new pair at the same paths, so the driver reopens the same name as it would a USB
+// adapter coming back. `close()` unplugs for good and removes the directory.
+//
+// socat runs under a small shell that reads a pipe from this process: when this process dies, even by SIGKILL, the
+// pipe closes, the shell ends socat and removes the directory. Without it a killed agent left its socat processes
+// and temp directories behind (issue 10).
 import { spawn, type ChildProcess } from 'node:child_process';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+// $1, $2: the two socat addresses; $3: the directory. A line on stdin ("unplug") ends socat and keeps the
+// directory for the next plug; end of file without it (the parent is gone) ends socat and removes the directory.
+const KEEPER = `socat -d -d "$1" "$2" <&- & s=$!
+read -r why || why=gone
+kill -TERM "$s" 2>/dev/null; wait "$s"
+[ "$why" = unplug ] || rm -rf -- "$3"`;
 
 export class SimPty {
   /** Path the driver opens. */
@@ -11,9 +25,14 @@ export class SimPty {
   readonly simPath: string;
   private proc: ChildProcess | null = null;
 
-  constructor(driverPath: string, simPath: string) {
-    this.driverPath = driverPath;
-    this.simPath = simPath;
+  private constructor(readonly dir: string) {
+    this.driverPath = join(dir, 'driver');
+    this.simPath = join(dir, 'sim');
+  }
+
+  /** A pair in a new directory under the system's temp dir, named after `prefix`; not yet plugged. */
+  static async create(prefix: string): Promise<SimPty> {
+    return new SimPty(await mkdtemp(join(tmpdir(), `${prefix}-`)));
   }
 
   get plugged(): boolean {
@@ -25,10 +44,11 @@ export class SimPty {
     if (this.proc) return;
     await Promise.all([rm(this.driverPath, { force: true }), rm(this.simPath, { force: true })]);
     const proc = spawn(
-      'socat',
-      ['-d', '-d', `pty,raw,echo=0,link=${this.driverPath}`, `pty,raw,echo=0,link=${this.simPath}`],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
+      'sh',
+      ['-c', KEEPER, 'sim-pty', `pty,raw,echo=0,link=${this.driverPath}`, `pty,raw,echo=0,link=${this.simPath}`, this.dir],
+      { stdio: ['pipe', 'ignore', 'pipe'] },
     );
+    proc.stdin!.on('error', () => {});
     await new Promise<void>((resolve, reject) => {
       let err = '';
       const timer = setTimeout(() => {
@@ -58,15 +78,21 @@ export class SimPty {
     this.proc = proc;
   }
 
-  /** Kills socat: the line drops for both ends. */
+  /** Ends socat: the line drops for both ends; the paths stay free for the next plug(). */
   async unplug(): Promise<void> {
     const proc = this.proc;
     this.proc = null;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       proc.once('exit', () => resolve());
-      proc.kill('SIGTERM');
+      proc.stdin!.end('unplug\n');
     });
     await Promise.all([rm(this.driverPath, { force: true }), rm(this.simPath, { force: true })]);
+  }
+
+  /** Unplugs for good and removes the directory. */
+  async close(): Promise<void> {
+    await this.unplug();
+    await rm(this.dir, { recursive: true, force: true });
   }
 }

@@ -2,9 +2,6 @@
 // (VISCA over IP). The driver then runs unchanged against it. `unplug()` takes the line away, `plug()` brings it back
 // at the same path or port; the simulated head keeps its position meanwhile, as a real one does.
 import { createSocket, type Socket } from 'node:dgram';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SerialBytePort } from '../serial-port.js';
 import { SimPty } from '../sim-pty.js';
 import { ViscaSim } from './visca-sim.js';
@@ -21,7 +18,6 @@ export interface SimHost {
 
 export class SerialSimHost implements SimHost {
   readonly sim: ViscaSim;
-  private dir = '';
   private pty: SimPty | null = null;
   private port: SerialBytePort | null = null;
 
@@ -34,8 +30,7 @@ export class SerialSimHost implements SimHost {
   }
 
   async start(): Promise<void> {
-    this.dir = await mkdtemp(join(tmpdir(), 'diemcau-camera-'));
-    this.pty = new SimPty(join(this.dir, 'ttyVISCA-driver'), join(this.dir, 'ttyVISCA-sim'));
+    this.pty = await SimPty.create('diemcau-camera');
     await this.plug();
   }
 
@@ -57,8 +52,11 @@ export class SerialSimHost implements SimHost {
   }
 
   async stop(): Promise<void> {
-    await this.unplug();
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
+    this.sim.detach();
+    const port = this.port;
+    this.port = null;
+    await port?.close();
+    await this.pty?.close();
     this.pty = null;
   }
 }

@@ -1,9 +1,6 @@
 // Keeps a display driver attached: opens its port (or claims the CEC adapter), notices when the port goes away,
 // releases it and takes it again with backoff, with no restart. What happens on the wire is the driver's business;
 // what it means for health is the device's (device.ts).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { DisplayConfig } from './config.js';
 import type { BytePort } from '../port.js';
 import { SerialBytePort } from '../serial-port.js';
@@ -33,7 +30,6 @@ export interface Attached {
 /** Builds the simulator (simulate mode) and, each time it is asked, a freshly attached driver. */
 export class DisplayLink {
   sim: SimHost | null = null;
-  private dir: string | null = null;
 
   constructor(private readonly cfg: DisplayConfig) {}
 
@@ -44,8 +40,7 @@ export class DisplayLink {
     if (this.cfg.transport === 'tcp') {
       this.sim = await startTcpSimHost(this.cfg.protocol, this.cfg.displayId);
     } else {
-      this.dir = await mkdtemp(join(tmpdir(), 'diemcau-display-'));
-      this.sim = await startPtySimHost(this.cfg.protocol, this.cfg.displayId, join(this.dir, 'tty'));
+      this.sim = await startPtySimHost(this.cfg.protocol, this.cfg.displayId);
     }
   }
 
@@ -63,7 +58,7 @@ export class DisplayLink {
       return { driver, where: cfg.port, release: () => driver.stop() };
     }
     let port: BytePort;
-    if (cfg.transport === 'tcp' || (cfg.simulate && this.sim && !this.dir)) {
+    if (cfg.transport === 'tcp') {
       const { host, port: p } = parseHostPort(this.address);
       port = new TcpBytePort({ host, port: p, label: 'display port', connectTimeoutMs: 3000 });
     } else {
@@ -99,7 +94,5 @@ export class DisplayLink {
   async stop(): Promise<void> {
     await this.sim?.stop();
     this.sim = null;
-    if (this.dir) await rm(this.dir, { recursive: true, force: true });
-    this.dir = null;
   }
 }

@@ -2,7 +2,6 @@
 // test speaks through the same ports it uses in the hall. `unplug(seconds)` takes the link away and brings it back
 // at the same path or port, which is how "cable pulled" is shown without hardware.
 import { createServer, type Server, type Socket } from 'node:net';
-import { rm } from 'node:fs/promises';
 import { SerialBytePort } from '../serial-port.js';
 import { SimPty } from '../sim-pty.js';
 import { SamsungMdcSim } from './samsung-mdc-sim.js';
@@ -29,10 +28,10 @@ export interface SimHost {
   stop(): Promise<void>;
 }
 
-/** A pty pair whose driver end is the symlink `linkPath` (socat makes it and removes it when it exits). */
-export async function startPtySimHost(protocol: 'samsung-mdc' | 'lg', id: number, linkPath: string): Promise<SimHost> {
-  const simPath = `${linkPath}.sim`;
-  const pty = new SimPty(linkPath, simPath);
+/** A pty pair in a temp directory of its own; the driver opens the pair's driver end. */
+export async function startPtySimHost(protocol: 'samsung-mdc' | 'lg', id: number): Promise<SimHost> {
+  const pty = await SimPty.create('diemcau-display');
+  const simPath = pty.simPath;
   let simPort: SerialBytePort | null = null;
   let replug: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -55,7 +54,7 @@ export async function startPtySimHost(protocol: 'samsung-mdc' | 'lg', id: number
   await plug();
   return {
     sim,
-    address: linkPath,
+    address: pty.driverPath,
     async unplug(seconds: number) {
       await unplugNow();
       if (replug) clearTimeout(replug);
@@ -68,9 +67,10 @@ export async function startPtySimHost(protocol: 'samsung-mdc' | 'lg', id: number
       stopped = true;
       if (replug) clearTimeout(replug);
       sim.stop();
-      await unplugNow();
-      await rm(linkPath, { force: true });
-      await rm(simPath, { force: true });
+      const port = simPort;
+      simPort = null;
+      await port?.close();
+      await pty.close();
     },
   };
 }

@@ -172,7 +172,7 @@ t.test('unplug (kill socat) -> missing -> ok when the pty returns, without resta
   await host.unplug();
   await until('missing', () => camera.health().status === 'missing', 3000);
   t.equal(camera.health().code, 'disconnected');
-  t.match(camera.health().message!, /camera port .*ttyVISCA-driver: (disconnected|cannot open)/);
+  t.match(camera.health().message!, /camera port .*diemcau-camera-[^/]*\/driver: (disconnected|cannot open)/);
   const err = await failure(camera.home());
   t.ok(err instanceof DisconnectedError, 'commands fail at once while missing');
   await sleep(600); // a few reopen attempts fail meanwhile
