@@ -2,20 +2,20 @@
 // media path from a config, and reconciles the hall with the carrier's desired config. No globals: a bench runs
 // thousands of these in a few processes.
 import type { IPublishPacket } from 'mqtt';
-import { Type } from './schema/type.js';
-import type { Config } from './config/schema.js';
+import { Type } from '../core/schema/type.js';
+import type { Config } from '../core/config/schema.js';
 import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
-import { parseJson } from './config/validate.js';
-import { ConfigError, errorToWire } from './errors.js';
-import type { Logger } from './log.js';
-import type { Device } from './device.js';
+import { parseJson } from '../core/schema/parse.js';
+import { ConfigError, errorToWire } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import type { Device } from './devices/device.js';
 import type { MediaPath } from './media/types.js';
-import { MqttLink } from './mqtt/link.js';
-import { boxTopics, groupCmdFilter, type BoxTopics } from './mqtt/topics.js';
-import { ReportedState } from './state.js';
-import { CommandRouter } from './commands.js';
-import { command } from './command.js';
-import { plan, DEVICE_IDS, type DeviceId, type Step } from './plan.js';
+import { MqttLink } from './mqtt/broker-link.js';
+import { boxTopics, groupCmdFilter, type BoxTopics } from '../core/topics.js';
+import { ReportedState } from './reported-state.js';
+import { CommandRouter } from './command-router.js';
+import { command } from '../core/command.js';
+import { plan, DEVICE_IDS, type DeviceId, type Step } from './desired/plan.js';
 import { Hall } from './hall.js';
 import { readTelemetry } from './telemetry.js';
 

@@ -19,14 +19,14 @@ import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Type, type Static } from './schema/type.js';
-import { Value } from './schema/value.js';
-import { Config, HallConfig, type Config as ConfigT } from './config/schema.js';
-import { parseWith } from './config/validate.js';
-import { writeFileAtomic } from './config/atomic.js';
+import { Type, type Static } from '../core/schema/type.js';
+import { Value } from '../core/schema/value.js';
+import { Config, HallConfig, type Config as ConfigT } from '../core/config/schema.js';
+import { parseWith } from '../core/schema/parse.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { saveConfigFile } from './config/load.js';
-import { DiemcauError, DisconnectedError, DeviceTimeoutError, BadRequestError } from './errors.js';
-import type { Logger } from './log.js';
+import { DiemcauError, DisconnectedError, DeviceTimeoutError, BadRequestError } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 
 export const ClaimRequest = Type.Object(
   {

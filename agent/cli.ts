@@ -94,7 +94,7 @@ async function main(argv: string[]): Promise<void> {
       if (!Number.isInteger(halls) || halls < 1 || halls > 200) die('--halls must be a whole number from 1 to 200');
       const duration = args.has('duration') ? Number(args.get('duration')![0]) : undefined;
       if (duration !== undefined && !(duration > 0)) die('--duration must be a positive number of seconds');
-      const { runDemo } = await import('./demo/demo.js');
+      const { runDemo } = await import('../lab/demo/demo.js');
       return runDemo({ halls, durationS: duration, media: !args.has('no-media') });
     }
     default:
@@ -104,7 +104,7 @@ async function main(argv: string[]): Promise<void> {
 
 async function configVerb(rest: string[]): Promise<void> {
   const [sub, file] = rest;
-  const { Config } = await import('./config/schema.js');
+  const { Config } = await import('../core/config/schema.js');
   if (sub === 'schema') {
     console.log(JSON.stringify(Config, null, 2));
     return;
@@ -117,7 +117,7 @@ async function configVerb(rest: string[]): Promise<void> {
   if (sub === 'check') {
     if (!file) die('config check needs a FILE');
     const { loadConfigFile } = await import('./config/load.js');
-    const { ConfigError } = await import('./errors.js');
+    const { ConfigError } = await import('../core/errors.js');
     try {
       const cfg = await loadConfigFile(file);
       console.log(`${file}: ok (box ${cfg.box.id}, config version ${cfg.configVersion})`);

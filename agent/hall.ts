@@ -1,9 +1,9 @@
 // What the hall does when people and the meeting act: the talk button raises a floor request, the mute button
 // mutes the hall's mic (a long press forces audio-only), the tally LED follows the hall's state, and joining a
 // meeting switches the display on (leaving switches it off), as configured.
-import type { Device, DisplayDevice, HallIndicator, PanelDevice } from './device.js';
+import type { Device, DisplayDevice, HallIndicator, PanelDevice } from './devices/device.js';
 import type { MediaReport } from './media/types.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 
 /** The panel's indicator for a link and media state. Pure. */
 export function indicatorFor(connected: boolean, media: MediaReport | null): HallIndicator {

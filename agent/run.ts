@@ -2,12 +2,12 @@
 // within 2 s, and speak to systemd (READY, WATCHDOG from the main loop, STOPPING).
 import { existsSync } from 'node:fs';
 import { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load.js';
-import type { Config } from './config/schema.js';
-import { ConfigError } from './errors.js';
-import { createLogger } from './log.js';
+import type { Config } from '../core/config/schema.js';
+import { ConfigError } from '../core/errors.js';
+import { createLogger } from '../core/log.js';
 import { Agent } from './agent.js';
 import { SystemdNotifier } from './systemd.js';
-import { createDevice } from './devices.js';
+import { createDevice } from './devices/compose.js';
 import { createMedia } from './media/factory.js';
 
 export interface RunOptions {

@@ -2,7 +2,7 @@
 // unit's WatchdogSec (so a hung loop is killed and restarted by systemd), STATUS= lines, STOPPING=1 on the way out.
 // Node has no unix datagram sockets, so this uses the small native `unix-dgram` addon, loaded only under systemd.
 import { createRequire } from 'node:module';
-import type { Logger } from './log.js';
+import type { Logger } from '../core/log.js';
 
 interface DgramSocket {
   send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void;

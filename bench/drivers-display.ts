@@ -3,7 +3,7 @@
 // A pty ignores the baud rate, so the RTT is the software path (driver, serialport, kernel pty, simulator), not
 // the 9600 bps wire: at 9600 8N1 a 6-byte command plus an 8-byte ACK adds about 14.6 ms on a real cable.
 // bench/drivers.ts imports displayBench(); `main` prints the same numbers alone.
-import { openPtyPair } from '../test/helpers/pty.js';
+import { openPtyPair } from '../lab/pty.js';
 import { SerialBytePort } from '../drivers/serial-port.js';
 import { TcpBytePort } from '../drivers/tcp-port.js';
 import type { BytePort } from '../drivers/port.js';
@@ -11,7 +11,7 @@ import type { DisplayDriver } from '../drivers/display/display-driver.js';
 import { SamsungMdcDriver } from '../drivers/display/samsung-mdc.js';
 import { LgDriver } from '../drivers/display/lg.js';
 import { createSimDisplay, startTcpSimHost } from '../drivers/display/sim-host.js';
-import { parseHostPort } from '../drivers/display/link.js';
+import { parseHostPort } from '../agent/devices/display-port.js';
 import { MdcFrameParser, decodeMdcReply, encodeMdcReply } from '../drivers/display/samsung-mdc-protocol.js';
 import { flags, percentile, printTable, writeJson } from './report.js';
 

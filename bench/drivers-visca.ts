@@ -2,7 +2,7 @@
 // (and over loopback UDP for VISCA over IP), the decoders' throughput on mixed valid and invalid bytes, and how long
 // an unplugged camera line takes to be noticed and recovered. A pty ignores the baud rate, so the RTT is the
 // software path; at 9600 8N1 a 6-byte command, 3-byte ACK and 3-byte Completion add 12.5 ms on a real cable.
-import { openRig, until, type Rig } from '../test/helpers/visca-rig.js';
+import { openRig, until, type Rig } from '../lab/visca-rig.js';
 import { decodeReply, encodeAck, encodeCompletion, encodeError, encodeInquiryReply } from '../drivers/camera/visca-protocol.js';
 import { decodeRequest } from '../drivers/camera/visca-request-decode.js';
 import { ViscaFramer } from '../drivers/camera/visca-framer.js';

@@ -2,7 +2,7 @@
 // code) against the bench's broker, and reports to the controller over IPC.
 import { Agent } from '../agent/agent.js';
 import { parseConfig } from '../agent/config/load.js';
-import { silentLogger } from '../agent/log.js';
+import { silentLogger } from '../core/log.js';
 
 interface Start {
   type: 'start';

@@ -6,10 +6,10 @@ import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
-import { startBroker, type Broker } from '../agent/demo/mosquitto.js';
+import { startBroker, type Broker } from '../lab/mosquitto.js';
 import { flags, percentile, printTable, writeJson } from './report.js';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
-import { demoHallConfig } from '../agent/demo/halls.js';
+import { demoHallConfig } from '../lab/halls.js';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

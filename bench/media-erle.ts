@@ -2,7 +2,7 @@
 // the media bench: `erleBench()` gives the top-level `erle_db` of `npm run bench -- media --json FILE`.
 // Run alone: `node dist/bench/media-erle.js [--json FILE] [--far-s 10] [--talk-s 4]`.
 import { fileURLToPath } from 'node:url';
-import { measureErle, type ErleResult } from '../agent/media/audio-erle.js';
+import { measureErle, type ErleResult } from '../lab/media/audio-erle.js';
 import { flags, printTable, writeJson } from './report.js';
 
 /** Issue 5's floor. */

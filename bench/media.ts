@@ -8,8 +8,8 @@
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { flags, percentile, printTable, writeJson } from './report.js';
-import { startJanusLab, type JanusLab } from '../agent/demo/janus.js';
-import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../test/media/fixture.js';
+import { startJanusLab, type JanusLab } from '../lab/janus.js';
+import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../lab/media/fixture.js';
 import type { MediaController } from '../agent/media/controller.js';
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux (proc(5), /proc/pid/stat utime/stime are in clock ticks)
@@ -85,7 +85,7 @@ interface Run {
 
 async function runSize(lab: JanusLab, w: number, h: number, seconds: number, maxDelayMs: number | undefined, warmupS: number): Promise<Run> {
   const fps = 30;
-  const kbps = Math.round((await import('../agent/media/adapt.js')).levelOutput(0, { width: w, height: h, fps }, 1500).kbps);
+  const kbps = Math.round((await import('../agent/media/worker/adapt.js')).levelOutput(0, { width: w, height: h, fps }, 1500).kbps);
   // The reference runs alone, before the hall starts and after it stops, so neither slows the other.
   const refSeconds = Math.min(seconds, 60);
   const refBefore = await ffmpegReference(w, h, fps, kbps, refSeconds);
@@ -185,7 +185,7 @@ async function recoveryP95(lab: JanusLab, tries: number): Promise<Recovery> {
 
 async function erle(): Promise<number | null> {
   try {
-    const mod = (await import('../agent/media/audio-erle.js')) as { measureErle(): Promise<{ erle_db: number }> };
+    const mod = (await import('../lab/media/audio-erle.js')) as { measureErle(): Promise<{ erle_db: number }> };
     return round((await mod.measureErle()).erle_db);
   } catch (err) {
     console.error(`erle: not measured: ${(err as Error).message}`);

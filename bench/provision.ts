@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { printTable, writeJson, flags } from './report.js';
-import { startBroker } from '../agent/demo/mosquitto.js';
-import { freeTcpPort } from '../agent/demo/ports.js';
+import { startBroker } from '../lab/mosquitto.js';
+import { freeTcpPort } from '../lab/ports.js';
 import { syntheticCsv, syntheticCommuneCode } from '../provisioning/synthetic.js';
 import { Store } from '../provisioning/store.js';
 import { FleetView } from '../provisioning/fleet-view.js';
@@ -18,8 +18,8 @@ import { pushDesired, waitSettled, countStatus, type Desired } from '../provisio
 import { claimOnce } from '../agent/claim.js';
 import { parseConfig } from '../agent/config/load.js';
 import { Agent } from '../agent/agent.js';
-import { silentLogger } from '../agent/log.js';
-import { provisionCli } from '../test/helpers/provision-cli.js';
+import { silentLogger } from '../core/log.js';
+import { provisionCli } from '../lab/provision-cli.js';
 
 const DIST = resolve(import.meta.dirname, '..');
 const CLI = join(DIST, 'provisioning/cli.js');

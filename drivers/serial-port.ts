@@ -3,7 +3,7 @@
 import { EventEmitter } from 'node:events';
 import { SerialPort } from 'serialport';
 import type { BytePort } from './port.js';
-import { DisconnectedError } from '../agent/errors.js';
+import { DisconnectedError } from '../core/errors.js';
 
 export interface SerialOptions {
   path: string;

@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import type { BytePort } from './port.js';
-import { DisconnectedError } from '../agent/errors.js';
+import { DisconnectedError } from '../core/errors.js';
 
 export interface TcpOptions {
   host: string;

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { createSocket, type Socket } from 'node:dgram';
 import type { BytePort } from './port.js';
-import { DisconnectedError } from '../agent/errors.js';
+import { DisconnectedError } from '../core/errors.js';
 
 export interface UdpOptions {
   host: string;

@@ -1,6 +1,6 @@
 // Command-line arguments of `diemcau-provision`: positionals, `--name value` options and bare flags, each checked
 // against what the verb accepts, so a typo is an error that names it rather than a silently ignored option.
-import { BadRequestError } from '../agent/errors.js';
+import { BadRequestError } from '../core/errors.js';
 
 export interface Args {
   pos: string[];

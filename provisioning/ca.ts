@@ -4,11 +4,11 @@
 // `use_identity_as_username` takes the subject CN as the username that the ACL confines.
 import { execFile } from 'node:child_process';
 import { mkdir, writeFile, readFile, rm, access, mkdtemp, chmod } from 'node:fs/promises';
-import { writeFileAtomic } from '../agent/config/atomic.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { BadRequestError } from '../agent/errors.js';
+import { BadRequestError } from '../core/errors.js';
 
 function openssl(args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {

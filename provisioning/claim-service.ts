@@ -3,10 +3,10 @@
 // before any answer leaves, so a crash never forgets a hall it handed out. A box is confirmed (and its hall
 // closed to further claims) when it publishes its own presence or state: only it may, by the ACL.
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
-import { Value } from '../agent/schema/value.js';
+import { Value } from '../core/schema/value.js';
 import { ClaimRequest, claimTopics, seal, type ClaimAnswer } from '../agent/claim.js';
-import { errorToWire } from '../agent/errors.js';
-import type { Logger } from '../agent/log.js';
+import { errorToWire } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
 import { Store, type Claim } from './store.js';
 import { buildIndex, decide, type ClaimIndex } from './claim-policy.js';
 import { signCsr, readCaCert, type CaPaths } from './ca.js';

@@ -3,7 +3,7 @@
 // and --json; bulk work draws a progress bar on stderr when it is a terminal. Exit codes: 0 done, 1 done with
 // refusals (a box refused a config, a rollout halted), 2 bad input (the message names the thing at fault).
 import { parseArgs, type Args } from './args.js';
-import { DiemcauError, ConfigError } from '../agent/errors.js';
+import { DiemcauError, ConfigError } from '../core/errors.js';
 import * as verbs from './verbs.js';
 import { rollout } from './rollout-verb.js';
 

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, writeFile, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../agent/config/atomic.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import type { CaPaths } from './ca.js';
 
 export interface Revoked {

@@ -2,9 +2,9 @@
 // region and broker. Codes follow the General Statistics Office's list (danhmuchanhchinh.gso.gov.vn): provinces
 // 2 digits, districts 3, communes 5. After the 2025 reform most districts are gone and provinces and communes were
 // merged, so the district is optional and groups are data (`p-01`, `d-001`, `r-north`), not a fixed tree.
-import { Type, type Static } from '../agent/schema/type.js';
-import { schemaErrors } from '../agent/config/validate.js';
-import { BOX_ID_PATTERN, BROKER_URL_PATTERN, GROUP_PATTERN } from '../agent/config/schema.js';
+import { Type, type Static } from '../core/schema/type.js';
+import { schemaErrors } from '../core/schema/parse.js';
+import { BOX_ID_PATTERN, BROKER_URL_PATTERN, GROUP_PATTERN } from '../core/config/schema.js';
 import type { CsvRecord } from './csv.js';
 
 export const HALL_COLUMNS = [

@@ -9,7 +9,7 @@ import { renderAcl } from './acl.js';
 import { Store, randomSecret, type Identity, type Carrier } from './store.js';
 import { renderPasswd } from './passwd.js';
 import { progress } from './progress.js';
-import { BadRequestError } from '../agent/errors.js';
+import { BadRequestError } from '../core/errors.js';
 
 export interface ImportResult {
   file: string;

@@ -3,9 +3,9 @@
 // checked against the agent's own schema before anything is recorded, recorded (desired.json, atomic), then
 // published retained on each box's `config/desired`: a box offline now gets it when it returns.
 import type { MqttClient } from 'mqtt';
-import { DesiredConfig, REMOTE_SECTIONS } from '../agent/config/schema.js';
-import { parseWith } from '../agent/config/validate.js';
-import { ConfigError } from '../agent/errors.js';
+import { DesiredConfig, REMOTE_SECTIONS } from '../core/config/schema.js';
+import { parseWith } from '../core/schema/parse.js';
+import { ConfigError } from '../core/errors.js';
 import { boxTopic } from './acl.js';
 import { classify, type FleetView, type PushStatus } from './fleet-view.js';
 import type { Store, Identity, Claim } from './store.js';

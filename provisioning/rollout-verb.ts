@@ -9,8 +9,8 @@ import { planStages, runRollout } from './rollout.js';
 import { resolveTargets } from './targets.js';
 import { keyPaths } from './signing.js';
 import { progress } from './progress.js';
-import { verifyBundle } from '../agent/update/bundle.js';
-import { BadRequestError } from '../agent/errors.js';
+import { verifyBundle } from '../core/bundle.js';
+import { BadRequestError } from '../core/errors.js';
 import { table, json } from './output.js';
 import type { Args } from './args.js';
 

@@ -6,9 +6,9 @@ import { createReadStream } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { tmpdir } from 'node:os';
-import { writeFileAtomic } from '../agent/config/atomic.js';
-import { BadRequestError, DiemcauError } from '../agent/errors.js';
-import { MAGIC, keyId, type Manifest } from '../agent/update/bundle.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { BadRequestError, DiemcauError } from '../core/errors.js';
+import { MAGIC, keyId, type Manifest } from '../core/bundle.js';
 
 export function keyPaths(dbDir: string): { priv: string; pub: string } {
   return { priv: join(dbDir, 'keys', 'update.key'), pub: join(dbDir, 'keys', 'update.pub') };

@@ -4,8 +4,8 @@
 import { readFile, mkdir, open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { writeFileAtomic } from '../agent/config/atomic.js';
-import { ConfigError, DiemcauError } from '../agent/errors.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
+import { ConfigError, DiemcauError } from '../core/errors.js';
 import type { Hall } from './halls.js';
 
 export interface Credential {

@@ -1,5 +1,5 @@
 // Which halls a verb acts on: one box id, a group (`group:p-01`, any group a hall carries), or `all`.
-import { BadRequestError } from '../agent/errors.js';
+import { BadRequestError } from '../core/errors.js';
 import type { Hall } from './halls.js';
 
 export function resolveTargets(halls: Record<string, Hall>, spec: string): string[] {

@@ -1,5 +1,5 @@
 // A valid example config: what `diemcau config example` prints, and what the README and the demo start from.
-import type { Config } from './schema.js';
+import type { Config } from '../../core/config/schema.js';
 import { parseConfig } from './load.js';
 
 export function exampleConfig(boxId = 'vn-26734'): Config {

@@ -1,9 +1,9 @@
 // Loading, checking and saving the agent's config file, and merging a carrier's desired config into it.
 import { readFile } from 'node:fs/promises';
-import { Config, DesiredConfig, REMOTE_SECTIONS, type Config as ConfigT, type DesiredConfig as DesiredT } from './schema.js';
-import { parseJson, parseWith } from './validate.js';
-import { writeFileAtomic } from './atomic.js';
-import { ConfigError } from '../errors.js';
+import { Config, DesiredConfig, REMOTE_SECTIONS, type Config as ConfigT, type DesiredConfig as DesiredT } from '../../core/config/schema.js';
+import { parseJson, parseWith } from '../../core/schema/parse.js';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { ConfigError } from '../../core/errors.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/diemcau/config.json';
 

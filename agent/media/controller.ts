@@ -4,15 +4,15 @@
 import { EventEmitter } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Type } from '../schema/type.js';
-import { command, type CommandSpec } from '../command.js';
-import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { Type } from '../../core/schema/type.js';
+import { command, type CommandSpec } from '../../core/command.js';
+import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import { WORKER_NODE_FLAGS } from '../node-flags.js';
-import type { MediaConfig } from './config.js';
+import type { MediaConfig } from '../../core/config/media.js';
 import type { MediaPath, MediaReport } from './types.js';
-import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker, WorkerExtra } from './worker-protocol.js';
-import type { EchoCalibration } from './echo-calibrate.js';
+import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker, WorkerExtra } from './worker/protocol.js';
+import type { EchoCalibration } from './room-audio/echo-calibrate.js';
 
 export interface MediaPathOptions {
   /** argv prefix for the worker, e.g. `['ip','netns','exec','hall']` in tests that put the hall in a namespace. */
@@ -35,7 +35,7 @@ export interface MediaController extends MediaPath {
   readonly restarts: number;
 }
 
-const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+const WORKER = fileURLToPath(new URL('./worker/worker.js', import.meta.url));
 const JOIN_WAIT_MS = 15000;
 
 export const JoinArgs = Type.Object(

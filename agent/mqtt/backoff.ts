@@ -6,8 +6,8 @@
 //  - 'mass': the broker went away for everyone (MQTT 5 DISCONNECT "server shutting down"/"server busy", the broker
 //    closing every socket cleanly, or every broker refusing). The first retry is spread over `massSpreadS`, so the
 //    fleet returns at an even rate the broker can take.
-import type { Static } from '../schema/type.js';
-import type { ReconnectConfig } from '../config/schema.js';
+import type { Static } from '../../core/schema/type.js';
+import type { ReconnectConfig } from '../../core/config/schema.js';
 
 export type DropCause = 'link' | 'mass';
 export type ReconnectPolicy = Static<typeof ReconnectConfig>;

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KeyObject } from 'node:crypto';
-import { Type } from '../schema/type.js';
-import { command, type CommandSpec } from '../command.js';
-import { DiemcauError, DisconnectedError } from '../errors.js';
-import type { Logger } from '../log.js';
+import { Type } from '../../core/schema/type.js';
+import { command, type CommandSpec } from '../../core/command.js';
+import { DiemcauError, DisconnectedError } from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
 import { installBundle } from './install.js';
 import { readBoot, readInstalled, type Slot } from './slots.js';
 

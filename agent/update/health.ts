@@ -2,7 +2,7 @@
 // answer, media worker starts) within a deadline and commits, or records the failure and asks the launcher to
 // start the committed slot again. The checks are the agent's; this module only runs them and keeps the record.
 import { readBoot, commitTrial, rollbackTrial, type Slot, type BootRecord } from './slots.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 
 export interface HealthCheck {
   name: string;

@@ -4,13 +4,13 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Agent } from '../agent.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../core/log.js';
 import { ENV_ROOT, ENV_SLOT } from './launcher.js';
 import { INSTALLED, type Slot } from './slots.js';
 import { updateCommands } from './command.js';
 import { settleTrial } from './health.js';
 import { agentHealthChecks, expectationsOf } from './agent-checks.js';
-import { publicKeyFromPem } from './bundle.js';
+import { publicKeyFromPem } from '../../core/bundle.js';
 import { RESTART_EXIT_CODE } from './install.js';
 import { readUpdateKey } from '../claim.js';
 

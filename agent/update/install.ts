@@ -7,9 +7,9 @@ import { createReadStream } from 'node:fs';
 import { rm, mkdir, rename, open } from 'node:fs/promises';
 import { createHash, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../config/atomic.js';
-import { DiemcauError } from '../errors.js';
-import { verifyBundle, BundleRefusedError, type Manifest } from './bundle.js';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { DiemcauError } from '../../core/errors.js';
+import { verifyBundle, BundleRefusedError, type Manifest } from '../../core/bundle.js';
 import { readBoot, writeBoot, other, slotDir, INSTALLED, type Slot } from './slots.js';
 
 /** The exit code by which the agent asks its launcher to start again at once (into the new slot). */

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { chooseSlot, readBoot, readInstalled, writeBoot, slotDir, type Slot } from './slots.js';
 import { RESTART_EXIT_CODE } from './install.js';
-import { createLogger, type Logger } from '../log.js';
+import { createLogger, type Logger } from '../../core/log.js';
 
 export const ENV_ROOT = 'DIEMCAU_UPDATE_ROOT';
 export const ENV_SLOT = 'DIEMCAU_SLOT';

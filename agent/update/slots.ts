@@ -6,10 +6,10 @@
 // Config lives outside the slots (/etc/diemcau) and an update never touches it.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Type, type Static } from '../schema/type.js';
-import { Value } from '../schema/value.js';
-import { writeFileAtomic } from '../config/atomic.js';
-import { ConfigError } from '../errors.js';
+import { Type, type Static } from '../../core/schema/type.js';
+import { Value } from '../../core/schema/value.js';
+import { writeFileAtomic } from '../../core/atomic-file.js';
+import { ConfigError } from '../../core/errors.js';
 
 export type Slot = 'a' | 'b';
 const SlotT = Type.Union([Type.Literal('a'), Type.Literal('b')]);

@@ -4,10 +4,10 @@
 // it with backoff (closing releases the port lock, opening takes it again), without a restart.
 import { EventEmitter } from 'node:events';
 import type { BytePort } from '../port.js';
-import type { Health, HealthStatus } from '../../agent/device.js';
-import type { Logger } from '../../agent/log.js';
-import { silentLogger } from '../../agent/log.js';
-import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../agent/errors.js';
+import type { Health, HealthStatus } from '../../agent/devices/device.js';
+import type { Logger } from '../../core/log.js';
+import { silentLogger } from '../../core/log.js';
+import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../core/errors.js';
 import {
   ADDRESS_SET,
   IF_CLEAR_BROADCAST,
@@ -23,7 +23,7 @@ import {
   type ViscaCommand,
   type ViscaInquiry,
 } from './visca-protocol.js';
-import { IpLink, SerialLink, type ViscaLink } from './visca-link.js';
+import { IpLink, SerialLink, type ViscaLink } from './visca-transport.js';
 import { CameraStateTracker, isPositioning, type CameraState } from './camera-state.js';
 import { ViscaRequests } from './visca-requests.js';
 

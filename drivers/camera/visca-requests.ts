@@ -11,7 +11,7 @@
 //  - over IP a reply carries its request's tag (sequence number): a reply whose request was given up (timed out,
 //    pushed past) is dropped, never taken as the answer to a later request. Serial replies carry no tag: there
 //    order and timing are all there is.
-import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../agent/errors.js';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../core/errors.js';
 import { encodeCancel, ERROR_NAMES, hexBytes, type ViscaReply } from './visca-protocol.js';
 
 export type Expect = 'ack' | 'inquiry' | 'if-clear' | 'address-set' | 'if-clear-broadcast' | 'cancel';

@@ -3,7 +3,7 @@
 // `--active-source phys-addr=<ours>`, power query `--to 0 --give-device-power-status`. Output is parsed by
 // cec-output.ts; nothing is inferred from an exit code alone.
 import { execFile } from 'node:child_process';
-import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../core/errors.js';
 import type { DisplayDriver, DisplayState } from './display-driver.js';
 import { cecAbortReason, cecPowerState, parseCecOutput, parsePhysicalAddress, type CecOutcome } from './cec-output.js';
 

@@ -1,7 +1,7 @@
 // LG RS-232C driver over a BytePort it is given. Every command waits for its `OK`; an `NG` becomes a
 // DeviceRefusedError with the set's own data byte as code (`lg:NG00`, "illegal code").
 import type { BytePort } from '../port.js';
-import { BadRequestError, DeviceRefusedError } from '../../agent/errors.js';
+import { BadRequestError, DeviceRefusedError } from '../../core/errors.js';
 import type { DisplayDriver, DisplayState } from './display-driver.js';
 import { RequestQueue } from './request-queue.js';
 import { LG_INPUTS, LG_READ, LgCommand, LgReplyParser, encodeLgCommand, lgInputName, type LgReply } from './lg-protocol.js';

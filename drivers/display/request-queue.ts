@@ -1,7 +1,7 @@
 // One request on the wire at a time, each matched to its reply with a timeout that names what it waited for.
 // Displays on RS-232 handle one command at a time; a second command sent before the first is answered is often
 // dropped by the set, so the queue holds it back.
-import { DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+import { DeviceTimeoutError, DisconnectedError } from '../../core/errors.js';
 
 interface Pending<R> {
   what: string;

@@ -2,7 +2,7 @@
 // port 1515). Frames come from samsung-mdc-protocol.ts; every set command waits for its ACK, and a NAK becomes a
 // DeviceRefusedError carrying the display's own error code (`mdc:0x01`).
 import type { BytePort } from '../port.js';
-import { BadRequestError, DeviceRefusedError, ProtocolError } from '../../agent/errors.js';
+import { BadRequestError, DeviceRefusedError, ProtocolError } from '../../core/errors.js';
 import type { DisplayDriver, DisplayState } from './display-driver.js';
 import { RequestQueue } from './request-queue.js';
 import {

@@ -1,6 +1,6 @@
 // LEDs on GPIO lines: a few patterns of on/off steps, and one pattern pair (tally, status) per hall state, so a
 // person in the hall can tell at a glance whether the centre hears them.
-import type { HallIndicator } from '../../agent/device.js';
+import type { HallIndicator } from '../../agent/devices/device.js';
 import type { GpioLine, Level } from './line.js';
 import { realClock, type Clock } from './clock.js';
 

@@ -1,7 +1,7 @@
 // Real GPIO lines: sysfs GPIO through the `onoff` package, numbered from the SoC chip's base (sysfs-base.ts).
 // onoff always works under /sys/class/gpio; `root` only changes where the chip base is looked up.
 import type { Gpio as OnoffGpio } from 'onoff';
-import { DisconnectedError } from '../../agent/errors.js';
+import { DisconnectedError } from '../../core/errors.js';
 import type { Edge, GpioLine, Level, LineOpener } from './line.js';
 import { SYSFS_GPIO_ROOT, sysfsNumber } from './sysfs-base.js';
 

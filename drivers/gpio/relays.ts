@@ -1,6 +1,6 @@
 // Relays (display mains, amplifier) on GPIO lines. Each is opened at its safe level (off) and put back there
 // before the line is released, so neither a start nor an exit switches a load on by accident.
-import { BadRequestError } from '../../agent/errors.js';
+import { BadRequestError } from '../../core/errors.js';
 import type { GpioLine, Level } from './line.js';
 
 export class Relays {

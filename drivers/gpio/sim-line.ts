@@ -1,7 +1,7 @@
 // Simulated GPIO lines: a value a test or the demo sets, with edges delivered to watchers like the kernel does
 // (only on a change, only for the edge the line was opened for). Outputs keep a history for LED/relay tests.
 import type { Edge, GpioLine, Level, LineOpener } from './line.js';
-import { DisconnectedError } from '../../agent/errors.js';
+import { DisconnectedError } from '../../core/errors.js';
 
 export class SimLine implements GpioLine {
   private value: Level;

@@ -5,7 +5,7 @@
 // `ngpio` and `label` (Documentation/admin-guide/gpio/sysfs.rst, "GPIO controllers").
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DisconnectedError } from '../../agent/errors.js';
+import { DisconnectedError } from '../../core/errors.js';
 
 export const SYSFS_GPIO_ROOT = '/sys/class/gpio';
 export const SOC_LABELS = ['pinctrl-rp1', 'pinctrl-bcm2711', 'pinctrl-bcm2835'] as const;

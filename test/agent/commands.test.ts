@@ -1,9 +1,9 @@
 // Commands over MQTT 5 request/response: answered with correlation data; malformed, unknown, unexpiring and
 // expired commands are refused or dropped, and the agent stays up.
 import t from 'tap';
-import { startBroker } from '../helpers/mosquitto.js';
-import { Observer } from '../helpers/observer.js';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { Observer } from '../../lab/observer.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());

@@ -2,9 +2,9 @@
 // one is refused with the field named, and the running config and the file stay as they were.
 import t from 'tap';
 import { readFile } from 'node:fs/promises';
-import { startBroker } from '../helpers/mosquitto.js';
-import { Observer } from '../helpers/observer.js';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { Observer } from '../../lab/observer.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());

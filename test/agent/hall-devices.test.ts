@@ -1,9 +1,9 @@
 // A hall with simulated devices behind real ptys, driven over MQTT exactly as an operator would: the camera moves,
 // the display switches, the talk button raises a floor request, and an unplugged device is reported and recovers.
 import t from 'tap';
-import { startBroker } from '../helpers/mosquitto.js';
-import { Observer } from '../helpers/observer.js';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { Observer } from '../../lab/observer.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());

@@ -1,11 +1,11 @@
 // The box tells its own link failing (a quick return is right) from the broker going away for everyone (spread the
 // return wide). Both cut through a real TCP relay in front of a real Mosquitto.
 import t from 'tap';
-import { startBroker } from '../helpers/mosquitto.js';
-import { startTcpProxy } from '../helpers/tcp-proxy.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { startTcpProxy } from '../../lab/tcp-proxy.js';
 import { Agent } from '../../agent/agent.js';
 import { parseConfig } from '../../agent/config/load.js';
-import { silentLogger } from '../../agent/log.js';
+import { silentLogger } from '../../core/log.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());

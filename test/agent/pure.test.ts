@@ -1,14 +1,14 @@
 // Unit tests of the pure parts: backoff, planner, schema validation and defaults, topics, hall indicator.
 import t from 'tap';
 import { reconnectDelay, isMassReason } from '../../agent/mqtt/backoff.js';
-import { plan } from '../../agent/plan.js';
+import { plan } from '../../agent/desired/plan.js';
 import { parseConfig, mergeDesired, parseDesired } from '../../agent/config/load.js';
 import { exampleConfig } from '../../agent/config/example.js';
-import { Type } from '../../agent/schema/type.js';
-import { errors, withDefaults } from '../../agent/schema/value.js';
-import { parseCmdTopic, boxTopics, groupCmdFilter } from '../../agent/mqtt/topics.js';
+import { Type } from '../../core/schema/type.js';
+import { errors, withDefaults } from '../../core/schema/value.js';
+import { parseCmdTopic, boxTopics, groupCmdFilter } from '../../core/topics.js';
 import { indicatorFor } from '../../agent/hall.js';
-import { ConfigError } from '../../agent/errors.js';
+import { ConfigError } from '../../core/errors.js';
 
 const policy = { minMs: 500, maxMs: 60000, massSpreadS: 45 };
 

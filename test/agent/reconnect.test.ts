@@ -1,11 +1,11 @@
 // Broker restarts, failover down the broker list, and the spread of a fleet's return after a mass event.
 import t from 'tap';
-import { startBroker } from '../helpers/mosquitto.js';
-import { Observer } from '../helpers/observer.js';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { Observer } from '../../lab/observer.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 import { Agent } from '../../agent/agent.js';
 import { parseConfig } from '../../agent/config/load.js';
-import { silentLogger } from '../../agent/log.js';
+import { silentLogger } from '../../core/log.js';
 
 t.test('after a broker restart the agent registers again and republishes its state', async (t) => {
   const broker = await startBroker();

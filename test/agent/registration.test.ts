@@ -1,8 +1,8 @@
 // Birth, will and clean stop: a real agent process against a real Mosquitto, watched by a second client.
 import t from 'tap';
-import { startBroker } from '../helpers/mosquitto.js';
-import { Observer } from '../helpers/observer.js';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { Observer } from '../../lab/observer.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());

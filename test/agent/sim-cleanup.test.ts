@@ -3,9 +3,9 @@
 import t from 'tap';
 import { readdir, readFile, access } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { startBroker } from '../helpers/mosquitto.js';
-import { Observer } from '../helpers/observer.js';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { Observer } from '../../lab/observer.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from '../helpers/mosquitto.js';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 
 interface DgramServer {
   bind(path: string): void;

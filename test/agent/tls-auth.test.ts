@@ -6,10 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startBroker } from '../helpers/mosquitto.js';
-import { freeTcpPort } from '../helpers/ports.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { freeTcpPort } from '../../lab/ports.js';
 import mqtt from 'mqtt';
-import { startAgent, writeConfig } from '../helpers/agent-process.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'diemcau-tls-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));

@@ -4,11 +4,11 @@
 //   DIEMCAU_CAMERA_PORT=udp:192.168.0.100:52381 (VISCA over IP)
 // On hardware the head really moves: clear the space in front of it first.
 import t, { type Test } from 'tap';
-import { openRig, until, type Rig } from '../helpers/visca-rig.js';
+import { openRig, until, type Rig } from '../../lab/visca-rig.js';
 import { ViscaCamera } from '../../drivers/camera/visca-camera.js';
 import { SerialBytePort } from '../../drivers/serial-port.js';
 import { UdpBytePort } from '../../drivers/udp-port.js';
-import { DeviceRefusedError } from '../../agent/errors.js';
+import { DeviceRefusedError } from '../../core/errors.js';
 import type { ViscaSim } from '../../drivers/camera/visca-sim.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

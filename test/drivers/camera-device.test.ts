@@ -1,13 +1,13 @@
 // The camera Device as the agent uses it, with `simulate: true`: the real driver over a real socat pty (and UDP) to
 // the simulator; commands validated by their TypeBox schemas and run through their handlers; sim-unplug.
 import t from 'tap';
-import { Value } from '../../agent/schema/value.js';
-import { createCameraDevice } from '../../drivers/camera/device.js';
-import { CameraConfig } from '../../drivers/camera/config.js';
-import { silentLogger } from '../../agent/log.js';
-import { DeviceRefusedError } from '../../agent/errors.js';
-import type { CommandSpec } from '../../agent/command.js';
-import { until } from '../helpers/visca-rig.js';
+import { Value } from '../../core/schema/value.js';
+import { createCameraDevice } from '../../agent/devices/camera.js';
+import { CameraConfig } from '../../core/config/camera.js';
+import { silentLogger } from '../../core/log.js';
+import { DeviceRefusedError } from '../../core/errors.js';
+import type { CommandSpec } from '../../core/command.js';
+import { until } from '../../lab/visca-rig.js';
 
 function config(transport: 'serial' | 'udp'): CameraConfig {
   const cfg = Value.Default(CameraConfig, { transport, simulate: true }) as CameraConfig;

@@ -2,8 +2,8 @@
 // garbage, truncated replies, silence, late replies and error replies each give a clear error, then the driver
 // recovers by itself; a stop goes out past a command that got no answer; both sockets busy; unplug and replug.
 import t from 'tap';
-import { openRig, until } from '../helpers/visca-rig.js';
-import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+import { openRig, until } from '../../lab/visca-rig.js';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../core/errors.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const failure = (p: Promise<unknown>) =>

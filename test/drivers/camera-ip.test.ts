@@ -5,7 +5,7 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { UdpSimHost } from '../../drivers/camera/visca-sim-host.js';
-import { openRig, until } from '../helpers/visca-rig.js';
+import { openRig, until } from '../../lab/visca-rig.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const show = (b: Uint8Array) => Buffer.from(b).toString('hex').replace(/(..)(?!$)/g, '$1 ');

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { cecAbortReason, cecPowerState, parseCecOutput, parsePhysicalAddress } from '../../drivers/display/cec-output.js';
 import { CecDriver, cecCtlRunner, type CecRunResult } from '../../drivers/display/cec.js';
-import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../core/errors.js';
 
 const POWER_ON =
   '\nTransmit from Playback Device 1 to TV (4 to 0):\nGIVE_DEVICE_POWER_STATUS (0x8f)\n' +

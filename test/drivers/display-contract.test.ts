@@ -1,7 +1,7 @@
 // One contract per display protocol, run against the simulator over a real socat pty (and TCP for MDC), and
 // against a real display when DIEMCAU_DISPLAY_PORT names one (see display-targets.ts).
 import t from 'tap';
-import { BadRequestError } from '../../agent/errors.js';
+import { BadRequestError } from '../../core/errors.js';
 import { hardwareTarget, ptyTarget, tcpTarget, type Target } from './display-targets.js';
 
 const targets: Target[] = [ptyTarget('samsung-mdc'), tcpTarget('samsung-mdc'), ptyTarget('lg')];

@@ -2,12 +2,12 @@
 // end and the real driver on the other, health through an unplug and back, commands answered with what the
 // simulated set really did, and the meeting hooks.
 import t from 'tap';
-import { Value } from '../../agent/schema/value.js';
-import { DisplayConfig } from '../../drivers/display/config.js';
-import { createDisplayDevice, simulatedDisplay } from '../../drivers/display/device.js';
-import { silentLogger } from '../../agent/log.js';
-import type { DisplayDevice, HealthStatus } from '../../agent/device.js';
-import type { CommandSpec } from '../../agent/command.js';
+import { Value } from '../../core/schema/value.js';
+import { DisplayConfig } from '../../core/config/display.js';
+import { createDisplayDevice, simulatedDisplay } from '../../agent/devices/display.js';
+import { silentLogger } from '../../core/log.js';
+import type { DisplayDevice, HealthStatus } from '../../agent/devices/device.js';
+import type { CommandSpec } from '../../core/command.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

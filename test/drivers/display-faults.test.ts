@@ -1,7 +1,7 @@
 // Bad byte streams between a real driver and a misbehaving simulator over a real pty: silence, garbage, truncated
 // replies, late replies and refusals, and a pulled cable.
 import t from 'tap';
-import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../agent/errors.js';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../../core/errors.js';
 import { ptyTarget, tcpTarget, type Protocol } from './display-targets.js';
 import type { SamsungMdcDriver } from '../../drivers/display/samsung-mdc.js';
 

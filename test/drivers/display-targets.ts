@@ -1,7 +1,7 @@
 // Where the display contract and fault suites run: the simulators behind real socat ptys and a real TCP socket,
 // and a real display when DIEMCAU_DISPLAY_PORT names one (`/dev/ttyUSB1` or `10.0.0.7:1515`), with
 // DIEMCAU_DISPLAY_PROTOCOL (samsung-mdc | lg, default samsung-mdc) and DIEMCAU_DISPLAY_ID (default 1).
-import { openPtyPair } from '../helpers/pty.js';
+import { openPtyPair } from '../../lab/pty.js';
 import { SerialBytePort } from '../../drivers/serial-port.js';
 import { TcpBytePort } from '../../drivers/tcp-port.js';
 import type { BytePort } from '../../drivers/port.js';
@@ -9,7 +9,7 @@ import type { DisplayDriver } from '../../drivers/display/display-driver.js';
 import { SamsungMdcDriver } from '../../drivers/display/samsung-mdc.js';
 import { LgDriver } from '../../drivers/display/lg.js';
 import { createSimDisplay, startTcpSimHost, type SimDisplay } from '../../drivers/display/sim-host.js';
-import { parseHostPort } from '../../drivers/display/link.js';
+import { parseHostPort } from '../../agent/devices/display-port.js';
 
 export type Protocol = 'samsung-mdc' | 'lg';
 

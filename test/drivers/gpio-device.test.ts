@@ -1,15 +1,15 @@
 // The panel device: simulated lines pressed through panel.sim-press (as the demo does over MQTT), inputs,
 // LEDs per hall state, relays, and real onoff lines on a machine without sysfs GPIO (missing, agent stays up).
 import t from 'tap';
-import { Value } from '../../agent/schema/value.js';
-import { PanelConfig } from '../../drivers/gpio/config.js';
-import { createPanelDevice } from '../../drivers/gpio/device.js';
+import { Value } from '../../core/schema/value.js';
+import { PanelConfig } from '../../core/config/panel.js';
+import { createPanelDevice } from '../../agent/devices/panel.js';
 import { SimLineOpener } from '../../drivers/gpio/sim-line.js';
 import type { LineOpener } from '../../drivers/gpio/line.js';
-import { DisconnectedError } from '../../agent/errors.js';
-import { silentLogger } from '../../agent/log.js';
-import type { PanelDevice } from '../../agent/device.js';
-import type { CommandSpec } from '../../agent/command.js';
+import { DisconnectedError } from '../../core/errors.js';
+import { silentLogger } from '../../core/log.js';
+import type { PanelDevice } from '../../agent/devices/device.js';
+import type { CommandSpec } from '../../core/command.js';
 
 const LINES = { talkButton: 17, muteButton: 27, tallyLed: 22, statusLed: 23, relays: { amplifier: 5, display: 6 } };
 

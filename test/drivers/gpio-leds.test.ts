@@ -3,7 +3,7 @@ import t from 'tap';
 import { HALL_PATTERNS, Led, PATTERN_STEPS } from '../../drivers/gpio/leds.js';
 import { Relays } from '../../drivers/gpio/relays.js';
 import { SimLine } from '../../drivers/gpio/sim-line.js';
-import { BadRequestError } from '../../agent/errors.js';
+import { BadRequestError } from '../../core/errors.js';
 import { FakeClock } from './gpio-fake-clock.js';
 
 function led() {

@@ -1,10 +1,10 @@
 // Run by gpio-onoff-fuse.test.ts inside a private mount namespace whose /sys/class/gpio is the FUSE emulator
 // (drivers/gpio/sysfs-emulator.c): the real panel device on real onoff lines. Prints one JSON object.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { Value } from '../../agent/schema/value.js';
-import { PanelConfig } from '../../drivers/gpio/config.js';
-import { createPanelDevice } from '../../drivers/gpio/device.js';
-import { silentLogger } from '../../agent/log.js';
+import { Value } from '../../core/schema/value.js';
+import { PanelConfig } from '../../core/config/panel.js';
+import { createPanelDevice } from '../../agent/devices/panel.js';
+import { silentLogger } from '../../core/log.js';
 
 const G = '/sys/class/gpio';
 const base = Number(process.env.GPIO_BASE ?? 512);

@@ -5,7 +5,7 @@ import { mkdtemp, mkdir, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { listChips, pickSocChip, sysfsNumber } from '../../drivers/gpio/sysfs-base.js';
-import { DisconnectedError } from '../../agent/errors.js';
+import { DisconnectedError } from '../../core/errors.js';
 
 async function tree(chips: Array<{ base: number; ngpio: number; label: string }>): Promise<string> {
   const root = await mkdtemp(join(tmpdir(), 'diemcau-sysfs-'));

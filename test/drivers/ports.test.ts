@@ -3,12 +3,12 @@ import t from 'tap';
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
-import { openPtyPair } from '../helpers/pty.js';
-import { freeTcpPort, freeUdpPort } from '../helpers/ports.js';
+import { openPtyPair } from '../../lab/pty.js';
+import { freeTcpPort, freeUdpPort } from '../../lab/ports.js';
 import { SerialBytePort } from '../../drivers/serial-port.js';
 import { TcpBytePort } from '../../drivers/tcp-port.js';
 import { UdpBytePort } from '../../drivers/udp-port.js';
-import { DisconnectedError } from '../../agent/errors.js';
+import { DisconnectedError } from '../../core/errors.js';
 import type { BytePort } from '../../drivers/port.js';
 
 function nextData(p: BytePort, bytes: number, timeoutMs = 2000): Promise<Buffer> {

@@ -2,9 +2,9 @@
 // bandwidth estimate kept for after an outage and the answer munging that restores it, and the heard/seen tracker
 // with its repair steps.
 import t from 'tap';
-import { AUDIO_ONLY, EstimateMemory, LADDER, initialAdapt, levelOutput, nextLevel, topLevel } from '../../agent/media/adapt.js';
-import { withVideoBandwidth, withVideoStartBitrate } from '../../agent/media/worker-peer.js';
-import { HeardTracker, REPAIR_AFTER_MS, selftestVerdict, type RtpSnapshot } from '../../agent/media/heard.js';
+import { AUDIO_ONLY, EstimateMemory, LADDER, initialAdapt, levelOutput, nextLevel, topLevel } from '../../agent/media/worker/adapt.js';
+import { withVideoBandwidth, withVideoStartBitrate } from '../../agent/media/worker/peer.js';
+import { HeardTracker, REPAIR_AFTER_MS, selftestVerdict, type RtpSnapshot } from '../../agent/media/worker/heard.js';
 
 t.test('ladder: top level from the quality cap and the capture', async (t) => {
   t.equal(LADDER[topLevel('720p', 720)].name, '720p30');

@@ -2,7 +2,7 @@
 // (espeak-ng speech) is played by the pipeline, heard by the room's mic through a room impulse response with
 // noise, and cancelled by webrtcdsp. Every number below is computed from the samples the pipeline wrote.
 import t from 'tap';
-import { measureErle } from '../../agent/media/audio-erle.js';
+import { measureErle } from '../../lab/media/audio-erle.js';
 
 // The bounds, stated once: issue 5's floor, and how much of the hall's own talker may be lost under double-talk
 // (the canceller's non-linear suppressor ducks the mic while the programme plays: 3-11 dB over six runs at

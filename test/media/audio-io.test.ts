@@ -3,12 +3,12 @@
 // reported rather than hung.
 import t from 'tap';
 import type { Writable } from 'node:stream';
-import { startAudioIo, type AudioIo, type AudioIoExit } from '../../agent/media/audio-io.js';
-import { CHUNK_BYTES } from '../../agent/media/audio-pcm.js';
-import { audioPipelineArgs, FD, PROBE_NAME } from '../../agent/media/audio-pipeline.js';
-import { audioIoOptions, RoomAudioConfig } from '../../agent/media/audio-config.js';
-import { errors, withDefaults } from '../../agent/schema/value.js';
-import { paced } from './fixture.js';
+import { startAudioIo, type AudioIo, type AudioIoExit } from '../../agent/media/room-audio/audio-io.js';
+import { CHUNK_BYTES } from '../../agent/media/room-audio/pcm.js';
+import { audioPipelineArgs, FD, PROBE_NAME } from '../../agent/media/room-audio/pipeline.js';
+import { audioIoOptions, RoomAudioConfig } from '../../core/config/room-audio.js';
+import { errors, withDefaults } from '../../core/schema/value.js';
+import { paced } from '../../lab/media/fixture.js';
 
 
 function exitOf(io: AudioIo): Promise<AudioIoExit> {

@@ -1,9 +1,9 @@
 // The synthetic room's DSP: the FFT, the partitioned convolver against a direct convolution, the impulse
 // response's shape, and the room's mixing (pure logic, no processes).
 import t from 'tap';
-import { Fft } from '../../agent/media/audio-fft.js';
-import { CHUNK_SAMPLES, dbfs, floatToS16, Rechunker, rtcAudioData, s16ToFloat } from '../../agent/media/audio-pcm.js';
-import { makeRoomImpulse, PartitionedConvolver, seededRandom, SyntheticRoom } from '../../agent/media/audio-room.js';
+import { Fft } from '../../lab/media/audio-fft.js';
+import { CHUNK_SAMPLES, dbfs, floatToS16, Rechunker, rtcAudioData, s16ToFloat } from '../../agent/media/room-audio/pcm.js';
+import { makeRoomImpulse, PartitionedConvolver, seededRandom, SyntheticRoom } from '../../lab/media/audio-room.js';
 
 t.test('FFT of an impulse is flat; forward then inverse is the identity', async (t) => {
   const f = new Fft(16);

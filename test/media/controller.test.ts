@@ -3,10 +3,10 @@
 // without taking the agent down.
 import t from 'tap';
 import { readFileSync } from 'node:fs';
-import { errors } from '../../agent/schema/value.js';
+import { errors } from '../../core/schema/value.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
-import { startJanusLab, type JanusLab } from '../helpers/janus.js';
-import { mediaConfig, memoryLogger, waitFor } from './fixture.js';
+import { startJanusLab, type JanusLab } from '../../lab/janus.js';
+import { mediaConfig, memoryLogger, waitFor } from '../../lab/media/fixture.js';
 
 let lab: JanusLab | undefined;
 let media: MediaController | undefined;

@@ -3,10 +3,10 @@
 // loop, for a near and a far loudspeaker: the chosen delay is within the band where the canceller converges
 // (between the echo's lag and 30 ms less) and removes at least 20 dB of echo.
 import t from 'tap';
-import { calibrateEchoDelay, chooseEchoDelay, roomProbe } from '../../agent/media/echo-calibrate.js';
-import { CHUNK_MS, CHUNK_SAMPLES, floatToS16, Rechunker, s16ToFloat } from '../../agent/media/audio-pcm.js';
-import { makeRoomImpulse, SyntheticRoom } from '../../agent/media/audio-room.js';
-import type { AudioIo } from '../../agent/media/audio-io.js';
+import { calibrateEchoDelay, chooseEchoDelay, roomProbe } from '../../agent/media/room-audio/echo-calibrate.js';
+import { CHUNK_MS, CHUNK_SAMPLES, floatToS16, Rechunker, s16ToFloat } from '../../agent/media/room-audio/pcm.js';
+import { makeRoomImpulse, SyntheticRoom } from '../../lab/media/audio-room.js';
+import type { AudioIo } from '../../agent/media/room-audio/audio-io.js';
 
 t.test('chooseEchoDelay: the middle of the run within 1.5 dB of the lowest residual', async (t) => {
   const trials = (xs: Array<[number, number]>) => xs.map(([delayMs, residualDbfs]) => ({ delayMs, residualDbfs }));

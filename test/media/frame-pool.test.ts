@@ -5,8 +5,8 @@ import { spawn, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FramePool, FrameReader } from '../../agent/media/frame-pool.js';
-import { Capture, i420Bytes, AUDIO_CHUNK_BYTES } from '../../agent/media/capture.js';
+import { FramePool, FrameReader } from '../../agent/media/frames/frame-pool.js';
+import { Capture, i420Bytes, AUDIO_CHUNK_BYTES } from '../../agent/media/frames/capture.js';
 
 t.test('newest frame wins; older ready frames are dropped and counted', async (t) => {
   const p = new FramePool(4, 3);

@@ -2,8 +2,8 @@
 // bitrate and a 2x scale-down, and a damaged stamp is refused by its check byte.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { readStamp, readStampI420, stampAgeMs, writeStamp } from '../../agent/media/frame-stamp.js';
-import { i420Bytes } from '../../agent/media/capture.js';
+import { readStamp, readStampI420, stampAgeMs, writeStamp } from '../../agent/media/frames/frame-stamp.js';
+import { i420Bytes } from '../../agent/media/frames/capture.js';
 
 function grey(w: number, h: number): Buffer {
   const b = Buffer.alloc(i420Bytes(w, h), 128);

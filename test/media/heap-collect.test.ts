@@ -3,7 +3,7 @@
 import t from 'tap';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { HeapCollector } from '../../agent/media/heap-collect.js';
+import { HeapCollector } from '../../agent/media/worker/heap-collect.js';
 
 t.test('without --expose-gc: says so and starts nothing', async (t) => {
   const h = new HeapCollector(undefined);

@@ -3,9 +3,9 @@
 // not hear it (while it is still seen), repair (renegotiate, then a new session) and say so; once audio can pass
 // again it is heard again, and the centre hears the tone.
 import t from 'tap';
-import { startJanusLab, type JanusLab } from '../helpers/janus.js';
-import { dropRtpPayloadType } from '../helpers/netns.js';
-import { memoryLogger, programme, sleep, startCentre, startHall, waitFor } from './fixture.js';
+import { startJanusLab, type JanusLab } from '../../lab/janus.js';
+import { dropRtpPayloadType } from '../../lab/netns.js';
+import { memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../../lab/media/fixture.js';
 import type { MediaController } from '../../agent/media/controller.js';
 
 let lab: JanusLab;

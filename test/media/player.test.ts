@@ -3,12 +3,12 @@
 // player's real gst-launch process (its display swapped for a pipe, as kmssink needs a DRM device).
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import { writeStamp } from '../../agent/media/frame-stamp.js';
-import { CheckingPlayer } from '../../agent/media/player-check.js';
-import { GstPlayer, playerPipelineArgs } from '../../agent/media/player-gst.js';
-import { i420Size, type VideoFrame } from '../../agent/media/player.js';
-import { Rechunker } from '../../agent/media/audio-pcm.js';
-import { PlayerSink } from '../../agent/media/player-sink.js';
+import { writeStamp } from '../../agent/media/frames/frame-stamp.js';
+import { CheckingPlayer } from '../../lab/media/player-check.js';
+import { GstPlayer, playerPipelineArgs } from '../../agent/media/programme/player-gst.js';
+import { i420Size, type VideoFrame } from '../../agent/media/programme/player.js';
+import { Rechunker } from '../../agent/media/room-audio/pcm.js';
+import { PlayerSink } from '../../agent/media/programme/player-sink.js';
 
 const W = 640;
 const H = 360;

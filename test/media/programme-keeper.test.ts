@@ -2,7 +2,7 @@
 // (not before), not while a subscription is on its way, again when the programme went silent past the stale time,
 // and never on behalf of a session that has been replaced.
 import t from 'tap';
-import { ProgrammeKeeper } from '../../agent/media/worker-programme.js';
+import { ProgrammeKeeper } from '../../agent/media/worker/programme.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

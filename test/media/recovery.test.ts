@@ -2,9 +2,9 @@
 // within seconds), random packet loss from nftables (the encoder steps down, audio stays heard), and the worker
 // killed (the controller restarts it and the hall is back in the room).
 import t from 'tap';
-import { startJanusLab, type JanusLab } from '../helpers/janus.js';
-import { setLoss } from '../helpers/netns.js';
-import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from './fixture.js';
+import { startJanusLab, type JanusLab } from '../../lab/janus.js';
+import { setLoss } from '../../lab/netns.js';
+import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../../lab/media/fixture.js';
 import type { MediaController } from '../../agent/media/controller.js';
 
 let lab: JanusLab;

@@ -4,14 +4,14 @@
 // process restarted; stop() ends every process it started.
 import t from 'tap';
 import type { Writable } from 'node:stream';
-import { RoomPath, roomPathFor } from '../../agent/media/worker-room.js';
-import { MediaFeed } from '../../agent/media/worker-feed.js';
-import { CHUNK_BYTES } from '../../agent/media/audio-pcm.js';
-import { captureInputArgs } from '../../agent/media/capture.js';
-import { MediaConfig } from '../../agent/media/config.js';
-import type { AudioIoExit } from '../../agent/media/audio-io.js';
-import { withDefaults } from '../../agent/schema/value.js';
-import { paced } from './fixture.js';
+import { RoomPath, roomPathFor } from '../../agent/media/worker/room.js';
+import { MediaFeed } from '../../agent/media/worker/feed.js';
+import { CHUNK_BYTES } from '../../agent/media/room-audio/pcm.js';
+import { captureInputArgs } from '../../agent/media/frames/capture.js';
+import { MediaConfig } from '../../core/config/media.js';
+import type { AudioIoExit } from '../../agent/media/room-audio/audio-io.js';
+import { withDefaults } from '../../core/schema/value.js';
+import { paced } from '../../lab/media/fixture.js';
 
 t.teardown(() => process.exit(0));
 

@@ -2,10 +2,10 @@
 // and tone; a second wrtc worker and headless Chromium subscribe on the host side and check, from the pixels they
 // decode, that frames arrive in order, that few are missing, and how late they are.
 import t from 'tap';
-import { startJanusLab, type JanusLab } from '../helpers/janus.js';
-import { startChromiumSubscriber, type ChromiumSubscriber } from './chromium-subscriber.js';
-import { FrameCheck } from '../../agent/media/frame-check.js';
-import { ROOM, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from './fixture.js';
+import { startJanusLab, type JanusLab } from '../../lab/janus.js';
+import { startChromiumSubscriber, type ChromiumSubscriber } from '../../lab/media/chromium-subscriber.js';
+import { FrameCheck } from '../../agent/media/programme/frame-check.js';
+import { ROOM, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../../lab/media/fixture.js';
 import type { MediaController } from '../../agent/media/controller.js';
 
 let lab: JanusLab | undefined;

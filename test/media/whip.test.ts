@@ -3,13 +3,13 @@
 // path is cut, and DELETE at leave. Then WHEP: the programme received from a WHEP endpoint that is a real wrtc peer
 // in its own process (whep-endpoint.ts), checked frame by frame from the stamps in its pixels, and heard.
 import t from 'tap';
-import { startJanusLab, type JanusLab } from '../helpers/janus.js';
-import { setLoss } from '../helpers/netns.js';
-import { startWhipEndpoint, type WhipEndpoint } from './whip-endpoint.js';
-import { startWhepEndpoint } from './whep-endpoint.js';
+import { startJanusLab, type JanusLab } from '../../lab/janus.js';
+import { setLoss } from '../../lab/netns.js';
+import { startWhipEndpoint, type WhipEndpoint } from '../../lab/media/whip-endpoint.js';
+import { startWhepEndpoint } from '../../lab/media/whep-endpoint.js';
 import { applySdpFrag, iceCredentials } from '../../agent/media/signalling/whip.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
-import { ROOM, mediaConfig, memoryLogger, programme, startCentre, waitFor } from './fixture.js';
+import { ROOM, mediaConfig, memoryLogger, programme, startCentre, waitFor } from '../../lab/media/fixture.js';
 
 t.test('sdpfrag helpers', async (t) => {
   const answer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\na=candidate:1 1 udp 1 10.0.0.1 5000 typ host\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\n';

@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { initKeys, loadPrivateKey, makeBundle, keyPaths } from '../../provisioning/signing.js';
 import { installBundle } from '../../agent/update/install.js';
-import { publicKeyFromPem, BundleRefusedError, compareVersions } from '../../agent/update/bundle.js';
+import { publicKeyFromPem, BundleRefusedError, compareVersions } from '../../core/bundle.js';
 import { readBoot, writeBoot, INSTALLED } from '../../agent/update/slots.js';
 
 const DIST = resolve(import.meta.dirname, '../..');
@@ -22,7 +22,7 @@ function fakeAgent(version: string, healthy: boolean): string {
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 const { settleTrial } = await import(${JSON.stringify(join(DIST, 'agent/update/health.js'))});
-const { silentLogger } = await import(${JSON.stringify(join(DIST, 'agent/log.js'))});
+const { silentLogger } = await import(${JSON.stringify(join(DIST, 'core/log.js'))});
 const root = process.env.DIEMCAU_UPDATE_ROOT, slot = process.env.DIEMCAU_SLOT;
 if (process.env.KILL_AT === 'trial-start') process.kill(process.pid, 'SIGKILL');
 const checks = [

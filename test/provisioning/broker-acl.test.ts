@@ -4,9 +4,9 @@ import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { carrierWithBroker, login, receives, delivered } from './fixture.js';
+import { carrierWithBroker, login, receives, delivered } from '../../lab/provision-fixture.js';
 import { hashPassword, verifyPassword, renderPasswd } from '../../provisioning/passwd.js';
-import { startBroker } from '../helpers/mosquitto.js';
+import { startBroker } from '../../lab/mosquitto.js';
 
 t.test('$7$ hashes: mosquitto_passwd output verifies here, and the broker accepts a file written here', async (t) => {
   const c = await carrierWithBroker(1);

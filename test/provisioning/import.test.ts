@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseCsv, CsvSyntaxError } from '../../provisioning/csv.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
 import { HALL_COLUMNS } from '../../provisioning/halls.js';
-import { provisionCli } from '../helpers/provision-cli.js';
+import { provisionCli } from '../../lab/provision-cli.js';
 
 const CLI = resolve(import.meta.dirname, '../../provisioning/cli.js');
 

@@ -5,15 +5,15 @@ import t from 'tap';
 import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { carrierWithBroker, login, type Carrier } from './fixture.js';
+import { carrierWithBroker, login, type Carrier } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { importHalls } from '../../provisioning/import.js';
 import { claimOnce } from '../../agent/claim.js';
 import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { Agent, type MediaFactory } from '../../agent/agent.js';
-import { silentLogger } from '../../agent/log.js';
-import { startBroker } from '../helpers/mosquitto.js';
-import { provisionCli } from '../helpers/provision-cli.js';
+import { silentLogger } from '../../core/log.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { provisionCli } from '../../lab/provision-cli.js';
 
 
 const cli = provisionCli;

@@ -4,11 +4,11 @@ import t from 'tap';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { carrierWithBroker, login } from './fixture.js';
+import { carrierWithBroker, login } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { loadConfigFile } from '../../agent/config/load.js';
-import { silentLogger } from '../../agent/log.js';
-import { startAgent } from '../helpers/agent-process.js';
+import { silentLogger } from '../../core/log.js';
+import { startAgent } from '../../lab/agent-process.js';
 
 t.test('a factory box claims by serial, then registers as vn-00011', async (t) => {
   const c = await carrierWithBroker(3, { serials: true });

@@ -2,7 +2,7 @@
 // SIGKILL right after the step named by argv[5] completes (kill -9 at that step), or runs to the end.
 import { readFile } from 'node:fs/promises';
 import { installBundle } from '../../agent/update/install.js';
-import { publicKeyFromPem } from '../../agent/update/bundle.js';
+import { publicKeyFromPem } from '../../core/bundle.js';
 
 const [root, bundle, pubPath, installed, killAt] = process.argv.slice(2);
 const key = publicKeyFromPem(await readFile(pubPath, 'utf8'));

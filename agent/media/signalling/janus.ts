@@ -4,7 +4,7 @@
 // transaction. Non-trickle: our SDPs carry every candidate, so no `trickle` requests are needed.
 import { EventEmitter } from 'node:events';
 import { randomBytes } from 'node:crypto';
-import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../errors.js';
+import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../../core/errors.js';
 import type { FeedSelector, JoinOptions, Negotiator, Signalling, SubscribeOptions } from './types.js';
 import { http } from './http.js';
 

@@ -4,7 +4,7 @@
 // with an `application/trickle-ice-sdpfrag` body carrying the new ufrag/pwd (§4.4.1, RFC 8840); the server answers
 // 200 with its own.
 import { EventEmitter } from 'node:events';
-import { DeviceRefusedError, DisconnectedError, ProtocolError, BadRequestError } from '../../errors.js';
+import { DeviceRefusedError, DisconnectedError, ProtocolError, BadRequestError } from '../../../core/errors.js';
 import type { FeedSelector, JoinOptions, Negotiator, Signalling, SubscribeOptions } from './types.js';
 import { http, type HttpReply } from './http.js';
 

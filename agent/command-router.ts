@@ -1,0 +1,122 @@
+// One dispatcher for every command, the agent's own and each device's: validate against the command's schema,
+// refuse what is stale, malformed or unknown, run with a timeout, and answer on the MQTT 5 response topic with the
+// correlation data. Handlers throw; this is the one place that turns an error into a response.
+import type { IPublishPacket } from 'mqtt';
+import { withDefaults } from '../core/schema/value.js';
+import type { CommandSpec } from '../core/command.js';
+import { BadRequestError, DeviceTimeoutError, DiemcauError, errorToWire } from '../core/errors.js';
+import type { Logger } from '../core/log.js';
+import { parseCmdTopic } from '../core/topics.js';
+import { schemaErrors } from '../core/schema/parse.js';
+
+export interface Reply {
+  topic: string;
+  payload: string;
+  correlationData?: Buffer;
+}
+
+export interface ReplyBody {
+  box: string;
+  cmd: string;
+  ok: boolean;
+  result?: unknown;
+  error?: { code: string; message: string; details?: unknown };
+  ms: number;
+}
+
+const MAX_IN_FLIGHT = 32;
+
+export class CommandRouter {
+  private readonly specs = new Map<string, CommandSpec>();
+  private inFlight = 0;
+
+  constructor(
+    private readonly boxId: string,
+    private readonly replyTopic: (name: string) => string,
+    private readonly log: Logger,
+  ) {}
+
+  register(spec: CommandSpec): void {
+    if (this.specs.has(spec.name)) throw new Error(`command ${spec.name} is registered twice`);
+    this.specs.set(spec.name, spec);
+  }
+
+  /** Removes every command whose name starts with `prefix` (a device that is being replaced). */
+  unregister(prefix: string): void {
+    for (const name of [...this.specs.keys()]) if (name.startsWith(prefix)) this.specs.delete(name);
+  }
+
+  list(): CommandSpec[] {
+    return [...this.specs.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Handles one incoming command message; returns the reply to publish (null when none can be addressed). */
+  async handle(topic: string, payload: Buffer, packet: Pick<IPublishPacket, 'properties'>): Promise<Reply | null> {
+    const t0 = Date.now();
+    const parsed = parseCmdTopic(topic);
+    const name = parsed?.name ?? topic;
+    const props = packet.properties ?? {};
+    const replyTopic = props.responseTopic ?? this.replyTopic(name);
+    const reply = (body: Omit<ReplyBody, 'box' | 'cmd' | 'ms'>): Reply => ({
+      topic: replyTopic,
+      payload: JSON.stringify({ box: this.boxId, cmd: name, ...body, ms: Date.now() - t0 } satisfies ReplyBody),
+      correlationData: props.correlationData,
+    });
+    try {
+      const result = await this.run(name, topic, payload, props.messageExpiryInterval);
+      return reply({ ok: true, result: result ?? null });
+    } catch (err) {
+      const wire = errorToWire(err);
+      if (!(err instanceof DiemcauError)) this.log.error('command failed unexpectedly', { cmd: name, err });
+      else this.log.info('command refused', { cmd: name, code: wire.code, reason: wire.message });
+      return reply({ ok: false, error: wire });
+    }
+  }
+
+  private async run(name: string, topic: string, payload: Buffer, expiry: number | undefined): Promise<unknown> {
+    if (expiry === undefined) {
+      throw new BadRequestError(
+        `${topic}: no message expiry: a command must carry an MQTT 5 message expiry interval, so a stale one never runs`,
+      );
+    }
+    const spec = this.specs.get(name);
+    if (!spec) {
+      throw new DiemcauError('unknown_command', `${topic}: unknown command "${name}"`, {
+        known: [...this.specs.keys()].sort(),
+      });
+    }
+    let args: unknown = {};
+    if (payload.length > 0) {
+      try {
+        args = JSON.parse(payload.toString('utf8'));
+      } catch (err) {
+        throw new BadRequestError(`${topic}: payload is not JSON: ${(err as Error).message}`);
+      }
+    }
+    if (args === null || typeof args !== 'object' || Array.isArray(args)) {
+      throw new BadRequestError(`${topic}: payload must be a JSON object of arguments`);
+    }
+    const filled = withDefaults(spec.schema, args);
+    const errors = schemaErrors(spec.schema, filled);
+    if (errors.length > 0) throw new BadRequestError(`${topic}: bad arguments: ${errors.join('; ')}`, errors);
+    if (this.inFlight >= MAX_IN_FLIGHT) {
+      throw new DiemcauError('busy', `${topic}: ${this.inFlight} commands already running; try again`);
+    }
+    this.inFlight++;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      return await Promise.race([
+        spec.run(filled as never),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new DeviceTimeoutError(`${topic}: no outcome within ${spec.timeoutMs} ms`)),
+            spec.timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+      this.inFlight--;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+// The agent's view of one piece of hall hardware (camera, display, panel). Drivers implement it; the agent
+// composes devices from config and never touches their ports. See docs/architecture.md.
+import type { EventEmitter } from 'node:events';
+import type { CommandSpec } from '../../core/command.js';
+
+export type HealthStatus = 'starting' | 'ok' | 'missing' | 'not answering' | 'error' | 'stopped';
+
+export interface Health {
+  status: HealthStatus;
+  /** Stable code for `error` / `not answering` (ours or the device's own, e.g. `visca:41`). */
+  code?: string;
+  /** One line naming the device and what is wrong. */
+  message?: string;
+  /** ms since epoch when this status began. */
+  since: number;
+}
+
+/**
+ * Events a Device emits:
+ *  - 'change' (): health() or report() changed; the agent re-reads both and publishes what changed.
+ *  - 'input' (name: string, detail?: Record<string, unknown>): something a person did (button press).
+ */
+export interface Device extends EventEmitter {
+  /** Key in config.devices and in state.devices, e.g. `camera`. */
+  readonly id: string;
+  /** `camera` | `display` | `panel`. */
+  readonly kind: string;
+  /** Opens ports, starts polling. Never throws because a device is absent: it reports `missing` and retries. */
+  start(): Promise<void>;
+  /** Closes every resource start() opened, leaving outputs at their safe level. */
+  stop(): Promise<void>;
+  health(): Health;
+  /** The device's reported state (power, position, input, ...): plain JSON, small. */
+  report(): Record<string, unknown>;
+  /** Commands this device offers, named `<id>.<verb>`. */
+  commands(): CommandSpec[];
+}
+
+/** What the hall is doing, as the panel's LEDs show it (one LED pattern per state). */
+export type HallIndicator =
+  | 'offline' // no broker
+  | 'idle' // registered, not in a meeting
+  | 'joining'
+  | 'in-meeting' // joined, the centre does not (yet) confirm it hears us
+  | 'heard' // joined and the centre receives our audio: tally on
+  | 'muted'
+  | 'fault';
+
+/** A panel (buttons, LEDs, relays). Emits 'input' with `talk`, `mute` or `audio-only` (long press of mute). */
+export interface PanelDevice extends Device {
+  readonly kind: 'panel';
+  showHallState(state: HallIndicator): void;
+}
+
+/** A display the agent switches on when the hall joins a meeting and off when it leaves (per config). */
+export interface DisplayDevice extends Device {
+  readonly kind: 'display';
+  meetingStarted(): Promise<void>;
+  meetingEnded(): Promise<void>;
+}

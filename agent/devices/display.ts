@@ -1,0 +1,277 @@
+// The hall display as the agent sees it (id `display`): health, reported state, commands, and the meeting hooks.
+// The link (link.ts) keeps a driver attached; this file polls it, turns errors into health, and answers commands
+// with what the display really did.
+import { EventEmitter } from 'node:events';
+import { Type } from '../../core/schema/type.js';
+import type { DisplayDevice, Health, HealthStatus } from './device.js';
+import { command, type CommandSpec } from '../../core/command.js';
+import {
+  BadRequestError,
+  DeviceRefusedError,
+  DeviceTimeoutError,
+  DiemcauError,
+  DisconnectedError,
+} from '../../core/errors.js';
+import type { Logger } from '../../core/log.js';
+import type { DisplayConfig } from '../../core/config/display.js';
+import type { DisplayState } from '../../drivers/display/display-driver.js';
+import { DisplayLink, type Attached } from './display-port.js';
+import type { SimDisplay } from '../../drivers/display/sim-host.js';
+
+const RETRY_MIN_MS = 500;
+const RETRY_MAX_MS = 30_000;
+
+class Display extends EventEmitter implements DisplayDevice {
+  readonly id = 'display';
+  readonly kind = 'display' as const;
+  private readonly link: DisplayLink;
+  private att: Attached | null = null;
+  private h: Health = { status: 'starting', since: Date.now() };
+  private state: DisplayState = { power: 'unknown', input: null, volume: null, mute: null };
+  private retryMs = RETRY_MIN_MS;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private pollTimer: NodeJS.Timeout | null = null;
+  private running = false;
+  private polling = false;
+
+  constructor(
+    private readonly cfg: DisplayConfig,
+    private readonly log: Logger,
+  ) {
+    super();
+    this.link = new DisplayLink(cfg);
+  }
+
+  async start(): Promise<void> {
+    this.running = true;
+    try {
+      await this.link.prepare();
+    } catch (err) {
+      this.setHealth('error', (err as Error).message, 'config');
+      return;
+    }
+    await this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.retryTimer = this.pollTimer = null;
+    const att = this.att;
+    this.att = null;
+    await att?.release();
+    await this.link.stop();
+    this.setHealth('stopped');
+  }
+
+  get simulator(): SimDisplay | null {
+    return this.link.sim?.sim ?? null;
+  }
+
+  health(): Health {
+    return { ...this.h };
+  }
+
+  report(): Record<string, unknown> {
+    return { ...this.state };
+  }
+
+  async meetingStarted(): Promise<void> {
+    if (!this.cfg.onJoin) return;
+    // A set that was in standby may refuse or ignore commands while it boots; give the input a few tries.
+    await this.guard('meeting start: power on', () => this.apply((d) => d.setPower(true), { power: 'on' }));
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      const input = this.cfg.input;
+      const acked = this.cfg.protocol === 'cec' ? {} : { input };
+      const ok = await this.guard(`meeting start: input ${input}`, () => this.apply((d) => d.setInput(input), acked));
+      if (ok || !this.running) return;
+      await new Promise((r) => setTimeout(r, 1000 * attempt));
+    }
+  }
+
+  async meetingEnded(): Promise<void> {
+    if (!this.cfg.offOnLeave) return;
+    await this.guard('meeting end: power off', () => this.apply((d) => d.setPower(false), { power: 'off' }));
+  }
+
+  commands(): CommandSpec[] {
+    const specs: CommandSpec[] = [
+      command({
+        name: 'display.power',
+        summary: 'Switch the display on or off; answers with the state the display reports afterwards.',
+        schema: Type.Object({ on: Type.Boolean() }, { additionalProperties: false }),
+        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
+        run: (a) => this.apply((d) => d.setPower(a.on), { power: a.on ? 'on' : 'off' }),
+      }),
+      command({
+        name: 'display.input',
+        summary: 'Switch the display to an input (hdmi1, hdmi2, ...; over CEC: to the box).',
+        schema: Type.Object({ input: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
+        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
+        run: (a) => this.apply((d) => d.setInput(a.input), this.cfg.protocol === 'cec' ? {} : { input: a.input }),
+      }),
+      command({
+        name: 'display.volume',
+        summary: 'Set the display volume, 0-100.',
+        schema: Type.Object({ level: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
+        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
+        run: (a) => this.apply((d) => d.setVolume(a.level), { volume: a.level }),
+      }),
+      command({
+        name: 'display.mute',
+        summary: 'Mute or unmute the display speakers.',
+        schema: Type.Object({ on: Type.Boolean() }, { additionalProperties: false }),
+        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
+        run: (a) => this.apply((d) => d.setMute(a.on), { mute: a.on }),
+      }),
+    ];
+    if (this.cfg.simulate) {
+      specs.push(
+        command({
+          name: 'display.sim-unplug',
+          summary: 'Simulation only: pull the simulated display cable for `seconds`, then plug it back at the same path.',
+          schema: Type.Object({ seconds: Type.Number({ minimum: 0, maximum: 600 }) }, { additionalProperties: false }),
+          timeoutMs: 5000,
+          run: async (a) => {
+            if (!this.link.sim) throw new BadRequestError('display.sim-unplug: no simulated display is running');
+            await this.link.sim.unplug(a.seconds);
+            return { unplugged: this.link.address, backInS: a.seconds };
+          },
+        }),
+      );
+    }
+    return specs;
+  }
+
+  /**
+   * Runs one driver call; once the set has acknowledged it, `acked` is what the set confirmed. Then reads the set
+   * back so the answer is what it really is. A set still booting may not answer the read-back: the acknowledged
+   * change stands, and health says the set is not answering.
+   */
+  private async apply(fn: (d: Attached['driver']) => Promise<void>, acked: Partial<DisplayState>): Promise<Record<string, unknown>> {
+    const att = this.att;
+    if (!att) {
+      throw new DisconnectedError(`display ${this.link.address}: ${this.h.status}${this.h.message ? `: ${this.h.message}` : ''}`);
+    }
+    const before = JSON.stringify(this.state);
+    try {
+      await fn(att.driver);
+    } catch (err) {
+      this.judge(err);
+      throw err;
+    }
+    this.state = { ...this.state, ...acked };
+    try {
+      await this.refresh(att);
+    } catch (err) {
+      this.judge(err);
+    }
+    // refresh() compares with the acknowledged state; the agent must hear of the change from before the command.
+    if (JSON.stringify(this.state) !== before) this.emit('change');
+    return this.report();
+  }
+
+  private async guard(what: string, fn: () => Promise<unknown>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (err) {
+      this.log.warn(`display: ${what} failed`, { err });
+      return false;
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (!this.running || this.att) return;
+    try {
+      let held: Attached | null = null;
+      const att = await this.link.attach((err) => held && this.lost(held, err));
+      held = att;
+      if (!this.running) return void (await att.release());
+      this.att = att;
+      this.retryMs = RETRY_MIN_MS;
+      this.log.info('display: port open', { port: att.where, protocol: this.cfg.protocol });
+      await this.poll();
+      this.pollTimer = setInterval(() => void this.poll(), this.cfg.pollS * 1000);
+    } catch (err) {
+      this.judge(err);
+      this.scheduleRetry();
+    }
+  }
+
+  private lost(att: Attached, err?: Error): void {
+    if (this.att !== att) return;
+    this.att = null;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    this.pollTimer = null;
+    this.setHealth('missing', err?.message ?? `display port ${att.where}: closed`, 'disconnected');
+    this.scheduleRetry();
+  }
+
+  private scheduleRetry(): void {
+    if (!this.running || this.retryTimer) return;
+    const wait = this.retryMs;
+    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      void this.connect();
+    }, wait);
+  }
+
+  private async poll(): Promise<void> {
+    const att = this.att;
+    if (!att || this.polling) return;
+    this.polling = true;
+    try {
+      await this.refresh(att);
+    } catch (err) {
+      this.judge(err);
+      // A CEC adapter that vanished, or a port that fails writes: let go of it and take it again.
+      if (err instanceof DisconnectedError && this.att === att) {
+        this.att = null;
+        if (this.pollTimer) clearInterval(this.pollTimer);
+        this.pollTimer = null;
+        await att.release().catch(() => {});
+        this.scheduleRetry();
+      }
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private async refresh(att: Attached): Promise<void> {
+    const s = await att.driver.query();
+    const changed = JSON.stringify(s) !== JSON.stringify(this.state);
+    this.state = s;
+    if (!this.setHealth('ok') && changed) this.emit('change');
+  }
+
+  /** Error -> health. BadRequest is the caller's fault and says nothing about the display. */
+  private judge(err: unknown): void {
+    if (err instanceof BadRequestError) return;
+    const msg = err instanceof Error ? err.message : String(err);
+    if (err instanceof DeviceTimeoutError) this.setHealth('not answering', msg, 'device_timeout');
+    else if (err instanceof DeviceRefusedError) this.setHealth('error', msg, err.deviceCode);
+    else if (err instanceof DisconnectedError) this.setHealth('missing', msg, 'disconnected');
+    else this.setHealth('error', msg, err instanceof DiemcauError ? err.code : 'internal');
+  }
+
+  /** Returns true (and emits 'change') when the health changed. */
+  private setHealth(status: HealthStatus, message?: string, code?: string): boolean {
+    if (this.h.status === status && this.h.message === message && this.h.code === code) return false;
+    if (status !== this.h.status) this.log.info(`display: ${status}`, { message, code });
+    this.h = { status, since: this.h.status === status ? this.h.since : Date.now(), message, code };
+    this.emit('change');
+    return true;
+  }
+}
+
+export function createDisplayDevice(cfg: DisplayConfig, log: Logger): DisplayDevice {
+  return new Display(cfg, log);
+}
+
+/** The simulated set behind a display made with simulate: true (for tests and the demo's fault knobs), else null. */
+export function simulatedDisplay(dev: DisplayDevice): SimDisplay | null {
+  return dev instanceof Display ? dev.simulator : null;
+}

@@ -1,0 +1,132 @@
+// The central programme as the worker receives it: decoded frames and audio handed to a sink. On a box the sink
+// is the player (the audio engineer's player*.ts: GStreamer to KMS and ALSA); until then, and in tests, the
+// checking sink counts frames and reads their stamps (frame-stamp.ts) for order, loss and latency.
+import wrtc from '@roamhq/wrtc';
+import { FrameCheck } from '../programme/frame-check.js';
+import { readStampI420 } from '../frames/frame-stamp.js';
+
+export interface VideoFrameIn {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+export interface AudioIn {
+  samples: Int16Array;
+  sampleRate: number;
+  channelCount?: number;
+}
+
+export interface ProgrammeSink {
+  /** ms since epoch of the last frame or audio handed in (0: none yet); without it no staleness check. */
+  lastInputAt?: number;
+  video(frame: VideoFrameIn): void;
+  audio(data: AudioIn): void;
+  report(): Record<string, unknown>;
+  close(): void;
+}
+
+export class CheckingSink implements ProgrammeSink {
+  check = new FrameCheck();
+  private audioSamples = 0;
+  private audioLoud = 0;
+  private width = 0;
+  private height = 0;
+  /** When a frame or audio last arrived (ms since epoch): the worker resubscribes when this goes stale. */
+  lastInputAt = 0;
+
+  video(f: VideoFrameIn): void {
+    this.lastInputAt = Date.now();
+    this.width = f.width;
+    this.height = f.height;
+    this.check.add(readStampI420(f.data, f.width));
+  }
+
+  audio(a: AudioIn): void {
+    this.lastInputAt = Date.now();
+    this.audioSamples += a.samples.length / (a.channelCount ?? 1);
+    // Peak over the chunk: enough to tell a tone from silence.
+    let peak = 0;
+    for (let i = 0; i < a.samples.length; i += 8) peak = Math.max(peak, Math.abs(a.samples[i]));
+    if (peak > 300) this.audioLoud += a.samples.length / (a.channelCount ?? 1);
+  }
+
+  report(): Record<string, unknown> {
+    return { ...this.check.report(), width: this.width, height: this.height, audioSamples: this.audioSamples, audioLoudSamples: this.audioLoud };
+  }
+
+  /** Forget what was counted (the bench leaves out the first seconds of a subscription). */
+  reset(): void {
+    this.check = new FrameCheck();
+    this.audioSamples = this.audioLoud = 0;
+  }
+
+  close(): void {}
+}
+
+/** Feeds every track arriving on `pc` into `sink`; returns a function that stops the wrtc sinks. */
+export function attachProgramme(pc: RTCPeerConnection, sink: ProgrammeSink): () => void {
+  const stops: Array<() => void> = [];
+  pc.addEventListener('track', (ev: RTCTrackEvent) => {
+    const track = ev.track;
+    if (track.kind === 'video') {
+      const vs = new wrtc.nonstandard.RTCVideoSink(track);
+      vs.onframe = ({ frame }: { frame: VideoFrameIn }) => sink.video(frame);
+      stops.push(() => vs.stop());
+    } else if (track.kind === 'audio') {
+      const as = new wrtc.nonstandard.RTCAudioSink(track);
+      as.ondata = (d: AudioIn) => sink.audio(d);
+      stops.push(() => as.stop());
+    }
+  });
+  return () => {
+    for (const s of stops.splice(0)) s();
+  };
+}
+
+/**
+ * Programme silent this long: its publisher went away (or never came); subscribe again. Long, because the
+ * programme's own publisher may be riding out a link cut, and a resubscription then gains nothing.
+ */
+const PROGRAMME_STALE_MS = 30000;
+const PROGRAMME_RETRY_MS = 3000;
+
+/** When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s of silence. */
+export class ProgrammeKeeper {
+  private state: 'off' | 'subscribing' | 'on' = 'off';
+  private since = 0;
+
+  constructor(
+    private readonly warn: (msg: string, fields?: Record<string, unknown>) => void,
+    private readonly ms = { stale: PROGRAMME_STALE_MS, retry: PROGRAMME_RETRY_MS },
+  ) {}
+
+  /** A new session: nothing subscribed yet. */
+  reset(): void {
+    this.state = 'off';
+    this.since = 0;
+  }
+
+  /** Called every tick while the programme is wanted; `current` says whether the session that subscribed still is. */
+  keep(subscribe: () => Promise<void>, lastInputAt: number | undefined, current: () => boolean): void {
+    if (this.state === 'subscribing') return;
+    const now = Date.now();
+    const stale = this.state === 'on' && lastInputAt !== undefined && now - Math.max(this.since, lastInputAt) > this.ms.stale;
+    const retry = this.state === 'off' && now - this.since >= this.ms.retry;
+    if (!stale && !retry) return;
+    if (stale) this.warn('media: programme stopped; subscribing again');
+    this.state = 'subscribing';
+    this.since = now;
+    subscribe().then(
+      () => current() && this.set('on'),
+      (err) => {
+        if (current()) this.set('off');
+        this.warn('media: programme not received', { err: (err as Error).message });
+      },
+    );
+  }
+
+  private set(state: 'off' | 'on'): void {
+    this.state = state;
+    this.since = Date.now();
+  }
+}

@@ -1,0 +1,74 @@
+// Messages between the controller (agent process) and the media worker (child process), over Node's IPC channel.
+// Plain JSON; the worker validates nothing it did not get from the controller, which validated commands already.
+import type { MediaReport } from '../types.js';
+import type { MediaConfig } from '../../../core/config/media.js';
+import type { FeedSelector } from '../signalling/types.js';
+import type { HeapStats } from './heap-collect.js';
+import type { EchoCalibration } from '../room-audio/echo-calibrate.js';
+
+export type Quality = '720p' | '540p' | '360p';
+
+export interface JoinRequest {
+  bridge: string;
+  room: number | string;
+  token?: string;
+  display?: string;
+  /** Send camera and mic (default true). */
+  publish?: boolean;
+  /** Remote publisher to receive as the programme (default: cfg.programme by display; null: none). */
+  programme?: FeedSelector | null;
+  /** Ask the bridge for a playout delay of at most this many ms on the programme (SubscribeOptions). */
+  programmeMaxDelayMs?: number;
+  /** How often the worker reports, ms (default 1000; tests and the bench time recovery with less). */
+  reportMs?: number;
+}
+
+export interface SelftestResult {
+  /** The bridge acknowledged our tone in its RTCP receiver reports. */
+  received: boolean;
+  packetsSent: number;
+  packetsLost: number;
+  lossPct: number;
+  jitterMs: number | null;
+  rttMs: number | null;
+  /** RTCP receiver reports that came back during the test. */
+  reports: number;
+  durationMs: number;
+}
+
+export type ToWorker =
+  | { type: 'init'; cfg: MediaConfig }
+  | { type: 'join'; join: JoinRequest; residue?: string[] }
+  | { type: 'leave' }
+  | { type: 'mute'; on: boolean }
+  | { type: 'audio-only'; on: boolean }
+  | { type: 'quality'; max: Quality }
+  | { type: 'selftest'; id: number; seconds: number }
+  | { type: 'echo-calibrate'; id: number }
+  | { type: 'reset-programme-check' }
+  | { type: 'stop' };
+
+export interface WorkerExtra {
+  /** Frames captured, handed to the encoder, dropped by the pool. */
+  capture?: { frames: number; dropped: number; audioChunks: number };
+  /** Frames the encoder produced (outbound-rtp framesEncoded of the current session). */
+  framesEncoded?: number;
+  /** Programme received: the checking sink's report. */
+  programme?: Record<string, unknown>;
+  level?: string;
+  repairs?: number;
+  iceRestarts?: number;
+  sessions?: number;
+  /** The worker's heap: full collections, their longest pause, heap in use after the last one (heap-collect.ts). */
+  heap?: HeapStats;
+}
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'report'; report: MediaReport; extra: WorkerExtra }
+  | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
+  | { type: 'result'; id: number; ok: true; value: SelftestResult | EchoCalibration }
+  | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
+  | { type: 'joined' }
+  | { type: 'residue'; urls: string[] }
+  | { type: 'left' };

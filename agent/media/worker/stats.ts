@@ -1,0 +1,73 @@
+// What the worker reads from getStats on the publishing PeerConnection (W3C webrtc-stats: outbound-rtp,
+// remote-inbound-rtp, candidate-pair, media-source), boiled down to the numbers heard.ts, adapt.ts and the report
+// use. Bitrate and fps come from deltas between two readings.
+import { selftestVerdict, type RtpSnapshot } from './heard.js';
+import type { SelftestResult } from './protocol.js';
+
+type Stat = Record<string, any>;
+
+export interface PublisherStats {
+  at: number;
+  audio: RtpSnapshot | null;
+  video: RtpSnapshot | null;
+  videoBytesSent: number;
+  audioBytesSent: number;
+  framesEncoded: number;
+  frameWidth: number | null;
+  frameHeight: number | null;
+  availableBps: number | null;
+  /** RTT of the selected candidate pair (STUN), seconds. */
+  pairRttS: number | null;
+}
+
+function snapshot(out: Stat | undefined, remote: Stat | undefined): RtpSnapshot | null {
+  if (!out) return null;
+  return {
+    packetsSent: out.packetsSent ?? 0,
+    reports: remote ? (remote.roundTripTimeMeasurements ?? remote.reportsReceived ?? null) : null,
+    packetsLost: remote?.packetsLost ?? null,
+    fractionLost: remote?.fractionLost ?? null,
+    jitterS: remote?.jitter ?? null,
+    rttS: remote?.roundTripTime ?? null,
+  };
+}
+
+export async function readPublisherStats(pc: RTCPeerConnection): Promise<PublisherStats> {
+  const report = await pc.getStats();
+  const out: Record<string, Stat> = {};
+  const remote: Record<string, Stat> = {};
+  let pair: Stat | undefined;
+  report.forEach((s: Stat) => {
+    if (s.type === 'outbound-rtp') {
+      // Several outbound-rtp per kind can exist after renegotiation; the one that sent most is the live one.
+      const prev = out[s.kind];
+      if (!prev || (s.packetsSent ?? 0) >= (prev.packetsSent ?? 0)) out[s.kind] = s;
+    } else if (s.type === 'remote-inbound-rtp') remote[s.localId ?? s.kind] = s;
+    else if (s.type === 'candidate-pair' && (s.nominated || s.selected) && s.state === 'succeeded') pair = s;
+  });
+  const remoteFor = (o: Stat | undefined) =>
+    o ? (remote[o.id] ?? Object.values(remote).find((r) => r.kind === o.kind || r.ssrc === o.ssrc)) : undefined;
+  return {
+    at: Date.now(),
+    audio: snapshot(out.audio, remoteFor(out.audio)),
+    video: snapshot(out.video, remoteFor(out.video)),
+    videoBytesSent: out.video?.bytesSent ?? 0,
+    audioBytesSent: out.audio?.bytesSent ?? 0,
+    framesEncoded: out.video?.framesEncoded ?? 0,
+    frameWidth: out.video?.frameWidth ?? null,
+    frameHeight: out.video?.frameHeight ?? null,
+    availableBps: pair?.availableOutgoingBitrate ?? null,
+    pairRttS: pair?.currentRoundTripTime ?? null,
+  };
+}
+
+/** The selftest: a tone into the uplink for `seconds` (through `tone`), then what the bridge's reports say of it. */
+export async function toneSelftest(pc: RTCPeerConnection, tone: (ms: number) => void, seconds: number): Promise<SelftestResult> {
+  const before = (await readPublisherStats(pc)).audio;
+  const t0 = Date.now();
+  tone(seconds * 1000);
+  // One second more for the receiver report that covers the end of the tone.
+  await new Promise((r) => setTimeout(r, seconds * 1000 + 1200));
+  const after = (await readPublisherStats(pc)).audio;
+  return selftestVerdict(before, after, Date.now() - t0);
+}

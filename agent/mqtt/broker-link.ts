@@ -1,0 +1,316 @@
+// The box's link to the carrier broker: MQTT 5, a persistent session, presence with a delayed Last Will, failover
+// down a list of brokers, and reconnection that spreads a fleet's return (agent/mqtt/backoff.ts).
+//
+// mqtt.js's own reconnect (a fixed period, 1 s by default) is switched off: each attempt is a fresh client, so the
+// broker URL can change between attempts and every retry waits a jittered delay. The client is built on our own
+// TCP/TLS stream rather than through mqtt.connect(), which loads WebSocket and SOCKS support a box never uses
+// (about 8 MB of the agent's memory budget), and mqtt-packet's 65,536-buffer number cache is off (writeCache: false).
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { connect as tcpConnect } from 'node:net';
+import { createRequire } from 'node:module';
+import { MqttClient, type IClientOptions, type IPublishPacket, type IClientPublishOptions } from 'mqtt';
+import type { Static } from '../../core/schema/type.js';
+import type { MqttConfig } from '../../core/config/schema.js';
+import type { Logger } from '../../core/log.js';
+import { reconnectDelay, isMassReason, type DropCause } from './backoff.js';
+
+export type MqttSettings = Static<typeof MqttConfig>;
+
+export interface LinkOptions {
+  clientId: string;
+  mqtt: MqttSettings;
+  /** Retained presence topic: `online` is published there on connect, `offline` is the delayed Last Will. */
+  presenceTopic: string;
+  presence(state: 'online' | 'offline', reason?: string): string;
+}
+
+export interface LinkStatus {
+  connected: boolean;
+  broker: string | null;
+  since: number;
+  connects: number;
+  lastDrop: { cause: DropCause; reason: string; at: number } | null;
+}
+
+/**
+ * Events:
+ *  - 'connected' (broker: string): registered; subscriptions restored. Publish retained state now.
+ *  - 'disconnected' (cause: DropCause, reason: string)
+ *  - 'message' (topic: string, payload: Buffer, packet: IPublishPacket)
+ */
+export class MqttLink extends EventEmitter {
+  private client: MqttClient | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private stopped = true;
+  private attempt = 0;
+  private refusals = 0;
+  private cause: DropCause = 'link';
+  private brokerIndex = 0;
+  private readonly subs = new Map<string, 0 | 1>();
+  /** Publishes waiting for their acknowledgement; settled `false` when their client is dropped. */
+  private readonly pending = new Set<(ok: boolean) => void>();
+  private st: LinkStatus = { connected: false, broker: null, since: Date.now(), connects: 0, lastDrop: null };
+
+  constructor(
+    private opts: LinkOptions,
+    private readonly log: Logger,
+    private readonly rand: () => number = Math.random,
+  ) {
+    super();
+  }
+
+  status(): LinkStatus {
+    return { ...this.st };
+  }
+
+  get connected(): boolean {
+    return this.st.connected;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connectNow();
+  }
+
+  /** Replaces the broker settings (handover, new credentials) and reconnects to the first broker of the new list. */
+  reconfigure(settings: MqttSettings): void {
+    this.opts = { ...this.opts, mqtt: settings };
+    this.brokerIndex = 0;
+    if (this.stopped) return;
+    this.log.info('broker settings changed: reconnecting', { brokers: settings.brokers });
+    this.dropClient();
+    this.attempt = 0;
+    this.schedule(0);
+  }
+
+  subscribe(filter: string, qos: 0 | 1 = 1): void {
+    if (this.subs.get(filter) === qos) return;
+    this.subs.set(filter, qos);
+    if (this.client && this.st.connected) {
+      this.client.subscribe(filter, { qos }, (err) => {
+        if (err) this.log.warn('subscribe failed', { filter, err });
+      });
+    }
+  }
+
+  unsubscribe(filter: string): void {
+    if (!this.subs.delete(filter)) return;
+    if (this.client && this.st.connected) this.client.unsubscribe(filter);
+  }
+
+  /** Publishes when connected; resolves false (dropped) when not. Retained state is re-sent on connect by its owner. */
+  publish(topic: string, payload: string | Buffer, options: IClientPublishOptions = {}): Promise<boolean> {
+    const client = this.client;
+    if (!client || !this.st.connected) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const settle = (ok: boolean) => {
+        if (this.pending.delete(settle)) resolve(ok);
+      };
+      this.pending.add(settle);
+      client.publish(topic, payload, options, (err) => {
+        if (err) this.log.debug('publish failed', { topic, err });
+        settle(!err);
+      });
+    });
+  }
+
+  /** Clean stop: publishes `offline` itself, then disconnects normally (the broker discards the will). */
+  async stop(timeoutMs = 1500): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const client = this.client;
+    this.client = null;
+    if (!client) return;
+    client.removeAllListeners('close');
+    this.settlePending();
+    if (this.st.connected) {
+      await Promise.race([
+        new Promise<void>((resolve) =>
+          client.publish(this.opts.presenceTopic, this.opts.presence('offline', 'stopped'), { qos: 1, retain: true }, () =>
+            resolve(),
+          ),
+        ),
+        new Promise<void>((resolve) => setTimeout(resolve, timeoutMs / 2).unref()),
+      ]);
+    }
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        client.end(true);
+        resolve();
+      }, timeoutMs / 2);
+      t.unref();
+      client.end(false, { reasonCode: 0 }, () => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    this.st = { ...this.st, connected: false, since: Date.now() };
+  }
+
+  private clientOptions(): IClientOptions {
+    const m = this.opts.mqtt;
+    const o: IClientOptions = {
+      protocolVersion: 5,
+      clientId: this.opts.clientId,
+      clean: false, // a persistent session: a short blip reconnects before the will delay and nothing flaps
+      reconnectPeriod: 0,
+      connectTimeout: 10_000,
+      keepalive: m.keepaliveS,
+      resubscribe: false,
+      writeCache: false,
+      properties: { sessionExpiryInterval: m.sessionExpiryS },
+      will: {
+        topic: this.opts.presenceTopic,
+        payload: Buffer.from(this.opts.presence('offline', 'lost')),
+        qos: 1,
+        retain: true,
+        properties: { willDelayInterval: m.willDelayS },
+      },
+    };
+    if (m.username !== undefined) o.username = m.username;
+    if (m.password !== undefined) o.password = m.password;
+    if (m.tls) {
+      if (m.tls.ca) o.ca = readFileSync(m.tls.ca);
+      if (m.tls.cert) o.cert = readFileSync(m.tls.cert);
+      if (m.tls.key) o.key = readFileSync(m.tls.key);
+      o.rejectUnauthorized = m.tls.rejectUnauthorized;
+    }
+    return o;
+  }
+
+  private connectNow(): void {
+    this.timer = null;
+    if (this.stopped) return;
+    const url = this.opts.mqtt.brokers[this.brokerIndex % this.opts.mqtt.brokers.length];
+    let options: IClientOptions;
+    try {
+      options = this.clientOptions();
+    } catch (err) {
+      // A TLS file that cannot be read: say which, and keep trying (it may be provisioned later).
+      this.log.error('broker TLS files unreadable', { broker: url, err });
+      this.onAttemptFailed(url, 'tls files unreadable', false);
+      return;
+    }
+    const client = new MqttClient(() => openStream(url, options), options);
+    this.client = client;
+    let wasConnected = false;
+    let serverEnded = false;
+    let reason = '';
+    let refused = false;
+    let massReason = false;
+    client.stream?.on('end', () => (serverEnded = true));
+    client.on('connect', () => {
+      wasConnected = true;
+      this.attempt = 0;
+      this.refusals = 0;
+      this.cause = 'link';
+      this.st = { ...this.st, connected: true, broker: url, since: Date.now(), connects: this.st.connects + 1 };
+      client.publish(this.opts.presenceTopic, this.opts.presence('online'), { qos: 1, retain: true });
+      if (this.subs.size > 0) {
+        const map: Record<string, { qos: 0 | 1 }> = {};
+        for (const [f, qos] of this.subs) map[f] = { qos };
+        client.subscribe(map, (err) => {
+          if (err) this.log.warn('subscribe failed', { broker: url, err });
+        });
+      }
+      this.log.info('registered with broker', { broker: url });
+      this.emit('connected', url);
+    });
+    client.on('disconnect', (packet) => {
+      reason = `server DISCONNECT 0x${(packet.reasonCode ?? 0).toString(16)}`;
+      massReason = isMassReason(packet.reasonCode);
+    });
+    client.on('error', (err: Error & { code?: string | number }) => {
+      reason = err.message;
+      if (err.code === 'ECONNREFUSED') refused = true;
+      if (typeof err.code === 'number' && isMassReason(err.code)) {
+        refused = true;
+        massReason = true;
+      }
+    });
+    client.on('message', (topic, payload, packet) => this.emit('message', topic, payload, packet as IPublishPacket));
+    client.once('close', () => {
+      if (this.client !== client) return;
+      this.client = null;
+      this.settlePending();
+      client.removeAllListeners();
+      client.on('error', () => {});
+      client.end(true);
+      if (wasConnected) {
+        // A clean close from the server side without a DISCONNECT is how Mosquitto 2.0 shuts down: treat it as
+        // the broker going away for everyone. Our own link failing shows as a reset or a keepalive timeout.
+        const cause: DropCause = massReason || serverEnded ? 'mass' : 'link';
+        this.st = {
+          ...this.st,
+          connected: false,
+          since: Date.now(),
+          lastDrop: { cause, reason: reason || (serverEnded ? 'server closed the connection' : 'link lost'), at: Date.now() },
+        };
+        this.cause = cause;
+        this.attempt = 0;
+        this.log.warn('broker link dropped', { broker: url, cause, reason: this.st.lastDrop!.reason });
+        this.emit('disconnected', cause, this.st.lastDrop!.reason);
+        this.schedule(reconnectDelay(0, cause, this.opts.mqtt.reconnect, this.rand));
+      } else {
+        this.onAttemptFailed(url, reason || 'connection closed', refused, massReason);
+      }
+    });
+  }
+
+  private onAttemptFailed(url: string, reason: string, refused: boolean, massReason = false): void {
+    const n = this.opts.mqtt.brokers.length;
+    this.refusals = refused ? this.refusals + 1 : 0;
+    if (massReason || this.refusals >= n) this.cause = 'mass';
+    this.attempt++;
+    this.brokerIndex = (this.brokerIndex + 1) % n;
+    const delay = reconnectDelay(this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand);
+    this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, retryInMs: delay });
+    this.schedule(delay);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.connectNow(), ms);
+  }
+
+  /** A dropped client never acknowledges what it was sending: its publishes count as not delivered. */
+  private settlePending(): void {
+    for (const settle of [...this.pending]) settle(false);
+  }
+
+  private dropClient(): void {
+    const c = this.client;
+    this.client = null;
+    this.settlePending();
+    if (!c) return;
+    c.removeAllListeners();
+    c.on('error', () => {});
+    c.end(true);
+    this.st = { ...this.st, connected: false, since: Date.now() };
+  }
+}
+
+/** The byte stream to a broker URL: mqtt://host[:1883] or mqtts://host[:8883]. */
+function openStream(url: string, o: IClientOptions) {
+  const u = new URL(url);
+  const host = u.hostname.replace(/^\[|\]$/g, '');
+  if (u.protocol === 'mqtts:') {
+    // Loaded only for TLS brokers: node:tls costs about 3 MB of RSS that a plain-TCP box need not carry.
+    const { connect: tlsConnect } = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
+    return tlsConnect({
+      host,
+      port: Number(u.port || 8883),
+      servername: /^[\d.:]+$/.test(host) ? undefined : host,
+      ca: o.ca as Buffer | undefined,
+      cert: o.cert as Buffer | undefined,
+      key: o.key as Buffer | undefined,
+      rejectUnauthorized: o.rejectUnauthorized ?? true,
+    });
+  }
+  return tcpConnect({ host, port: Number(u.port || 1883) });
+}

@@ -1,0 +1,46 @@
+// Config of the media path (config.media): capture, encode, bridge. Owned by the media worker (issue 5).
+import { Type, type Static } from '../schema/type.js';
+import { RoomAudioConfig } from './room-audio.js';
+
+export const CaptureDevices = Type.Object(
+  {
+    video: Type.String({ default: '/dev/video0', description: 'V4L2 camera device.' }),
+    audio: Type.String({ default: 'default', description: 'ALSA capture device (e.g. `hw:1,0`).' }),
+    videoFormat: Type.String({ default: 'yuyv422', description: 'V4L2 input format ffmpeg asks the camera for (`mjpeg` for USB cameras that only do 720p30 in MJPEG).' }),
+  },
+  { additionalProperties: false, default: {}, description: 'Capture devices (ignored when `simulate`).' },
+);
+
+export const MediaConfig = Type.Object(
+  {
+    enabled: Type.Boolean({ default: false, description: 'Start the media worker.' }),
+    width: Type.Integer({ minimum: 160, maximum: 1920, multipleOf: 2, default: 1280, description: 'Capture width.' }),
+    height: Type.Integer({ minimum: 90, maximum: 1080, multipleOf: 2, default: 720, description: 'Capture height.' }),
+    fps: Type.Integer({ minimum: 1, maximum: 60, default: 30, description: 'Capture frame rate.' }),
+    maxBitrateKbps: Type.Integer({ minimum: 64, maximum: 8000, default: 1500, description: 'Video bitrate ceiling.' }),
+    denoise: Type.Boolean({
+      default: false,
+      description: "libvpx's temporal denoiser before encoding: cleaner low-light video, about 20% more encoder CPU.",
+    }),
+    simulate: Type.Boolean({ default: false, description: 'Capture a test pattern (stamped with counter and time) and a tone instead of camera and mic.' }),
+    devices: CaptureDevices,
+    roomAudio: RoomAudioConfig,
+    signalling: Type.Union([Type.Literal('janus'), Type.Literal('whip')], {
+      default: 'janus',
+      description: 'How to talk to the bridge: Janus VideoRoom API (HTTP long poll) or WHIP/WHEP (RFC 9725).',
+    }),
+    programme: Type.String({
+      default: 'centre',
+      description: 'Display name of the central programme publisher in the room (Janus), or the WHEP URL (whip).',
+    }),
+    receiveProgramme: Type.Boolean({ default: true, description: 'Subscribe to the central programme after joining.' }),
+    restartBackoffMaxMs: Type.Integer({
+      minimum: 1000,
+      maximum: 120000,
+      default: 10000,
+      description: 'Cap of the backoff between new bridge sessions, and between worker restarts after crashes.',
+    }),
+  },
+  { additionalProperties: false, default: {}, description: 'Media path to the central bridge.' },
+);
+export type MediaConfig = Static<typeof MediaConfig>;

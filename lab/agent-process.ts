@@ -1,0 +1,79 @@
+// Runs `diemcau run` as a separate process, exactly as on a box, and keeps its JSON log lines for assertions.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { writeFile, mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
+
+export const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
+
+export interface AgentProcess {
+  proc: ChildProcess;
+  configPath: string;
+  lines: Array<Record<string, unknown>>;
+  stderr: string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the first log line that matches, or rejects after timeoutMs naming what it waited for. */
+  waitLog(pred: (l: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+export async function writeConfig(config: unknown, dir?: string): Promise<string> {
+  const d = dir ?? (await mkdtemp(join(tmpdir(), 'diemcau-test-')));
+  const p = join(d, 'config.json');
+  await writeFile(p, JSON.stringify(config, null, 2));
+  return p;
+}
+
+export function startAgent(configPath: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): AgentProcess {
+  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<() => void> = [];
+  let buf = '';
+  proc.stdout!.setEncoding('utf8');
+  proc.stdout!.on('data', (d: string) => {
+    buf += d;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
+      try {
+        lines.push(JSON.parse(line));
+      } catch {
+        lines.push({ raw: line });
+      }
+      for (const w of waiters.splice(0)) w();
+    }
+  });
+  const ap: AgentProcess = {
+    proc,
+    configPath,
+    lines,
+    stderr: '',
+    exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
+    waitLog(pred, what, timeoutMs = 10000) {
+      return new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`agent log: no "${what}" within ${timeoutMs} ms; stderr: ${ap.stderr}`)), timeoutMs);
+        const check = () => {
+          const hit = lines.find(pred);
+          if (hit) {
+            clearTimeout(t);
+            resolve(hit);
+          } else waiters.push(check);
+        };
+        check();
+      });
+    },
+    async stop(signal = 'SIGTERM') {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      return ap.exited;
+    },
+  };
+  proc.stderr!.setEncoding('utf8');
+  proc.stderr!.on('data', (d: string) => (ap.stderr += d));
+  return ap;
+}

@@ -1,0 +1,123 @@
+// `diemcau demo`: a real Mosquitto on a free loopback port, N agents in simulation mode as separate processes, and a
+// live table of what an operator would see. Ctrl-C (or --duration) stops everything and leaves no process behind.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { startBroker, type Broker } from '../mosquitto.js';
+import { demoHallConfig, startHall, stopHall, type DemoHall } from '../halls.js';
+import { FleetWatch, renderTable } from './watch.js';
+import { startDemoBridge, type DemoBridge } from '../bridge.js';
+
+export interface DemoOptions {
+  halls: number;
+  durationS?: number;
+  media: boolean;
+}
+
+/** RSS of a process from /proc, in MB. */
+function rssMb(pid: number): number | null {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The yardstick for the agent's memory: an empty node process, measured in the same run. */
+async function emptyNodeRss(): Promise<number | null> {
+  const p = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  await new Promise((r) => setTimeout(r, 1500));
+  const v = rssMb(p.pid!);
+  p.kill('SIGKILL');
+  return v;
+}
+
+export async function runDemo(o: DemoOptions): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-demo-'));
+  const tty = process.stdout.isTTY;
+  let broker: Broker | null = null;
+  let bridge: DemoBridge | null = null;
+  let mediaNote = 'media off (--no-media)';
+  const halls: DemoHall[] = [];
+  let watch: FleetWatch | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let stopping: Promise<void> | null = null;
+
+  const stop = () =>
+    (stopping ??= (async () => {
+      if (timer) clearInterval(timer);
+      await Promise.all(halls.map((h) => stopHall(h)));
+      await watch?.stop();
+      await bridge?.stop();
+      await broker?.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    })());
+  process.on('SIGINT', () => void stop().then(() => process.exit(0)));
+  process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
+
+  try {
+    broker = await startBroker();
+    if (o.media) {
+      const b = await startDemoBridge();
+      if ('reason' in b) mediaNote = `media off: ${b.reason}`;
+      else {
+        bridge = b;
+        mediaNote = `bridge: Janus ${b.url}, room ${b.room}`;
+      }
+    }
+    // Each hall sends a stamped test pattern and a tone, 640x360 so that several fit on two cores.
+    const media = bridge ? { enabled: true, simulate: true, width: 640, height: 360, fps: 30, maxBitrateKbps: 800 } : null;
+    const baseline = await emptyNodeRss();
+    watch = new FleetWatch(broker.url);
+    await watch.start();
+    const t0 = Date.now();
+    for (let i = 0; i < o.halls; i++) {
+      halls.push(await startHall(dir, demoHallConfig(i, broker.url, { devices: true, media })));
+    }
+    const names = new Map(halls.map((h) => [h.id, h.name]));
+    let allOnlineAt: number | null = null;
+    let joined = false;
+    const draw = () => {
+      const views = halls.map((h) => watch!.halls.get(h.id) ?? { id: h.id, online: null, onlineAt: null, state: null, telemetryAt: null, rssMb: null });
+      if (allOnlineAt === null && views.every((v) => v.online)) allOnlineAt = Math.max(...views.map((v) => v.onlineAt!));
+      if (allOnlineAt !== null && bridge && !joined) {
+        // What the operator does when the meeting starts: one command to the group, every hall joins.
+        joined = true;
+        watch!.publish('diemcau/v1/group/demo/cmd/join', JSON.stringify({ bridge: bridge.url, room: bridge.room }), { responseTopic: 'demo/replies' });
+      }
+      const rss = views.map((v) => v.rssMb).filter((x): x is number => x !== null);
+      const header = [
+        `diemcau demo — broker ${broker!.url} — ${o.halls} simulated hall(s) — ${new Date().toLocaleTimeString()}`,
+        `all online: ${allOnlineAt ? `yes, ${((allOnlineAt - t0) / 1000).toFixed(1)} s after start` : 'not yet'}` +
+          (baseline && rss.length
+            ? `   agent RSS max ${Math.max(...rss).toFixed(1)} MB = ${(Math.max(...rss) / baseline).toFixed(2)}x an empty node (${baseline.toFixed(1)} MB)`
+            : ''),
+        mediaNote,
+        '',
+      ];
+      const footer = [
+        '',
+        `Try: mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/${halls[0].id}/cmd/camera.preset.recall -m '{"n":2}' -D publish message-expiry-interval 30`,
+        `     mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/group/demo/cmd/ping -m '{}' -D publish message-expiry-interval 30 -D publish response-topic demo/replies`,
+        tty ? 'Ctrl-C stops everything.' : '',
+      ];
+      const text = [...header, renderTable(views, names), ...footer].join('\n');
+      process.stdout.write(tty ? `\x1b[2J\x1b[H${text}\n` : `${text}\n\n`);
+    };
+    timer = setInterval(draw, tty ? 1000 : 5000);
+    draw();
+    if (o.durationS !== undefined) {
+      await new Promise((r) => setTimeout(r, o.durationS! * 1000));
+      draw();
+      await stop();
+    } else {
+      await new Promise(() => {}); // until Ctrl-C
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

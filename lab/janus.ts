@@ -1,0 +1,208 @@
+// A real Janus 1.1 (Debian's /usr/bin/janus) for the demo, the media tests and the media bench: its own config
+// dir, only the VideoRoom plugin and the HTTP transport (folders of symlinks, so no other plugin loads), run inside
+// a network namespace because Janus gathers no ICE candidates on loopback alone. Always stopped by stop(); the namespace is the caller's.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, writeFile, symlink, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMediaLab, createNetns, linkVeth, type MediaLab, type Netns } from './netns.js';
+import { randomBytes } from 'node:crypto';
+import { stopChild } from '../core/stop-child.js';
+
+const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus'];
+export const JANUS_HTTP_PORT = 8088;
+
+export interface JanusServer {
+  proc: ChildProcess;
+  dir: string;
+  /** Rooms configured at start (VP8 + Opus). */
+  rooms: number[];
+  /** http://<ip>:8088/janus for an address of the namespace Janus runs in. */
+  urlFor(ip: string): string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export interface JanusOptions {
+  rooms?: number[];
+  /** REMB ceiling Janus sends publishers, bit/s (0: none). */
+  bitrate?: number;
+  debugLevel?: number;
+}
+
+function libDir(): string {
+  const d = LIB_DIRS.find((p) => existsSync(join(p, 'plugins', 'libjanus_videoroom.so')));
+  if (!d) throw new Error(`janus: libjanus_videoroom.so not found under ${LIB_DIRS.join(', ')} (apt install janus)`);
+  return d;
+}
+
+async function linkOnly(from: string, to: string, names: string[]): Promise<void> {
+  await mkdir(to, { recursive: true });
+  for (const n of names) await symlink(join(from, n), join(to, n));
+}
+
+async function waitHttp(ns: Netns, url: string, proc: ChildProcess, timeoutMs: number, log: () => string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (proc.exitCode !== null) throw new Error(`janus exited (${proc.exitCode}) at start: ${log().slice(-2000)}`);
+    const ok = await ns
+      .exec('curl', ['-s', '-m', '1', '-o', '/dev/null', '-w', '%{http_code}', `${url}/info`])
+      .then((c) => c.trim() === '200')
+      .catch(() => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`janus: no answer on ${url}/info after ${timeoutMs} ms: ${log().slice(-2000)}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Starts Janus inside `ns`; its HTTP API answers on every address of the namespace, port 8088. */
+export async function startJanus(ns: Netns, opts: JanusOptions = {}): Promise<JanusServer> {
+  const lib = libDir();
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-janus-'));
+  const rooms = opts.rooms ?? [1234];
+  await linkOnly(join(lib, 'plugins'), join(dir, 'plugins'), ['libjanus_videoroom.so']);
+  await linkOnly(join(lib, 'transports'), join(dir, 'transports'), ['libjanus_http.so']);
+  await mkdir(join(dir, 'events'));
+  await mkdir(join(dir, 'loggers'));
+  await writeFile(
+    join(dir, 'janus.jcfg'),
+    `general: {
+  configs_folder = "${dir}"
+  plugins_folder = "${dir}/plugins"
+  transports_folder = "${dir}/transports"
+  events_folder = "${dir}/events"
+  loggers_folder = "${dir}/loggers"
+  debug_level = ${opts.debugLevel ?? 3}
+  session_timeout = 60
+  server_name = "diemcau-test"
+}
+media: {
+  rtp_port_range = "20000-40000"
+  dtls_timeout = 500
+}
+nat: {
+  nice_debug = false
+  full_trickle = false
+  ice_lite = false
+}
+`,
+  );
+  const roomCfg = rooms
+    .map(
+      (r) => `room-${r}: {
+  description = "diemcau test room ${r}"
+  publishers = 16
+  bitrate = ${opts.bitrate ?? 3000000}
+  bitrate_cap = false
+  fir_freq = 0
+  audiocodec = "opus"
+  videocodec = "vp8"
+  notify_joining = true
+  playoutdelay_ext = true
+}
+`,
+    )
+    .join('');
+  await writeFile(join(dir, 'janus.plugin.videoroom.jcfg'), `general: {\n  admin_key = "diemcau"\n}\n${roomCfg}`);
+  await writeFile(
+    join(dir, 'janus.transport.http.jcfg'),
+    `general: {
+  json = "plain"
+  base_path = "/janus"
+  http = true
+  port = ${JANUS_HTTP_PORT}
+  https = false
+}
+admin: {
+  admin_http = false
+}
+`,
+  );
+  let out = '';
+  const proc = spawn(ns.prefix[0], [...ns.prefix.slice(1), 'janus', '-C', join(dir, 'janus.jcfg'), '-F', dir, '-N'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (d: Buffer) => {
+    out += d.toString();
+    if (out.length > 200000) out = out.slice(-100000);
+  };
+  proc.stdout!.on('data', keep);
+  proc.stderr!.on('data', keep);
+  // If the test process ends without stop() (a crash, a signal), Janus must not outlive it.
+  const killOnExit = () => proc.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  proc.once('exit', () => process.off('exit', killOnExit));
+  const server: JanusServer = {
+    proc,
+    dir,
+    rooms,
+    urlFor: (ip) => `http://${ip}:${JANUS_HTTP_PORT}/janus`,
+    log: () => out,
+    async stop() {
+      await stopChild(proc, 'SIGTERM', 3000);
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  try {
+    await waitHttp(ns, 'http://127.0.0.1:8088/janus', proc, 15000, () => out);
+  } catch (err) {
+    await server.stop();
+    throw err;
+  }
+  return server;
+}
+
+/** The media lab (netns.ts) with Janus running in its `sfu` namespace; close() stops both. */
+export interface JanusLab extends MediaLab {
+  janus: JanusServer;
+  /** Janus's API as the hall namespace reaches it. */
+  hallUrl: string;
+  /** Janus's API as the host (centre, Chromium) reaches it. */
+  hostUrl: string;
+}
+
+export async function startJanusLab(opts: JanusOptions = {}): Promise<JanusLab> {
+  const lab = await createMediaLab();
+  try {
+    const janus = await startJanus(lab.sfu, opts);
+    return {
+      ...lab,
+      janus,
+      hallUrl: janus.urlFor(lab.sfuIpForHall),
+      hostUrl: janus.urlFor(lab.sfuIpForHost),
+      async close() {
+        await janus.stop();
+        await lab.close();
+      },
+    };
+  } catch (err) {
+    await lab.close();
+    throw err;
+  }
+}
+
+/**
+ * For the demo: Janus in a fresh namespace linked to the host only; `url` is its API from the host.
+ * stop() stops Janus and deletes the namespace.
+ */
+export async function startLocalJanus(opts: JanusOptions = {}): Promise<{ url: string; rooms: number[]; stop(): Promise<void> }> {
+  const tag = randomBytes(3).toString('hex');
+  const ns = await createNetns(`${tag}j`);
+  try {
+    const [x, y] = randomBytes(2);
+    const link = await linkVeth(null, ns, `10.201.${x}.${y & 0xfc}`, `dc${tag}l`);
+    const janus = await startJanus(ns, opts);
+    return {
+      url: janus.urlFor(link.b.ip),
+      rooms: janus.rooms,
+      async stop() {
+        await janus.stop();
+        await ns.close();
+      },
+    };
+  } catch (err) {
+    await ns.close();
+    throw err;
+  }
+}

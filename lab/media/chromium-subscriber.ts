@@ -1,0 +1,99 @@
+// Headless Chromium (Debian's, through playwright-core; never a downloaded browser) as an independent subscriber:
+// the page holds the RTCPeerConnection, this module does the Janus signalling for it (no CORS, one client), and
+// the page reads the stamp of every decoded frame (frame-stamp.ts readStamp, sent in as text) from a canvas.
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { JanusSignalling } from '../../agent/media/signalling/janus.js';
+import { readStamp, type Stamp } from '../../agent/media/frames/frame-stamp.js';
+import type { Negotiator } from '../../agent/media/signalling/types.js';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export interface ChromiumSubscriber {
+  /** Stamps read so far with the page's receive time (ms since epoch), and then forgotten. */
+  drain(): Promise<Array<{ stamp: Stamp | null; at: number }>>;
+  /** Frames the page decoded (requestVideoFrameCallback), with or without a readable stamp. */
+  decoded(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const PAGE_SCRIPT = `
+window.frames_ = []; window.decoded_ = 0;
+window.subscribe_ = async (offer) => {
+  const pc = new RTCPeerConnection();
+  window.pc_ = pc;
+  pc.ontrack = (ev) => {
+    if (ev.track.kind !== 'video') return;
+    const v = document.createElement('video');
+    v.muted = true; v.autoplay = true; v.playsInline = true;
+    v.srcObject = new MediaStream([ev.track]);
+    document.body.appendChild(v);
+    const c = document.createElement('canvas');
+    const g = c.getContext('2d', { willReadFrequently: true });
+    const onFrame = () => {
+      const w = v.videoWidth, h = v.videoHeight;
+      if (w && h) {
+        const rows = Math.min(h, Math.max(16, Math.floor(w / 76) * 2) + 2);
+        if (c.width !== w || c.height !== rows) { c.width = w; c.height = rows; }
+        g.drawImage(v, 0, 0, w, rows, 0, 0, w, rows);
+        const px = g.getImageData(0, 0, w, rows).data;
+        const luma = (x, y) => px[(y * w + x) * 4];
+        window.decoded_++;
+        window.frames_.push({ stamp: readStamp(luma, w), at: Date.now() });
+      }
+      v.requestVideoFrameCallback(onFrame);
+    };
+    v.requestVideoFrameCallback(onFrame);
+    v.play().catch(() => {});
+  };
+  await pc.setRemoteDescription({ type: 'offer', sdp: offer });
+  await pc.setLocalDescription(await pc.createAnswer());
+  if (pc.iceGatheringState !== 'complete') {
+    await new Promise((r) => { const t = setTimeout(r, 3000); pc.onicegatheringstatechange = () => { if (pc.iceGatheringState === 'complete') { clearTimeout(t); r(); } }; });
+  }
+  return pc.localDescription.sdp;
+};
+`;
+
+export async function startChromiumSubscriber(bridge: string, room: number, display: string): Promise<ChromiumSubscriber> {
+  const browser: Browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--autoplay-policy=no-user-gesture-required',
+      // Host candidates as IP addresses: Janus cannot resolve Chromium's mDNS .local names.
+      '--disable-features=WebRtcHideLocalIpsWithMdns',
+    ],
+  });
+  const sig = new JanusSignalling({ bridge, room, display: 'chromium' });
+  try {
+    const page: Page = await browser.newPage();
+    await page.setContent('<html><body></body></html>');
+    await page.evaluate(`window.readStamp = ${readStamp.toString()};`);
+    await page.evaluate(PAGE_SCRIPT);
+    const neg: Negotiator = {
+      createOffer: () => Promise.reject(new Error('chromium subscriber: only answers')),
+      acceptAnswer: () => Promise.reject(new Error('chromium subscriber: only answers')),
+      answerOffer: (sdp) => page.evaluate((o) => (window as any).subscribe_(o), sdp) as Promise<string>,
+    };
+    await sig.connect();
+    await sig.subscribe(neg, { display });
+    return {
+      drain: () => page.evaluate(() => (window as any).frames_.splice(0)),
+      decoded: () => page.evaluate(() => (window as any).decoded_),
+      async close() {
+        await sig.close();
+        await browser.close();
+      },
+    };
+  } catch (err) {
+    await sig.close();
+    await browser.close();
+    throw err;
+  }
+}

@@ -1,0 +1,106 @@
+// A real Mosquitto broker for the demo, benches and tests: its own config, data dir and free loopback port, started as a child
+// of the test and always stopped. `restart()` keeps the port, for reconnection tests.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { freeTcpPort } from './ports.js';
+import { stopChild } from '../core/stop-child.js';
+
+export interface Broker {
+  port: number;
+  url: string;
+  dir: string;
+  proc: ChildProcess | null;
+  start(): Promise<void>;
+  /** SIGTERM (clean shutdown) or SIGKILL (crash). */
+  stop(signal?: NodeJS.Signals): Promise<void>;
+  restart(downMs?: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  /** Extra lines for mosquitto.conf (password_file, acl_file, listeners...). */
+  extraConfig?: string[];
+  /** Allow anonymous clients (default true when no extraConfig names a password_file). */
+  anonymous?: boolean;
+  port?: number;
+  /** Raise the open-file limit (for fleet benches). */
+  nofile?: number;
+}
+
+function waitListening(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = () => {
+      const s = connect(port, '127.0.0.1');
+      s.once('connect', () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`mosquitto: not listening on 127.0.0.1:${port} after ${timeoutMs} ms`));
+        else setTimeout(attempt, 50);
+      });
+    };
+    attempt();
+  });
+}
+
+export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-mosq-'));
+  const port = opts.port ?? (await freeTcpPort());
+  const anonymous = opts.anonymous ?? !(opts.extraConfig ?? []).some((l) => l.startsWith('password_file'));
+  // Started as root, Mosquitto drops to the `mosquitto` user and can no longer read its own temp dir or 0600 files.
+  const asRoot = process.getuid?.() === 0 && !(opts.extraConfig ?? []).some((l) => l.startsWith('user ')) ? ['user root'] : [];
+  const conf = [
+    ...asRoot,
+    `listener ${port} 127.0.0.1`,
+    `allow_anonymous ${anonymous}`,
+    'persistence false',
+    `log_dest file ${join(dir, 'mosquitto.log')}`,
+    'log_type error',
+    'log_type warning',
+    'max_keepalive 600',
+    ...(opts.extraConfig ?? []),
+  ];
+  await writeFile(join(dir, 'mosquitto.conf'), conf.join('\n') + '\n');
+  let stderr = '';
+  const broker: Broker = {
+    port,
+    url: `mqtt://127.0.0.1:${port}`,
+    dir,
+    proc: null,
+    async start() {
+      const args = ['-c', join(dir, 'mosquitto.conf')];
+      const proc = opts.nofile
+        ? spawn('prlimit', [`--nofile=${opts.nofile}`, 'mosquitto', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+        : spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      proc.stderr!.on('data', (d) => (stderr += d));
+      broker.proc = proc;
+      const exited = new Promise<never>((_, reject) =>
+        proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start: ${stderr.trim()}`))),
+      );
+      exited.catch(() => {});
+      await Promise.race([waitListening(port, 10000), exited]);
+    },
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      const proc = broker.proc;
+      broker.proc = null;
+      if (proc) await stopChild(proc, signal, 5000);
+    },
+    async restart(downMs = 0) {
+      await broker.stop();
+      if (downMs > 0) await new Promise((r) => setTimeout(r, downMs));
+      await broker.start();
+    },
+    async cleanup() {
+      await broker.stop('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  await broker.start();
+  return broker;
+}

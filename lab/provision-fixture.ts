@@ -1,0 +1,76 @@
+// Shared by the provisioning tests: a carrier database made by the real import, and a real Mosquitto that loads
+// the password file and ACL the import rendered.
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { Store } from '../provisioning/store.js';
+import { importHalls } from '../provisioning/import.js';
+import { syntheticCsv } from '../provisioning/synthetic.js';
+import { startBroker, type Broker } from './mosquitto.js';
+
+export interface Carrier {
+  dir: string;
+  store: Store;
+  broker: Broker;
+  csv: string;
+  cleanup(): Promise<void>;
+}
+
+export async function carrierWithBroker(
+  count: number,
+  opts: { serials?: boolean; extraConfig?: string[] | ((store: Store) => Promise<string[]>) } = {},
+): Promise<Carrier> {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-prov-'));
+  const store = new Store(join(dir, 'db'));
+  await store.init();
+  // The broker's URL must be in the CSV before the broker exists: import with a placeholder, start, re-import.
+  const csv = join(dir, 'halls.csv');
+  await writeFile(csv, syntheticCsv({ count, broker: 'mqtt://127.0.0.1:1', serials: opts.serials }));
+  await importHalls(store, csv);
+  const extra = typeof opts.extraConfig === 'function' ? await opts.extraConfig(store) : (opts.extraConfig ?? []);
+  const broker = await startBroker({
+    extraConfig: [`password_file ${store.path('passwd')}`, `acl_file ${store.path('acl')}`, ...extra],
+  });
+  await writeFile(csv, syntheticCsv({ count, broker: broker.url, serials: opts.serials }));
+  await importHalls(store, csv);
+  return {
+    dir,
+    store,
+    broker,
+    csv,
+    async cleanup() {
+      await broker.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function login(url: string, username: string, password: string, clientId: string): Promise<MqttClient> {
+  return mqtt.connectAsync(url, { protocolVersion: 5, username, password, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
+}
+
+/**
+ * Whether `reader`, subscribing to `filter`, receives what `writer` publishes on `topic`. Mosquitto 2 grants every
+ * SUBSCRIBE and applies read access to each message it would deliver, so delivery is what is tested.
+ */
+export async function receives(reader: MqttClient, filter: string, writer: MqttClient, topic: string): Promise<boolean> {
+  await reader.subscribeAsync(filter, { qos: 1 });
+  const ok = await delivered(writer, reader, topic);
+  await reader.unsubscribeAsync(filter);
+  return ok;
+}
+
+/** Publishes from `from` and reports whether `watcher` (already subscribed to `topic`) received it. */
+export async function delivered(from: MqttClient, watcher: MqttClient, topic: string, waitMs = 300): Promise<boolean> {
+  const marker = `probe-${Math.random()}`;
+  let seen = false;
+  const on = (t: string, p: Buffer) => {
+    if (t === topic && p.toString() === marker) seen = true;
+  };
+  watcher.on('message', on);
+  await from.publishAsync(topic, marker, { qos: 1 }).catch(() => {});
+  await new Promise((r) => setTimeout(r, waitMs));
+  watcher.off('message', on);
+  return seen;
+}
