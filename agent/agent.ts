@@ -2,7 +2,6 @@
 // media path from a config, and reconciles the hall with the carrier's desired config. No globals: a bench runs
 // thousands of these in a few processes.
 import type { IPublishPacket } from 'mqtt';
-import { Type } from '../core/schema/type.js';
 import type { Config } from '../core/config/schema.js';
 import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
 import { parseJson } from '../core/schema/parse.js';
@@ -15,6 +14,7 @@ import { boxTopics, groupCmdFilter, type BoxTopics } from '../core/topics.js';
 import { ReportedState } from './reported-state.js';
 import { CommandRouter } from './command-router.js';
 import { command } from '../core/command.js';
+import { agentCommands } from '../core/commands/agent.js';
 import { plan, DEVICE_IDS, type DeviceId, type Step } from './desired/plan.js';
 import { Hall } from './hall.js';
 import { readTelemetry } from './telemetry.js';
@@ -114,34 +114,16 @@ export class Agent {
   }
 
   private registerOwnCommands(): void {
+    const c = agentCommands;
     this.router.register(
-      command({
-        name: 'ping',
-        summary: 'Answers the agent version and uptime.',
-        schema: Type.Object({}, { additionalProperties: false }),
-        timeoutMs: 1000,
-        run: async () => ({ version: this.opts.version, uptimeS: Math.round((Date.now() - this.startedAt) / 1000) }),
-      }),
+      command(c.ping, 1000, async () => ({ version: this.opts.version, uptimeS: Math.round((Date.now() - this.startedAt) / 1000) })),
     );
+    this.router.register(command(c.stateGet, 1000, async () => this.state.snapshot()));
     this.router.register(
-      command({
-        name: 'state.get',
-        summary: 'Answers the whole reported state now.',
-        schema: Type.Object({}, { additionalProperties: false }),
-        timeoutMs: 1000,
-        run: async () => this.state.snapshot(),
-      }),
-    );
-    this.router.register(
-      command({
-        name: 'commands.list',
-        summary: 'Lists the commands this hall takes, with their argument schemas.',
-        schema: Type.Object({}, { additionalProperties: false }),
-        timeoutMs: 1000,
-        run: async () => this.router.list().map((c) => ({ name: c.name, summary: c.summary, args: c.schema })),
-      }),
+      command(c.commandsList, 1000, async () => this.router.list().map((x) => ({ name: x.name, summary: x.summary, args: x.schema }))),
     );
   }
+
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     if (topic === this.topics.desired) {

@@ -4,110 +4,21 @@
 // and read the answer on `.../res`. With a certificate identity the key is made here and only the CSR leaves.
 // The answer is stored file by file (atomic), the box proves it can connect as itself, and only then is the
 // config rewritten without `claim`: a power cut at any point leaves either the factory config or the full identity.
-import {
-  randomBytes,
-  generateKeyPairSync,
-  createPublicKey,
-  createCipheriv,
-  createDecipheriv,
-  diffieHellman,
-  hkdfSync,
-  type KeyObject,
-} from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Type, type Static } from '../core/schema/type.js';
 import { Value } from '../core/schema/value.js';
-import { Config, HallConfig, type Config as ConfigT } from '../core/config/schema.js';
+import { Config, type Config as ConfigT } from '../core/config/schema.js';
+import { claimTopics } from '../core/topics.js';
+import { ClaimAnswer, ClaimRefusedError, ephemeralKey, unseal, type ClaimGrantedT, type ClaimRequest } from '../core/claim.js';
 import { parseWith } from '../core/schema/parse.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { saveConfigFile } from './config/load.js';
 import { DiemcauError, DisconnectedError, DeviceTimeoutError, BadRequestError } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-
-export const ClaimRequest = Type.Object(
-  {
-    serial: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$' }),
-    installCode: Type.Optional(Type.String({ maxLength: 16 })),
-    kind: Type.Union([Type.Literal('password'), Type.Literal('certificate')]),
-    csr: Type.Optional(Type.String({ maxLength: 8192, description: 'PEM CSR for the key made on the box.' })),
-    pub: Type.Optional(Type.String({ maxLength: 200, description: 'Base64 SPKI of an X25519 key made for this request.' })),
-  },
-  { additionalProperties: false },
-);
-export type ClaimRequest = Static<typeof ClaimRequest>;
-
-export const ClaimGranted = Type.Object({
-  ok: Type.Literal(true),
-  boxId: Type.String(),
-  brokers: Type.Array(Type.String(), { minItems: 1 }),
-  hall: HallConfig,
-  username: Type.Optional(Type.String()),
-  /** The password, sealed to the request's `pub`. */
-  sealed: Type.Optional(
-    Type.Object({ epk: Type.String(), iv: Type.String(), ct: Type.String(), tag: Type.String() }, { additionalProperties: false }),
-  ),
-  certificate: Type.Optional(Type.String()),
-  ca: Type.Optional(Type.String()),
-  updateKey: Type.Optional(Type.String({ description: 'PEM ed25519 public key that signs update bundles.' })),
-});
-export const ClaimRefused = Type.Object({
-  ok: Type.Literal(false),
-  error: Type.Object({ code: Type.String(), message: Type.String() }),
-});
-export const ClaimAnswer = Type.Union([ClaimGranted, ClaimRefused]);
-export type ClaimAnswer = Static<typeof ClaimAnswer>;
-
-export type Sealed = NonNullable<Static<typeof ClaimGranted>['sealed']>;
-
-// The password travels sealed to a key the box made for this one request (X25519 ECDH, RFC 7748; HKDF-SHA256,
-// RFC 5869, salted with the serial; AES-256-GCM): an answer read off the wire, a broker log or by a client that
-// took the serial as its id gives nothing without the box's ephemeral private key.
-function sealKey(priv: KeyObject, pub: KeyObject, serial: string): Buffer {
-  const shared = diffieHellman({ privateKey: priv, publicKey: pub });
-  return Buffer.from(hkdfSync('sha256', shared, Buffer.from(serial), Buffer.from('diemcau-claim-v1'), 32));
-}
-
-export function ephemeralKey(): { priv: KeyObject; pub: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  return { priv: privateKey, pub: publicKey.export({ type: 'spki', format: 'der' }).toString('base64') };
-}
-
-export function seal(boxPub: string, serial: string, secret: string): Sealed {
-  const peer = createPublicKey({ key: Buffer.from(boxPub, 'base64'), format: 'der', type: 'spki' });
-  if (peer.asymmetricKeyType !== 'x25519') throw new BadRequestError(`claim ${serial}: pub is not an X25519 key`);
-  const eph = generateKeyPairSync('x25519');
-  const iv = randomBytes(12);
-  const c = createCipheriv('aes-256-gcm', sealKey(eph.privateKey, peer, serial), iv);
-  const ct = Buffer.concat([c.update(secret, 'utf8'), c.final()]);
-  const epk = eph.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
-  return { epk, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: c.getAuthTag().toString('base64') };
-}
-
-export function unseal(priv: KeyObject, serial: string, s: Sealed): string {
-  const epk = createPublicKey({ key: Buffer.from(s.epk, 'base64'), format: 'der', type: 'spki' });
-  const d = createDecipheriv('aes-256-gcm', sealKey(priv, epk, serial), Buffer.from(s.iv, 'base64'));
-  d.setAuthTag(Buffer.from(s.tag, 'base64'));
-  try {
-    return Buffer.concat([d.update(Buffer.from(s.ct, 'base64')), d.final()]).toString('utf8');
-  } catch {
-    throw new BadRequestError(`claim ${serial}: the sealed password does not open with this request's key`);
-  }
-}
-
-export function claimTopics(serial: string): { req: string; res: string } {
-  return { req: `diemcau/v1/claim/${serial}/req`, res: `diemcau/v1/claim/${serial}/res` };
-}
-
-/** The carrier's service said no (already claimed, unknown serial, wrong code): stable until it changes. */
-export class ClaimRefusedError extends DiemcauError {
-  constructor(serial: string, code: string, message: string) {
-    super('bad_request', `claim ${serial}: refused by the carrier (${code}): ${message}`, { code });
-  }
-}
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) =>
@@ -199,7 +110,7 @@ export async function requestIdentity(cfg: ConfigT, req: ClaimRequest, timeoutMs
 }
 
 /** The config a granted answer makes: identity in, claim section out. Pure. */
-export function claimedConfig(cfg: ConfigT, a: Static<typeof ClaimGranted>, password?: string): ConfigT {
+export function claimedConfig(cfg: ConfigT, a: ClaimGrantedT, password?: string): ConfigT {
   const dir = cfg.claim!.dir;
   const next: Record<string, unknown> = structuredClone(cfg);
   delete next.claim;

@@ -4,6 +4,18 @@
 import type { Device, DisplayDevice, HallIndicator, PanelDevice } from './devices/device.js';
 import type { MediaReport } from './media/types.js';
 import type { Logger } from '../core/log.js';
+import type { Pattern } from '../drivers/gpio/leds.js';
+
+/** The LEDs of each hall state: tally says "the centre hears you"; status says what the box is doing. */
+export const HALL_PATTERNS: Readonly<Record<HallIndicator, { tally: Pattern; status: Pattern }>> = {
+  offline: { tally: 'off', status: 'pulse' },
+  idle: { tally: 'off', status: 'on' },
+  joining: { tally: 'off', status: 'blink' },
+  'in-meeting': { tally: 'blink', status: 'on' },
+  heard: { tally: 'on', status: 'on' },
+  muted: { tally: 'pulse', status: 'on' },
+  fault: { tally: 'off', status: 'flash' },
+};
 
 /** The panel's indicator for a link and media state. Pure. */
 export function indicatorFor(connected: boolean, media: MediaReport | null): HallIndicator {

@@ -1,6 +1,23 @@
-// The topic tree, versioned under diemcau/v1/ (docs/mqtt.md). One place builds and parses every topic.
+// The topic tree, versioned under diemcau/v1/ (docs/mqtt.md). One place builds and parses every topic: the agent,
+// diemcau-provision (its ACL, push, requests, claim service) and the central console all use it.
 
 export const ROOT = 'diemcau/v1';
+
+/** What a box publishes under its own `diemcau/v1/<box>/`: the ACL lets it write these and nothing else. A command's
+ *  response topic must lie under `reply/`. */
+export const BOX_WRITES = ['presence', 'state', 'telemetry', 'reply/#', 'event/#'] as const;
+/** What a box reads under its own `diemcau/v1/<box>/` (and its groups' command topics). */
+export const BOX_READS = ['config/desired', 'cmd/#'] as const;
+
+/** One box topic: `diemcau/v1/<box>/<leaf>`. */
+export function boxTopic(boxId: string, leaf: string): string {
+  return `${ROOT}/${boxId}/${leaf}`;
+}
+
+/** A filter for one leaf of every box, e.g. `diemcau/v1/+/presence`. */
+export function everyBox(leaf: string): string {
+  return `${ROOT}/+/${leaf}`;
+}
 
 export interface BoxTopics {
   base: string;
@@ -55,3 +72,11 @@ export function parseCmdTopic(topic: string): CmdTopic | null {
   }
   return null;
 }
+
+/** A factory box asks for its identity on `req` and reads the answer on `res` (agent/claim.ts). */
+export function claimTopics(serial: string): { req: string; res: string } {
+  return { req: `${ROOT}/claim/${serial}/req`, res: `${ROOT}/claim/${serial}/res` };
+}
+
+/** The claim service's subscription: every factory box's request. */
+export const CLAIM_REQUESTS = `${ROOT}/claim/+/req`;

@@ -6,23 +6,7 @@
 // the box's own namespace that nothing reads. The claim user's block then denies the box-topic patterns that
 // would otherwise resolve to `diemcau/v1/claim/...` for it.
 import type { Carrier } from './store.js';
-
-export const TOPIC_ROOT = 'diemcau/v1';
-
-export function boxTopic(boxId: string, leaf: string): string {
-  return `${TOPIC_ROOT}/${boxId}/${leaf}`;
-}
-export function groupCmdTopic(group: string, name: string): string {
-  return `${TOPIC_ROOT}/group/${group}/cmd/${name}`;
-}
-export function claimTopic(serial: string, leaf: 'req' | 'res'): string {
-  return `${TOPIC_ROOT}/claim/${serial}/${leaf}`;
-}
-
-/** Box topics by direction, shared by the ACL and the tests that probe it. */
-/** Replies and events follow agent/mqtt/topics.ts: a command's response topic must lie under the box's `reply/`. */
-export const BOX_WRITES = ['presence', 'state', 'telemetry', 'reply/#', 'event/#'] as const;
-export const BOX_READS = ['config/desired', 'cmd/#'] as const;
+import { BOX_READS, BOX_WRITES, ROOT } from '../core/topics.js';
 
 export interface AclBox {
   boxId: string;
@@ -33,23 +17,23 @@ export function renderAcl(carrier: Carrier, boxes: Iterable<AclBox>): string {
   const out: string[] = [
     '# diemcau broker ACL, rendered by `diemcau-provision import`; edits are overwritten.',
     '# Every box: its own state out, its own config and commands in (username = box id).',
-    ...BOX_WRITES.map((l) => `pattern write ${TOPIC_ROOT}/%u/${l}`),
-    ...BOX_READS.map((l) => `pattern read ${TOPIC_ROOT}/%u/${l}`),
+    ...BOX_WRITES.map((l) => `pattern write ${ROOT}/%u/${l}`),
+    ...BOX_READS.map((l) => `pattern read ${ROOT}/%u/${l}`),
     '# Claim: the claim user (client id = box serial) asks for its identity and reads its own answer only.',
-    `pattern write ${TOPIC_ROOT}/%u/%c/req`,
-    `pattern read ${TOPIC_ROOT}/%u/%c/res`,
+    `pattern write ${ROOT}/%u/%c/req`,
+    `pattern read ${ROOT}/%u/%c/res`,
     '',
     `user ${carrier.claim.username}`,
-    ...BOX_WRITES.map((l) => `topic deny ${TOPIC_ROOT}/${carrier.claim.username}/${l}`),
-    ...BOX_READS.map((l) => `topic deny ${TOPIC_ROOT}/${carrier.claim.username}/${l}`),
+    ...BOX_WRITES.map((l) => `topic deny ${ROOT}/${carrier.claim.username}/${l}`),
+    ...BOX_READS.map((l) => `topic deny ${ROOT}/${carrier.claim.username}/${l}`),
     '',
     `user ${carrier.service.username}`,
-    `topic readwrite ${TOPIC_ROOT}/#`,
+    `topic readwrite ${ROOT}/#`,
   ];
   for (const b of boxes) {
     if (b.groups.length === 0) continue;
     out.push('', `user ${b.boxId}`);
-    for (const g of b.groups) out.push(`topic read ${TOPIC_ROOT}/group/${g}/cmd/#`);
+    for (const g of b.groups) out.push(`topic read ${ROOT}/group/${g}/cmd/#`);
   }
   return out.join('\n') + '\n';
 }

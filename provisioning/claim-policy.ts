@@ -2,7 +2,7 @@
 // leaked claim credential harmless live here: a hall whose box has been seen online as itself is never handed out
 // again (a technician resets it with `diemcau-provision reset`), a hall half-way through a claim by one serial is
 // refused to every other serial, and one serial holds one hall.
-import type { ClaimRequest } from '../agent/claim.js';
+import type { ClaimRequest } from '../core/claim.js';
 import type { Hall } from './halls.js';
 import type { Claim, Identity } from './store.js';
 

@@ -4,13 +4,13 @@
 // closed to further claims) when it publishes its own presence or state: only it may, by the ACL.
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
 import { Value } from '../core/schema/value.js';
-import { ClaimRequest, claimTopics, seal, type ClaimAnswer } from '../agent/claim.js';
+import { ClaimRequest, seal, type ClaimAnswer } from '../core/claim.js';
 import { errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { Store, type Claim } from './store.js';
 import { buildIndex, decide, type ClaimIndex } from './claim-policy.js';
 import { signCsr, readCaCert, type CaPaths } from './ca.js';
-import { TOPIC_ROOT } from './acl.js';
+import { CLAIM_REQUESTS, claimTopics, everyBox } from '../core/topics.js';
 
 export interface ServeOptions {
   url: string;
@@ -65,7 +65,7 @@ export class ClaimService {
     });
     this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     await this.client.subscribeAsync(
-      { [`${TOPIC_ROOT}/claim/+/req`]: { qos: 1 }, [`${TOPIC_ROOT}/+/presence`]: { qos: 1 }, [`${TOPIC_ROOT}/+/state`]: { qos: 1 } },
+      { [CLAIM_REQUESTS]: { qos: 1 }, [everyBox('presence')]: { qos: 1 }, [everyBox('state')]: { qos: 1 } },
     );
     this.opts.log.info('serve: answering claims', { url: this.opts.url, halls: Object.keys(this.ix!.halls).length });
   }

@@ -3,7 +3,7 @@
 // answers a carrier asks for: applied, refused (with the reason), offline (applies on return), pending.
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
-import { TOPIC_ROOT } from './acl.js';
+import { everyBox } from '../core/topics.js';
 
 export interface BoxView {
   online: boolean | null;
@@ -52,7 +52,7 @@ export class FleetView extends EventEmitter {
       ...this.connectOpts,
     });
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
-    await this.client.subscribeAsync({ [`${TOPIC_ROOT}/+/presence`]: { qos: 1 }, [`${TOPIC_ROOT}/+/state`]: { qos: 1 } });
+    await this.client.subscribeAsync({ [everyBox('presence')]: { qos: 1 }, [everyBox('state')]: { qos: 1 } });
   }
 
   async stop(): Promise<void> {

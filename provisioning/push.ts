@@ -6,7 +6,7 @@ import type { MqttClient } from 'mqtt';
 import { DesiredConfig, REMOTE_SECTIONS } from '../core/config/schema.js';
 import { parseWith } from '../core/schema/parse.js';
 import { ConfigError } from '../core/errors.js';
-import { boxTopic } from './acl.js';
+import { boxTopic } from '../core/topics.js';
 import { classify, type FleetView, type PushStatus } from './fleet-view.js';
 import type { Store, Identity, Claim } from './store.js';
 import type { Hall } from './halls.js';

@@ -4,7 +4,7 @@
 // correlation data that matches the answer to its request.
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
-import { boxTopic, TOPIC_ROOT } from './acl.js';
+import { boxTopic, everyBox } from '../core/topics.js';
 
 export interface ReplyBody {
   ok: boolean;
@@ -32,12 +32,12 @@ export class Requester {
 
   async start(): Promise<void> {
     this.client.on('message', this.onMessage);
-    await this.client.subscribeAsync(`${TOPIC_ROOT}/+/reply/#`, { qos: 1 });
+    await this.client.subscribeAsync(everyBox('reply/#'), { qos: 1 });
   }
 
   async stop(): Promise<void> {
     this.client.off('message', this.onMessage);
-    await this.client.unsubscribeAsync(`${TOPIC_ROOT}/+/reply/#`).catch(() => {});
+    await this.client.unsubscribeAsync(everyBox('reply/#')).catch(() => {});
   }
 
   /** Sends one command and resolves with the box's reply; rejects with RequestTimeout naming what was waited for. */

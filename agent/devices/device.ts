@@ -2,18 +2,7 @@
 // composes devices from config and never touches their ports. See docs/architecture.md.
 import type { EventEmitter } from 'node:events';
 import type { CommandSpec } from '../../core/command.js';
-
-export type HealthStatus = 'starting' | 'ok' | 'missing' | 'not answering' | 'error' | 'stopped';
-
-export interface Health {
-  status: HealthStatus;
-  /** Stable code for `error` / `not answering` (ours or the device's own, e.g. `visca:41`). */
-  code?: string;
-  /** One line naming the device and what is wrong. */
-  message?: string;
-  /** ms since epoch when this status began. */
-  since: number;
-}
+import type { Health } from '../../core/health.js';
 
 /**
  * Events a Device emits:

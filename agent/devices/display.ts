@@ -2,9 +2,10 @@
 // The link (link.ts) keeps a driver attached; this file polls it, turns errors into health, and answers commands
 // with what the display really did.
 import { EventEmitter } from 'node:events';
-import { Type } from '../../core/schema/type.js';
-import type { DisplayDevice, Health, HealthStatus } from './device.js';
+import type { DisplayDevice } from './device.js';
+import type { Health, HealthStatus } from '../../core/health.js';
 import { command, type CommandSpec } from '../../core/command.js';
+import { displayCommands } from '../../core/commands/display.js';
 import {
   BadRequestError,
   DeviceRefusedError,
@@ -96,48 +97,20 @@ class Display extends EventEmitter implements DisplayDevice {
   }
 
   commands(): CommandSpec[] {
+    const c = displayCommands;
+    const reply = this.cfg.replyTimeoutMs * 3 + 1000;
     const specs: CommandSpec[] = [
-      command({
-        name: 'display.power',
-        summary: 'Switch the display on or off; answers with the state the display reports afterwards.',
-        schema: Type.Object({ on: Type.Boolean() }, { additionalProperties: false }),
-        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setPower(a.on), { power: a.on ? 'on' : 'off' }),
-      }),
-      command({
-        name: 'display.input',
-        summary: 'Switch the display to an input (hdmi1, hdmi2, ...; over CEC: to the box).',
-        schema: Type.Object({ input: Type.String({ minLength: 1, maxLength: 32 }) }, { additionalProperties: false }),
-        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setInput(a.input), this.cfg.protocol === 'cec' ? {} : { input: a.input }),
-      }),
-      command({
-        name: 'display.volume',
-        summary: 'Set the display volume, 0-100.',
-        schema: Type.Object({ level: Type.Integer({ minimum: 0, maximum: 100 }) }, { additionalProperties: false }),
-        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setVolume(a.level), { volume: a.level }),
-      }),
-      command({
-        name: 'display.mute',
-        summary: 'Mute or unmute the display speakers.',
-        schema: Type.Object({ on: Type.Boolean() }, { additionalProperties: false }),
-        timeoutMs: this.cfg.replyTimeoutMs * 3 + 1000,
-        run: (a) => this.apply((d) => d.setMute(a.on), { mute: a.on }),
-      }),
+      command(c.power, reply, (a) => this.apply((d) => d.setPower(a.on), { power: a.on ? 'on' : 'off' })),
+      command(c.input, reply, (a) => this.apply((d) => d.setInput(a.input), this.cfg.protocol === 'cec' ? {} : { input: a.input })),
+      command(c.volume, reply, (a) => this.apply((d) => d.setVolume(a.level), { volume: a.level })),
+      command(c.mute, reply, (a) => this.apply((d) => d.setMute(a.on), { mute: a.on })),
     ];
     if (this.cfg.simulate) {
       specs.push(
-        command({
-          name: 'display.sim-unplug',
-          summary: 'Simulation only: pull the simulated display cable for `seconds`, then plug it back at the same path.',
-          schema: Type.Object({ seconds: Type.Number({ minimum: 0, maximum: 600 }) }, { additionalProperties: false }),
-          timeoutMs: 5000,
-          run: async (a) => {
-            if (!this.link.sim) throw new BadRequestError('display.sim-unplug: no simulated display is running');
-            await this.link.sim.unplug(a.seconds);
-            return { unplugged: this.link.address, backInS: a.seconds };
-          },
+        command(c.simUnplug, 5000, async (a) => {
+          if (!this.link.sim) throw new BadRequestError('display.sim-unplug: no simulated display is running');
+          await this.link.sim.unplug(a.seconds);
+          return { unplugged: this.link.address, backInS: a.seconds };
         }),
       );
     }

@@ -2,28 +2,21 @@
 // relays out. Lines come from a LineOpener (real sysfs GPIO through onoff, or simulated); a line that cannot be
 // opened makes the panel `missing`, naming the line, and is tried again later while the rest keeps working.
 import { EventEmitter } from 'node:events';
-import { Type, type Static } from '../../core/schema/type.js';
-import type { HallIndicator, Health, HealthStatus, PanelDevice } from './device.js';
+import type { HallIndicator, PanelDevice } from './device.js';
+import type { Health, HealthStatus } from '../../core/health.js';
 import { command, type CommandSpec } from '../../core/command.js';
+import { panelCommands } from '../../core/commands/panel.js';
 import { BadRequestError, DisconnectedError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { PanelConfig } from '../../core/config/panel.js';
-import { lineName, type GpioLine, type LineOpener } from '../../drivers/gpio/line.js';
+import { lineName, type LineOpener } from '../../drivers/gpio/line.js';
 import { SimLineOpener, SimLine } from '../../drivers/gpio/sim-line.js';
 import { OnoffLineOpener } from '../../drivers/gpio/onoff-line.js';
 import { Button } from '../../drivers/gpio/buttons.js';
-import { HALL_PATTERNS, Led, type Pattern } from '../../drivers/gpio/leds.js';
+import { Led, type Pattern } from '../../drivers/gpio/leds.js';
+import { HALL_PATTERNS } from '../hall.js';
 import { Relays } from '../../drivers/gpio/relays.js';
 import { realClock, type Clock } from '../../drivers/gpio/clock.js';
-
-const RelayArgs = Type.Object(
-  { name: Type.String({ minLength: 1, maxLength: 64 }), on: Type.Boolean() },
-  { additionalProperties: false },
-);
-const SimPressArgs = Type.Object(
-  { button: Type.Union([Type.Literal('talk'), Type.Literal('mute')]), ms: Type.Integer({ minimum: 0, maximum: 10000 }) },
-  { additionalProperties: false },
-);
 
 const RETRY_MIN_MS = 2000;
 const RETRY_MAX_MS = 60_000;
@@ -97,53 +90,34 @@ class Panel extends EventEmitter implements PanelDevice {
   }
 
   commands(): CommandSpec[] {
+    const c = panelCommands;
     const specs: CommandSpec[] = [
-      command({
-        name: 'panel.relay',
-        summary: 'Switch a named relay on or off.',
-        schema: RelayArgs,
-        timeoutMs: 2000,
-        run: async (a: Static<typeof RelayArgs>) => {
-          if (!this.relays) throw new BadRequestError('panel: not started');
-          const bcm = this.cfg.relays[a.name];
-          if (bcm !== undefined && !this.relays.has(a.name)) {
-            const name = lineName(`${a.name} relay`, bcm);
-            throw new DisconnectedError(this.failed.get(name) ?? `${name}: missing`);
-          }
-          await this.relays.set(a.name, a.on);
-          this.emit('change');
-          return { relays: this.relays.report() };
-        },
+      command(c.relay, 2000, async (a) => {
+        if (!this.relays) throw new BadRequestError('panel: not started');
+        const bcm = this.cfg.relays[a.name];
+        if (bcm !== undefined && !this.relays.has(a.name)) {
+          const name = lineName(`${a.name} relay`, bcm);
+          throw new DisconnectedError(this.failed.get(name) ?? `${name}: missing`);
+        }
+        await this.relays.set(a.name, a.on);
+        this.emit('change');
+        return { relays: this.relays.report() };
       }),
-      command({
-        name: 'panel.led-test',
-        summary: 'Light every LED for a second, then go back to the hall-state pattern.',
-        schema: Type.Object({}, { additionalProperties: false }),
-        timeoutMs: 5000,
-        run: async () => {
-          const names = [...this.leds.keys()];
-          this.ledTest = true;
-          try {
-            for (const l of this.leds.values()) l.show('on');
-            await new Promise((r) => this.clock.setTimeout(() => r(undefined), 1000));
-          } finally {
-            this.ledTest = false;
-            this.applyHall();
-          }
-          return { tested: names };
-        },
+      command(c.ledTest, 5000, async () => {
+        const names = [...this.leds.keys()];
+        this.ledTest = true;
+        try {
+          for (const l of this.leds.values()) l.show('on');
+          await new Promise((r) => this.clock.setTimeout(() => r(undefined), 1000));
+        } finally {
+          this.ledTest = false;
+          this.applyHall();
+        }
+        return { tested: names };
       }),
     ];
     if (this.cfg.simulate) {
-      specs.push(
-        command({
-          name: 'panel.sim-press',
-          summary: 'Simulation only: press a panel button for `ms` milliseconds; answers with the inputs it caused.',
-          schema: SimPressArgs,
-          timeoutMs: 12000,
-          run: (a: Static<typeof SimPressArgs>) => this.simPress(a.button, a.ms),
-        }),
-      );
+      specs.push(command(c.simPress, 12000, (a) => this.simPress(a.button, a.ms)));
     }
     return specs;
   }

@@ -4,8 +4,8 @@
 import { EventEmitter } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Type } from '../../core/schema/type.js';
 import { command, type CommandSpec } from '../../core/command.js';
+import { mediaCommands } from '../../core/commands/media.js';
 import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { WORKER_NODE_FLAGS } from '../node-flags.js';
@@ -37,26 +37,6 @@ export interface MediaController extends MediaPath {
 
 const WORKER = fileURLToPath(new URL('./worker/worker.js', import.meta.url));
 const JOIN_WAIT_MS = 15000;
-
-export const JoinArgs = Type.Object(
-  {
-    bridge: Type.String({ pattern: '^https?://.+', description: 'Bridge API URL (Janus HTTP API or WHIP endpoint).' }),
-    room: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 128 })], { description: 'Room id.' }),
-    token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Bridge token (Janus token / WHIP bearer).' })),
-    display: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Name the centre sees.' })),
-  },
-  { additionalProperties: false },
-);
-export const NoArgs = Type.Object({}, { additionalProperties: false });
-export const AudioOnlyArgs = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
-export const QualityArgs = Type.Object(
-  { max: Type.Union([Type.Literal('720p'), Type.Literal('540p'), Type.Literal('360p')]) },
-  { additionalProperties: false },
-);
-export const SelftestArgs = Type.Object(
-  { seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30, default: 3, description: 'How long the tone plays.' })) },
-  { additionalProperties: false },
-);
 
 class Controller extends EventEmitter implements MediaController {
   private proc: ChildProcess | null = null;
@@ -265,34 +245,21 @@ class Controller extends EventEmitter implements MediaController {
   }
 
   commands(): CommandSpec[] {
+    const c = mediaCommands;
     return [
-      command({ name: 'join', summary: 'Join a meeting room on the bridge and send the hall.', schema: JoinArgs, timeoutMs: 20000, run: (a) => this.join(a) }),
-      command({ name: 'leave', summary: 'Leave the meeting.', schema: NoArgs, timeoutMs: 8000, run: () => this.leave() }),
-      command({ name: 'mute', summary: 'Mute the hall microphone.', schema: NoArgs, timeoutMs: 2000, run: async () => (await this.setMuted(true), this.report()) }),
-      command({ name: 'unmute', summary: 'Unmute the hall microphone.', schema: NoArgs, timeoutMs: 2000, run: async () => (await this.setMuted(false), this.report()) }),
-      command({ name: 'audio-only', summary: 'Send audio only (on) or audio and video (off).', schema: AudioOnlyArgs, timeoutMs: 3000, run: async (a) => (await this.setAudioOnly(a.on), this.report()) }),
-      command({ name: 'quality', summary: 'Cap the video resolution sent to the bridge.', schema: QualityArgs, timeoutMs: 3000, run: async (a) => (await this.setQuality(a.max), this.report()) }),
-      command({
-        name: 'selftest',
-        summary: 'Send a tone to the bridge and report whether it arrived (packets, loss, jitter, RTT).',
-        schema: SelftestArgs,
-        timeoutMs: 40000,
-        run: (a) => {
-          if (this.last.status !== 'joined') throw new BadRequestError(`selftest: the hall is not in a meeting (media status ${this.last.status})`);
-          return this.selftest(a.seconds ?? 3);
-        },
+      command(c.join, 20000, (a) => this.join(a)),
+      command(c.leave, 8000, () => this.leave()),
+      command(c.mute, 2000, async () => (await this.setMuted(true), this.report())),
+      command(c.unmute, 2000, async () => (await this.setMuted(false), this.report())),
+      command(c.audioOnly, 3000, async (a) => (await this.setAudioOnly(a.on), this.report())),
+      command(c.quality, 3000, async (a) => (await this.setQuality(a.max), this.report())),
+      command(c.selftest, 40000, (a) => {
+        if (this.last.status !== 'joined') throw new BadRequestError(`selftest: the hall is not in a meeting (media status ${this.last.status})`);
+        return this.selftest(a.seconds ?? 3);
       }),
-      command({
-        name: 'echo-calibrate',
-        summary:
-          'Find the echo delay of this hall for media.roomAudio.echoDelayMs: outside a meeting, the hall hears noise for about a minute. ' +
-          'Answers the delay, the echo removed (dB) and every trial; the carrier sets it in the hall\'s config.',
-        schema: NoArgs,
-        timeoutMs: 90000,
-        run: () => {
-          if (this.last.status !== 'idle') throw new BadRequestError(`echo-calibrate: only outside a meeting (media status ${this.last.status})`);
-          return this.echoCalibrate();
-        },
+      command(c.echoCalibrate, 90000, () => {
+        if (this.last.status !== 'idle') throw new BadRequestError(`echo-calibrate: only outside a meeting (media status ${this.last.status})`);
+        return this.echoCalibrate();
       }),
     ];
   }

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KeyObject } from 'node:crypto';
-import { Type } from '../../core/schema/type.js';
 import { command, type CommandSpec } from '../../core/command.js';
+import { updateCommands as defs } from '../../core/commands/update.js';
 import { DiemcauError, DisconnectedError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { installBundle } from './install.js';
@@ -46,15 +46,7 @@ async function download(url: string, file: string): Promise<void> {
 
 export function updateCommands(d: UpdateDeps): CommandSpec[] {
   let running = false;
-  const update = command({
-    name: 'update',
-    summary: 'Downloads, verifies and installs a signed bundle into the inactive slot, then restarts into it.',
-    schema: Type.Object(
-      { url: Type.String({ pattern: '^https?://' }), version: Type.String({ minLength: 1 }) },
-      { additionalProperties: false },
-    ),
-    timeoutMs: 600_000,
-    run: async (args) => {
+  const update = command(defs.update, 600_000, async (args) => {
       if (d.inMeeting()) throw new DiemcauError('busy', `update ${args.version}: the hall is in a meeting; send it again after`);
       if (running) throw new DiemcauError('busy', `update ${args.version}: an update is already being installed`);
       running = true;
@@ -70,14 +62,8 @@ export function updateCommands(d: UpdateDeps): CommandSpec[] {
         running = false;
         await rm(file, { force: true });
       }
-    },
   });
-  const status = command({
-    name: 'update.status',
-    summary: 'Answers the running version, whether it is committed, and the last failed update.',
-    schema: Type.Object({}, { additionalProperties: false }),
-    timeoutMs: 2000,
-    run: async () => {
+  const status = command(defs.status, 2000, async () => {
       const boot = await readBoot(d.root);
       const inst = await readInstalled(d.root, d.slot);
       return {
@@ -87,7 +73,6 @@ export function updateCommands(d: UpdateDeps): CommandSpec[] {
         trial: boot.trial ?? null,
         lastFailure: boot.lastFailure ?? null,
       };
-    },
   });
   return [update, status];
 }

@@ -1,7 +1,6 @@
-// Config of the room audio process (meant as config.media.roomAudio): devices and the echo canceller's settings,
-// and the one mapping from config to startAudioIo() options.
+// Config of the room audio process (config.media.roomAudio): devices and the echo canceller's settings.
+// agent/media/room-audio/options.ts maps it to startAudioIo() options.
 import { Type, type Static } from '../schema/type.js';
-import type { AudioIoOptions } from '../../agent/media/room-audio/audio-io.js';
 
 const level = (def: string, description: string) =>
   Type.Union([Type.Literal('low'), Type.Literal('moderate'), Type.Literal('high')], { default: def, description });
@@ -27,19 +26,3 @@ export const RoomAudioConfig = Type.Object(
   { additionalProperties: false, default: {}, description: 'The hall room audio: programme playback and cleaned mic (issue 5).' },
 );
 export type RoomAudioConfig = Static<typeof RoomAudioConfig>;
-
-/** Options for startAudioIo(): ALSA on a box; with `simulate`, played into nothing and the mic from micIn. */
-export function audioIoOptions(cfg: RoomAudioConfig, simulate: boolean): Omit<AudioIoOptions, 'log'> {
-  return {
-    playback: simulate ? { kind: 'fake' } : { kind: 'alsa', device: cfg.playbackDevice },
-    capture: simulate ? { kind: 'pipe' } : { kind: 'alsa', device: cfg.captureDevice },
-    dsp: {
-      echoCancel: cfg.echoCancel,
-      noiseSuppression: cfg.noiseSuppression,
-      gainControl: cfg.gainControl,
-      echoDelayMs: cfg.echoDelayMs,
-      echoSuppressionLevel: cfg.echoSuppressionLevel,
-      noiseSuppressionLevel: cfg.noiseSuppressionLevel,
-    },
-  };
-}

@@ -4,25 +4,12 @@
 // it with backoff (closing releases the port lock, opening takes it again), without a restart.
 import { EventEmitter } from 'node:events';
 import type { BytePort } from '../port.js';
-import type { Health, HealthStatus } from '../../agent/devices/device.js';
+import type { Health, HealthStatus } from '../../core/health.js';
 import type { Logger } from '../../core/log.js';
 import { silentLogger } from '../../core/log.js';
 import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../core/errors.js';
-import {
-  ADDRESS_SET,
-  IF_CLEAR_BROADCAST,
-  TILT_SPEED_MAX,
-  decodeInquiryReply,
-  decodeReply,
-  describeCommand,
-  encodeCommand,
-  encodeInquiry,
-  hexBytes,
-  type Direction,
-  type InquiryValue,
-  type ViscaCommand,
-  type ViscaInquiry,
-} from './visca-protocol.js';
+import { ADDRESS_SET, IF_CLEAR_BROADCAST, decodeInquiryReply, decodeReply, describeCommand, encodeCommand, encodeInquiry, hexBytes, type InquiryValue, type ViscaCommand, type ViscaInquiry } from './visca-protocol.js';
+import { TILT_SPEED_MAX, type Direction } from '../../core/commands/camera.js';
 import { IpLink, SerialLink, type ViscaLink } from './visca-transport.js';
 import { CameraStateTracker, isPositioning, type CameraState } from './camera-state.js';
 import { ViscaRequests } from './visca-requests.js';

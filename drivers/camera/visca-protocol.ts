@@ -14,9 +14,9 @@ export const TERMINATOR = 0xff;
 /** Longest packet we accept (header + 14 message bytes + FF). [D70] "Message length error (>14 bytes)". */
 export const MAX_PACKET = 16;
 
-export type Direction = 'up' | 'down' | 'left' | 'right' | 'up-left' | 'up-right' | 'down-left' | 'down-right' | 'stop';
-export const DIRECTIONS: readonly Direction[] = ['up', 'down', 'left', 'right', 'up-left', 'up-right', 'down-left', 'down-right', 'stop'];
-/** [X400] Pan-tiltDrive: (pan byte, tilt byte); pan 01 left, 02 right, 03 stop; tilt 01 up, 02 down, 03 stop. */
+// The ranges of the camera commands are VISCA's own; the contract (core/commands/camera.ts) holds them.
+import { type Direction, PAN_SPEED_MAX, TILT_SPEED_MAX, ZOOM_SPEED_MAX, ZOOM_MAX } from '../../core/commands/camera.js';
+
 export const DRIVE: Record<Direction, [number, number]> = {
   up: [3, 1],
   down: [3, 2],
@@ -28,15 +28,6 @@ export const DRIVE: Record<Direction, [number, number]> = {
   'down-right': [2, 2],
   stop: [3, 3],
 };
-/** [X400] pan speed 01-18h, tilt speed 01-17h. */
-export const PAN_SPEED_MAX = 0x18;
-export const TILT_SPEED_MAX = 0x17;
-/** [D70] CAM_Zoom variable speed p = 0 (low) .. 7 (high); Direct position 0000h (wide) .. 4000h (tele). */
-export const ZOOM_SPEED_MAX = 7;
-export const ZOOM_MAX = 0x4000;
-/** CAM_Memory number: [D70] allows 0-5, later models [X400] 0-255 (00-FFh); we drive 0-15, which all but the oldest accept. */
-export const PRESET_MAX = 15;
-
 export type ViscaCommand =
   | { op: 'if-clear' }
   | { op: 'power'; on: boolean }

@@ -1,17 +1,7 @@
 // The camera's side of VISCA: reads a packet the controller sent (command, inquiry, cancel, broadcast) into data.
 // Used by the simulator, and by tests to check that every encoder round-trips. Byte tables: see visca-protocol.ts.
-import {
-  DRIVE,
-  MAX_PACKET,
-  PAN_SPEED_MAX,
-  PRESET_MAX,
-  TERMINATOR,
-  TILT_SPEED_MAX,
-  ZOOM_MAX,
-  type Direction,
-  type ViscaCommand,
-  type ViscaInquiry,
-} from './visca-protocol.js';
+import { DRIVE, MAX_PACKET, TERMINATOR, type ViscaCommand, type ViscaInquiry } from './visca-protocol.js';
+import { PAN_SPEED_MAX, PRESET_MAX, TILT_SPEED_MAX, ZOOM_MAX, type Direction } from '../../core/commands/camera.js';
 
 export type DecodedRequest =
   | { kind: 'command'; address: number; command: ViscaCommand }

@@ -1,7 +1,8 @@
 // The simulated camera's mechanics: power, pan/tilt moving over time at the commanded speed within limits, zoom,
 // focus mode and presets. Pure: the caller passes the clock (ms), so tests can step it. The wire side is visca-sim.ts.
-import type { Direction, ViscaCommand } from './visca-protocol.js';
-import { PAN_SPEED_MAX, ZOOM_MAX } from './visca-protocol.js';
+import type { ViscaCommand } from './visca-protocol.js';
+import type { Direction } from '../../core/commands/camera.js';
+import { PAN_SPEED_MAX, ZOOM_MAX } from '../../core/commands/camera.js';
 
 /** Mechanical limits in VISCA position units (14.4 units per degree): pan -170..+170 deg, tilt -30..+90 deg, as in
  *  the "VISCA pan tilt absolute position value" table of common PTZ manuals (e.g. Telycam TLC-700). */

@@ -1,6 +1,5 @@
-// LEDs on GPIO lines: a few patterns of on/off steps, and one pattern pair (tally, status) per hall state, so a
-// person in the hall can tell at a glance whether the centre hears them.
-import type { HallIndicator } from '../../agent/devices/device.js';
+// LEDs on GPIO lines: a few patterns of on/off steps. Which pattern shows which hall state is the agent's choice
+// (agent/hall.ts, HALL_PATTERNS).
 import type { GpioLine, Level } from './line.js';
 import { realClock, type Clock } from './clock.js';
 
@@ -24,17 +23,6 @@ export const PATTERN_STEPS: Readonly<Record<Pattern, ReadonlyArray<readonly [Lev
     [1, 125],
     [0, 125],
   ],
-};
-
-/** Tally says "the centre hears you"; status says what the box is doing. */
-export const HALL_PATTERNS: Readonly<Record<HallIndicator, { tally: Pattern; status: Pattern }>> = {
-  offline: { tally: 'off', status: 'pulse' },
-  idle: { tally: 'off', status: 'on' },
-  joining: { tally: 'off', status: 'blink' },
-  'in-meeting': { tally: 'blink', status: 'on' },
-  heard: { tally: 'on', status: 'on' },
-  muted: { tally: 'pulse', status: 'on' },
-  fault: { tally: 'off', status: 'flash' },
 };
 
 export class Led {

@@ -1,6 +1,7 @@
 // LED patterns on simulated output lines, one pattern pair per hall state; relays at their safe level.
 import t from 'tap';
-import { HALL_PATTERNS, Led, PATTERN_STEPS } from '../../drivers/gpio/leds.js';
+import { Led, PATTERN_STEPS } from '../../drivers/gpio/leds.js';
+import { HALL_PATTERNS } from '../../agent/hall.js';
 import { Relays } from '../../drivers/gpio/relays.js';
 import { SimLine } from '../../drivers/gpio/sim-line.js';
 import { BadRequestError } from '../../core/errors.js';

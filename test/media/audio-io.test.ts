@@ -6,7 +6,8 @@ import type { Writable } from 'node:stream';
 import { startAudioIo, type AudioIo, type AudioIoExit } from '../../agent/media/room-audio/audio-io.js';
 import { CHUNK_BYTES } from '../../agent/media/room-audio/pcm.js';
 import { audioPipelineArgs, FD, PROBE_NAME } from '../../agent/media/room-audio/pipeline.js';
-import { audioIoOptions, RoomAudioConfig } from '../../core/config/room-audio.js';
+import { RoomAudioConfig } from '../../core/config/room-audio.js';
+import { audioIoOptions } from '../../agent/media/room-audio/options.js';
 import { errors, withDefaults } from '../../core/schema/value.js';
 import { paced } from '../../lab/media/fixture.js';
 

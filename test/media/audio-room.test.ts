@@ -3,7 +3,8 @@
 import t from 'tap';
 import { Fft } from '../../lab/media/audio-fft.js';
 import { CHUNK_SAMPLES, dbfs, floatToS16, Rechunker, rtcAudioData, s16ToFloat } from '../../agent/media/room-audio/pcm.js';
-import { makeRoomImpulse, PartitionedConvolver, seededRandom, SyntheticRoom } from '../../lab/media/audio-room.js';
+import { makeRoomImpulse, PartitionedConvolver, SyntheticRoom } from '../../lab/media/audio-room.js';
+import { seededRandom } from '../../agent/media/room-audio/noise.js';
 
 t.test('FFT of an impulse is flat; forward then inverse is the identity', async (t) => {
   const f = new Fft(16);

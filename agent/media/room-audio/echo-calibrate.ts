@@ -17,8 +17,9 @@ import { silentLogger, type Logger } from '../../../core/log.js';
 import { startAudioIo, type AudioIo, type AudioIoOptions } from './audio-io.js';
 import { CHUNK_SAMPLES, dbfs, floatToS16, PCM_RATE, s16ToFloat } from './pcm.js';
 import type { DspOptions } from './pipeline.js';
-import { audioIoOptions, type RoomAudioConfig } from '../../../core/config/room-audio.js';
-import { gaussian, seededRandom } from '../../../lab/media/audio-room.js';
+import type { RoomAudioConfig } from '../../../core/config/room-audio.js';
+import { audioIoOptions } from './options.js';
+import { gaussian, seededRandom } from './noise.js';
 
 /** Delays tried, ms: 0 to 160 covers a display's audio path plus up to 20 m of hall; 10 ms apart where most
  *  halls are, so the band where the canceller converges (about 30 ms wide) holds several of them. */

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../../../core/log.js';
 import { startAudioIo, type AudioIo, type AudioIoExit, type AudioIoOptions } from '../room-audio/audio-io.js';
-import { audioIoOptions } from '../../../core/config/room-audio.js';
+import { audioIoOptions } from '../room-audio/options.js';
 import type { MediaConfig } from '../../../core/config/media.js';
 import { CHUNK_BYTES } from '../room-audio/pcm.js';
 import { GstPlayer, type Display } from '../programme/player-gst.js';
