@@ -2,13 +2,14 @@
 // `diemcau`: the one command on the box. Each verb imports only what it needs (the agent's memory budget is tight).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseCli } from '../core/cli-args.js';
+import { BadRequestError } from '../core/errors.js';
 
 const HELP: Record<string, string> = {
   main: `usage: diemcau <verb> [options]
 
 verbs:
   run            run the agent (as systemd does)
-  demo           run whole simulated halls on this machine, with a live table
   config check   validate a config file
   config schema  print the JSON Schema of the config file
   config example print a valid example config
@@ -22,12 +23,6 @@ drives the hall's devices and media, and takes commands. A bad config is refused
   --config FILE   config file (also where applied remote config is saved)
   --broker URL    broker URL, overriding mqtt.brokers (repeat for failover order)
   --id BOXID      box id, overriding box.id (with no config file: run with defaults)`,
-  demo: `usage: diemcau demo [--halls N] [--duration S] [--no-media]
-
-Starts a real Mosquitto on a free loopback port and N agents (default 3) in simulation mode as separate processes,
-and prints a live table of the halls. Ctrl-C stops everything.
-  --halls N      number of simulated halls (default 3)
-  --duration S   stop by itself after S seconds (default: run until Ctrl-C)`,
   config: `usage: diemcau config <check FILE | schema | example>
 
   check FILE   validate FILE; prints every error as 'path: reason', exit code 1 if any
@@ -44,22 +39,6 @@ function version(): string {
 function die(msg: string, code = 2): never {
   process.stderr.write(`diemcau: ${msg}\n`);
   process.exit(code);
-}
-
-/** Options with values: `--name value` (repeatable) and bare flags. */
-function parseArgs(argv: string[], known: string[]): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) die(`unexpected argument "${a}" (see --help)`);
-    const name = a.slice(2);
-    if (!known.includes(name)) die(`unknown option "${a}" (see --help)`);
-    const flag = name.startsWith('no-') || name === 'help';
-    const v = flag ? 'true' : argv[++i];
-    if (v === undefined) die(`option "${a}" needs a value`);
-    out.set(name, [...(out.get(name) ?? []), v]);
-  }
-  return out;
 }
 
 async function main(argv: string[]): Promise<void> {
@@ -79,23 +58,15 @@ async function main(argv: string[]): Promise<void> {
     case 'config':
       return configVerb(rest);
     case 'run': {
-      const args = parseArgs(rest, ['config', 'broker', 'id', 'help']);
+      const { positionals, values } = parseCli(rest, { values: ['config', 'id'], repeated: ['broker'] });
+      if (positionals.length > 0) die(`unexpected argument "${positionals[0]}" (see --help)`);
       const { runAgent } = await import('./run.js');
       return runAgent({
-        configPath: args.get('config')?.[0],
-        brokers: args.get('broker'),
-        id: args.get('id')?.[0],
+        configPath: values.config as string | undefined,
+        brokers: values.broker as string[] | undefined,
+        id: values.id as string | undefined,
         version: version(),
       });
-    }
-    case 'demo': {
-      const args = parseArgs(rest, ['halls', 'duration', 'no-media', 'help']);
-      const halls = Number(args.get('halls')?.[0] ?? 3);
-      if (!Number.isInteger(halls) || halls < 1 || halls > 200) die('--halls must be a whole number from 1 to 200');
-      const duration = args.has('duration') ? Number(args.get('duration')![0]) : undefined;
-      if (duration !== undefined && !(duration > 0)) die('--duration must be a positive number of seconds');
-      const { runDemo } = await import('../lab/demo/demo.js');
-      return runDemo({ halls, durationS: duration, media: !args.has('no-media') });
     }
     default:
       die(`unknown verb "${verb}" (see diemcau --help)`);
@@ -133,5 +104,6 @@ async function configVerb(rest: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((err) => {
-  die(err instanceof Error ? err.message : String(err), 1);
+  // Bad input (an unknown option, a missing value) exits 2, as a bad config does; anything else 1.
+  die(err instanceof Error ? err.message : String(err), err instanceof BadRequestError ? 2 : 1);
 });

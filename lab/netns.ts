@@ -1,10 +1,11 @@
 // Network namespaces and veth pairs for media tests: Janus cannot gather ICE candidates on loopback alone, and a
 // link we own is a link we can take down, rate-limit or make lossy (nftables) without touching the host.
-// Every namespace and interface is named `dc<tag>...` and addressed from 10.200.0.0/16 in /30s picked per run, so
-// parallel test files do not collide. Everything is deleted by close(), and by a synchronous exit hook if the test
-// process dies first.
+// Every namespace is named `dc-<pid>-<tag>`, every interface `dc<tag>...`, addressed from 10.200.0.0/16 in /30s
+// picked per run, so parallel test files do not collide. Everything is deleted by close(), by a synchronous exit
+// hook when the process exits otherwise, and, when it was killed, by the next createNetns() of any process.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
 
 function run(cmd: string, args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -20,8 +21,6 @@ let hooked = false;
 function hookExit(): void {
   if (hooked) return;
   hooked = true;
-  // A test or bench killed by a signal (tap's timeout sends SIGTERM) still runs the exit hooks below.
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => process.exit(128 + (sig === 'SIGINT' ? 2 : sig === 'SIGHUP' ? 1 : 15)));
   process.on('exit', () => {
     for (const ns of live) {
       try {
@@ -31,6 +30,37 @@ function hookExit(): void {
       }
     }
   });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * Deletes the namespaces of test processes that died without their exit hook (a SIGTERM or SIGKILL from a runner's
+ * timeout), and ends the processes still inside them (a Janus). Namespace names carry their owner's pid for this:
+ * no signal handler is installed anywhere, so nothing here changes how the importing process reacts to signals.
+ */
+async function sweepOrphans(): Promise<void> {
+  const names = await readdir('/run/netns').catch(() => [] as string[]);
+  for (const name of names) {
+    const m = /^dc-(\d+)-/.exec(name);
+    if (!m || alive(Number(m[1]))) continue;
+    const pids = await run('ip', ['netns', 'pids', name]).catch(() => '');
+    for (const pid of pids.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
+    await run('ip', ['netns', 'del', name]).catch(() => {});
+  }
 }
 
 export interface Netns {
@@ -44,7 +74,8 @@ export interface Netns {
 
 export async function createNetns(tag: string): Promise<Netns> {
   hookExit();
-  const name = `dc${tag}`;
+  await sweepOrphans();
+  const name = `dc-${process.pid}-${tag}`;
   await run('ip', ['netns', 'add', name]);
   live.add(name);
   await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
