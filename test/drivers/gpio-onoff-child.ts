@@ -1,5 +1,5 @@
 // Run by gpio-onoff-fuse.test.ts inside a private mount namespace whose /sys/class/gpio is the FUSE emulator
-// (drivers/gpio/sysfs-emulator.c): the real panel device on real onoff lines. Prints one JSON object.
+// (lab/gpio-sysfs-emulator.c): the real panel device on real onoff lines. Prints one JSON object.
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { Value } from '../../core/schema/value.js';
 import { PanelConfig } from '../../core/config/panel.js';

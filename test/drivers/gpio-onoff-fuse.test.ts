@@ -1,5 +1,5 @@
 // The real onoff code under the panel device, against an emulated sysfs GPIO tree: the FUSE filesystem in
-// drivers/gpio/sysfs-emulator.c, mounted at /sys/class/gpio inside a private mount namespace (unshare -m), with a
+// lab/gpio-sysfs-emulator.c, mounted at /sys/class/gpio inside a private mount namespace (unshare -m), with a
 // Pi 4-style chip (pinctrl-bcm2711 at base 512). Buttons are pressed through the emulator's sim_level hook; edges
 // reach onoff through poll(POLLPRI) on the value file, as on a Pi.
 import t from 'tap';
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(here, '../../..');
-const source = join(repo, 'drivers/gpio/sysfs-emulator.c');
+const source = join(repo, 'lab/gpio-sysfs-emulator.c');
 const child = join(here, 'gpio-onoff-child.js');
 
 function run(cmd: string, args: string[]): Promise<{ code: number; out: string; err: string }> {
