@@ -9,11 +9,11 @@ import { ConfigError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Device } from './devices/device.js';
 import type { MediaPath } from './media/types.js';
-import { MqttLink } from './mqtt/broker-link.js';
+import { BrokerLink } from './mqtt/broker-link.js';
 import { boxTopics, groupCmdFilter, type BoxTopics } from '../core/topics.js';
 import { ReportedState } from './reported-state.js';
 import { CommandRouter } from './command-router.js';
-import { command } from '../core/command.js';
+import { command } from '../core/commands/define.js';
 import { agentCommands } from '../core/commands/agent.js';
 import { plan, DEVICE_IDS, type DeviceId, type Step } from './desired/plan.js';
 import { Hall } from './hall.js';
@@ -36,7 +36,7 @@ export interface AgentOptions {
 export class Agent {
   config: Config;
   readonly topics: BoxTopics;
-  readonly link: MqttLink;
+  readonly link: BrokerLink;
   readonly state: ReportedState;
   readonly router: CommandRouter;
   readonly devices = new Map<string, Device>();
@@ -54,7 +54,7 @@ export class Agent {
     this.topics = boxTopics(id);
     this.state = new ReportedState(this.config.mqtt.stateThrottleMs);
     this.router = new CommandRouter(id, this.topics.reply, this.log);
-    this.link = new MqttLink(
+    this.link = new BrokerLink(
       {
         clientId: id,
         mqtt: this.config.mqtt,

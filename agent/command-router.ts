@@ -3,7 +3,7 @@
 // correlation data. Handlers throw; this is the one place that turns an error into a response.
 import type { IPublishPacket } from 'mqtt';
 import { withDefaults } from '../core/schema/value.js';
-import type { CommandSpec } from '../core/command.js';
+import type { CommandSpec } from '../core/commands/define.js';
 import { BadRequestError, DeviceTimeoutError, DiemcauError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { parseCmdTopic } from '../core/topics.js';

@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { Device } from './device.js';
 import type { Health } from '../../core/health.js';
-import { command, type CommandSpec } from '../../core/command.js';
+import { command, type CommandSpec } from '../../core/commands/define.js';
 import { ConfigError, DisconnectedError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { BytePort } from '../../drivers/port.js';

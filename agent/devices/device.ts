@@ -1,7 +1,7 @@
 // The agent's view of one piece of hall hardware (camera, display, panel). Drivers implement it; the agent
 // composes devices from config and never touches their ports. See docs/architecture.md.
 import type { EventEmitter } from 'node:events';
-import type { CommandSpec } from '../../core/command.js';
+import type { CommandSpec } from '../../core/commands/define.js';
 import type { Health } from '../../core/health.js';
 
 /**

@@ -28,7 +28,7 @@ export interface Attached {
 }
 
 /** Builds the simulator (simulate mode) and, each time it is asked, a freshly attached driver. */
-export class DisplayLink {
+export class DisplayPort {
   sim: SimHost | null = null;
 
   constructor(private readonly cfg: DisplayConfig) {}

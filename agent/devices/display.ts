@@ -1,10 +1,10 @@
 // The hall display as the agent sees it (id `display`): health, reported state, commands, and the meeting hooks.
-// The link (link.ts) keeps a driver attached; this file polls it, turns errors into health, and answers commands
+// The display port (display-port.ts) keeps a driver attached; this file polls it, turns errors into health, and answers commands
 // with what the display really did.
 import { EventEmitter } from 'node:events';
 import type { DisplayDevice } from './device.js';
 import type { Health, HealthStatus } from '../../core/health.js';
-import { command, type CommandSpec } from '../../core/command.js';
+import { command, type CommandSpec } from '../../core/commands/define.js';
 import { displayCommands } from '../../core/commands/display.js';
 import {
   BadRequestError,
@@ -16,7 +16,7 @@ import {
 import type { Logger } from '../../core/log.js';
 import type { DisplayConfig } from '../../core/config/display.js';
 import type { DisplayState } from '../../drivers/display/display-driver.js';
-import { DisplayLink, type Attached } from './display-port.js';
+import { DisplayPort, type Attached } from './display-port.js';
 import type { SimDisplay } from '../../drivers/display/sim-host.js';
 
 const RETRY_MIN_MS = 500;
@@ -25,7 +25,7 @@ const RETRY_MAX_MS = 30_000;
 class Display extends EventEmitter implements DisplayDevice {
   readonly id = 'display';
   readonly kind = 'display' as const;
-  private readonly link: DisplayLink;
+  private readonly port: DisplayPort;
   private att: Attached | null = null;
   private h: Health = { status: 'starting', since: Date.now() };
   private state: DisplayState = { power: 'unknown', input: null, volume: null, mute: null };
@@ -40,13 +40,13 @@ class Display extends EventEmitter implements DisplayDevice {
     private readonly log: Logger,
   ) {
     super();
-    this.link = new DisplayLink(cfg);
+    this.port = new DisplayPort(cfg);
   }
 
   async start(): Promise<void> {
     this.running = true;
     try {
-      await this.link.prepare();
+      await this.port.prepare();
     } catch (err) {
       this.setHealth('error', (err as Error).message, 'config');
       return;
@@ -62,12 +62,12 @@ class Display extends EventEmitter implements DisplayDevice {
     const att = this.att;
     this.att = null;
     await att?.release();
-    await this.link.stop();
+    await this.port.stop();
     this.setHealth('stopped');
   }
 
   get simulator(): SimDisplay | null {
-    return this.link.sim?.sim ?? null;
+    return this.port.sim?.sim ?? null;
   }
 
   health(): Health {
@@ -108,9 +108,9 @@ class Display extends EventEmitter implements DisplayDevice {
     if (this.cfg.simulate) {
       specs.push(
         command(c.simUnplug, 5000, async (a) => {
-          if (!this.link.sim) throw new BadRequestError('display.sim-unplug: no simulated display is running');
-          await this.link.sim.unplug(a.seconds);
-          return { unplugged: this.link.address, backInS: a.seconds };
+          if (!this.port.sim) throw new BadRequestError('display.sim-unplug: no simulated display is running');
+          await this.port.sim.unplug(a.seconds);
+          return { unplugged: this.port.address, backInS: a.seconds };
         }),
       );
     }
@@ -125,7 +125,7 @@ class Display extends EventEmitter implements DisplayDevice {
   private async apply(fn: (d: Attached['driver']) => Promise<void>, acked: Partial<DisplayState>): Promise<Record<string, unknown>> {
     const att = this.att;
     if (!att) {
-      throw new DisconnectedError(`display ${this.link.address}: ${this.h.status}${this.h.message ? `: ${this.h.message}` : ''}`);
+      throw new DisconnectedError(`display ${this.port.address}: ${this.h.status}${this.h.message ? `: ${this.h.message}` : ''}`);
     }
     const before = JSON.stringify(this.state);
     try {
@@ -159,7 +159,7 @@ class Display extends EventEmitter implements DisplayDevice {
     if (!this.running || this.att) return;
     try {
       let held: Attached | null = null;
-      const att = await this.link.attach((err) => held && this.lost(held, err));
+      const att = await this.port.attach((err) => held && this.lost(held, err));
       held = att;
       if (!this.running) return void (await att.release());
       this.att = att;

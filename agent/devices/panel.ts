@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import type { HallIndicator, PanelDevice } from './device.js';
 import type { Health, HealthStatus } from '../../core/health.js';
-import { command, type CommandSpec } from '../../core/command.js';
+import { command, type CommandSpec } from '../../core/commands/define.js';
 import { panelCommands } from '../../core/commands/panel.js';
 import { BadRequestError, DisconnectedError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';

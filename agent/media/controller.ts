@@ -4,7 +4,7 @@
 import { EventEmitter } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { command, type CommandSpec } from '../../core/command.js';
+import { command, type CommandSpec } from '../../core/commands/define.js';
 import { mediaCommands } from '../../core/commands/media.js';
 import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';

@@ -1,7 +1,7 @@
 // The agent's view of the media path. The controller lives in the agent process and runs the media worker (a
 // child process: @roamhq/wrtc can crash at peer close and exit). See issue 5 and docs/architecture.md.
 import type { EventEmitter } from 'node:events';
-import type { CommandSpec } from '../../core/command.js';
+import type { CommandSpec } from '../../core/commands/define.js';
 
 export interface MediaReport {
   /** idle | joining | joined | recovering | failed */

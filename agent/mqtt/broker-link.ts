@@ -39,7 +39,7 @@ export interface LinkStatus {
  *  - 'disconnected' (cause: DropCause, reason: string)
  *  - 'message' (topic: string, payload: Buffer, packet: IPublishPacket)
  */
-export class MqttLink extends EventEmitter {
+export class BrokerLink extends EventEmitter {
   private client: MqttClient | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { KeyObject } from 'node:crypto';
-import { command, type CommandSpec } from '../../core/command.js';
+import { command, type CommandSpec } from '../../core/commands/define.js';
 import { updateCommands as defs } from '../../core/commands/update.js';
 import { DiemcauError, DisconnectedError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';

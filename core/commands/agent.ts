@@ -1,6 +1,6 @@
 // The agent's own commands, which every hall takes whatever its devices.
 import { Type } from '../schema/type.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from './define.js';
 
 const NoArgs = Type.Object({}, { additionalProperties: false });
 

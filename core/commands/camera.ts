@@ -1,7 +1,7 @@
 // The camera's commands (`camera.*`). Positions and speeds are in VISCA units, the camera's own: the numbers below
 // are VISCA's ranges, and drivers/camera/visca-protocol.ts encodes with the same ones.
 import { Type } from '../schema/type.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from './define.js';
 
 export type Direction = 'up' | 'down' | 'left' | 'right' | 'up-left' | 'up-right' | 'down-left' | 'down-right' | 'stop';
 export const DIRECTIONS: readonly Direction[] = ['up', 'down', 'left', 'right', 'up-left', 'up-right', 'down-left', 'down-right', 'stop'];

@@ -1,6 +1,6 @@
 // The display's commands (`display.*`).
 import { Type } from '../schema/type.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from './define.js';
 
 const OnOff = Type.Object({ on: Type.Boolean() }, { additionalProperties: false });
 

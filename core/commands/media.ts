@@ -1,6 +1,6 @@
 // The meeting's commands: join and leave the bridge, mute, audio-only, quality, selftest, echo calibration.
 import { Type } from '../schema/type.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from './define.js';
 
 export const JoinArgs = Type.Object(
   {

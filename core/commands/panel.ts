@@ -1,6 +1,6 @@
 // The button panel's commands (`panel.*`).
 import { Type } from '../schema/type.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from './define.js';
 
 export const panelCommands = {
   relay: defineCommand({

@@ -1,6 +1,6 @@
 // The field update's commands (agent/update/).
 import { Type } from '../schema/type.js';
-import { defineCommand } from '../command.js';
+import { defineCommand } from './define.js';
 
 export const updateCommands = {
   update: defineCommand({

@@ -10,7 +10,7 @@ import { silentLogger } from '../../core/log.js';
 import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../core/errors.js';
 import { ADDRESS_SET, IF_CLEAR_BROADCAST, decodeInquiryReply, decodeReply, describeCommand, encodeCommand, encodeInquiry, hexBytes, type InquiryValue, type ViscaCommand, type ViscaInquiry } from './visca-protocol.js';
 import { TILT_SPEED_MAX, type Direction } from '../../core/commands/camera.js';
-import { IpLink, SerialLink, type ViscaLink } from './visca-transport.js';
+import { IpTransport, SerialTransport, type ViscaTransport } from './visca-transport.js';
 import { CameraStateTracker, isPositioning, type CameraState } from './camera-state.js';
 import { ViscaRequests } from './visca-requests.js';
 
@@ -38,7 +38,7 @@ export class ViscaCamera extends EventEmitter {
   private readonly port: BytePort;
   private readonly o: Required<Omit<ViscaCameraOptions, 'port' | 'log'>>;
   private readonly log: Logger;
-  private readonly link: ViscaLink;
+  private readonly transport: ViscaTransport;
   private readonly requests: ViscaRequests;
   private readonly tracker = new CameraStateTracker(() => this.emit('change'));
   private status: Health = { status: 'stopped', since: Date.now() };
@@ -70,7 +70,7 @@ export class ViscaCamera extends EventEmitter {
       retryMinMs: opts.retryMinMs ?? 250,
       retryMaxMs: opts.retryMaxMs ?? 5000,
     };
-    this.link = opts.transport === 'udp' ? new IpLink() : new SerialLink();
+    this.transport = opts.transport === 'udp' ? new IpTransport() : new SerialTransport();
     this.requests = new ViscaRequests({
       name: this.name,
       address: this.o.address,
@@ -78,7 +78,7 @@ export class ViscaCamera extends EventEmitter {
       completionMs: this.o.completionMs,
       stopWaitMs: this.o.stopWaitMs,
       write: (packet, kind) => {
-        const { bytes, tag } = this.link.wrap(packet, kind);
+        const { bytes, tag } = this.transport.wrap(packet, kind);
         return { tag, sent: this.port.write(bytes) };
       },
       onTimeout: (label, kind) => this.timedOut(label, kind),
@@ -95,7 +95,7 @@ export class ViscaCamera extends EventEmitter {
 
   /** Bytes received that were not valid replies (garbage, truncated packets). */
   get droppedBytes(): number {
-    return this.link.dropped;
+    return this.transport.dropped;
   }
 
   /** Replies that came after their request was given up, dropped by their sequence number (VISCA over IP). */
@@ -223,7 +223,7 @@ export class ViscaCamera extends EventEmitter {
     const why = err ?? new DisconnectedError(`${this.name}: port closed`);
     this.log.warn('camera port lost', { port: this.port.name, err: why });
     this.initialized = false;
-    this.link.reset();
+    this.transport.reset();
     this.requests.failAll(why instanceof DisconnectedError ? why : new DisconnectedError(`${this.name}: ${why.message}`));
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
@@ -232,7 +232,7 @@ export class ViscaCamera extends EventEmitter {
   }
 
   private received(chunk: Buffer): void {
-    for (const { packet, tag } of this.link.feed(chunk)) {
+    for (const { packet, tag } of this.transport.feed(chunk)) {
       const r = decodeReply(packet);
       if (r?.kind === 'network-change') {
         // [D70] `z0 38 FF`: a camera on the chain was powered or plugged: addresses must be set again.
@@ -240,7 +240,7 @@ export class ViscaCamera extends EventEmitter {
         this.schedulePoll(0);
       } else if (r) this.requests.handle(r, tag);
     }
-    for (const c of this.link.takeControl()) {
+    for (const c of this.transport.takeControl()) {
       if (c.length === 1 && c[0] === 0x01) this.controlWaiter?.();
       else {
         // ERROR 0F01h (sequence number) or 0F02h (message type) [300H]: start a new session with RESET.
@@ -261,7 +261,7 @@ export class ViscaCamera extends EventEmitter {
     // restarted (lost its address) or the line garbled a packet: drop the partial bytes and set it up again.
     if (kind === 'completion') return;
     this.initialized = false;
-    this.link.reset();
+    this.transport.reset();
     if (this.status.status === 'ok') this.setHealth('not answering', 'device_timeout', `${this.name}: no answer to ${label}`);
     this.schedulePoll(0);
   }
@@ -269,7 +269,7 @@ export class ViscaCamera extends EventEmitter {
   /** Address set and IF_Clear (serial) or sequence RESET and IF_Clear (IP); then the camera's state. */
   private async init(): Promise<void> {
     if (this.o.transport === 'udp') {
-      const link = this.link as IpLink;
+      const ip = this.transport as IpTransport;
       const answered = new Promise<void>((resolve, reject) => {
         const t = setTimeout(() => reject(new DeviceTimeoutError(`${this.name}: no answer to control RESET within ${this.o.answerMs} ms`)), this.o.answerMs);
         this.controlWaiter = () => {
@@ -277,7 +277,7 @@ export class ViscaCamera extends EventEmitter {
           resolve();
         };
       });
-      await this.port.write(link.resetMessage());
+      await this.port.write(ip.resetMessage());
       await answered.finally(() => (this.controlWaiter = null));
     } else {
       await this.requests.send(ADDRESS_SET, { expect: 'address-set', label: 'address set' });
@@ -309,7 +309,7 @@ export class ViscaCamera extends EventEmitter {
   private async poll(): Promise<void> {
     if (!this.running || this.polling || !this.port.isOpen) return;
     this.polling = true;
-    const dropped = this.link.dropped;
+    const dropped = this.transport.dropped;
     try {
       if (!this.initialized) await this.init();
       await this.refresh();
@@ -318,8 +318,8 @@ export class ViscaCamera extends EventEmitter {
     } catch (err) {
       if (err instanceof DeviceRefusedError) this.setHealth('error', err.deviceCode, err.message);
       else if (err instanceof ProtocolError) this.setHealth('error', 'protocol', err.message);
-      else if (err instanceof DeviceTimeoutError && this.link.dropped > dropped) {
-        this.setHealth('error', 'protocol', `${this.name}: answers are not VISCA (${this.link.dropped - dropped} bytes dropped)`);
+      else if (err instanceof DeviceTimeoutError && this.transport.dropped > dropped) {
+        this.setHealth('error', 'protocol', `${this.name}: answers are not VISCA (${this.transport.dropped - dropped} bytes dropped)`);
       } else if (err instanceof DeviceTimeoutError) this.setHealth('not answering', 'device_timeout', err.message);
     } finally {
       this.polling = false;

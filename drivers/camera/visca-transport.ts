@@ -7,7 +7,7 @@ import { decodeReply } from './visca-protocol.js';
 import { ViscaFramer } from './visca-framer.js';
 import { CONTROL_RESET, decodeIp, encodeIp, nextSequence } from './visca-ip.js';
 
-export interface ViscaLink {
+export interface ViscaTransport {
   readonly transport: 'serial' | 'udp';
   /** Wire bytes for one VISCA packet, and the tag its replies will carry (null on serial: replies carry none). */
   wrap(packet: Buffer, kind: 'command' | 'inquiry'): Wrapped;
@@ -31,7 +31,7 @@ export interface Received {
   tag: number | null;
 }
 
-export class SerialLink implements ViscaLink {
+export class SerialTransport implements ViscaTransport {
   readonly transport = 'serial' as const;
   private framer = new ViscaFramer((p) => decodeReply(p) !== null);
   private lost = 0;
@@ -52,7 +52,7 @@ export class SerialLink implements ViscaLink {
   }
 }
 
-export class IpLink implements ViscaLink {
+export class IpTransport implements ViscaTransport {
   readonly transport = 'udp' as const;
   private sequence = 0;
   private lost = 0;

@@ -6,7 +6,7 @@ import { createCameraDevice } from '../../agent/devices/camera.js';
 import { CameraConfig } from '../../core/config/camera.js';
 import { silentLogger } from '../../core/log.js';
 import { DeviceRefusedError } from '../../core/errors.js';
-import type { CommandSpec } from '../../core/command.js';
+import type { CommandSpec } from '../../core/commands/define.js';
 import { until } from '../../lab/visca-rig.js';
 
 function config(transport: 'serial' | 'udp'): CameraConfig {

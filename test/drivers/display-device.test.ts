@@ -8,7 +8,7 @@ import { createDisplayDevice, simulatedDisplay } from '../../agent/devices/displ
 import { silentLogger } from '../../core/log.js';
 import type { DisplayDevice } from '../../agent/devices/device.js';
 import type { HealthStatus } from '../../core/health.js';
-import type { CommandSpec } from '../../core/command.js';
+import type { CommandSpec } from '../../core/commands/define.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -9,7 +9,7 @@ import type { LineOpener } from '../../drivers/gpio/line.js';
 import { DisconnectedError } from '../../core/errors.js';
 import { silentLogger } from '../../core/log.js';
 import type { PanelDevice } from '../../agent/devices/device.js';
-import type { CommandSpec } from '../../core/command.js';
+import type { CommandSpec } from '../../core/commands/define.js';
 
 const LINES = { talkButton: 17, muteButton: 27, tallyLed: 22, statusLed: 23, relays: { amplifier: 5, display: 6 } };
 

@@ -2,7 +2,7 @@
 // core/commands/ where the agent, diemcau-provision and the central console all read it; the agent binds a handler
 // and a timeout to each (`command(def, timeoutMs, run)`), and its one dispatcher (agent/command-router.ts)
 // validates, times out and answers them.
-import type { Static, TSchema } from './schema/type.js';
+import type { Static, TSchema } from '../schema/type.js';
 
 export interface CommandDef<S extends TSchema = TSchema> {
   /** Topic name under cmd/, e.g. `ping`, `camera.move`. Lower case, dots, dashes. */
