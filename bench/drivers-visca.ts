@@ -65,7 +65,7 @@ function decodeRate(stream: Buffer): { mbs: number; packets: number } {
 
 async function unplugRecover(rounds: number): Promise<{ detectMs: number[]; recoverS: number[] }> {
   // Reopen backoff as the agent runs it (250 ms doubling to 5 s); polls as in production (1 s).
-  const rig = await openRig('serial', { answerMs: 1000, pollMs: 1000, retryMinMs: 250, retryMaxMs: 5000 });
+  const rig = await openRig('serial', { answerMs: 1000, pollMs: 1000 });
   const detectMs: number[] = [];
   const recoverS: number[] = [];
   try {

@@ -25,7 +25,7 @@ export async function openRig(transport: 'serial' | 'udp', opts: RigOptions = {}
     const [h, p] = host.target.split(':');
     port = new UdpBytePort({ host: h, port: Number(p), label: 'camera port' });
   }
-  const camera = new ViscaCamera({ address: 1, answerMs: 500, pollMs: 300, movingPollMs: 100, retryMinMs: 100, retryMaxMs: 400, ...opts, port, transport });
+  const camera = new ViscaCamera({ address: 1, answerMs: 500, pollMs: 300, movingPollMs: 100, reopen: { minMs: 100, maxMs: 400 }, ...opts, port, transport });
   return {
     transport,
     host,

@@ -3,34 +3,25 @@
 // with what the display really did.
 import { EventEmitter } from 'node:events';
 import type { DisplayDevice } from './device.js';
-import type { Health, HealthStatus } from '../../core/health.js';
+import type { Health } from '../../core/health.js';
+import { DeviceHealth, Reopen } from '../../core/device-health.js';
 import { command, type CommandSpec } from '../../core/commands/define.js';
 import { displayCommands } from '../../core/commands/display.js';
-import {
-  BadRequestError,
-  DeviceRefusedError,
-  DeviceTimeoutError,
-  DiemcauError,
-  DisconnectedError,
-} from '../../core/errors.js';
+import { BadRequestError, DisconnectedError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { DisplayConfig } from '../../core/config/display.js';
 import type { DisplayState } from '../../drivers/display/display-driver.js';
 import { DisplayPort, type Attached } from './display-port.js';
 import type { SimDisplay } from '../../drivers/display/sim-host.js';
 
-const RETRY_MIN_MS = 500;
-const RETRY_MAX_MS = 30_000;
-
 class Display extends EventEmitter implements DisplayDevice {
   readonly id = 'display';
   readonly kind = 'display' as const;
   private readonly port: DisplayPort;
   private att: Attached | null = null;
-  private h: Health = { status: 'starting', since: Date.now() };
+  private readonly h: DeviceHealth;
   private state: DisplayState = { power: 'unknown', input: null, volume: null, mute: null };
-  private retryMs = RETRY_MIN_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
+  private readonly reopen = new Reopen(() => this.connect());
   private pollTimer: NodeJS.Timeout | null = null;
   private running = false;
   private polling = false;
@@ -41,6 +32,8 @@ class Display extends EventEmitter implements DisplayDevice {
   ) {
     super();
     this.port = new DisplayPort(cfg);
+    this.h = new DeviceHealth({ name: `display ${cfg.protocol}`, log, onChange: () => this.emit('change') });
+    this.h.set('starting');
   }
 
   async start(): Promise<void> {
@@ -48,7 +41,7 @@ class Display extends EventEmitter implements DisplayDevice {
     try {
       await this.port.prepare();
     } catch (err) {
-      this.setHealth('error', (err as Error).message, 'config');
+      this.h.set('error', 'config', (err as Error).message);
       return;
     }
     await this.connect();
@@ -56,14 +49,14 @@ class Display extends EventEmitter implements DisplayDevice {
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.reopen.cancel();
     if (this.pollTimer) clearInterval(this.pollTimer);
-    this.retryTimer = this.pollTimer = null;
+    this.pollTimer = null;
     const att = this.att;
     this.att = null;
     await att?.release();
     await this.port.stop();
-    this.setHealth('stopped');
+    this.h.set('stopped');
   }
 
   get simulator(): SimDisplay | null {
@@ -71,7 +64,7 @@ class Display extends EventEmitter implements DisplayDevice {
   }
 
   health(): Health {
-    return { ...this.h };
+    return this.h.current;
   }
 
   report(): Record<string, unknown> {
@@ -125,20 +118,21 @@ class Display extends EventEmitter implements DisplayDevice {
   private async apply(fn: (d: Attached['driver']) => Promise<void>, acked: Partial<DisplayState>): Promise<Record<string, unknown>> {
     const att = this.att;
     if (!att) {
-      throw new DisconnectedError(`display ${this.port.address}: ${this.h.status}${this.h.message ? `: ${this.h.message}` : ''}`);
+      const h = this.h.current;
+      throw new DisconnectedError(`display ${this.port.address}: ${h.status}${h.message ? `: ${h.message}` : ''}`);
     }
     const before = JSON.stringify(this.state);
     try {
       await fn(att.driver);
     } catch (err) {
-      this.judge(err);
+      this.h.fromError(err);
       throw err;
     }
     this.state = { ...this.state, ...acked };
     try {
       await this.refresh(att);
     } catch (err) {
-      this.judge(err);
+      this.h.fromError(err);
     }
     // refresh() compares with the acknowledged state; the agent must hear of the change from before the command.
     if (JSON.stringify(this.state) !== before) this.emit('change');
@@ -163,12 +157,12 @@ class Display extends EventEmitter implements DisplayDevice {
       held = att;
       if (!this.running) return void (await att.release());
       this.att = att;
-      this.retryMs = RETRY_MIN_MS;
+      this.reopen.succeeded();
       this.log.info('display: port open', { port: att.where, protocol: this.cfg.protocol });
       await this.poll();
       this.pollTimer = setInterval(() => void this.poll(), this.cfg.pollS * 1000);
     } catch (err) {
-      this.judge(err);
+      this.h.fromError(err);
       this.scheduleRetry();
     }
   }
@@ -178,18 +172,12 @@ class Display extends EventEmitter implements DisplayDevice {
     this.att = null;
     if (this.pollTimer) clearInterval(this.pollTimer);
     this.pollTimer = null;
-    this.setHealth('missing', err?.message ?? `display port ${att.where}: closed`, 'disconnected');
+    this.h.set('missing', 'disconnected', err?.message ?? `display port ${att.where}: closed`);
     this.scheduleRetry();
   }
 
   private scheduleRetry(): void {
-    if (!this.running || this.retryTimer) return;
-    const wait = this.retryMs;
-    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      void this.connect();
-    }, wait);
+    if (this.running) this.reopen.schedule();
   }
 
   private async poll(): Promise<void> {
@@ -199,7 +187,7 @@ class Display extends EventEmitter implements DisplayDevice {
     try {
       await this.refresh(att);
     } catch (err) {
-      this.judge(err);
+      this.h.fromError(err);
       // A CEC adapter that vanished, or a port that fails writes: let go of it and take it again.
       if (err instanceof DisconnectedError && this.att === att) {
         this.att = null;
@@ -217,26 +205,7 @@ class Display extends EventEmitter implements DisplayDevice {
     const s = await att.driver.query();
     const changed = JSON.stringify(s) !== JSON.stringify(this.state);
     this.state = s;
-    if (!this.setHealth('ok') && changed) this.emit('change');
-  }
-
-  /** Error -> health. BadRequest is the caller's fault and says nothing about the display. */
-  private judge(err: unknown): void {
-    if (err instanceof BadRequestError) return;
-    const msg = err instanceof Error ? err.message : String(err);
-    if (err instanceof DeviceTimeoutError) this.setHealth('not answering', msg, 'device_timeout');
-    else if (err instanceof DeviceRefusedError) this.setHealth('error', msg, err.deviceCode);
-    else if (err instanceof DisconnectedError) this.setHealth('missing', msg, 'disconnected');
-    else this.setHealth('error', msg, err instanceof DiemcauError ? err.code : 'internal');
-  }
-
-  /** Returns true (and emits 'change') when the health changed. */
-  private setHealth(status: HealthStatus, message?: string, code?: string): boolean {
-    if (this.h.status === status && this.h.message === message && this.h.code === code) return false;
-    if (status !== this.h.status) this.log.info(`display: ${status}`, { message, code });
-    this.h = { status, since: this.h.status === status ? this.h.since : Date.now(), message, code };
-    this.emit('change');
-    return true;
+    if (!this.h.set('ok') && changed) this.emit('change');
   }
 }
 

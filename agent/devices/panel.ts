@@ -3,7 +3,8 @@
 // opened makes the panel `missing`, naming the line, and is tried again later while the rest keeps working.
 import { EventEmitter } from 'node:events';
 import type { HallIndicator, PanelDevice } from './device.js';
-import type { Health, HealthStatus } from '../../core/health.js';
+import type { Health } from '../../core/health.js';
+import { DeviceHealth, Reopen } from '../../core/device-health.js';
 import { command, type CommandSpec } from '../../core/commands/define.js';
 import { panelCommands } from '../../core/commands/panel.js';
 import { BadRequestError, DisconnectedError } from '../../core/errors.js';
@@ -16,24 +17,20 @@ import { Button } from '../../drivers/gpio/buttons.js';
 import { Led, type Pattern } from '../../drivers/gpio/leds.js';
 import { HALL_PATTERNS } from '../hall.js';
 import { Relays } from '../../drivers/gpio/relays.js';
-import { realClock, type Clock } from '../../drivers/gpio/clock.js';
-
-const RETRY_MIN_MS = 2000;
-const RETRY_MAX_MS = 60_000;
+import { realClock, type Clock } from '../../core/clock.js';
 
 type Role = 'talk' | 'mute' | 'tally' | 'status';
 
 class Panel extends EventEmitter implements PanelDevice {
   readonly id = 'panel';
   readonly kind = 'panel' as const;
-  private h: Health = { status: 'starting', since: Date.now() };
+  private readonly h: DeviceHealth;
+  private readonly reopen: Reopen;
   private hall: HallIndicator = 'offline';
   private readonly buttons = new Map<'talk' | 'mute', Button>();
   private readonly leds = new Map<'tally' | 'status', Led>();
   private relays: Relays | null = null;
   private readonly failed = new Map<string, string>();
-  private retryMs = RETRY_MIN_MS;
-  private retryTimer: NodeJS.Timeout | null = null;
   private running = false;
   private ledTest = false;
 
@@ -44,6 +41,9 @@ class Panel extends EventEmitter implements PanelDevice {
     private readonly clock: Clock,
   ) {
     super();
+    this.h = new DeviceHealth({ name: 'panel', log, onChange: () => this.emit('change'), clock });
+    this.h.set('starting');
+    this.reopen = new Reopen(() => (this.running ? this.openMissing() : undefined), clock);
   }
 
   async start(): Promise<void> {
@@ -53,8 +53,7 @@ class Panel extends EventEmitter implements PanelDevice {
 
   async stop(): Promise<void> {
     this.running = false;
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = null;
+    this.reopen.cancel();
     for (const b of this.buttons.values()) {
       await b.stop();
       await b.line.release().catch(() => {});
@@ -67,11 +66,11 @@ class Panel extends EventEmitter implements PanelDevice {
     this.buttons.clear();
     this.leds.clear();
     this.relays = null;
-    this.setHealth('stopped');
+    this.h.set('stopped');
   }
 
   health(): Health {
-    return { ...this.h };
+    return this.h.current;
   }
 
   report(): Record<string, unknown> {
@@ -217,27 +216,15 @@ class Panel extends EventEmitter implements PanelDevice {
 
   private judge(): void {
     if (this.failed.size === 0) {
-      this.retryMs = RETRY_MIN_MS;
-      this.setHealth('ok');
+      this.reopen.succeeded();
+      this.h.set('ok');
       return;
     }
     const msgs = [...this.failed.values()];
-    this.setHealth('missing', msgs.length === 1 ? msgs[0] : `${msgs[0]} (and ${msgs.length - 1} more line(s))`, 'disconnected');
-    if (!this.running || this.retryTimer) return;
-    const wait = this.retryMs;
-    this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null;
-      if (this.running) void this.openMissing();
-    }, wait);
+    this.h.set('missing', 'disconnected', msgs.length === 1 ? msgs[0] : `${msgs[0]} (and ${msgs.length - 1} more line(s))`);
+    if (this.running) this.reopen.schedule();
   }
 
-  private setHealth(status: HealthStatus, message?: string, code?: string): void {
-    if (this.h.status === status && this.h.message === message) return;
-    if (status !== this.h.status) this.log.info(`panel: ${status}`, { message });
-    this.h = { status, since: Date.now(), message, code };
-    this.emit('change');
-  }
 }
 
 export interface PanelParts {

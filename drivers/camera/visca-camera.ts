@@ -4,7 +4,9 @@
 // it with backoff (closing releases the port lock, opening takes it again), without a restart.
 import { EventEmitter } from 'node:events';
 import type { BytePort } from '../port.js';
-import type { Health, HealthStatus } from '../../core/health.js';
+import type { Health } from '../../core/health.js';
+import { DeviceHealth, Reopen, REOPEN } from '../../core/device-health.js';
+import { realClock } from '../../core/clock.js';
 import type { Logger } from '../../core/log.js';
 import { silentLogger } from '../../core/log.js';
 import { BadRequestError, DeviceRefusedError, DeviceTimeoutError, DisconnectedError, ProtocolError } from '../../core/errors.js';
@@ -29,26 +31,25 @@ export interface ViscaCameraOptions {
   stopWaitMs?: number;
   pollMs?: number;
   movingPollMs?: number;
-  retryMinMs?: number;
-  retryMaxMs?: number;
+  /** Reopening a missing port (core/device-health.ts REOPEN by default). */
+  reopen?: { minMs: number; maxMs: number };
 }
 
 export class ViscaCamera extends EventEmitter {
   readonly name: string;
   private readonly port: BytePort;
-  private readonly o: Required<Omit<ViscaCameraOptions, 'port' | 'log'>>;
+  private readonly o: Required<Omit<ViscaCameraOptions, 'port' | 'log' | 'reopen'>>;
   private readonly log: Logger;
   private readonly transport: ViscaTransport;
   private readonly requests: ViscaRequests;
   private readonly tracker = new CameraStateTracker(() => this.emit('change'));
-  private status: Health = { status: 'stopped', since: Date.now() };
+  private readonly status: DeviceHealth;
+  private readonly reopen: Reopen;
   private running = false;
   private initialized = false;
   private polling = false;
   private pollTimer: NodeJS.Timeout | null = null;
   private pollDue = 0;
-  private reopenTimer: NodeJS.Timeout | null = null;
-  private backoff = 0;
   private controlWaiter: (() => void) | null = null;
   private readonly onData = (chunk: Buffer) => this.received(chunk);
   private readonly onClose = (err?: Error) => this.lost(err);
@@ -67,9 +68,9 @@ export class ViscaCamera extends EventEmitter {
       stopWaitMs: opts.stopWaitMs ?? 150,
       pollMs: opts.pollMs ?? 1000,
       movingPollMs: opts.movingPollMs ?? 250,
-      retryMinMs: opts.retryMinMs ?? 250,
-      retryMaxMs: opts.retryMaxMs ?? 5000,
     };
+    this.status = new DeviceHealth({ name: this.name, log: this.log, onChange: () => this.emit('change') });
+    this.reopen = new Reopen(() => (this.running ? this.connect() : undefined), realClock, opts.reopen ?? REOPEN);
     this.transport = opts.transport === 'udp' ? new IpTransport() : new SerialTransport();
     this.requests = new ViscaRequests({
       name: this.name,
@@ -86,7 +87,7 @@ export class ViscaCamera extends EventEmitter {
   }
 
   health(): Health {
-    return { ...this.status };
+    return this.status.current;
   }
 
   report(): CameraState {
@@ -106,7 +107,7 @@ export class ViscaCamera extends EventEmitter {
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;
-    this.setHealth('starting');
+    this.status.set('starting');
     this.port.on('data', this.onData);
     this.port.on('close', this.onClose);
     await this.connect();
@@ -115,13 +116,14 @@ export class ViscaCamera extends EventEmitter {
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
-    for (const t of [this.pollTimer, this.reopenTimer]) if (t) clearTimeout(t);
-    this.pollTimer = this.reopenTimer = null;
+    if (this.pollTimer) clearTimeout(this.pollTimer);
+    this.pollTimer = null;
+    this.reopen.cancel();
     this.requests.failAll(new DisconnectedError(`${this.name}: driver stopped`));
     this.port.off('data', this.onData);
     this.port.off('close', this.onClose);
     await this.port.close();
-    this.setHealth('stopped');
+    this.status.set('stopped');
   }
 
   power(on: boolean): Promise<void> {
@@ -172,7 +174,7 @@ export class ViscaCamera extends EventEmitter {
   }
 
   private async run(c: ViscaCommand, completionMs?: number, priority = false): Promise<void> {
-    if (!this.port.isOpen) throw new DisconnectedError(`${this.name}: ${describeCommand(c)}: port is not open (${this.status.status})`);
+    if (!this.port.isOpen) throw new DisconnectedError(`${this.name}: ${describeCommand(c)}: port is not open (${this.status.current.status})`);
     const completion = completionMs ?? (isPositioning(c) ? this.o.moveCompletionMs : this.o.completionMs);
     let packet: Buffer;
     try {
@@ -196,26 +198,17 @@ export class ViscaCamera extends EventEmitter {
     try {
       await this.port.open();
     } catch (err) {
-      this.setHealth('missing', 'disconnected', (err as Error).message);
-      this.scheduleReopen();
+      this.status.set('missing', 'disconnected', (err as Error).message);
+      this.reopen.schedule();
       return;
     }
     if (!this.running) {
       await this.port.close(); // stop() came while the port was opening
       return;
     }
-    this.backoff = 0;
+    this.reopen.succeeded();
     this.log.info('camera port open', { port: this.port.name });
     await this.poll();
-  }
-
-  private scheduleReopen(): void {
-    if (!this.running || this.reopenTimer) return;
-    this.backoff = this.backoff === 0 ? this.o.retryMinMs : Math.min(this.o.retryMaxMs, this.backoff * 2);
-    this.reopenTimer = setTimeout(() => {
-      this.reopenTimer = null;
-      if (this.running) void this.connect();
-    }, this.backoff);
   }
 
   private lost(err?: Error): void {
@@ -227,8 +220,8 @@ export class ViscaCamera extends EventEmitter {
     this.requests.failAll(why instanceof DisconnectedError ? why : new DisconnectedError(`${this.name}: ${why.message}`));
     if (this.pollTimer) clearTimeout(this.pollTimer);
     this.pollTimer = null;
-    this.setHealth('missing', 'disconnected', why.message);
-    this.scheduleReopen();
+    this.status.set('missing', 'disconnected', why.message);
+    this.reopen.schedule();
   }
 
   private received(chunk: Buffer): void {
@@ -245,10 +238,10 @@ export class ViscaCamera extends EventEmitter {
       else {
         // ERROR 0F01h (sequence number) or 0F02h (message type) [300H]: start a new session with RESET.
         const what = c[0] === 0x0f && c[1] === 0x01 ? 'sequence number abnormal' : 'message abnormal';
-        this.log.warn('camera control error', { port: this.port.name, reply: hexBytes(c) });
+        this.status.repeat('control error', `${this.name}: control error`, { reply: hexBytes(c) });
         const err = new ProtocolError(`${this.name}: camera refused the message: ${what} (control reply ${hexBytes(c)})`);
         this.requests.failAwaiting(err);
-        this.setHealth('error', 'protocol', err.message);
+        this.status.set('error', 'protocol', err.message);
         this.initialized = false;
         this.schedulePoll(0);
       }
@@ -256,13 +249,13 @@ export class ViscaCamera extends EventEmitter {
   }
 
   private timedOut(label: string, kind: 'answer' | 'completion'): void {
-    this.log.warn('camera did not answer', { port: this.port.name, request: label, waited: kind });
+    this.status.repeat('timeout', `${this.name}: no answer`, { request: label, waited: kind });
     // A Completion that never came is dealt with by cancelling its socket; silence means the camera may have
     // restarted (lost its address) or the line garbled a packet: drop the partial bytes and set it up again.
     if (kind === 'completion') return;
     this.initialized = false;
     this.transport.reset();
-    if (this.status.status === 'ok') this.setHealth('not answering', 'device_timeout', `${this.name}: no answer to ${label}`);
+    if (this.status.current.status === 'ok') this.status.set('not answering', 'device_timeout', `${this.name}: no answer to ${label}`);
     this.schedulePoll(0);
   }
 
@@ -314,13 +307,11 @@ export class ViscaCamera extends EventEmitter {
       if (!this.initialized) await this.init();
       await this.refresh();
       // A request that timed out meanwhile asked for a new init: ok only once that is done.
-      if (this.initialized) this.setHealth('ok');
+      if (this.initialized) this.status.set('ok');
     } catch (err) {
-      if (err instanceof DeviceRefusedError) this.setHealth('error', err.deviceCode, err.message);
-      else if (err instanceof ProtocolError) this.setHealth('error', 'protocol', err.message);
-      else if (err instanceof DeviceTimeoutError && this.transport.dropped > dropped) {
-        this.setHealth('error', 'protocol', `${this.name}: answers are not VISCA (${this.transport.dropped - dropped} bytes dropped)`);
-      } else if (err instanceof DeviceTimeoutError) this.setHealth('not answering', 'device_timeout', err.message);
+      if (err instanceof DeviceTimeoutError && this.transport.dropped > dropped) {
+        this.status.set('error', 'protocol', `${this.name}: answers are not VISCA (${this.transport.dropped - dropped} bytes dropped)`);
+      } else if (err instanceof DeviceRefusedError || err instanceof ProtocolError || err instanceof DeviceTimeoutError) this.status.fromError(err);
     } finally {
       this.polling = false;
     }
@@ -342,12 +333,5 @@ export class ViscaCamera extends EventEmitter {
     }, ms);
   }
 
-  private setHealth(status: HealthStatus, code?: string, message?: string): void {
-    const s = this.status;
-    if (s.status === status && s.code === code && s.message === message) return;
-    this.status = { status, since: Date.now(), ...(code ? { code } : {}), ...(message ? { message } : {}) };
-    if (status !== 'ok' && status !== 'stopped' && status !== 'starting') this.log.warn('camera health', { ...this.status });
-    this.emit('change');
-  }
 }
 export type { CameraState } from './camera-state.js';

@@ -3,7 +3,7 @@
 // (the person sees the effect without letting go); a short press fires on release.
 import { EventEmitter } from 'node:events';
 import type { GpioLine, Level } from './line.js';
-import { realClock, type Clock } from './clock.js';
+import { realClock, type Clock } from '../../core/clock.js';
 
 export interface ButtonOptions {
   /** Pressed pulls the line low (pull-up wiring). */

@@ -1,7 +1,7 @@
 // LEDs on GPIO lines: a few patterns of on/off steps. Which pattern shows which hall state is the agent's choice
 // (agent/hall.ts, HALL_PATTERNS).
 import type { GpioLine, Level } from './line.js';
-import { realClock, type Clock } from './clock.js';
+import { realClock, type Clock } from '../../core/clock.js';
 
 export type Pattern = 'off' | 'on' | 'blink' | 'pulse' | 'flash';
 

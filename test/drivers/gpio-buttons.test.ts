@@ -3,7 +3,7 @@
 import t from 'tap';
 import { Button } from '../../drivers/gpio/buttons.js';
 import { SimLine } from '../../drivers/gpio/sim-line.js';
-import { FakeClock } from './gpio-fake-clock.js';
+import { FakeClock } from '../../lab/fake-clock.js';
 
 async function rig(opts = { activeLow: true, debounceMs: 30, longPressMs: 1500 }) {
   const clock = new FakeClock();

@@ -5,7 +5,7 @@ import { HALL_PATTERNS } from '../../agent/hall.js';
 import { Relays } from '../../drivers/gpio/relays.js';
 import { SimLine } from '../../drivers/gpio/sim-line.js';
 import { BadRequestError } from '../../core/errors.js';
-import { FakeClock } from './gpio-fake-clock.js';
+import { FakeClock } from '../../lab/fake-clock.js';
 
 function led() {
   const clock = new FakeClock();

@@ -1,4 +1,4 @@
-// Timers the panel uses, behind an interface so tests of debounce, long press and LED patterns can step time
+// Timers behind an interface, so tests of debounce, long press, LED patterns and device retries can step time
 // instead of sleeping. Everything else uses the real clock.
 
 export interface Clock {

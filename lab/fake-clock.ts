@@ -1,6 +1,6 @@
-// A clock the GPIO tests step by hand, for the tests where timing is the thing under test (debounce, long
-// press, LED patterns). Timers fire in time order as `advance` passes them.
-import type { Clock } from '../../drivers/gpio/clock.js';
+// A clock a test steps by hand, for the tests where timing is the thing under test (debounce, long press, LED
+// patterns, device retries). Timers fire in time order as `advance` passes them.
+import type { Clock } from '../core/clock.js';
 
 export class FakeClock implements Clock {
   private t = 0;
