@@ -27,11 +27,13 @@ export interface UpdateDeps {
   /** Stops the agent cleanly and exits with RESTART_EXIT_CODE; called after the reply has gone. */
   restart: () => void;
   log: Logger;
+  /** Download limits; tests make them small. */
+  download?: { maxBytes?: number };
 }
 
 const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
 
-async function download(url: string, file: string): Promise<void> {
+async function download(url: string, file: string, MAX_BUNDLE_BYTES: number): Promise<void> {
   let res: Response;
   try {
     res = await fetch(url);
@@ -60,7 +62,7 @@ export function updateCommands(d: UpdateDeps): CommandSpec[] {
       running = true;
       const file = join(d.root, 'incoming.bundle');
       try {
-        await download(args.url, file);
+        await download(args.url, file, d.download?.maxBytes ?? MAX_BUNDLE_BYTES);
         const r = await installBundle({ root: d.root, bundle: file, trustedKeys: await d.trustedKeys(), installedVersion: d.installedVersion, inMeeting: d.inMeeting, expect: d.expectations?.() });
         if (r.version !== args.version) d.log.warn('update: bundle version differs from the command', { asked: args.version, got: r.version });
         d.log.info('update: installed; restarting into it', { version: r.version, slot: r.slot });
