@@ -16,7 +16,8 @@ import { initKeys, loadPrivateKey, makeBundle } from '../../provisioning/signing
 import { Requester } from '../../provisioning/requests.js';
 import { updateCommands } from '../../agent/update/command.js';
 import { readBoot, writeBoot, INSTALLED } from '../../agent/update/slots.js';
-import { errorToWire } from '../../agent/errors.js';
+import { downloadBundle } from '../../agent/update/download.js';
+import { errorToWire, type DiemcauError } from '../../agent/errors.js';
 import { silentLogger } from '../../agent/log.js';
 import { startBroker } from '../helpers/mosquitto.js';
 import { freeTcpPort } from '../helpers/ports.js';
@@ -113,7 +114,7 @@ t.test('the agent as a box runs it (launcher, unit flags) downloads an update th
   t.ok(online, `the agent under the launcher answers ping (stderr: ${stderr})`);
 
   const r = await req.request('vn-00001', 'update', { url: `${http.url}/latest`, version: '2.0.0' }, 30000);
-  t.same(r, { ok: true, result: { version: '2.0.0', slot: 'b', restarting: true } }, `update answered ${JSON.stringify(r)}`);
+  t.match(r, { ok: true, result: { version: '2.0.0', slot: 'b', restarting: true } }, `update answered ${JSON.stringify(r)}`);
   t.same(http.requests, ['/latest', '/files/v2.bundle'], 'the redirect was followed');
   const code = await Promise.race([exited, sleep(15000).then(() => 'still running')]);
   t.equal(code, 0, 'the launcher restarted into the new slot, whose entry ran and exited 0');
@@ -151,4 +152,41 @@ t.test('the bundle cap holds while streaming: a chunked download past it is stop
   t.match(answer, { code: 'bad_request', message: `update: ${url} is more than ${cap} bytes, the bundle cap: download stopped` }, `answer: ${JSON.stringify(answer)}`);
   t.ok(http.bytesSent() > 0 && http.bytesSent() < total / 4, `the server sent ${http.bytesSent()} of ${total} bytes before the box hung up`);
   t.notOk(existsSync(join(root, 'incoming.bundle')), 'no partial file is left');
+});
+
+t.test('downloadBundle: each failure is one line naming the URL, and leaves no file', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-dl-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const file = join(dir, 'incoming.bundle');
+  const total = 64 * 1024 * 1024;
+  let stalled: ServerResponse | null = null;
+  const http = await httpServer((path, res) => {
+    if (path.startsWith('/loop')) res.writeHead(302, { location: `/loop${Number(path.slice(5) || 0) + 1}` }).end();
+    else if (path === '/big') void sendChunked(res, total, true);
+    else if (path === '/slow') (res.writeHead(200), res.write('diemcau-bundle/1\n'), (stalled = res));
+    else if (path === '/ftp') res.writeHead(301, { location: 'ftp://127.0.0.1/x' }).end();
+    else if (path === '/ok') res.writeHead(200).end('bundle bytes');
+    else res.writeHead(404).end();
+  });
+  t.teardown(() => closeServer(http.server));
+  const u = http.url;
+  const fails = (url: string, o: Parameters<typeof downloadBundle>[2] = {}) => downloadBundle(url, file, o).then(() => null, (e: DiemcauError) => e);
+
+  t.equal(await downloadBundle(`${u}/ok`, file), 12, 'a plain answer is saved');
+  t.equal(await readFile(file, 'utf8'), 'bundle bytes');
+  await rm(file);
+  t.match(await fails(`${u}/loop`), { code: 'disconnected', message: `update: ${u}/loop: more than 5 redirects (the last to ${u}/loop6)` });
+  t.equal(http.requests.filter((p) => p.startsWith('/loop')).length, 6, 'the first request and five redirects, then no more');
+  t.match(await fails(`${u}/gone`), { code: 'disconnected', message: `update: ${u}/gone answered HTTP 404` });
+  t.match(await fails(`${u}/ftp`), { code: 'bad_request', message: `update: ${u}/ftp (redirected to ftp://127.0.0.1/x): only http and https are followed` });
+  const before = http.bytesSent();
+  t.match(await fails(`${u}/big`, { maxBytes: 1024 * 1024 }), { code: 'bad_request', message: `update: ${u}/big is ${total} bytes, more than the bundle cap of 1048576` });
+  await sleep(200);
+  t.ok(http.bytesSent() - before < total / 4, `a Content-Length past the cap is refused before the body: the server sent ${http.bytesSent() - before} of ${total} bytes`);
+  t.match(await fails(`${u}/slow`, { idleMs: 300 }), { code: 'disconnected', message: `update: ${u}/slow: no data for 0.3 s` }, 'a stall mid-body');
+  t.ok(stalled, 'the stalled answer had started');
+  t.match(await fails(`${u}/slow`, { idleMs: 5000, totalMs: 400 }), { code: 'disconnected', message: `update: ${u}/slow: not downloaded within 0.4 s` }, 'the overall deadline');
+  const closed = await freeTcpPort();
+  t.match(await fails(`http://127.0.0.1:${closed}/x`), { code: 'disconnected', message: `update: cannot download http://127.0.0.1:${closed}/x: connect ECONNREFUSED 127.0.0.1:${closed}` });
+  t.notOk(existsSync(file), 'no file is left behind by any of them');
 });
