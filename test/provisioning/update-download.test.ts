@@ -190,3 +190,24 @@ t.test('downloadBundle: each failure is one line naming the URL, and leaves no f
   t.match(await fails(`http://127.0.0.1:${closed}/x`), { code: 'disconnected', message: `update: cannot download http://127.0.0.1:${closed}/x: connect ECONNREFUSED 127.0.0.1:${closed}` });
   t.notOk(existsSync(file), 'no file is left behind by any of them');
 });
+
+t.test('under the unit flags a download over http loads node:http only: not node:https, node:tls or undici', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-dl-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const http = await httpServer((_path, res) => res.writeHead(200).end('abc'));
+  t.teardown(() => closeServer(http.server));
+  const script = `const loaded = () => process.moduleLoadList.filter((m) => /^NativeModule (http|https|tls|internal\\/deps\\/undici\\/undici)$/.test(m)).map((m) => m.slice(13));
+const before = loaded();
+const { downloadBundle } = await import(${JSON.stringify(join(DIST, 'agent/update/download.js'))});
+const bytes = await downloadBundle(${JSON.stringify(`${http.url}/v.bundle`)}, ${JSON.stringify(join(dir, 'f'))});
+console.log(JSON.stringify({ before, bytes, after: loaded() }));`;
+  const { out, err } = await new Promise<{ out: string; err: string }>((res) => {
+    const p = spawn(process.execPath, [...unitExec().nodeFlags, '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => (out += d));
+    p.stderr.on('data', (d) => (err += d));
+    p.on('exit', () => res({ out, err }));
+  });
+  t.same(JSON.parse(out || '{}'), { before: [], bytes: 3, after: ['http'] }, `stderr: ${err}`);
+});
