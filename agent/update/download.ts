@@ -6,7 +6,7 @@
 // first touch of one starts the same WebAssembly load, which fails as an unhandled rejection.
 //
 // Each module is loaded on first use, and only the one the URL needs, like node:tls in agent/mqtt/link.ts: node:http
-// costs about 3 MB of a lite-mode agent's RSS and node:https about 4 MB, for a command that runs only when a carrier updates.
+// costs about 3 MB of a lite-mode agent's RSS and node:https about 4 MB, for a command that runs only at an update.
 // The size cap is counted on the bytes as they arrive (a chunked answer has no Content-Length to check first).
 import { createRequire } from 'node:module';
 import { createWriteStream } from 'node:fs';
