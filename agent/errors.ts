@@ -5,7 +5,6 @@ export type ErrorCode =
   | 'config_invalid'
   | 'bad_request'
   | 'unknown_command'
-  | 'expired'
   | 'protocol'
   | 'device_timeout'
   | 'device_refused'
