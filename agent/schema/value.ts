@@ -51,7 +51,12 @@ function join(path: string, key: string | number): string {
 }
 
 function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    // JSON.stringify recurses: a value parsed without json-text.ts's depth bound (a claim request) can be too deep.
+    return 'a value nested too deep to show';
+  }
 }
 
 const typeNames: Record<string, string> = {

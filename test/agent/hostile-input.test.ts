@@ -107,6 +107,12 @@ t.test('config file: depth is bounded and named, before any recursive walk', asy
   t.equal(await loadErrors(JSON.stringify(exampleConfig())), 'accepted', 'a full real config is far inside the bound');
 });
 
+t.test('the validator itself answers for a deep value it is handed (a claim request parsed with JSON.parse)', async (t) => {
+  const S = Type.Object({ serial: Type.String() }, { additionalProperties: false });
+  const value = JSON.parse(`{"serial":${deep(10000)}}`);
+  t.same(errors(S, value), ['serial: must be a string (got a value nested too deep to show)']);
+});
+
 t.test('config file: versions are safe integers, and a number is read exactly as written', async (t) => {
   const cfg = (v: string) => `{"box":{"id":"vn-1"},"configVersion":${v}}`;
   t.same(await loadErrors(cfg('9007199254740993')), ['configVersion: 9007199254740993 is not exactly representable as a number (it would be read as 9007199254740992)']);
