@@ -105,7 +105,7 @@ class Panel extends EventEmitter implements PanelDevice {
         timeoutMs: 2000,
         run: async (a: Static<typeof RelayArgs>) => {
           if (!this.relays) throw new BadRequestError('panel: not started');
-          const bcm = this.cfg.relays[a.name];
+          const bcm = Object.hasOwn(this.cfg.relays, a.name) ? this.cfg.relays[a.name] : undefined; // a name from the wire
           if (bcm !== undefined && !this.relays.has(a.name)) {
             const name = lineName(`${a.name} relay`, bcm);
             throw new DisconnectedError(this.failed.get(name) ?? `${name}: missing`);
