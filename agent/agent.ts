@@ -4,8 +4,8 @@
 import type { IPublishPacket } from 'mqtt';
 import type { Config } from '../core/config/schema.js';
 import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
-import { parseJson } from '../core/schema/parse.js';
-import { ConfigError, errorToWire } from '../core/errors.js';
+import { parseJsonText, JsonTextError } from '../core/schema/json-text.js';
+import { BadRequestError, ConfigError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Device } from './devices/device.js';
 import type { MediaPath } from './media/types.js';
@@ -145,16 +145,21 @@ export class Agent {
     if (payload.length === 0) return; // retained message cleared by the carrier
     let version: number | null = null;
     try {
-      const raw = parseJson(payload.toString('utf8'), source) as { version?: unknown } | null;
-      if (Number.isInteger(raw?.version)) version = raw!.version as number; // named in a refusal even if the rest is bad
+      const raw = readDesired(payload, source);
+      if (Number.isSafeInteger(raw?.version)) version = raw!.version as number; // named in a refusal even if the rest is bad
       const desired = parseDesired(raw, source);
       version = desired.version;
       if (desired.version === this.config.configVersion) {
         this.state.set('config', { version: this.config.configVersion, status: 'applied' });
         return;
       }
+      if (desired.version < this.config.configVersion && !desired.rebase) {
+        throw new ConfigError(source, [
+          `version: ${desired.version} is older than the applied ${this.config.configVersion} (diemcau-provision rebase resets a box's version)`,
+        ]);
+      }
       if (desired.version < this.config.configVersion) {
-        throw new ConfigError(source, [`version: ${desired.version} is older than the applied ${this.config.configVersion}`]);
+        this.log.warn('desired config rebases the version', { from: this.config.configVersion, to: desired.version });
       }
       const next = mergeDesired(this.config, desired);
       if (this.opts.configPath) await saveConfigFile(this.opts.configPath, next);
@@ -293,5 +298,15 @@ export class Agent {
     readTelemetry(this.startedAt)
       .then((t) => this.link.publish(this.topics.telemetry, JSON.stringify(t), { qos: 0, properties: { messageExpiryInterval: expiry } }))
       .catch((err) => this.log.debug('telemetry failed', { err }));
+  }
+}
+
+/** The desired config's JSON; text the schema cannot judge (not JSON, too deep, inexact numbers) is a bad request. */
+function readDesired(payload: Buffer, source: string): { version?: unknown } | null {
+  try {
+    return parseJsonText(payload.toString('utf8')) as { version?: unknown } | null;
+  } catch (err) {
+    if (err instanceof JsonTextError) throw new BadRequestError(`${source}: ${err.line}`, [err.line]);
+    throw err;
   }
 }

@@ -3,6 +3,7 @@
 // correlation data. Handlers throw; this is the one place that turns an error into a response.
 import type { IPublishPacket } from 'mqtt';
 import { withDefaults } from '../core/schema/value.js';
+import { parseJsonText } from '../core/schema/json-text.js';
 import type { CommandSpec } from '../core/commands/define.js';
 import { BadRequestError, DeviceTimeoutError, DiemcauError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
@@ -88,9 +89,9 @@ export class CommandRouter {
     let args: unknown = {};
     if (payload.length > 0) {
       try {
-        args = JSON.parse(payload.toString('utf8'));
+        args = parseJsonText(payload.toString('utf8')); // depth bounded, whole numbers exact
       } catch (err) {
-        throw new BadRequestError(`${topic}: payload is not JSON: ${(err as Error).message}`);
+        throw new BadRequestError(`${topic}: payload ${(err as Error).message}`);
       }
     }
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {

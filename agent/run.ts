@@ -1,8 +1,10 @@
 // `diemcau run`: load the config (refuse a bad one before anything starts), run the agent, stop cleanly on SIGTERM
 // within 2 s, and speak to systemd (READY, WATCHDOG from the main loop, STOPPING).
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from '../core/config/schema.js';
+import { sweepStaleTemps } from '../core/atomic-file.js';
 import { ConfigError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { Agent } from './agent.js';
@@ -48,6 +50,11 @@ export async function runAgent(o: RunOptions): Promise<void> {
   let { config } = resolved;
   const { path } = resolved;
   const log = createLogger({ box: config.box.id });
+  if (path) {
+    // Temp files of saves cut short by a crash or a power cut (a failed save removes its own).
+    const swept = await sweepStaleTemps(dirname(path));
+    if (swept.length > 0) log.info('removed stale temp files', { dir: dirname(path), files: swept });
+  }
   if (config.claim) {
     // A factory config: ask the carrier for this box's identity first (loads the claim code only when needed).
     if (!path) throw new ConfigError('command-line options', ['claim: a box that claims its identity needs --config FILE to store it']);

@@ -33,11 +33,14 @@ export type Manifest = Static<typeof Manifest>;
 
 export type RefusalReason = 'malformed' | 'unsigned' | 'untrusted_key' | 'bad_signature' | 'tampered' | 'expired' | 'not_newer' | 'wrong_product';
 
-/** A bundle that must not be installed; `reason` is stable for state and rollout reports. */
+/**
+ * A bundle that must not be installed. Every refusal answers `bad_request`, one of the documented error codes
+ * (docs/mqtt.md), and says why in `details.reason`, which is stable for state, rollout reports and a carrier's tools.
+ */
 export class BundleRefusedError extends DiemcauError {
   readonly reason: RefusalReason;
   constructor(file: string, reason: RefusalReason, message: string) {
-    super(reason === 'expired' ? 'expired' : 'bad_request', `bundle ${file}: refused (${reason}): ${message}`, { reason });
+    super('bad_request', `bundle ${file}: refused (${reason}): ${message}`, { reason });
     this.reason = reason;
   }
 }

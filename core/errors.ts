@@ -5,12 +5,13 @@ export type ErrorCode =
   | 'config_invalid'
   | 'bad_request'
   | 'unknown_command'
-  | 'expired'
   | 'protocol'
   | 'device_timeout'
   | 'device_refused'
   | 'disconnected'
   | 'busy'
+  | 'disk_full'
+  | 'write_failed'
   | 'internal';
 
 export class DiemcauError extends Error {
@@ -72,6 +73,20 @@ export class DeviceRefusedError extends DiemcauError {
 export class DisconnectedError extends DiemcauError {
   constructor(message: string, details?: unknown) {
     super('disconnected', message, details);
+  }
+}
+
+/**
+ * A file could not be written (a config being saved): `disk_full` when the file system has no space (or quota)
+ * left, `write_failed` otherwise. One line naming the file, with the errno in `details`.
+ */
+export class WriteError extends DiemcauError {
+  constructor(path: string, err: NodeJS.ErrnoException) {
+    const errno = err.code ?? 'EIO';
+    const full = errno === 'ENOSPC' || errno === 'EDQUOT';
+    // Node's text is `EACCES: permission denied, open '<temp file>'`: keep the middle, name the real file.
+    const reason = full ? 'the file system is full' : err.message.replace(/^[A-Z]+: /, '').split(',')[0];
+    super(full ? 'disk_full' : 'write_failed', `${path}: cannot save: ${reason} (${errno})`, { path, errno });
   }
 }
 

@@ -51,6 +51,18 @@ TARGET: BOXID, group:NAME or all, under one new version, retained: offline boxes
 --wait seconds (default 10) for acks, then shows applied / refused (with reason) / offline / pending.
 ${BROKER}\n${COMMON}`,
   },
+  rebase: {
+    run: verbs.rebase,
+    options: ['db', 'url', 'cafile', 'wait'],
+    help: `usage: diemcau-provision rebase TARGET [--wait S] [--url URL] [--db DIR] [--json]
+
+The way back from a config version that went too high (a box refuses every push as older than what it applied,
+or push says the next version would pass the maximum, 999999999999999). Re-sends each target's recorded desired
+config under the fleet's next version, marked \`rebase\`: the box takes it even if it applied a higher version.
+When the database's own record is what went too high, \`rebase all\` starts every box again from version 1.
+TARGET: BOXID, group:NAME or all. Waits and reports like push.
+${BROKER}\n${COMMON}`,
+  },
   status: { run: verbs.status, options: ['db', 'url', 'cafile'], help: `usage: diemcau-provision status [TARGET] [--url URL] [--db DIR] [--json]\n\nShows, per box, whether the last pushed config version is applied, refused (reason), offline or pending.\n${BROKER}\n${COMMON}` },
   handover: {
     run: verbs.handover,
@@ -108,6 +120,7 @@ verbs, in the order a carrier uses them:
   serve        answer zero-touch claims
   push         push desired config to a hall, a group or all; see who applied it
   status       applied / refused / offline per hall
+  rebase       bring halls back from a config version that went too high
   handover     move halls to another broker
   bundle       make a signed update bundle
   rollout      staged update: canary, share, all

@@ -14,12 +14,13 @@ export interface BoxView {
 
 export type PushStatus = 'applied' | 'refused' | 'offline' | 'pending';
 
-export function classify(v: BoxView | undefined, desiredVersion: number): { status: PushStatus; reason?: string } {
+export function classify(v: BoxView | undefined, desiredVersion: number, rebase = false): { status: PushStatus; reason?: string } {
   const cfg = v?.config;
   // A refusal of exactly this version first; `version` is what the box runs, and a refusal of some other
   // (older, replayed) version does not undo one it applied.
   if (cfg && cfg.status === 'refused' && cfg.refused?.version === desiredVersion) return { status: 'refused', reason: cfg.refused.message };
-  if (cfg && cfg.version >= desiredVersion) return { status: 'applied' };
+  // A rebase lowers the version: only the version itself shows it was taken (the higher one it replaces does not).
+  if (cfg && (rebase ? cfg.version === desiredVersion : cfg.version >= desiredVersion)) return { status: 'applied' };
   if (!v || v.online !== true) return { status: 'offline', reason: 'applies on return' };
   return { status: 'pending' };
 }

@@ -3,7 +3,7 @@
 // checked against the agent's own schema before anything is recorded, recorded (desired.json, atomic), then
 // published retained on each box's `config/desired`: a box offline now gets it when it returns.
 import type { MqttClient } from 'mqtt';
-import { DesiredConfig, REMOTE_SECTIONS } from '../core/config/schema.js';
+import { DesiredConfig, MAX_CONFIG_VERSION, REMOTE_SECTIONS } from '../core/config/schema.js';
 import { parseWith } from '../core/schema/parse.js';
 import { ConfigError } from '../core/errors.js';
 import { boxTopic } from '../core/topics.js';
@@ -13,7 +13,7 @@ import type { Hall } from './halls.js';
 import { progress } from './progress.js';
 
 export type Fragment = Record<string, unknown>;
-export type Desired = Record<string, unknown> & { version: number };
+export type Desired = Record<string, unknown> & { version: number; rebase?: boolean };
 
 /** Checks a fragment names only remote sections; each section is checked whole when merged. */
 export function checkFragment(f: unknown, source: string): Fragment {
@@ -50,22 +50,42 @@ export interface PushResult {
 }
 
 /**
+ * The version of a push: one more than any recorded. A rebase leaves out the targets' own records when counting
+ * them would pass the maximum (they are what went too high), so `rebase all` starts again from 1.
+ */
+export function nextVersion(desired: Record<string, Desired>, targets: string[], rebase: boolean, source: string): number {
+  const after = (ds: Desired[]) => Math.max(0, ...ds.map((d) => d.version)) + 1;
+  const all = after(Object.values(desired));
+  if (all <= MAX_CONFIG_VERSION) return all;
+  if (rebase) {
+    const rebased = new Set(targets);
+    const others = after(Object.entries(desired).filter(([b]) => !rebased.has(b)).map(([, d]) => d));
+    if (others <= MAX_CONFIG_VERSION) return others;
+  }
+  throw new ConfigError(source, [`version: the next version ${all} would pass the maximum ${MAX_CONFIG_VERSION}: run \`diemcau-provision rebase all\``]);
+}
+
+/**
  * Merges `fragmentFor(boxId)` into each target's desired config under a new version, records and publishes it.
  * Throws ConfigError naming the first box whose result does not validate; then nothing is recorded or sent.
+ * `rebase`: the targets take the new version even if they applied a higher one (a version that went too high).
  */
 export async function pushDesired(
   store: Store,
   client: MqttClient,
   targets: string[],
   fragmentFor: (boxId: string) => Fragment,
+  opts: { rebase?: boolean } = {},
 ): Promise<PushResult> {
   return store.locked(async () => {
     const desired = (await store.desired()) as Record<string, Desired>;
-    const version = Math.max(0, ...Object.values(desired).map((d) => d.version)) + 1;
+    const version = nextVersion(desired, targets, opts.rebase === true, store.path('desired'));
+    const flag = opts.rebase ? { rebase: true } : {};
     const next: Record<string, Desired> = {};
     for (const boxId of targets) {
+      const { rebase: _once, ...recorded } = desired[boxId] ?? {}; // a rebase is taken once, not carried on
       // Defaults filled in as the box itself would: every section sent whole, the same on every box.
-      next[boxId] = parseWith(DesiredConfig, { ...(desired[boxId] ?? {}), ...fragmentFor(boxId), version }, `desired config for ${boxId}`);
+      next[boxId] = parseWith(DesiredConfig, { ...recorded, ...fragmentFor(boxId), version, ...flag }, `desired config for ${boxId}`);
     }
     await store.write('desired', { ...desired, ...next });
     const bar = progress('push', targets.length);
@@ -90,7 +110,7 @@ export interface StatusRow {
 export function statusRows(view: FleetView, desired: Record<string, Desired>, targets: string[]): StatusRow[] {
   return targets.map((boxId) => {
     const version = desired[boxId]?.version ?? 0;
-    const c = classify(view.boxes.get(boxId), version);
+    const c = classify(view.boxes.get(boxId), version, desired[boxId]?.rebase === true);
     return { boxId, version, ...c };
   });
 }
@@ -104,7 +124,8 @@ export function countStatus(rows: StatusRow[]): Record<PushStatus, number> {
 /** Waits until no target is pending (each applied, refused or offline) or `timeoutMs` passes. */
 export function waitSettled(view: FleetView, desired: Record<string, Desired>, targets: string[], timeoutMs: number): Promise<StatusRow[]> {
   return new Promise((resolve) => {
-    const pending = new Set(targets.filter((b) => classify(view.boxes.get(b), desired[b]?.version ?? 0).status === 'pending'));
+    const status = (b: string) => classify(view.boxes.get(b), desired[b]?.version ?? 0, desired[b]?.rebase === true).status;
+    const pending = new Set(targets.filter((b) => status(b) === 'pending'));
     const bar = progress('acks', pending.size);
     const finish = () => {
       clearTimeout(timer);
@@ -114,7 +135,7 @@ export function waitSettled(view: FleetView, desired: Record<string, Desired>, t
     };
     const on = (boxId: string) => {
       if (!pending.has(boxId)) return;
-      if (classify(view.boxes.get(boxId), desired[boxId]?.version ?? 0).status === 'pending') return;
+      if (status(boxId) === 'pending') return;
       pending.delete(boxId);
       bar.tick();
       if (pending.size === 0) finish();

@@ -168,15 +168,20 @@ function report(a: Args, head: Record<string, unknown>, rows: StatusRow[]): numb
   return counts.refused > 0 ? 1 : 0;
 }
 
-async function pushWith(a: Args, target: string, fragmentFor: (s: Store) => Promise<(boxId: string) => Fragment>): Promise<number> {
+async function pushWith(
+  a: Args,
+  target: string,
+  fragmentFor: (s: Store) => Promise<(boxId: string) => Fragment>,
+  opts: { rebase?: boolean } = {},
+): Promise<number> {
   return withView(a, async (view, s) => {
     const targets = resolveTargets(await s.halls(), target);
     const frag = await fragmentFor(s);
-    const r = await pushDesired(s, view.mqtt, targets, frag);
+    const r = await pushDesired(s, view.mqtt, targets, frag, opts);
     await view.settle(200, 3000);
     const desired = (await s.desired()) as Record<string, Desired>;
     const rows = await waitSettled(view, desired, targets, a.num('wait', 10) * 1000);
-    return report(a, { target, version: r.version, boxes: targets.length }, rows);
+    return report(a, { target, version: r.version, ...(opts.rebase ? { rebase: true } : {}), boxes: targets.length }, rows);
   });
 }
 
@@ -188,6 +193,12 @@ export async function push(a: Args): Promise<number> {
     const halls = await s.halls();
     return (boxId) => ({ ...fragment, hall: hallSection(halls[boxId], fragment.hall, file) });
   });
+}
+
+/** Re-sends each target's recorded desired config under the fleet's next version, marked `rebase`. */
+export async function rebase(a: Args): Promise<number> {
+  const [target] = need(a, 1, 'TARGET');
+  return pushWith(a, target, async () => () => ({}), { rebase: true });
 }
 
 export async function handover(a: Args): Promise<number> {

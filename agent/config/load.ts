@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Config, DesiredConfig, REMOTE_SECTIONS, type Config as ConfigT, type DesiredConfig as DesiredT } from '../../core/config/schema.js';
 import { parseJson, parseWith } from '../../core/schema/parse.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError, WriteError } from '../../core/errors.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/diemcau/config.json';
 
@@ -34,10 +34,16 @@ export function mergeDesired(current: ConfigT, desired: DesiredT): ConfigT {
   for (const section of REMOTE_SECTIONS) {
     if (desired[section] !== undefined) next[section] = structuredClone(desired[section]);
   }
-  next.configVersion = desired.version;
+  next.configVersion = desired.version; // `rebase` is how it was taken, not part of the config
   return parseWith(Config, next, `config/desired v${desired.version}`);
 }
 
+/** Saves atomically; a failure (a full disk) is a WriteError naming `path`, and the old file stays whole. */
 export async function saveConfigFile(path: string, config: ConfigT): Promise<void> {
-  await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
+  try {
+    await writeFileAtomic(path, JSON.stringify(config, null, 2) + '\n');
+  } catch (err) {
+    if (typeof (err as NodeJS.ErrnoException).code === 'string') throw new WriteError(path, err as NodeJS.ErrnoException);
+    throw err;
+  }
 }

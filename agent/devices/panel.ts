@@ -93,7 +93,7 @@ class Panel extends EventEmitter implements PanelDevice {
     const specs: CommandSpec[] = [
       command(c.relay, 2000, async (a) => {
         if (!this.relays) throw new BadRequestError('panel: not started');
-        const bcm = this.cfg.relays[a.name];
+        const bcm = Object.hasOwn(this.cfg.relays, a.name) ? this.cfg.relays[a.name] : undefined; // a name from the wire
         if (bcm !== undefined && !this.relays.has(a.name)) {
           const name = lineName(`${a.name} relay`, bcm);
           throw new DisconnectedError(this.failed.get(name) ?? `${name}: missing`);

@@ -3,17 +3,15 @@
 //                  into it (the launcher gives it one trial start). Refused `busy` during a meeting.
 //   update.status  what runs, whether it is committed, and the last failed update with its reason.
 // Both answer through the router's MQTT 5 response path, like every command.
-import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import type { KeyObject } from 'node:crypto';
 import { command, type CommandSpec } from '../../core/commands/define.js';
 import { updateCommands as defs } from '../../core/commands/update.js';
-import { DiemcauError, DisconnectedError } from '../../core/errors.js';
+import { DiemcauError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { installBundle } from './install.js';
+import { downloadBundle, type DownloadOptions } from './download.js';
 import { readBoot, readInstalled, type Slot } from './slots.js';
 
 export interface UpdateDeps {
@@ -27,21 +25,8 @@ export interface UpdateDeps {
   /** Stops the agent cleanly and exits with RESTART_EXIT_CODE; called after the reply has gone. */
   restart: () => void;
   log: Logger;
-}
-
-const MAX_BUNDLE_BYTES = 512 * 1024 * 1024;
-
-async function download(url: string, file: string): Promise<void> {
-  let res: Response;
-  try {
-    res = await fetch(url);
-  } catch (err) {
-    throw new DisconnectedError(`update: cannot fetch ${url}: ${(err as Error).message}`);
-  }
-  if (!res.ok || !res.body) throw new DisconnectedError(`update: ${url} answered HTTP ${res.status}`);
-  const len = Number(res.headers.get('content-length') ?? 0);
-  if (len > MAX_BUNDLE_BYTES) throw new DiemcauError('bad_request', `update: ${url} is ${len} bytes, more than ${MAX_BUNDLE_BYTES}`);
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), createWriteStream(file, { mode: 0o600 }));
+  /** Download limits (download.ts DOWNLOAD_DEFAULTS: 512 MB cap, 30 s idle, 540 s in all, 5 redirects). */
+  download?: Partial<DownloadOptions>;
 }
 
 export function updateCommands(d: UpdateDeps): CommandSpec[] {
@@ -52,7 +37,7 @@ export function updateCommands(d: UpdateDeps): CommandSpec[] {
       running = true;
       const file = join(d.root, 'incoming.bundle');
       try {
-        await download(args.url, file);
+        await downloadBundle(args.url, file, d.download);
         const r = await installBundle({ root: d.root, bundle: file, trustedKeys: await d.trustedKeys(), installedVersion: d.installedVersion, inMeeting: d.inMeeting, expect: d.expectations?.() });
         if (r.version !== args.version) d.log.warn('update: bundle version differs from the command', { asked: args.version, got: r.version });
         d.log.info('update: installed; restarting into it', { version: r.version, slot: r.slot });

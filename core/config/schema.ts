@@ -10,6 +10,13 @@ export const BOX_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const GROUP_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';
 /** mqtt://host[:port] or mqtts://host[:port]: the agent speaks MQTT over TCP or TLS (no WebSocket: see link.ts). */
 export const BROKER_URL_PATTERN = '^mqtts?://[^/\\s]+$';
+/**
+ * Highest config version: 15 digits. A carrier that counts pushes never gets near it, and one that writes a
+ * time in milliseconds as the version fits until the year 33658; every version and the one after it stay exact
+ * in a double (under 2^53 - 1), so `version + 1` is always a valid comparison. A box that reached it anyway is
+ * brought back with a rebase (docs/provisioning.md).
+ */
+export const MAX_CONFIG_VERSION = 999_999_999_999_999;
 
 export const BoxId = Type.String({
   pattern: BOX_ID_PATTERN,
@@ -119,6 +126,7 @@ export const Config = Type.Object(
     box: Type.Object({ id: BoxId }, { additionalProperties: false }),
     configVersion: Type.Integer({
       minimum: 0,
+      maximum: MAX_CONFIG_VERSION,
       default: 0,
       description: 'Version of the last desired config applied (0: only the local file).',
     }),
@@ -139,7 +147,14 @@ export type RemoteSection = (typeof REMOTE_SECTIONS)[number];
 
 export const DesiredConfig = Type.Object(
   {
-    version: Type.Integer({ minimum: 1, description: 'Increases with every change the carrier makes.' }),
+    version: Type.Integer({ minimum: 1, maximum: MAX_CONFIG_VERSION, description: 'Increases with every change the carrier makes.' }),
+    rebase: Type.Optional(
+      Type.Boolean({
+        description:
+          'Take `version` even if it is lower than the applied one: the way back from a version that went too high ' +
+          '(`diemcau-provision rebase`). Only the carrier can publish config/desired (broker ACL).',
+      }),
+    ),
     hall: Type.Optional(HallConfig),
     mqtt: Type.Optional(MqttConfig),
     telemetry: Type.Optional(TelemetryConfig),

@@ -1,6 +1,7 @@
 // Validation against the one schema: defaults filled in, then every error at once as `path: reason`.
 import type { TSchema, Static } from './type.js';
 import { errors, withDefaults } from './value.js';
+import { parseJsonText, JsonTextError } from './json-text.js';
 import { ConfigError } from '../errors.js';
 
 /** Returns every error as `path: reason`; empty when valid. Does not change `value`. */
@@ -19,11 +20,15 @@ export function parseWith<S extends TSchema>(schema: S, value: unknown, source: 
   return copy as Static<S>;
 }
 
-/** JSON.parse with an error that names the source and the position. */
+/**
+ * JSON text read as written (schema/json-text.ts: bounded depth, whole numbers exact); an error names the source,
+ * and the position or path.
+ */
 export function parseJson(text: string, source: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text);
   } catch (err) {
-    throw new ConfigError(source, [`(root): not valid JSON: ${(err as Error).message}`]);
+    if (err instanceof JsonTextError) throw new ConfigError(source, [err.line]);
+    throw err;
   }
 }

@@ -1,5 +1,8 @@
 // Defaults and validation for the schemas of ./type.ts: every error at once, as `path: reason` with the path
-// written the way people read it (`devices.camera.port`, `mqtt.brokers[0]`).
+// written the way people read it (`devices.camera.port`, `mqtt.brokers[0]`). Keys come from outside, so every
+// lookup of one is an own-property lookup and every write defines a data property: `constructor`, `toString` or
+// `__proto__` in a document is an ordinary key (an unknown field where the schema says so), never something
+// inherited from Object.prototype, and never a prototype to set.
 import { OptionalKind, type Static, type TSchema } from './type.js';
 
 type S = TSchema & Record<string, unknown>;
@@ -11,21 +14,31 @@ export function withDefaults(schema: TSchema, value: unknown): unknown {
   if (v === undefined) return v;
   if (s.type === 'object' && isObject(v)) {
     const props = (s.properties ?? {}) as Record<string, TSchema>;
-    const out: Record<string, unknown> = { ...v };
+    const out: Record<string, unknown> = { ...v }; // spread defines own data properties (`__proto__` included)
     for (const [k, ps] of Object.entries(props)) {
-      if (out[k] === undefined && ps[OptionalKind]) continue; // an optional property left out stays out
-      const next = withDefaults(ps, out[k]);
-      if (next !== undefined) out[k] = next;
+      if (own(out, k) === undefined && ps[OptionalKind]) continue; // an optional property left out stays out
+      const next = withDefaults(ps, own(out, k));
+      if (next !== undefined) setOwn(out, k, next);
     }
     for (const [pattern, ps] of Object.entries((s.patternProperties ?? {}) as Record<string, TSchema>)) {
       const re = new RegExp(pattern);
-      for (const k of Object.keys(out)) if (re.test(k)) out[k] = withDefaults(ps, out[k]);
+      for (const k of Object.keys(out)) if (re.test(k)) setOwn(out, k, withDefaults(ps, own(out, k)));
     }
     v = out;
   } else if (s.type === 'array' && Array.isArray(v) && s.items) {
     v = v.map((item) => withDefaults(s.items as TSchema, item));
   }
   return v;
+}
+
+/** `o[k]` if `o` has it as its own property; never a member of Object.prototype. */
+function own(o: Record<string, unknown>, k: string): unknown {
+  return Object.hasOwn(o, k) ? o[k] : undefined;
+}
+
+/** `o[k] = v` as a data property: `__proto__` stays a key and does not set the prototype. */
+function setOwn(o: Record<string, unknown>, k: string, v: unknown): void {
+  Object.defineProperty(o, k, { value: v, writable: true, enumerable: true, configurable: true });
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -38,7 +51,12 @@ function join(path: string, key: string | number): string {
 }
 
 function show(v: unknown): string {
-  return JSON.stringify(v) ?? String(v);
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    // JSON.stringify recurses: a value parsed without json-text.ts's depth bound (a claim request) can be too deep.
+    return 'a value nested too deep to show';
+  }
 }
 
 const typeNames: Record<string, string> = {
@@ -118,10 +136,10 @@ export function errors(schema: TSchema, value: unknown, path = ''): string[] {
       ([p, ps]) => [new RegExp(p), ps] as const,
     );
     for (const k of (s.required ?? []) as string[]) {
-      if (value[k] === undefined) out.push(`${join(path, k)}: is required`);
+      if (own(value, k) === undefined) out.push(`${join(path, k)}: is required`);
     }
     for (const [k, v] of Object.entries(value)) {
-      if (props[k]) {
+      if (Object.hasOwn(props, k)) {
         if (v !== undefined) out.push(...errors(props[k], v, join(path, k)));
         continue;
       }

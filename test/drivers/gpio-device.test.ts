@@ -56,6 +56,10 @@ t.test('simulated panel: presses, LEDs, relays', async (t) => {
   t.match(await cmd(dev, 'panel.relay').run({ name: 'amplifier', on: true }), { relays: { amplifier: true, display: false } });
   t.equal(opener.lines.get(5)!.level, 1);
   await t.rejects(cmd(dev, 'panel.relay').run({ name: 'fan', on: true }), { code: 'bad_request', message: /fan/ });
+  // A relay name is a key of the config's record: looked up as an own key, never found on Object.prototype.
+  for (const name of Object.getOwnPropertyNames(Object.prototype)) {
+    await t.rejects(cmd(dev, 'panel.relay').run({ name, on: true }), { code: 'bad_request', message: /no relay named/ }, `relay ${name}`);
+  }
   await dev.stop();
   t.equal(opener.lines.get(5)!.level, 0, 'relay back to safe at stop');
   t.ok([...opener.lines.values()].every((l) => l.isReleased), 'every line released at stop');

@@ -1,6 +1,7 @@
 // A/B updates on directories that stand for the slots: signed bundles verified before anything is written, and
 // the installing agent or the new version killed with SIGKILL at every step in turn. After each kill the next
 // start (the real launcher) runs a good version, and the config file outside the slots is byte for byte intact.
+// The launcher and the installing process run with the systemd unit's node flags (lab/unit.ts), as on a box.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, readFile, readdir, cp, rm } from 'node:fs/promises';
@@ -11,10 +12,12 @@ import { initKeys, loadPrivateKey, makeBundle, keyPaths } from '../../provisioni
 import { installBundle } from '../../agent/update/install.js';
 import { publicKeyFromPem, BundleRefusedError, compareVersions } from '../../core/bundle.js';
 import { readBoot, writeBoot, INSTALLED } from '../../agent/update/slots.js';
+import { launcherArgv, unitExec } from '../../lab/unit.js';
 
 const DIST = resolve(import.meta.dirname, '../..');
 const LAUNCHER = join(DIST, 'agent/update/launcher.js');
 const CHILD = join(DIST, 'test/provisioning/update-child.js');
+const UNIT = unitExec();
 
 /** A tiny agent: proves itself on a trial start (or fails to), then records what ran and with which config. */
 function fakeAgent(version: string, healthy: boolean): string {
@@ -32,7 +35,7 @@ const checks = [
 const out = await settleTrial(root, slot, checks, 2000, silentLogger);
 if (out.trial && !out.committed) process.exit(75);
 const cfg = createHash('sha256').update(readFileSync(join(root, 'etc/config.json'))).digest('hex');
-appendFileSync(join(root, 'runs.log'), ${JSON.stringify(version)} + ' ' + slot + ' ' + cfg + '\\n');
+appendFileSync(join(root, 'runs.log'), ${JSON.stringify(version)} + ' ' + slot + ' ' + cfg + ' ' + JSON.stringify(process.execArgv) + '\\n');
 `;
 }
 
@@ -46,6 +49,13 @@ async function payload(dir: string, version: string, healthy: boolean, big = 0):
 interface Rig {
   root: string;
   configHash: string;
+}
+
+/** The error codes docs/mqtt.md promises a carrier's tooling (its "Error codes:" paragraph, each in backticks). */
+async function documentedErrorCodes(): Promise<string[]> {
+  const doc = await readFile(resolve(DIST, '../docs/mqtt.md'), 'utf8');
+  const para = doc.slice(doc.indexOf('Error codes:'), doc.indexOf('\n\n', doc.indexOf('Error codes:')));
+  return [...para.matchAll(/`([a-z_]+)`(?=\s*[(,.])/g)].map((m) => m[1]);
 }
 
 const CONFIG = JSON.stringify({ box: { id: 'vn-26734' }, configVersion: 7, hall: { name: 'Xã Đông' } }, null, 2);
@@ -75,12 +85,14 @@ function run(cmd: string[], env: Record<string, string> = {}, onLine?: (l: strin
   });
 }
 
-const launchOnce = (root: string, env: Record<string, string> = {}) => run([LAUNCHER, '--root', root], env);
+const launchOnce = (root: string, env: Record<string, string> = {}) => run(launcherArgv({ launcher: LAUNCHER, root, config: join(root, 'etc/config.json') }, UNIT), env);
+/** The installing agent, with the node flags the agent runs with on a box. */
+const installer = (args: string[]) => [...UNIT.nodeFlags, CHILD, ...args];
 
-async function lastRun(root: string): Promise<{ version: string; slot: string; cfg: string }> {
+async function lastRun(root: string): Promise<{ version: string; slot: string; cfg: string; flags: string[] }> {
   const lines = (await readFile(join(root, 'runs.log'), 'utf8')).trim().split('\n');
-  const [version, slot, cfg] = lines[lines.length - 1].split(' ');
-  return { version, slot, cfg };
+  const [version, slot, cfg, flags] = lines[lines.length - 1].split(' ');
+  return { version, slot, cfg, flags: JSON.parse(flags) };
 }
 
 t.test('kill -9 at every step of an update: the next start runs a good version with its config', async (t) => {
@@ -99,16 +111,17 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
   const expectAfter: Record<string, string> = { verified: '1.0.0', extracting: '1.0.0', extracted: '1.0.0', placed: '1.0.0', switched: '2.0.0' };
   for (const [step, expected] of Object.entries(expectAfter)) {
     const r = await rig(base, v1);
-    const child = await run([CHILD, r.root, v2, pub, '1.0.0', step]);
+    const child = await run(installer([r.root, v2, pub, '1.0.0', step]));
     t.equal(child.signal, 'SIGKILL', `installer killed after "${step}"`);
     const l = await launchOnce(r.root);
     t.equal(l.code, 0, `next start after a kill at "${step}" exits cleanly`);
     const last = await lastRun(r.root);
     t.equal(last.version, expected, `killed after "${step}": the next start runs ${expected}`);
     t.equal(last.cfg, r.configHash, `killed after "${step}": config intact`);
+    t.same(last.flags, UNIT.nodeFlags, `killed after "${step}": the agent ran with the unit's node flags`);
     if (expected === '1.0.0') {
       // The interrupted update can be retried and lands.
-      const again = await run([CHILD, r.root, v2, pub, '1.0.0', 'none']);
+      const again = await run(installer([r.root, v2, pub, '1.0.0', 'none']));
       t.match(again.out, /installed 2\.0\.0 b/, `after "${step}" the update installs again`);
       await launchOnce(r.root);
       t.equal((await lastRun(r.root)).version, '2.0.0', `after "${step}" the retried update runs 2.0.0`);
@@ -119,7 +132,7 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
   // Killed while tar is writing the new slot.
   {
     const r = await rig(base, v1);
-    const child = await run([CHILD, r.root, v2, pub, '1.0.0', 'none'], {}, (l, kill) => {
+    const child = await run(installer([r.root, v2, pub, '1.0.0', 'none']), {}, (l, kill) => {
       if (l === 'step extracting') setTimeout(kill, 30);
     });
     t.equal(child.signal, 'SIGKILL', 'installer killed in the middle of extraction');
@@ -133,7 +146,7 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
   // The new version killed on its trial start, before and during its health check: rolled back by itself.
   for (const when of ['trial-start', 'in-health']) {
     const r = await rig(base, v1);
-    await run([CHILD, r.root, v2, pub, '1.0.0', 'none']);
+    await run(installer([r.root, v2, pub, '1.0.0', 'none']));
     const first = await launchOnce(r.root, { KILL_AT: when });
     t.not(first.code, 0, `the trial start killed (${when}) ends the launcher with an error; systemd restarts it`);
     await launchOnce(r.root);
@@ -150,7 +163,7 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
     const r = await rig(base, v1);
     const bad = join(base, 'v3.bundle');
     await makeBundle({ dir: await payload(join(base, 'p3'), '3.0.0', false), version: '3.0.0', out: bad, key, expiresAt: new Date(Date.now() + 86400000), entry: 'main.mjs' });
-    await run([CHILD, r.root, bad, pub, '1.0.0', 'none']);
+    await run(installer([r.root, bad, pub, '1.0.0', 'none']));
     const l = await launchOnce(r.root);
     t.equal(l.code, 0);
     t.equal((await lastRun(r.root)).version, '1.0.0', 'an unhealthy 3.0.0 is rolled back to 1.0.0');
@@ -170,6 +183,7 @@ t.test('bundles are verified before anything is written; each refusal names its 
   const good = join(base, 'good.bundle');
   await makeBundle({ dir, version: '2.0.0', out: good, key, expiresAt: future, entry: 'main.mjs' });
   const bytes = await readFile(good);
+  const documented = await documentedErrorCodes();
   const variants: Array<[string, Buffer | (() => Promise<string>), RegExp, string]> = [];
   const flipped = Buffer.from(bytes);
   flipped[flipped.length - 10] ^= 0xff;
@@ -185,7 +199,7 @@ t.test('bundles are verified before anything is written; each refusal names its 
     return out;
   };
   variants.push(['signed by an unknown key', make('2.0.0', other), /untrusted_key/, 'bad_request']);
-  variants.push(['expired', make('2.0.0', key, new Date(Date.now() - 1000)), /expired/, 'expired']);
+  variants.push(['expired', make('2.0.0', key, new Date(Date.now() - 1000)), /expired/, 'bad_request']);
   variants.push(['older than installed', make('0.9.0'), /not_newer/, 'bad_request']);
   variants.push(['same as installed', make('1.0.0'), /not_newer/, 'bad_request']);
   for (const [what, v, reason, code] of variants) {
@@ -196,7 +210,9 @@ t.test('bundles are verified before anything is written; each refusal names its 
     const err = await installBundle({ root: r.root, bundle: file, trustedKeys: [pub], installedVersion: '1.0.0', inMeeting: () => false }).catch((e) => e);
     t.type(err, BundleRefusedError, `${what}: refused`);
     t.match(err.message, reason, `${what}: reason in the message: ${err.message}`);
-    t.equal(err.code, code);
+    t.equal(err.code, code, `${what}: answers ${code}`);
+    t.ok(documented.includes(err.code), `${what}: ${err.code} is one of docs/mqtt.md's error codes (${documented.join(', ')})`);
+    t.same(err.details, { reason: err.reason }, `${what}: details.reason says why`);
     t.same(await readdir(join(r.root, 'slots')), before, `${what}: nothing written to the slots`);
     t.same(await readBoot(r.root), { committed: 'a' }, `${what}: boot record untouched`);
   }

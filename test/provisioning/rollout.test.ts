@@ -1,4 +1,5 @@
-// Staged rollout through the real CLI to real agent processes under the real launcher: each box process starts
+// Staged rollout through the real CLI to real agent processes under the real launcher, started with the systemd
+// unit's node flags and arguments (lab/unit.ts) as on a box: each box process starts
 // from a factory config and enrols itself by claim (the update key comes with its identity), downloads the bundle over HTTP, installs it into its inactive slot,
 // restarts into it, proves itself and commits. A bundle whose version fails its health check rolls back by itself
 // on the canary (its panel driver is broken, and the panel answered on the old version), and the rollout halts
@@ -21,6 +22,7 @@ import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
 import { freeTcpPort } from '../../lab/ports.js';
 import { readFile } from 'node:fs/promises';
 import { provisionCli } from '../../lab/provision-cli.js';
+import { launcherArgv } from '../../lab/unit.js';
 
 const DIST = resolve(import.meta.dirname, '../..');
 const CLI = join(DIST, 'provisioning/cli.js');
@@ -47,7 +49,7 @@ const { silentLogger } = await import(${m('core/log.js')});
 const { ensureClaimed } = await import(${m('agent/claim.js')});
 const root = process.env.DIEMCAU_UPDATE_ROOT, slot = process.env.DIEMCAU_SLOT;
 const inst = JSON.parse(readFileSync(join(root, 'slots', slot, '.installed'), 'utf8'));
-const configPath = join(root, 'etc/config.json');
+const configPath = process.argv[process.argv.indexOf('--config') + 1]; // the unit's agent arguments, as \`diemcau run\` takes them
 let config = await loadConfigFile(configPath);
 if (config.claim) config = await ensureClaimed(configPath, config, silentLogger); // a factory config: enrol first
 const deviceFactory = ${broken} ? async () => { throw new Error('gpio driver: cannot open /dev/gpiochip0'); } : createDevice;
@@ -130,7 +132,8 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
     await cp(join(trees, '1.0.0'), join(root, 'slots/a'), { recursive: true });
     await writeFile(join(root, 'slots/a', INSTALLED), JSON.stringify({ version: '1.0.0', entry: 'main.mjs' }));
     await writeBoot(root, { committed: 'a' });
-    launchers.push(spawn(process.execPath, [LAUNCHER, '--root', root], { stdio: 'ignore', env: { ...process.env, DIEMCAU_LOG_LEVEL: 'error' } }));
+    const argv = launcherArgv({ launcher: LAUNCHER, root, config: path });
+    launchers.push(spawn(process.execPath, argv, { stdio: 'ignore', env: { ...process.env, DIEMCAU_LOG_LEVEL: 'error' } }));
   }
   const view = new FleetView(c.broker.url, carrier.service);
   await view.start();
