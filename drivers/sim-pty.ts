@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopChild } from '../core/stop-child.js';
 
 // $1, $2: the two socat addresses; $3: the directory. A line on stdin ("unplug") ends socat and keeps the
 // directory for the next plug; end of file without it (the parent is gone) ends socat and removes the directory.
@@ -52,7 +53,7 @@ export class SimPty {
     await new Promise<void>((resolve, reject) => {
       let err = '';
       const timer = setTimeout(() => {
-        proc.kill('SIGKILL');
+        void stopChild(proc, 'SIGKILL', 0);
         reject(new Error(`socat: no pty pair at ${this.driverPath} within ${timeoutMs} ms: ${err.trim()}`));
       }, timeoutMs);
       proc.once('error', (e) => {
@@ -83,10 +84,7 @@ export class SimPty {
     const proc = this.proc;
     this.proc = null;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await new Promise<void>((resolve) => {
-      proc.once('exit', () => resolve());
-      proc.stdin!.end('unplug\n');
-    });
+    await stopChild(proc, () => proc.stdin!.end('unplug\n'), 2000);
     await Promise.all([rm(this.driverPath, { force: true }), rm(this.simPath, { force: true })]);
   }
 

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
+import { stopChild } from '../core/stop-child.js';
 
 export const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
 
@@ -69,7 +70,7 @@ export function startAgent(configPath: string, extraArgs: string[] = [], env: No
       });
     },
     async stop(signal = 'SIGTERM') {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
+      await stopChild(proc, signal, 10_000);
       return ap.exited;
     },
   };

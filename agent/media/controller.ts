@@ -13,6 +13,7 @@ import type { MediaConfig } from '../../core/config/media.js';
 import type { MediaPath, MediaReport } from './types.js';
 import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker, WorkerExtra } from './worker/protocol.js';
 import type { EchoCalibration } from './room-audio/echo-calibrate.js';
+import { stopChild } from '../../core/stop-child.js';
 
 export interface MediaPathOptions {
   /** argv prefix for the worker, e.g. `['ip','netns','exec','hall']` in tests that put the hall in a namespace. */
@@ -269,18 +270,8 @@ class Controller extends EventEmitter implements MediaController {
     if (this.restartTimer) clearTimeout(this.restartTimer);
     const proc = this.proc;
     if (!proc) return;
-    await new Promise<void>((resolve) => {
-      const t = setTimeout(() => proc.kill('SIGKILL'), 8000);
-      proc.once('exit', () => {
-        clearTimeout(t);
-        resolve();
-      });
-      try {
-        this.send({ type: 'stop' });
-      } catch {
-        proc.kill('SIGTERM');
-      }
-    });
+    // Asked over IPC: the worker leaves the bridge and exits itself (wrtc must exit by process.exit()).
+    await stopChild(proc, () => this.send({ type: 'stop' }), 8000);
     this.proc = null;
   }
 }

@@ -9,6 +9,7 @@ import { startBroker, type Broker } from '../mosquitto.js';
 import { demoHallConfig, startHall, stopHall, type DemoHall } from '../halls.js';
 import { FleetWatch, renderTable } from './watch.js';
 import { startDemoBridge, type DemoBridge } from '../bridge.js';
+import { stopChild } from '../../core/stop-child.js';
 
 export interface DemoOptions {
   halls: number;
@@ -31,7 +32,7 @@ async function emptyNodeRss(): Promise<number | null> {
   const p = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 1500));
   const v = rssMb(p.pid!);
-  p.kill('SIGKILL');
+  await stopChild(p, 'SIGKILL', 0);
   return v;
 }
 

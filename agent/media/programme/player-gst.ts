@@ -13,6 +13,7 @@ import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { silentLogger, type Logger } from '../../../core/log.js';
 import { gstErrorReason } from '../room-audio/audio-io.js';
 import { i420Size, type PlayerExit, type PlayerStats, type ProgrammePlayer, type VideoFrame } from './player.js';
+import { stopChild } from '../../../core/stop-child.js';
 
 export type Display =
   /** DRM/KMS: the box's HDMI output, no X or Wayland. */
@@ -148,13 +149,6 @@ export class GstPlayer extends EventEmitter implements ProgrammePlayer {
     this.input = undefined;
     // End of input first: fdsrc sends EOS and the sink shows the last frame it has; then make sure.
     (child.stdio[3] as Writable).end();
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 1500);
-      child.once('close', () => {
-        clearTimeout(timer);
-        resolve();
-      });
-      child.kill('SIGINT');
-    });
+    return stopChild(child, 'SIGINT', 1500);
   }
 }

@@ -13,6 +13,7 @@ import { DisconnectedError } from '../../../core/errors.js';
 import { silentLogger, type Logger } from '../../../core/log.js';
 import { Rechunker } from './pcm.js';
 import { audioPipelineArgs, FD, type Capture, type DspOptions, type Playback } from './pipeline.js';
+import { stopChild } from '../../../core/stop-child.js';
 
 export interface AudioIoOptions {
   playback: Playback;
@@ -117,7 +118,7 @@ class GstAudioIo extends EventEmitter implements AudioIo {
         this.off('exit', onExit);
         // A pipeline stuck before PLAYING (a device that never delivers) is of no use: end it, report it.
         this.lastError ??= `pipeline not PLAYING after ${opts.startTimeoutMs ?? 5000} ms`;
-        child.kill('SIGKILL');
+        void stopChild(child, 'SIGKILL', 0);
         reject(new DisconnectedError(`audio io: pipeline not PLAYING after ${opts.startTimeoutMs ?? 5000} ms`));
       }, opts.startTimeoutMs ?? 5000);
     });
@@ -187,10 +188,8 @@ class GstAudioIo extends EventEmitter implements AudioIo {
     this.stopping = true;
     const gone = new Promise<void>((resolve) => this.once('exit', () => resolve()));
     // SIGINT: gst-launch sets the pipeline to NULL, which closes the ALSA devices cleanly.
-    child.kill('SIGINT');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
+    await stopChild(child, 'SIGINT', 2000);
     await gone;
-    clearTimeout(timer);
   }
 }
 
