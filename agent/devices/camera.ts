@@ -1,4 +1,4 @@
-// The camera as the agent sees it: a Device (agent/device.ts) with commands camera.* over the VISCA driver. With
+// The camera as the agent sees it: a Device (agent/devices/device.ts) with commands camera.* over the VISCA driver. With
 // `simulate`, a simulated camera sits behind a real socat pty pair (or a loopback UDP socket), so the agent's demo runs
 // the real driver code; `camera.sim-unplug` then pulls the line for a while, as a person pulling a USB adapter would.
 import { EventEmitter } from 'node:events';

@@ -1,4 +1,4 @@
-// The launcher systemd runs (`ExecStart=node /opt/diemcau/launcher.js --root /opt/diemcau -- run`): at each start it
+// The launcher systemd runs (systemd/diemcau.service: `node --lite-mode …/launcher.js --root /opt/diemcau -- run …`): at each start it
 // asks the boot record which slot runs (agent/update/slots.ts, chooseSlot), writes the decision, runs that slot's
 // entry with the remaining arguments, and starts again at once when the agent exits with RESTART_EXIT_CODE (a
 // switch or a rollback). Any other exit ends the launcher with the agent's code, and systemd restarts it.

@@ -1,4 +1,4 @@
-// Config of the hall's PTZ camera (config.devices.camera). Owned by the camera driver; composed in agent/config.
+// Config of the hall's PTZ camera (config.devices.camera): part of the contract (core/config/schema.ts composes it).
 import { Type, type Static } from '../schema/type.js';
 
 export const CameraConfig = Type.Object(

@@ -1,4 +1,4 @@
-// Config of the hall's display (config.devices.display). Owned by the display driver; composed in agent/config.
+// Config of the hall's display (config.devices.display): part of the contract (core/config/schema.ts composes it).
 import { Type, type Static } from '../schema/type.js';
 
 export const DisplayConfig = Type.Object(

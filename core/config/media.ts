@@ -1,4 +1,4 @@
-// Config of the media path (config.media): capture, encode, bridge. Owned by the media worker (issue 5).
+// Config of the media path (config.media): capture, encode, bridge; the media worker (agent/media/) runs it.
 import { Type, type Static } from '../schema/type.js';
 import { RoomAudioConfig } from './room-audio.js';
 

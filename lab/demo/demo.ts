@@ -1,4 +1,4 @@
-// `diemcau demo`: a real Mosquitto on a free loopback port, N agents in simulation mode as separate processes, and a
+// The demo (`npm run demo`): a real Mosquitto on a free loopback port, N agents in simulation mode as separate processes, and a
 // live table of what an operator would see. Ctrl-C (or --duration) stops everything and leaves no process behind.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { readFileSync } from 'node:fs';

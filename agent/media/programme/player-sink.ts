@@ -1,4 +1,4 @@
-// Adapter from the worker's programme hand-off (worker-programme.ts: ProgrammeSink, fed by wrtc's RTCVideoSink and
+// Adapter from the worker's programme hand-off (worker/programme.ts: ProgrammeSink, fed by wrtc's RTCVideoSink and
 // RTCAudioSink) to a ProgrammePlayer. wrtc's audio sink gives 10 ms of the decoder's output, 48 kHz for Opus,
 // mono or stereo; the room audio path takes 48 kHz mono s16le (audio-pcm.ts), so stereo is averaged down.
 import type { AudioIn, ProgrammeSink, VideoFrameIn } from '../worker/programme.js';

@@ -1,6 +1,6 @@
 // The one PCM format of the room audio path, and the small pure helpers around it.
 //
-// Format on every pipe of agent/media/audio-io.ts (programme in, mic out, and the test taps):
+// Format on every pipe of agent/media/room-audio/audio-io.ts (programme in, mic out, and the test taps):
 //   signed 16-bit little-endian, interleaved, 1 channel, 48 000 Hz, in chunks of 10 ms = 480 samples = 960 bytes.
 // 10 ms is the frame the WebRTC audio processing library works on (webrtcdsp and webrtcechoprobe cut their input
 // into rate/100 samples) and the frame RTCAudioSource.onData takes, so a chunk passes from GStreamer to wrtc whole.
