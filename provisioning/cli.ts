@@ -36,7 +36,7 @@ ${COMMON}`,
   codes: { run: verbs.codes, options: ['db'], help: `usage: diemcau-provision codes [TARGET] [--db DIR] [--json]\n\nLists halls with their install codes (for work orders) and claim state. TARGET: BOXID, group:NAME or all.\n${COMMON}` },
   'broker-conf': {
     run: verbs.brokerConf,
-    options: ['db', 'port', 'tls-port'],
+    options: ['db', 'port', 'tls-port', 'bind'],
     help: `usage: diemcau-provision broker-conf [--port 1883] [--tls-port 8883] [--db DIR]\n\nPrints the mosquitto.conf lines that load the rendered password file and ACL (and a client-certificate listener).\n${COMMON}`,
   },
   ca: { run: verbs.caVerb, options: ['db', 'host'], help: `usage: diemcau-provision ca --host NAME[,NAME...] [--db DIR]\n\nCreates the carrier CA (once) and a server certificate for the broker. Boxes that claim a certificate send a CSR;\nthe CA signs it with CN = box id. Private keys of boxes never leave the boxes.\n${COMMON}` },

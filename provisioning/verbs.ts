@@ -87,16 +87,17 @@ export async function brokerConf(a: Args): Promise<number> {
   const s = new Store(resolve(store(a).dir)); // the broker runs elsewhere: absolute paths
   const ca = caPaths(s.dir);
   const port = a.num('port', 1883);
+  const bind = a.get('bind') ? ` ${a.get('bind')}` : '';
   const lines = [
     `# mosquitto.conf for diemcau (Mosquitto 2.0); passwd and acl are rewritten by \`diemcau-provision import\`.`,
     'per_listener_settings false',
     `password_file ${s.path('passwd')}`,
     `acl_file ${s.path('acl')}`,
-    `listener ${port}`,
+    `listener ${port}${bind}`,
   ];
   if (a.get('tls-port')) {
     lines.push(
-      `listener ${a.num('tls-port', 8883)}`,
+      `listener ${a.num('tls-port', 8883)}${bind}`,
       `cafile ${ca.brokerCa}`,
       `certfile ${join(ca.brokerDir, 'server.crt')}`,
       `keyfile ${join(ca.brokerDir, 'server.key')}`,

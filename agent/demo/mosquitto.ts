@@ -26,6 +26,11 @@ export interface BrokerOptions {
   /** Allow anonymous clients (default true when no extraConfig names a password_file). */
   anonymous?: boolean;
   port?: number;
+  /**
+   * A config rendered elsewhere (`diemcau-provision broker-conf`) that brings its own listeners and security, used
+   * as it is: only the plumbing (user, persistence, log) is added around it. `port` is the port it listens on.
+   */
+  rendered?: string[];
   /** Raise the open-file limit (for fleet benches). */
   nofile?: number;
 }
@@ -50,6 +55,7 @@ function waitListening(port: number, timeoutMs: number): Promise<void> {
 }
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
+  if (opts.rendered && opts.port === undefined) throw new Error('startBroker: a rendered config needs the port it listens on');
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-mosq-'));
   const port = opts.port ?? (await freeTcpPort());
   const anonymous = opts.anonymous ?? !(opts.extraConfig ?? []).some((l) => l.startsWith('password_file'));
@@ -57,14 +63,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const asRoot = process.getuid?.() === 0 && !(opts.extraConfig ?? []).some((l) => l.startsWith('user ')) ? ['user root'] : [];
   const conf = [
     ...asRoot,
-    `listener ${port} 127.0.0.1`,
-    `allow_anonymous ${anonymous}`,
+    ...(opts.rendered ? [] : [`listener ${port} 127.0.0.1`, `allow_anonymous ${anonymous}`]),
     'persistence false',
     `log_dest file ${join(dir, 'mosquitto.log')}`,
     'log_type error',
     'log_type warning',
     'max_keepalive 600',
     ...(opts.extraConfig ?? []),
+    ...(opts.rendered ?? []),
   ];
   await writeFile(join(dir, 'mosquitto.conf'), conf.join('\n') + '\n');
   let stderr = '';
