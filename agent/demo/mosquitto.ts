@@ -2,6 +2,7 @@
 // of the test and always stopped. `restart()` keeps the port, for reconnection tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -87,7 +88,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
       proc.stderr!.on('data', (d) => (stderr += d));
       broker.proc = proc;
       const exited = new Promise<never>((_, reject) =>
-        proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start: ${stderr.trim()}`))),
+        proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start: ${stderr.trim()} ${logErrors()}`.trim()))),
       );
       exited.catch(() => {});
       await Promise.race([waitListening(port, 10000), exited]);
@@ -107,6 +108,16 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await broker.start();
+  // Once it has logged, Mosquitto says why it stopped in its log file (its last lines), not on stderr.
+  const logErrors = () => {
+    const text = existsSync(join(dir, 'mosquitto.log')) ? readFileSync(join(dir, 'mosquitto.log'), 'utf8') : '';
+    return text.trim().split('\n').slice(-5).join(' ');
+  };
+  try {
+    await broker.start();
+  } catch (err) {
+    await broker.cleanup();
+    throw err;
+  }
   return broker;
 }

@@ -6,10 +6,11 @@
 // process with the agent's node flags, and the service pings it throughout each attack.
 import t from 'tap';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile, mkdir } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { provisionCli } from '../helpers/provision-cli.js';
+import { provisionCli, PROVISION_CLI } from '../helpers/provision-cli.js';
 import { freeTcpPort } from '../helpers/ports.js';
 import { startBroker } from '../helpers/mosquitto.js';
 import { startAgent, writeConfig } from '../helpers/agent-process.js';
@@ -36,8 +37,8 @@ await writeFile(join(dir, 'halls.csv'), syntheticCsv({ count: 4, broker: url }))
 await carrierCli(['init']);
 await carrierCli(['import', join(dir, 'halls.csv')]);
 await carrierCli(['ca', '--host', '127.0.0.1,localhost']);
+// Checked in the first subtest (an assertion at the top level would end the root test before the others run).
 const built = await provisionCli(['broker-plugin', '--db', db]);
-t.equal(built.code, 0, `broker-plugin builds the client-id plugin ${built.err.trim()}`);
 const rendered = JSON.parse(await carrierCli(['broker-conf', '--port', String(port), '--tls-port', String(tlsPort), '--bind', '127.0.0.1', '--json'])).lines;
 const broker = await startBroker({ rendered, port });
 t.teardown(() => broker.cleanup());
@@ -113,8 +114,24 @@ async function attack(login: IClientOptions, clientId: string, target = url, ext
   return out;
 }
 
+/** One login: 'ok', 'refused' (CONNACK 0x87) or the error. */
+async function tryLogin(login: IClientOptions, clientId: string): Promise<string> {
+  try {
+    const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId, reconnectPeriod: 0, connectTimeout: 3000, ...login });
+    await c.endAsync(true);
+    return 'ok';
+  } catch (err) {
+    return (err as { code?: number }).code === 135 ? 'refused' : (err as Error).message;
+  }
+}
+
 const summary = (o: Outcome) =>
   `${o.refused} of ${o.attempts} refused, ${o.accepted} let in; box dropped ${o.drops} times; ${o.answered} of ${o.pings} pings answered`;
+
+t.test('the carrier builds the client-id plugin', async (t) => {
+  t.equal(built.code, 0, `diemcau-provision broker-plugin exits 0 ${built.err.trim()}`);
+  t.ok(rendered.some((l: string) => l.startsWith('plugin ')), 'broker-conf loads it');
+});
 
 for (const [who, login] of [
   ['the claim credential (every factory image)', claimLogin],
@@ -158,15 +175,6 @@ t.test('a certificate box on the TLS listener cannot take another box\'s client 
 });
 
 t.test('who may use which client id', async (t) => {
-  const tryLogin = async (login: IClientOptions, clientId: string): Promise<string> => {
-    try {
-      const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId, reconnectPeriod: 0, connectTimeout: 3000, ...login });
-      await c.endAsync(true);
-      return 'ok';
-    } catch (err) {
-      return (err as { code?: number }).code === 135 ? 'refused' : (err as Error).message;
-    }
-  };
   t.equal(await tryLogin(boxLogin(A), `${A}-check`), 'ok', "a box's own `<box id>-check` login (agent/claim.ts) is let in");
   t.equal(await tryLogin(claimLogin, `${A}-check`), 'refused', 'the claim credential cannot take it');
   t.equal(await tryLogin(claimLogin, 'SN-0001'), 'ok', 'the claim credential with a serial as client id is let in');
@@ -179,4 +187,58 @@ t.test('who may use which client id', async (t) => {
   const log = await readFile(join(broker.dir, 'mosquitto.log'), 'utf8');
   t.match(log, new RegExp(`diemcau_clientid: .*${carrier.claim.username}.*${A}`), 'the broker log names the login and the id it was refused');
   t.equal(drops(), 0, 'box A was never dropped in this whole file');
+});
+
+t.test('boxes added by a later import own their ids once the broker reloads', async (t) => {
+  const E = 'vn-00014';
+  await writeFile(join(dir, 'halls.csv'), syntheticCsv({ count: 5, broker: url }));
+  await carrierCli(['import', join(dir, 'halls.csv')]);
+  const fresh = (await store.identities())[E];
+  broker.proc!.kill('SIGHUP');
+  let outcome = '';
+  for (let i = 0; i < 50 && outcome !== 'refused'; i++, await sleep(100)) outcome = await tryLogin(claimLogin, E);
+  t.equal(outcome, 'refused', `after the reload the claim credential cannot take ${E}`);
+  t.equal(await tryLogin(as(E, fresh.password), E), 'ok', `${E} logs in as itself`);
+  t.equal(await tryLogin(claimLogin, A), 'refused', `${A} is still bound`);
+});
+
+t.test('a plugin that cannot read its password file stops the broker from starting', async (t) => {
+  const p2 = await freeTcpPort();
+  const lines: string[] = JSON.parse(await carrierCli(['broker-conf', '--port', String(p2), '--bind', '127.0.0.1', '--json'])).lines;
+  const missing = join(dir, 'no-such-passwd');
+  const bad = lines.map((l) => (l.startsWith('plugin_opt_password_file ') ? `plugin_opt_password_file ${missing}` : l));
+  await t.rejects(startBroker({ rendered: bad, port: p2 }), { message: new RegExp(`diemcau_clientid: cannot read plugin_opt_password_file ${missing}: No such file`) });
+});
+
+t.test('the carrier is told what is missing, in one line, and nothing is written', async (t) => {
+  const out = join(dir, 'built', 'diemcau_clientid.so');
+  const noCc = await provisionCli(['broker-plugin', '--db', db, '--out', out], { CC: '/nonexistent/cc' });
+  t.equal(noCc.code, 2, 'no compiler: exit 2');
+  t.equal(noCc.err, 'diemcau-provision broker-plugin: no C compiler "/nonexistent/cc" on this host (Debian: apt-get install gcc)\n', 'named in one line');
+  // No plugin headers: the real compiler under an /usr/include where mosquitto_broker.h is deleted (an overlay with
+  // a whiteout, in a private mount namespace that dies with the shell).
+  const ovl = join(dir, 'ovl');
+  const script = [
+    'set -e',
+    `mkdir -p ${ovl}/up ${ovl}/work`,
+    `mknod ${ovl}/up/mosquitto_broker.h c 0 0`,
+    `mount -t overlay overlay -o lowerdir=/usr/include,upperdir=${ovl}/up,workdir=${ovl}/work /usr/include`,
+    `exec "${process.execPath}" "${PROVISION_CLI}" broker-plugin --db "${db}" --out "${out}"`,
+  ].join('\n');
+  const noHeader = await new Promise<{ code: number | null; err: string }>((res) => {
+    const p = spawn('unshare', ['--mount', '--propagation', 'private', 'bash', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (d) => (err += d));
+    p.once('exit', (code) => res({ code, err }));
+  });
+  t.equal(noHeader.code, 2, `no headers: exit 2 ${noHeader.err.trim()}`);
+  t.match(noHeader.err, /^diemcau-provision broker-plugin: Mosquitto's plugin header mosquitto_broker\.h is missing \(Debian: apt-get install mosquitto-dev libmosquitto-dev\)\n$/, 'named in one line');
+  t.same(await readdir(join(dir, 'built')), [], 'no plugin and no temp file left');
+
+  const empty = join(dir, 'empty-db');
+  await provisionCli(['init', '--db', empty]);
+  const conf = await provisionCli(['broker-conf', '--db', empty]);
+  t.equal(conf.code, 2, 'broker-conf before broker-plugin: exit 2');
+  t.match(conf.err, /^diemcau-provision broker-conf: no client-id plugin at \S+diemcau_clientid\.so: build it first with `diemcau-provision broker-plugin --db \S+`\n$/, 'says which verb to run first');
+  t.equal(conf.out, '', 'no config printed');
 });
