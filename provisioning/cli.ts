@@ -115,20 +115,20 @@ ${BROKER}\n${COMMON}`,
 const MAIN = `usage: diemcau-provision <verb> [options]
 
 verbs, in the order a carrier uses them:
-  init         create the provisioning database and the claim credential
-  import       import halls from a CSV (validated whole; idempotent)
-  codes        list install codes for work orders
-  reset        reopen a hall to a new claim (box replaced)
-  broker-plugin build the broker plugin that ties a client id to its login
-  broker-conf  mosquitto.conf lines for the rendered password file, ACL and plugin
-  ca           carrier CA and broker certificate (for certificate identities)
-  keys         update signing key pair
-  serve        answer zero-touch claims
-  push         push desired config to a hall, a group or all; see who applied it
-  status       applied / refused / offline per hall
-  handover     move halls to another broker
-  bundle       make a signed update bundle
-  rollout      staged update: canary, share, all
+  init           create the provisioning database and the claim credential
+  import         import halls from a CSV (validated whole; idempotent)
+  codes          list install codes for work orders
+  reset          reopen a hall to a new claim (box replaced)
+  broker-plugin  build the broker plugin that ties a client id to its login
+  broker-conf    mosquitto.conf lines for the rendered password file, ACL and plugin
+  ca             carrier CA and broker certificate (for certificate identities)
+  keys           update signing key pair
+  serve          answer zero-touch claims
+  push           push desired config to a hall, a group or all; see who applied it
+  status         applied / refused / offline per hall
+  handover       move halls to another broker
+  bundle         make a signed update bundle
+  rollout        staged update: canary, share, all
 
 'diemcau-provision <verb> --help' describes each verb.`;
 

@@ -114,14 +114,15 @@ async function attack(login: IClientOptions, clientId: string, target = url, ext
   return out;
 }
 
-/** One login: 'ok', 'refused' (CONNACK 0x87) or the error. */
-async function tryLogin(login: IClientOptions, clientId: string): Promise<string> {
+/** One login: 'ok', 'refused' (CONNACK 0x87, or 5 in MQTT 3.1.1) or the error. */
+async function tryLogin(login: IClientOptions, clientId: string, extra: IClientOptions = {}): Promise<string> {
   try {
-    const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId, reconnectPeriod: 0, connectTimeout: 3000, ...login });
+    const c = await mqtt.connectAsync(url, { protocolVersion: 5, clientId, reconnectPeriod: 0, connectTimeout: 3000, ...login, ...extra });
     await c.endAsync(true);
     return 'ok';
   } catch (err) {
-    return (err as { code?: number }).code === 135 ? 'refused' : (err as Error).message;
+    const code = (err as { code?: number }).code;
+    return code === 135 || (extra.protocolVersion === 4 && code === 5) ? 'refused' : (err as Error).message;
   }
 }
 
@@ -183,6 +184,12 @@ t.test('who may use which client id', async (t) => {
   t.equal(await tryLogin(serviceLogin, 'diemcau-provision-serve-4242'), 'ok', 'the service uses its own ids');
   t.equal(await tryLogin(claimLogin, 'diemcau-provision-serve-4242'), 'refused', "the claim credential cannot take the claim service's id");
   t.equal(await tryLogin(boxLogin(B), 'diemcau-provision-serve-4242'), 'refused', 'nor can a box');
+  t.equal(await tryLogin(claimLogin, A, { protocolVersion: 4 }), 'refused', 'in MQTT 3.1.1 too');
+  t.match(
+    await tryLogin(claimLogin, A, { properties: { authenticationMethod: 'SCRAM-SHA-1' } }),
+    /Bad authentication method/,
+    'an MQTT 5 enhanced-auth CONNECT (which skips the password check) is refused: the broker has no such method',
+  );
   t.equal(await tryLogin(as(A, 'wrong'), A), 'refused', "a box's own id with a wrong password is still refused (the password file decides)");
   const log = await readFile(join(broker.dir, 'mosquitto.log'), 'utf8');
   t.match(log, new RegExp(`diemcau_clientid: .*${carrier.claim.username}.*${A}`), 'the broker log names the login and the id it was refused');
@@ -194,6 +201,8 @@ t.test('boxes added by a later import own their ids once the broker reloads', as
   await writeFile(join(dir, 'halls.csv'), syntheticCsv({ count: 5, broker: url }));
   await carrierCli(['import', join(dir, 'halls.csv')]);
   const fresh = (await store.identities())[E];
+  // Until the broker reloads it knows nothing of the new box (nor can the box log in): the id is still free.
+  t.equal(await tryLogin(claimLogin, E), 'ok', `before the reload ${E} is nobody's id`);
   broker.proc!.kill('SIGHUP');
   let outcome = '';
   for (let i = 0; i < 50 && outcome !== 'refused'; i++, await sleep(100)) outcome = await tryLogin(claimLogin, E);
