@@ -1,7 +1,8 @@
 // `npm run bench -- provision --json FILE`: a carrier's day one on one machine. Imports a CSV of 10,400 synthetic
-// halls with the real CLI, starts a real Mosquitto on the rendered password file and ACL and the real `serve`,
-// enrols 2,000 boxes through the claim flow (agent/claim.ts, then the real Agent logging in as itself; many boxes
-// per worker process), and pushes a config to all halls, timing until every online box has acked it.
+// halls with the real CLI, starts a real Mosquitto on the config it renders (password file, ACL, client-id
+// plugin) and the real `serve`, enrols 2,000 boxes through the claim flow (agent/claim.ts, then the real Agent
+// logging in as itself; many boxes per worker process), and pushes a config to all halls, timing until every
+// online box has acked it.
 // Floors (issue 6): import <= 10 s, 2,000 enrolled <= 60 s, push acked by all online <= 10 s.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile, rm, mkdir } from 'node:fs/promises';
@@ -146,12 +147,12 @@ export async function main(argv: string[]): Promise<void> {
 
     const store = new Store(db);
     const carrier = await store.carrier();
-    const asRoot = process.getuid?.() === 0 ? ['user root'] : [];
-    const broker = await startBroker({
-      port,
-      nofile: NOFILE,
-      extraConfig: [...asRoot, `password_file ${store.path('passwd')}`, `acl_file ${store.path('acl')}`, 'max_inflight_messages 0'],
-    });
+    // The broker as a carrier runs it: the config broker-conf renders, with the client-id plugin.
+    const plugin = await cli(['broker-plugin', '--db', db]);
+    if (plugin.code !== 0) throw new Error(`broker-plugin: ${plugin.err}`);
+    const conf = await cli(['broker-conf', '--db', db, '--port', String(port), '--bind', '127.0.0.1', '--json']);
+    if (conf.code !== 0) throw new Error(`broker-conf: ${conf.err}`);
+    const broker = await startBroker({ port, nofile: NOFILE, extraConfig: ['max_inflight_messages 0'], rendered: JSON.parse(conf.out).lines });
     cleanup.unshift(() => broker.cleanup());
 
     const serve = spawn(process.execPath, [CLI, 'serve', '--db', db, '--url', url], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DIEMCAU_LOG_LEVEL: 'info' } });

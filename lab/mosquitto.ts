@@ -2,6 +2,7 @@
 // of the test and always stopped. `restart()` keeps the port, for reconnection tests.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -26,6 +27,11 @@ export interface BrokerOptions {
   /** Allow anonymous clients (default true when no extraConfig names a password_file). */
   anonymous?: boolean;
   port?: number;
+  /**
+   * A config rendered elsewhere (`diemcau-provision broker-conf`) that brings its own listeners and security, used
+   * as it is: only the plumbing (user, persistence, log) is added around it. `port` is the port it listens on.
+   */
+  rendered?: string[];
   /** Raise the open-file limit (for fleet benches). */
   nofile?: number;
 }
@@ -50,6 +56,7 @@ function waitListening(port: number, timeoutMs: number): Promise<void> {
 }
 
 export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
+  if (opts.rendered && opts.port === undefined) throw new Error('startBroker: a rendered config needs the port it listens on');
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-mosq-'));
   const port = opts.port ?? (await freeTcpPort());
   const anonymous = opts.anonymous ?? !(opts.extraConfig ?? []).some((l) => l.startsWith('password_file'));
@@ -57,14 +64,14 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   const asRoot = process.getuid?.() === 0 && !(opts.extraConfig ?? []).some((l) => l.startsWith('user ')) ? ['user root'] : [];
   const conf = [
     ...asRoot,
-    `listener ${port} 127.0.0.1`,
-    `allow_anonymous ${anonymous}`,
+    ...(opts.rendered ? [] : [`listener ${port} 127.0.0.1`, `allow_anonymous ${anonymous}`]),
     'persistence false',
     `log_dest file ${join(dir, 'mosquitto.log')}`,
     'log_type error',
     'log_type warning',
     'max_keepalive 600',
     ...(opts.extraConfig ?? []),
+    ...(opts.rendered ?? []),
   ];
   await writeFile(join(dir, 'mosquitto.conf'), conf.join('\n') + '\n');
   let stderr = '';
@@ -81,7 +88,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
       proc.stderr!.on('data', (d) => (stderr += d));
       broker.proc = proc;
       const exited = new Promise<never>((_, reject) =>
-        proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start: ${stderr.trim()}`))),
+        proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start: ${stderr.trim()} ${logErrors()}`.trim()))),
       );
       exited.catch(() => {});
       await Promise.race([waitListening(port, 10000), exited]);
@@ -101,6 +108,16 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
       await rm(dir, { recursive: true, force: true });
     },
   };
-  await broker.start();
+  // Once it has logged, Mosquitto says why it stopped in its log file (its last lines), not on stderr.
+  const logErrors = () => {
+    const text = existsSync(join(dir, 'mosquitto.log')) ? readFileSync(join(dir, 'mosquitto.log'), 'utf8') : '';
+    return text.trim().split('\n').slice(-5).join(' ');
+  };
+  try {
+    await broker.start();
+  } catch (err) {
+    await broker.cleanup();
+    throw err;
+  }
   return broker;
 }

@@ -1,5 +1,6 @@
-// Shared by the provisioning tests: a carrier database made by the real import, and a real Mosquitto that loads
-// the password file and ACL the import rendered.
+// Shared by the provisioning tests: a carrier database made by the real import, and a real Mosquitto running the
+// config `diemcau-provision broker-conf` renders for it (password file, ACL, the client-id plugin, and with `tls`
+// the client-certificate listener), as a carrier deploys it.
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,38 +8,48 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Store } from '../provisioning/store.js';
 import { importHalls } from '../provisioning/import.js';
 import { syntheticCsv } from '../provisioning/synthetic.js';
+import { renderBrokerConf } from '../provisioning/broker-conf.js';
+import { buildBrokerPlugin, pluginPath } from '../provisioning/broker-plugin.js';
+import { caPaths, initCa, issueServerCert } from '../provisioning/ca.js';
+import { writeCrl } from '../provisioning/crl.js';
 import { startBroker, type Broker } from './mosquitto.js';
+import { freeTcpPort } from './ports.js';
 
 export interface Carrier {
   dir: string;
   store: Store;
   broker: Broker;
   csv: string;
+  /** The client-certificate listener's port, with `tls`. */
+  tlsPort?: number;
   cleanup(): Promise<void>;
 }
 
-export async function carrierWithBroker(
-  count: number,
-  opts: { serials?: boolean; extraConfig?: string[] | ((store: Store) => Promise<string[]>) } = {},
-): Promise<Carrier> {
+export async function carrierWithBroker(count: number, opts: { serials?: boolean; tls?: boolean } = {}): Promise<Carrier> {
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-prov-'));
   const store = new Store(join(dir, 'db'));
   await store.init();
-  // The broker's URL must be in the CSV before the broker exists: import with a placeholder, start, re-import.
+  const port = await freeTcpPort();
+  const tlsPort = opts.tls ? await freeTcpPort() : undefined;
   const csv = join(dir, 'halls.csv');
-  await writeFile(csv, syntheticCsv({ count, broker: 'mqtt://127.0.0.1:1', serials: opts.serials }));
+  await writeFile(csv, syntheticCsv({ count, broker: `mqtt://127.0.0.1:${port}`, serials: opts.serials }));
   await importHalls(store, csv);
-  const extra = typeof opts.extraConfig === 'function' ? await opts.extraConfig(store) : (opts.extraConfig ?? []);
-  const broker = await startBroker({
-    extraConfig: [`password_file ${store.path('passwd')}`, `acl_file ${store.path('acl')}`, ...extra],
-  });
-  await writeFile(csv, syntheticCsv({ count, broker: broker.url, serials: opts.serials }));
-  await importHalls(store, csv);
+  if (opts.tls) {
+    // The carrier CA lives in the database, where `ca` and `reset` find it.
+    const ca = caPaths(store.dir);
+    await initCa(ca);
+    await issueServerCert(ca, ['127.0.0.1', 'localhost']);
+    await writeCrl(ca, []);
+  }
+  const plugin = pluginPath(store.dir);
+  await buildBrokerPlugin(plugin);
+  const broker = await startBroker({ port, rendered: renderBrokerConf(store, { port, tlsPort, bind: '127.0.0.1', plugin }) });
   return {
     dir,
     store,
     broker,
     csv,
+    tlsPort,
     async cleanup() {
       await broker.cleanup();
       await rm(dir, { recursive: true, force: true });

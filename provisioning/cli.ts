@@ -36,8 +36,25 @@ ${COMMON}`,
   codes: { run: verbs.codes, options: ['db'], help: `usage: diemcau-provision codes [TARGET] [--db DIR] [--json]\n\nLists halls with their install codes (for work orders) and claim state. TARGET: BOXID, group:NAME or all.\n${COMMON}` },
   'broker-conf': {
     run: verbs.brokerConf,
-    options: ['db', 'port', 'tls-port'],
-    help: `usage: diemcau-provision broker-conf [--port 1883] [--tls-port 8883] [--db DIR]\n\nPrints the mosquitto.conf lines that load the rendered password file and ACL (and a client-certificate listener).\n${COMMON}`,
+    options: ['db', 'port', 'tls-port', 'bind', 'plugin'],
+    help: `usage: diemcau-provision broker-conf [--port 1883] [--tls-port 8883] [--bind ADDR] [--plugin PATH] [--db DIR]
+
+Prints the mosquitto.conf lines that load the rendered password file and ACL, the client-id plugin (a client id
+belongs to the login of that name: no login can take a box's connection over) and, with --tls-port, a
+client-certificate listener whose client id is the certificate's box id.
+  --bind ADDR   listen on this address only (default: every address)
+  --plugin PATH where the broker finds the plugin (default: the one broker-plugin built in DIR/broker/)
+${COMMON}`,
+  },
+  'broker-plugin': {
+    run: verbs.brokerPlugin,
+    options: ['db', 'out'],
+    help: `usage: diemcau-provision broker-plugin [--out PATH] [--db DIR]
+
+Builds the broker's client-id plugin (a Mosquitto 2.0 plugin, C) with cc ($CC) into DIR/broker/diemcau_clientid.so.
+Needs a C compiler and Mosquitto's plugin headers (Debian: gcc mosquitto-dev libmosquitto-dev).
+  --out PATH    build it here instead
+${COMMON}`,
   },
   ca: { run: verbs.caVerb, options: ['db', 'host'], help: `usage: diemcau-provision ca --host NAME[,NAME...] [--db DIR]\n\nCreates the carrier CA (once) and a server certificate for the broker. Boxes that claim a certificate send a CSR;\nthe CA signs it with CN = box id. Private keys of boxes never leave the boxes.\n${COMMON}` },
   serve: { run: verbs.serve, options: ['db', 'url', 'cafile'], help: `usage: diemcau-provision serve [--url URL] [--db DIR]\n\nAnswers claims on diemcau/v1/claim/<serial>/req until stopped (SIGTERM). A hall is handed out to one serial;\nonce its box has been online as itself it cannot be claimed again.\n${BROKER}\n${COMMON}` },
@@ -110,20 +127,21 @@ ${BROKER}\n${COMMON}`,
 const MAIN = `usage: diemcau-provision <verb> [options]
 
 verbs, in the order a carrier uses them:
-  init         create the provisioning database and the claim credential
-  import       import halls from a CSV (validated whole; idempotent)
-  codes        list install codes for work orders
-  reset        reopen a hall to a new claim (box replaced)
-  broker-conf  mosquitto.conf lines for the rendered password file and ACL
-  ca           carrier CA and broker certificate (for certificate identities)
-  keys         update signing key pair
-  serve        answer zero-touch claims
-  push         push desired config to a hall, a group or all; see who applied it
-  status       applied / refused / offline per hall
-  rebase       bring halls back from a config version that went too high
-  handover     move halls to another broker
-  bundle       make a signed update bundle
-  rollout      staged update: canary, share, all
+  init           create the provisioning database and the claim credential
+  import         import halls from a CSV (validated whole; idempotent)
+  codes          list install codes for work orders
+  reset          reopen a hall to a new claim (box replaced)
+  broker-plugin  build the broker plugin that ties a client id to its login
+  broker-conf    mosquitto.conf lines for the rendered password file, ACL and plugin
+  ca             carrier CA and broker certificate (for certificate identities)
+  keys           update signing key pair
+  serve          answer zero-touch claims
+  push           push desired config to a hall, a group or all; see who applied it
+  status         applied / refused / offline per hall
+  rebase         bring halls back from a config version that went too high
+  handover       move halls to another broker
+  bundle         make a signed update bundle
+  rollout        staged update: canary, share, all
 
 'diemcau-provision <verb> --help' describes each verb.`;
 

@@ -1,7 +1,7 @@
 // The verbs of `diemcau-provision`, one function each: (args) -> exit code. Each prints a table, or one JSON
 // document with --json. Help texts and dispatch are in cli.ts.
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { IClientOptions } from 'mqtt';
 import { Store, randomSecret } from './store.js';
 import { importHalls, brokerFiles } from './import.js';
@@ -12,7 +12,9 @@ import { FleetView } from './fleet-view.js';
 import { pushDesired, checkFragment, handoverSection, hallSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
 import { BROKER_URL_PATTERN } from '../core/config/schema.js';
 import { caPaths, initCa, issueServerCert } from './ca.js';
-import { writeCrl, readRevoked, revoke, crlPath } from './crl.js';
+import { writeCrl, readRevoked, revoke } from './crl.js';
+import { renderBrokerConf } from './broker-conf.js';
+import { buildBrokerPlugin, pluginExists, pluginPath, PLUGIN_SOURCE } from './broker-plugin.js';
 import { initKeys, keyPaths, loadPrivateKey, makeBundle, parseExpiry } from './signing.js';
 import { keyId } from '../core/bundle.js';
 import { parseJson } from '../core/schema/parse.js';
@@ -85,28 +87,24 @@ export async function codes(a: Args): Promise<number> {
 
 export async function brokerConf(a: Args): Promise<number> {
   const s = new Store(resolve(store(a).dir)); // the broker runs elsewhere: absolute paths
-  const ca = caPaths(s.dir);
-  const port = a.num('port', 1883);
-  const lines = [
-    `# mosquitto.conf for diemcau (Mosquitto 2.0); passwd and acl are rewritten by \`diemcau-provision import\`.`,
-    'per_listener_settings false',
-    `password_file ${s.path('passwd')}`,
-    `acl_file ${s.path('acl')}`,
-    `listener ${port}`,
-  ];
-  if (a.get('tls-port')) {
-    lines.push(
-      `listener ${a.num('tls-port', 8883)}`,
-      `cafile ${ca.brokerCa}`,
-      `certfile ${join(ca.brokerDir, 'server.crt')}`,
-      `keyfile ${join(ca.brokerDir, 'server.key')}`,
-      `crlfile ${crlPath(ca)}`,
-      'require_certificate true',
-      'use_identity_as_username true',
-    );
+  const given = a.get('plugin');
+  const plugin = given ? resolve(given) : pluginPath(s.dir);
+  // The default is checked here, where it is built; a --plugin path may name a file on the broker's host.
+  if (!given && !(await pluginExists(plugin))) {
+    throw new BadRequestError(`no client-id plugin at ${plugin}: build it first with \`diemcau-provision broker-plugin --db ${a.get('db') ?? s.dir}\``);
   }
+  const tlsPort = a.get('tls-port') ? a.num('tls-port', 8883) : undefined;
+  const lines = renderBrokerConf(s, { port: a.num('port', 1883), tlsPort, bind: a.get('bind'), plugin });
   if (a.has('json')) json({ lines });
   else process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+export async function brokerPlugin(a: Args): Promise<number> {
+  const out = resolve(a.get('out') ?? pluginPath(store(a).dir));
+  await buildBrokerPlugin(out);
+  if (a.has('json')) json({ plugin: out, source: PLUGIN_SOURCE });
+  else process.stdout.write(`built ${out}\nrender the broker config again (broker-conf) and restart the broker to load it\n`);
   return 0;
 }
 

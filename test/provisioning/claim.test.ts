@@ -9,14 +9,12 @@ import { carrierWithBroker, login } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { importHalls } from '../../provisioning/import.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
-import { caPaths, initCa, issueServerCert } from '../../provisioning/ca.js';
-import { writeCrl, crlPath } from '../../provisioning/crl.js';
+import { caPaths } from '../../provisioning/ca.js';
 import { X509Certificate } from 'node:crypto';
 import { claimOnce, KEY_FILE } from '../../agent/claim.js';
 import { ClaimRefusedError, ephemeralKey, seal, unseal } from '../../core/claim.js';
 import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
-import { freeTcpPort } from '../../lab/ports.js';
 import mqtt from 'mqtt';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -123,25 +121,8 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
 });
 
 t.test('install code claim with a certificate: the key stays on the box, the broker takes the username from the certificate', async (t) => {
-  const tlsPort = await freeTcpPort();
-  const c = await carrierWithBroker(2, {
-    // The carrier CA lives in the database, where `ca` and `reset` find it.
-    extraConfig: async (store) => {
-      const ca = caPaths(store.dir);
-      await initCa(ca);
-      const server = await issueServerCert(ca, ['127.0.0.1', 'localhost']);
-      await writeCrl(ca, []);
-      return [
-        `listener ${tlsPort} 127.0.0.1`,
-        `cafile ${ca.brokerCa}`,
-        `certfile ${server.cert}`,
-        `keyfile ${server.key}`,
-        `crlfile ${crlPath(ca)}`,
-        'require_certificate true',
-        'use_identity_as_username true',
-      ];
-    },
-  });
+  const c = await carrierWithBroker(2, { tls: true });
+  const tlsPort = c.tlsPort!;
   const ca = caPaths(c.store.dir);
   t.teardown(() => c.cleanup());
   // Halls are served by the TLS listener.

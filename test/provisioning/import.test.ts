@@ -135,7 +135,7 @@ t.test('a progress bar on a terminal (a real pty from script(1)), none in a pipe
 });
 
 t.test('every verb has --help; unknown options and verbs are named', async (t) => {
-  for (const v of ['init', 'import', 'codes', 'reset', 'broker-conf', 'ca', 'serve', 'push', 'status', 'handover', 'keys', 'bundle', 'rollout']) {
+  for (const v of ['init', 'import', 'codes', 'reset', 'broker-plugin', 'broker-conf', 'ca', 'serve', 'push', 'status', 'handover', 'keys', 'bundle', 'rollout']) {
     const r = await cli([v, '--help']);
     t.equal(r.code, 0, `${v} --help`);
     t.match(r.out, new RegExp(`^usage: diemcau-provision ${v}`), `${v} --help prints its usage`);
