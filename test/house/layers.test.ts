@@ -1,5 +1,6 @@
 // The layering of docs/architecture.md holds in the sources: core imports nothing of ours, drivers only core, the
-// agent core and drivers, provisioning only core, and nothing that ships on a box imports lab/, test/ or bench/.
+// agent core and drivers, provisioning and the central console only core, and nothing that ships on a box imports
+// lab/, test/ or bench/.
 import t from 'tap';
 import { mkdtemp, mkdir, writeFile, rm, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,9 +14,10 @@ const MAY_IMPORT: Readonly<Record<string, readonly string[]>> = {
   drivers: ['core', 'drivers'],
   agent: ['core', 'drivers', 'agent'],
   provisioning: ['core', 'provisioning'],
-  lab: ['core', 'drivers', 'agent', 'provisioning', 'lab'],
-  test: ['core', 'drivers', 'agent', 'provisioning', 'lab', 'test'],
-  bench: ['core', 'drivers', 'agent', 'provisioning', 'lab', 'bench'],
+  central: ['core', 'central'],
+  lab: ['core', 'drivers', 'agent', 'provisioning', 'central', 'lab'],
+  test: ['core', 'drivers', 'agent', 'provisioning', 'central', 'lab', 'test'],
+  bench: ['core', 'drivers', 'agent', 'provisioning', 'central', 'lab', 'bench'],
 };
 
 interface Violation {

@@ -1,0 +1,106 @@
+// One carrier's broker: one MQTT 5 client, logged in with the carrier's command credential, subscribed to every
+// box's presence, state, telemetry, events and replies. Clean start on every connect, so the broker replays the
+// retained presence and state: that is how the picture is rebuilt after a broker restart or our own.
+import { EventEmitter } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import mqtt, { type IClientPublishOptions, type IPublishPacket, type MqttClient } from 'mqtt';
+import { everyBox } from '../../core/topics.js';
+import type { Logger } from '../../core/log.js';
+import type { CarrierConfig } from '../config.js';
+
+export const SUBSCRIPTIONS: Record<string, { qos: 0 | 1 }> = {
+  [everyBox('presence')]: { qos: 1 },
+  [everyBox('state')]: { qos: 1 },
+  [everyBox('telemetry')]: { qos: 0 },
+  [everyBox('event/#')]: { qos: 1 },
+  [everyBox('reply/#')]: { qos: 1 },
+};
+
+export interface CarrierStatus {
+  name: string;
+  connected: boolean;
+  /** When it last connected or dropped (ISO), null before the first attempt ended. */
+  since: string | null;
+  connects: number;
+}
+
+/**
+ * Events: 'message' (topic, payload, packet), 'up' () after each connect once subscribed (the retained replay
+ * follows), 'down' ().
+ */
+export class CarrierLink extends EventEmitter {
+  private client: MqttClient | null = null;
+  private connected = false;
+  private since: number | null = null;
+  private connects = 0;
+
+  constructor(
+    readonly cfg: CarrierConfig,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  /** Starts connecting (and reconnecting, every second) without waiting: a broker that is down does not stop us. */
+  start(): void {
+    // The broker ties client ids to logins by a `<username>-` prefix (docs/provisioning.md).
+    const clientId = `${this.cfg.username ?? 'diemcau'}-central-${randomBytes(4).toString('hex')}`;
+    const client = mqtt.connect(this.cfg.url, {
+      protocolVersion: 5,
+      clientId,
+      username: this.cfg.username,
+      password: this.cfg.password,
+      ca: this.cfg.ca ? readFileSync(this.cfg.ca) : undefined,
+      clean: true,
+      keepalive: 30,
+      reconnectPeriod: 1000,
+      connectTimeout: 10_000,
+      resubscribe: false,
+    });
+    this.client = client;
+    client.on('connect', () => {
+      client.subscribe(SUBSCRIPTIONS, (err) => {
+        if (err) {
+          this.log.error('carrier: subscribe failed', { carrier: this.cfg.name, err });
+          return;
+        }
+        this.connected = true;
+        this.since = Date.now();
+        this.connects++;
+        this.log.info('carrier connected', { carrier: this.cfg.name, url: this.cfg.url, connects: this.connects });
+        this.emit('up');
+      });
+    });
+    client.on('close', () => {
+      if (!this.connected) return;
+      this.connected = false;
+      this.since = Date.now();
+      this.log.warn('carrier disconnected', { carrier: this.cfg.name });
+      this.emit('down');
+    });
+    client.on('error', (err) => this.log.warn('carrier link error', { carrier: this.cfg.name, err }));
+    client.on('message', (topic, payload, packet) => this.emit('message', topic, payload, packet as IPublishPacket));
+  }
+
+  get isConnected(): boolean {
+    return this.connected;
+  }
+
+  /** Publishes QoS 1; while the broker is away mqtt.js holds it and sends it on reconnect (its expiry still runs). */
+  publish(topic: string, payload: string, properties: IClientPublishOptions['properties']): void {
+    this.client?.publish(topic, payload, { qos: 1, properties }, (err) => {
+      if (err) this.log.warn('carrier: publish failed', { carrier: this.cfg.name, topic, err });
+    });
+  }
+
+  status(): CarrierStatus {
+    return { name: this.cfg.name, connected: this.connected, since: this.since === null ? null : new Date(this.since).toISOString(), connects: this.connects };
+  }
+
+  async stop(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    if (c) await c.endAsync(true).catch(() => {});
+  }
+}
