@@ -1,0 +1,110 @@
+// The world most console tests share: two carriers (two real Mosquittos), real agent processes on each, the real
+// diemcau-central server, and operators of every role. Halls (box, province, carrier):
+//   viettel: vn-10001 p-01, vn-10002 p-01, vn-20001 p-02      vnpt: vn-10003 p-01, vn-30001 p-46
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startBroker, type Broker } from '../../lab/mosquitto.js';
+import { startConsoleHall, stopConsoleHall, type ConsoleHall } from '../../lab/console-halls.js';
+import { addOperator, ConsoleClient, startCentral, writeCentralConfig, type CentralConfigIn, type CentralProcess } from '../../lab/central.js';
+
+export const PASSWORD = 'correct horse battery';
+export const HALLS = [
+  { id: 'vn-10001', name: 'Hội trường xã Hòa Bình', province: '01', carrier: 'viettel' },
+  { id: 'vn-10002', name: 'Hội trường phường Ba Đình', province: '01', carrier: 'viettel' },
+  { id: 'vn-20001', name: 'Hội trường xã Tân Lập', province: '02', carrier: 'viettel' },
+  { id: 'vn-10003', name: 'Hội trường xã An Khánh', province: '01', carrier: 'vnpt' },
+  { id: 'vn-30001', name: 'Hội trường xã Mỹ Hòa', province: '46', carrier: 'vnpt' },
+] as const;
+export const HANOI = HALLS.filter((h) => h.province === '01').map((h) => h.id);
+
+export interface World {
+  dir: string;
+  brokers: Record<'viettel' | 'vnpt', Broker>;
+  halls: ConsoleHall[];
+  configPath: string;
+  central: CentralProcess;
+  /** national operator "nat", provincial "hanoi" (p-01), viewer "watch". */
+  nat: ConsoleClient;
+  hanoi: ConsoleClient;
+  viewer: ConsoleClient;
+  restartCentral(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `fn` until it returns something truthy, at most `ms`; throws naming `what` otherwise. */
+export async function eventually<T>(fn: () => Promise<T> | T, what: string, ms = 15000, step = 100): Promise<T> {
+  const end = Date.now() + ms;
+  let last: T;
+  for (;;) {
+    last = await fn();
+    if (last) return last;
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    await sleep(step);
+  }
+}
+
+export async function startWorld(extra: Partial<CentralConfigIn> = {}, halls: ReadonlyArray<(typeof HALLS)[number]> = HALLS): Promise<World> {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-central-test-'));
+  const started: Array<() => Promise<void>> = [];
+  try {
+    const viettel = await startBroker();
+    started.push(() => viettel.cleanup());
+    const vnpt = await startBroker();
+    started.push(() => vnpt.cleanup());
+    const brokers = { viettel, vnpt };
+    const hs: ConsoleHall[] = [];
+    for (const h of halls) {
+      const hall = await startConsoleHall(h.id, h.name, h.province, brokers[h.carrier].url);
+      hs.push(hall);
+      started.push(() => stopConsoleHall(hall));
+    }
+    const configPath = await writeCentralConfig(dir, {
+      carriers: [
+        { name: 'viettel', url: viettel.url },
+        { name: 'vnpt', url: vnpt.url },
+      ],
+      incidentAfterS: 1,
+      readinessConcurrency: 2,
+      rebuildGraceS: 30,
+      ...extra,
+    });
+    await addOperator(configPath, 'nat', 'national', PASSWORD);
+    await addOperator(configPath, 'hanoi', 'provincial', PASSWORD, ['p-01']);
+    await addOperator(configPath, 'watch', 'viewer', PASSWORD);
+    let central = await startCentral(configPath);
+    started.push(() => central.stop());
+    const w: World = {
+      dir,
+      brokers,
+      halls: hs,
+      configPath,
+      central,
+      nat: await ConsoleClient.login(central.url, 'nat', PASSWORD),
+      hanoi: await ConsoleClient.login(central.url, 'hanoi', PASSWORD),
+      viewer: await ConsoleClient.login(central.url, 'watch', PASSWORD),
+      async restartCentral() {
+        const port = Number(new URL(w.central.url).port);
+        await w.central.stop();
+        await writeCentralConfig(dir, { carriers: [{ name: 'viettel', url: viettel.url }, { name: 'vnpt', url: vnpt.url }], incidentAfterS: 1, readinessConcurrency: 2, rebuildGraceS: 30, ...extra, port });
+        central = w.central = await startCentral(configPath);
+      },
+      async close() {
+        for (const s of started.reverse()) await s().catch(() => {});
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+    // Every hall in the picture, online, with its name (its retained state has arrived).
+    await eventually(async () => {
+      const r = await w.nat.get('/api/halls?limit=100');
+      return r.body.total === halls.length && r.body.halls.every((x: any) => x.presence === 'online' && x.name !== x.box);
+    }, `all ${halls.length} halls online in the console`, 30000, 200);
+    return w;
+  } catch (err) {
+    for (const s of started.reverse()) await s().catch(() => {});
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
