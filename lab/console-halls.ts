@@ -1,6 +1,6 @@
-// Simulated halls for the console's tests: real `diemcau run` processes with a simulated panel (talk and mute
-// buttons, tally and status LEDs: panel.sim-press presses a button over MQTT), quick to notice a broker going and
-// coming back, in a province group and a commune group.
+// Simulated halls for the console's tests: real `diemcau run` processes with a simulated display and panel (talk
+// and mute buttons, tally and status LEDs: panel.sim-press presses a button over MQTT), quick to notice a broker
+// going and coming back, in a province group and a commune group.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +21,10 @@ export function consoleHallConfig(id: string, name: string, province: string, br
     hall: { name, groups: [`p-${province}`, `c-${id.replace(/^vn-/, '')}`] },
     mqtt: { brokers: [brokerUrl], willDelayS: 1, sessionExpiryS: 30, stateThrottleMs: 100, reconnect: { minMs: 100, maxMs: 1000, massSpreadS: 1 } },
     telemetry: { intervalS: 2 },
-    devices: { panel: { simulate: true, talkButton: 17, muteButton: 27, tallyLed: 22, statusLed: 23 } },
+    devices: {
+      display: { protocol: 'samsung-mdc', simulate: true },
+      panel: { simulate: true, talkButton: 17, muteButton: 27, tallyLed: 22, statusLed: 23 },
+    },
     ...extra,
   };
 }

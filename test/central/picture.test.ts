@@ -2,7 +2,9 @@
 // provincial operator sees only its halls, over HTTP and over the live feed, and is refused (403 + an audit line)
 // when it names another province's hall or group; the picture survives a broker restart and a server restart.
 import t from 'tap';
-import { HALLS, HANOI, startWorld, eventually } from './world.js';
+import { HALLS, HANOI, PASSWORD, startWorld, eventually } from './world.js';
+import { ConsoleClient } from '../../lab/central.js';
+import { pressButton } from '../../lab/hall-capabilities.js';
 
 const w = await startWorld();
 t.teardown(() => w.close());
@@ -102,7 +104,7 @@ t.test('the picture and the records survive a server restart', async (t) => {
   await eventually(async () => (await w.nat.get('/api/floor')).body.queue.length === 1, 'request queued');
   const auditBefore = (await w.nat.get('/api/audit?limit=1000')).body.length;
   await w.restartCentral();
-  const nat = await (await import('../../lab/central.js')).ConsoleClient.login(w.central.url, 'nat', 'correct horse battery');
+  const nat = await ConsoleClient.login(w.central.url, 'nat', PASSWORD);
   await eventually(async () => {
     const r = await nat.get('/api/halls?limit=50');
     return r.body.total === HALLS.length && r.body.halls.every((h: any) => h.presence === 'online' && h.name !== h.box);
@@ -118,14 +120,6 @@ t.test('the picture and the records survive a server restart', async (t) => {
   await nat.post('/api/floor/vn-10002/revoke');
 });
 
-async function pressTalk(world: typeof w, box: string): Promise<void> {
-  const { Observer } = await import('../../lab/observer.js');
-  const hall = world.halls.find((h) => h.id === box)!;
-  const obs = await Observer.connect(hall.brokerUrl, []);
-  try {
-    const r = await obs.request(`diemcau/v1/${box}/cmd/panel.sim-press`, { button: 'talk', ms: 60 });
-    if (!r.ok) throw new Error(`panel.sim-press on ${box}: ${JSON.stringify(r.error)}`);
-  } finally {
-    await obs.close();
-  }
+function pressTalk(world: typeof w, box: string): Promise<void> {
+  return pressButton(world.halls.find((h) => h.id === box)!.brokerUrl, box, 'talk');
 }
