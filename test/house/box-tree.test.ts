@@ -40,6 +40,7 @@ t.test('the staged tree holds the agent, its libraries and nothing of the lab', 
   t.same(code.filter((f) => /\.test\.js$|\.map$/.test(f)), [], 'no tests, no source maps');
   const mods = new Set(staged.filter((f) => f.startsWith('node_modules/')).map((f) => f.split('/').slice(1, f.split('/')[1].startsWith('@') ? 3 : 2).join('/')));
   for (const dev of ['tap', 'typescript', 'playwright-core']) t.notOk(mods.has(dev), `no ${dev} (a dev dependency)`);
+  t.notOk(mods.has('better-sqlite3'), "no better-sqlite3 (the central console's)");
   for (const dep of ['mqtt', 'serialport', '@roamhq/wrtc', 'unix-dgram']) t.ok(mods.has(dep), `${dep} is there`);
 });
 
