@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stages what a box runs into DIR: the compiled core/, drivers/ and agent/, package.json, and the production
 # dependencies only (this tree's node_modules, pruned of dev dependencies and of the central console's: the native
-# modules as built here, for this architecture). No lab/, test/, bench/ or provisioning/ code: nothing on a box imports them
-# (test/house/layers.test.ts), and test/house/box-tree.test.ts checks the staged tree and a bundle made of it.
+# modules as built here, for this architecture). No lab/, test/, bench/, provisioning/ or central/ code: nothing on a
+# box imports them (test/house/layers.test.ts), and test/house/box-tree.test.ts checks the staged tree and a bundle
+# made of it.
 # Usage: scripts/stage-box.sh DIR   (after npm run build)
 set -euo pipefail
 out=${1:?usage: scripts/stage-box.sh DIR}
