@@ -57,6 +57,10 @@ export class CarrierLink extends EventEmitter {
       reconnectPeriod: 1000,
       connectTimeout: 10_000,
       resubscribe: false,
+      // Mosquitto sends an MQTT 5 client at most its Receive Maximum of QoS 1 messages unacknowledged and queues
+      // max_queued_messages more; past that it drops them. At connect it replays a retained presence and state per
+      // hall at once: take as many in flight as the protocol allows (docs/console.md, "Carrier brokers").
+      properties: { receiveMaximum: 65535 },
     });
     this.client = client;
     client.on('connect', () => {
