@@ -59,3 +59,8 @@ t.test('arguments that fit a form still run, with what they asked', async (t) =>
   t.match(await send('camera.zoom', { position: 16384 }), { ok: true, result: { position: 16384 } });
   t.match(await send('join', { bridge: 'https://b/janus', room: 1234 }), { ok: true, result: { room: 1234 } });
 });
+
+t.test('a command whose schema uses a keyword the validator does not know is refused when registered', async (t) => {
+  const schema = { type: 'object', properties: { n: { type: 'integer', format: 'int32' } } };
+  t.throws(() => router.register({ name: 'x', summary: 'x', schema, timeoutMs: 1000, run: async () => null }), /unsupported keyword "format" at #\/properties\/n/);
+});

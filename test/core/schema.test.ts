@@ -6,9 +6,7 @@ import t from 'tap';
 import { Type, type TSchema } from '../../core/schema/type.js';
 import { errors, withDefaults, check } from '../../core/schema/value.js';
 import { ClaimAnswer } from '../../core/claim.js';
-import { CommandRouter } from '../../agent/command-router.js';
-import { command } from '../../core/commands/define.js';
-import { silentLogger } from '../../core/log.js';
+import { command, defineCommand } from '../../core/commands/define.js';
 
 t.test('a discriminator field picks the branch', async (t) => {
   const granted = { ok: true, boxId: 'vn-1', brokers: ['mqtt://b:1883'], hall: { name: 'H', groups: [] } };
@@ -75,12 +73,11 @@ t.test('a keyword the validator does not know is refused when the schema is buil
   t.doesNotThrow(() => Type.String({ title: 'T', description: 'D', default: 'x', examples: ['y'], $comment: 'c' }), 'annotations are fine');
 });
 
-t.test('a raw schema object is checked when first used, by the validator, default filling and the router', async (t) => {
+t.test('a raw schema object is checked when first used, by the validator, default filling and command definitions', async (t) => {
   const raw = { type: 'object', properties: { n: { type: 'integer', format: 'int32' } } } as TSchema;
   t.throws(() => errors(raw, { n: 1 }), /unsupported keyword "format" at #\/properties\/n/);
   t.throws(() => withDefaults(raw, {}), /unsupported keyword "format"/);
-  const router = new CommandRouter('vn-1', (name) => `r/${name}`, silentLogger);
+  t.throws(() => defineCommand({ name: 'x', summary: 'x', schema: raw }), /unsupported keyword "format"/);
   t.throws(() => command({ name: 'x', summary: 'x', schema: raw }, 1000, async () => null), /unsupported keyword "format"/);
-  t.throws(() => router.register({ name: 'x', summary: 'x', schema: raw, timeoutMs: 1000, run: async () => null }), /unsupported keyword "format"/);
   t.same(errors({ type: 'integer', maximum: 3 } as TSchema, 4), ['(root): must be ≤ 3 (got 4)'], 'a raw schema of known keywords works');
 });
