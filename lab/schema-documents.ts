@@ -122,7 +122,9 @@ export class DocumentMaker {
       here('😀'.repeat(s.maxLength + 1), `longer than maxLength ${s.maxLength}, in astral characters`);
     }
     if (typeof s.pattern === 'string') {
-      for (const v of [`!${value}`, `${value}\n`, ` ${value}`, value.toUpperCase(), `${value}/x y`]) here(v, `${JSON.stringify(v)} against ${s.pattern}`);
+      for (const v of [`!${value}`, `${value}\n`, ` ${value}`, value.toUpperCase(), `${value}/x y`]) {
+        here(v, `${JSON.stringify(v)} against ${s.pattern}`);
+      }
     }
   }
 

@@ -47,7 +47,11 @@ export class SchemaKeywordError extends Error {
     readonly at: string,
     reason: string,
   ) {
-    super(`schema: ${reason === 'unsupported' ? `unsupported keyword "${keyword}" at ${at} (supported: ${SUPPORTED_KEYWORDS.join(', ')})` : `"${keyword}" at ${at}: ${reason}`}`);
+    super(
+      reason === 'unsupported'
+        ? `schema: unsupported keyword "${keyword}" at ${at} (supported: ${SUPPORTED_KEYWORDS.join(', ')})`
+        : `schema: "${keyword}" at ${at}: ${reason}`,
+    );
     this.name = 'SchemaKeywordError';
   }
 }

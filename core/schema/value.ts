@@ -117,7 +117,11 @@ export function errors(schema: TSchema, value: unknown): string[] {
 function errorsAt(s: S, value: unknown, path: string): string[] {
   const at = path || '(root)';
   const out: string[] = [];
-  if (s.anyOf) return unionErrors(s.anyOf as S[], value, path);
+  if (s.anyOf) {
+    // The schema's other keywords hold as well as one of the branches (`Type.Union([...], { ... })`).
+    const { anyOf, ...rest } = s;
+    return [...unionErrors(anyOf as S[], value, path), ...errorsAt(rest as S, value, path)];
+  }
   if ('const' in s && value !== s.const) return [`${at}: must be ${show(s.const)} (got ${show(value)})`];
   if (typeof s.type === 'string' && !typeOk(s.type, value)) {
     return [`${at}: must be ${typeNames[s.type] ?? s.type} (got ${show(value)})`];
@@ -160,11 +164,14 @@ function unionErrors(branches: S[], value: unknown, path: string): string[] {
   const at = path || '(root)';
   const results = branches.map((b) => errorsAt(b, value, path));
   if (results.some((r) => r.length === 0)) return [];
-  if (branches.every((b) => 'const' in b)) return [`${at}: must be one of ${branches.map((b) => show(b.const)).join(', ')} (got ${show(value)})`];
+  const constants = (of: number[]) => (of.every((i) => 'const' in branches[i]) ? of.map((i) => show(branches[i].const)) : null);
+  const all = constants(branches.map((_, i) => i));
+  if (all) return [`${at}: must be one of ${all.join(', ')} (got ${show(value)})`];
   const fit = branches.map((_, i) => i).filter((i) => takesKind(branches[i], value));
   if (fit.length === 0) return [`${at}: must be ${alternatives(kindNames(branches))} (got ${show(value)})`];
   if (fit.length === 1) return results[fit[0]];
-  if (fit.every((i) => 'const' in branches[i])) return [`${at}: must be one of ${fit.map((i) => show(branches[i].const)).join(', ')} (got ${show(value)})`];
+  const some = constants(fit);
+  if (some) return [`${at}: must be one of ${some.join(', ')} (got ${show(value)})`];
   if (isObject(value)) {
     const key = discriminator(fit.map((i) => branches[i]));
     if (key !== undefined) {

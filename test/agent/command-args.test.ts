@@ -62,5 +62,6 @@ t.test('arguments that fit a form still run, with what they asked', async (t) =>
 
 t.test('a command whose schema uses a keyword the validator does not know is refused when registered', async (t) => {
   const schema = { type: 'object', properties: { n: { type: 'integer', format: 'int32' } } };
-  t.throws(() => router.register({ name: 'x', summary: 'x', schema, timeoutMs: 1000, run: async () => null }), /unsupported keyword "format" at #\/properties\/n/);
+  const spec = { name: 'x', summary: 'x', schema, timeoutMs: 1000, run: async () => null };
+  t.throws(() => router.register(spec), /unsupported keyword "format" at #\/properties\/n/);
 });

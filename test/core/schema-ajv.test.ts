@@ -43,7 +43,11 @@ async function commandDefs(): Promise<CommandDef[]> {
 }
 
 const commands = await commandDefs();
-const schemas: Array<[string, TSchema]> = [['Config', Config], ['DesiredConfig', DesiredConfig], ...commands.map((c): [string, TSchema] => [`cmd ${c.name}`, c.schema])];
+const schemas: Array<[string, TSchema]> = [
+  ['Config', Config],
+  ['DesiredConfig', DesiredConfig],
+  ...commands.map((c): [string, TSchema] => [`cmd ${c.name}`, c.schema]),
+];
 
 /** Every subschema of `schema` with where it is, for the checks on defaults and examples. */
 function* subschemas(schema: TSchema, at = '#'): Generator<[string, Record<string, unknown>]> {
