@@ -3,6 +3,7 @@
 // correlation data. Handlers throw; this is the one place that turns an error into a response.
 import type { IPublishPacket } from 'mqtt';
 import { withDefaults } from '../core/schema/value.js';
+import { supported } from '../core/schema/keywords.js';
 import { parseJsonText } from '../core/schema/json-text.js';
 import type { CommandSpec } from '../core/commands/define.js';
 import { BadRequestError, DeviceTimeoutError, DiemcauError, errorToWire } from '../core/errors.js';
@@ -39,6 +40,8 @@ export class CommandRouter {
 
   register(spec: CommandSpec): void {
     if (this.specs.has(spec.name)) throw new Error(`command ${spec.name} is registered twice`);
+    supported(spec.schema); // a keyword the validator would ignore fails here, not on the first message
+
     this.specs.set(spec.name, spec);
   }
 

@@ -20,13 +20,14 @@ export const MAX_CONFIG_VERSION = 999_999_999_999_999;
 
 export const BoxId = Type.String({
   pattern: BOX_ID_PATTERN,
+  examples: ['vn-26734', 'vn-1', '0-north-hall'],
   description: 'Box id: lower-case letters, digits and dashes, e.g. `vn-26734` (derived from the commune code).',
 });
 
 export const HallConfig = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, default: 'Unnamed hall', description: 'Hall name shown to operators.' }),
-    groups: Type.Array(Type.String({ pattern: GROUP_PATTERN }), {
+    groups: Type.Array(Type.String({ pattern: GROUP_PATTERN, examples: ['p-01', 'c-26734', 'all', 'north', 'zone.a_1'] }), {
       default: [],
       uniqueItems: true,
       maxItems: 64,
@@ -64,11 +65,18 @@ export const ReconnectConfig = Type.Object(
 
 export const MqttConfig = Type.Object(
   {
-    brokers: Type.Array(Type.String({ pattern: BROKER_URL_PATTERN, description: 'mqtt://host[:port] or mqtts://host[:port] (TLS).' }), {
-      minItems: 1,
-      default: ['mqtt://localhost:1883'],
-      description: 'Broker URLs in order of preference; the agent fails over down the list.',
-    }),
+    brokers: Type.Array(
+      Type.String({
+        pattern: BROKER_URL_PATTERN,
+        examples: ['mqtt://localhost:1883', 'mqtts://mqtt1.carrier.example:8883', 'mqtts://[::1]:8883'],
+        description: 'mqtt://host[:port] or mqtts://host[:port] (TLS).',
+      }),
+      {
+        minItems: 1,
+        default: ['mqtt://localhost:1883'],
+        description: 'Broker URLs in order of preference; the agent fails over down the list.',
+      },
+    ),
     username: Type.Optional(Type.String({ minLength: 1 })),
     password: Type.Optional(Type.String()),
     tls: Type.Optional(TlsConfig),
@@ -102,9 +110,9 @@ export const DevicesConfig = Type.Object(
 
 export const ClaimConfig = Type.Object(
   {
-    serial: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$', description: 'The box serial (also its client id while claiming).' }),
+    serial: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$', examples: ['RPI-0001', '10000000a1b2c3d4'], description: 'The box serial (also its client id while claiming).' }),
     installCode: Type.Optional(
-      Type.String({ pattern: '^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$', description: 'Code typed or scanned by the technician at install.' }),
+      Type.String({ pattern: '^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$', examples: ['AB12-CD34', 'ab12cd34'], description: 'Code typed or scanned by the technician at install.' }),
     ),
     username: Type.String({ minLength: 1, description: 'Carrier-wide claim credential: may only ask for an identity.' }),
     password: Type.String(),

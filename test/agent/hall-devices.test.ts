@@ -47,6 +47,14 @@ t.test('a camera preset recall and a move answer with the camera’s completion,
   t.match(bad, { ok: false, error: { code: 'bad_request', message: /n: must be ≤ 15/ } });
 });
 
+t.test('camera arguments that fit neither form name the field and the reason (issue 11)', async (t) => {
+  const move = await cmd('camera.move', { pan: 99999, tilt: 0 });
+  t.match(move, { ok: false, error: { code: 'bad_request', message: /cmd\/camera\.move: bad arguments: pan: must be ≤ 32767 \(got 99999\)$/ } });
+  t.same(move.error?.details, ['pan: must be ≤ 32767 (got 99999)']);
+  const zoom = await cmd('camera.zoom', { position: 20000 });
+  t.same(zoom.error?.details, ['position: must be ≤ 16384 (got 20000)'], JSON.stringify(zoom));
+});
+
 t.test('the display switches on and to an input, and state follows', async (t) => {
   const on = await cmd('display.power', { on: true });
   t.equal(on.ok, true, JSON.stringify(on.error ?? ''));

@@ -1,5 +1,5 @@
 // The camera Device as the agent uses it, with `simulate: true`: the real driver over a real socat pty (and UDP) to
-// the simulator; commands validated by their TypeBox schemas and run through their handlers; sim-unplug.
+// the simulator; commands validated by their schemas and run through their handlers; sim-unplug.
 import t from 'tap';
 import { Value } from '../../core/schema/value.js';
 import { createCameraDevice } from '../../agent/devices/camera.js';
