@@ -5,7 +5,7 @@ import type { IPublishPacket } from 'mqtt';
 import type { Config } from '../core/config/schema.js';
 import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
 import { parseJsonText, JsonTextError } from '../core/schema/json-text.js';
-import { BadRequestError, ConfigError, errorToWire } from '../core/errors.js';
+import { BadRequestError, ConfigError, DisconnectedError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Device } from './devices/device.js';
 import type { MediaPath } from './media/types.js';
@@ -50,6 +50,7 @@ export class Agent {
   /** What actually runs: kept by runStep() as each step takes or fails, read by the planner. */
   private readonly running: Running;
   private readonly reconciler: Reconciler;
+  private stopped = false;
 
   constructor(private readonly opts: AgentOptions) {
     this.config = opts.config;
@@ -120,6 +121,7 @@ export class Agent {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
     this.reconciler.stop();
     if (this.telemetryTimer) clearInterval(this.telemetryTimer);
     this.telemetryTimer = null;
@@ -272,6 +274,11 @@ export class Agent {
       this.state.set('media', { ...IDLE_MEDIA, status: 'failed', error: { code, message } });
       this.refreshHall();
       throw err;
+    }
+    if (this.stopped) {
+      // stop() came while the worker was starting: it must not outlive the agent.
+      await media.stop().catch(() => {});
+      throw new DisconnectedError('media: the agent stopped while the media path was starting');
     }
     this.media = media;
     for (const c of media.commands()) this.router.register(c);

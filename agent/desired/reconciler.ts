@@ -79,11 +79,6 @@ export class Reconciler {
     this.failed = new FailedSteps(o.retry ?? STEP_RETRY);
   }
 
-  /** The config being reconciled to (the saved one). */
-  get config(): Config {
-    return this.target;
-  }
-
   /** A new saved config: every step gets a fresh try. Resolves when the pass is over (and the broker moved). */
   setTarget(target: Config): Promise<void> {
     return this.enqueue(() => {
@@ -124,6 +119,7 @@ export class Reconciler {
 
   private async pass(): Promise<void> {
     this.cancelRetry();
+    const ran: string[] = [];
     let left: Step[] = [];
     for (let round = 1; ; round++) {
       left = plan(this.parts.running(), this.target);
@@ -135,11 +131,16 @@ export class Reconciler {
       }
       for (const step of due) {
         if (this.stopped) return;
+        ran.push(stepName(step));
         await this.runStep(step);
       }
     }
     this.failed.keep(left);
-    this.publish();
+    const status = this.publish();
+    if (ran.length > 0) {
+      const failed = this.failed.list().map((f) => f.step);
+      this.o.log.info('desired config: reconciled', { version: this.target.configVersion, status, ran, failed });
+    }
     if (left.some((s) => s.kind === 'broker') && !this.stopped) await this.moveBroker();
     this.scheduleRetry();
   }
@@ -172,7 +173,7 @@ export class Reconciler {
     this.parts.moveTo(this.target.mqtt);
   }
 
-  private publish(): void {
+  private publish(): ConfigStatus {
     const failed = this.failed.list();
     const status: ConfigStatus = this.refusal ? 'refused' : failed.length > 0 ? 'partial' : 'applied';
     this.o.report({
@@ -181,6 +182,7 @@ export class Reconciler {
       ...(this.refusal ? { refused: this.refusal } : {}),
       ...(failed.length > 0 ? { failed } : {}),
     });
+    return status;
   }
 
   private scheduleRetry(): void {
