@@ -1,11 +1,11 @@
 // The agent: one hall's box. Composes the broker link, the reported state, the command router, the devices and the
-// media path from a config, and reconciles the hall with the carrier's desired config. No globals: a bench runs
-// thousands of these in a few processes.
+// media path from a config, and reconciles the hall with the carrier's desired config (agent/desired/). No globals:
+// a bench runs thousands of these in a few processes.
 import type { IPublishPacket } from 'mqtt';
 import type { Config } from '../core/config/schema.js';
 import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
 import { parseJsonText, JsonTextError } from '../core/schema/json-text.js';
-import { BadRequestError, ConfigError, errorToWire } from '../core/errors.js';
+import { BadRequestError, ConfigError, DisconnectedError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Device } from './devices/device.js';
 import type { MediaPath } from './media/types.js';
@@ -15,16 +15,17 @@ import { ReportedState } from './reported-state.js';
 import { CommandRouter } from './command-router.js';
 import { command } from '../core/commands/define.js';
 import { agentCommands } from '../core/commands/agent.js';
-import { plan, DEVICE_IDS, type DeviceId, type Step } from './desired/plan.js';
+import { bareHall, type DeviceConfig, type DeviceId, type Running, type Step } from './desired/plan.js';
+import { Reconciler } from './desired/reconciler.js';
 import { Hall } from './hall.js';
 import { readTelemetry } from './telemetry.js';
 
-export type DeviceFactory = (id: DeviceId, cfg: NonNullable<Config['devices'][DeviceId]>, log: Logger) => Promise<Device>;
+export type DeviceFactory = (id: DeviceId, cfg: DeviceConfig, log: Logger) => Promise<Device>;
 export type MediaFactory = (cfg: Config['media'], log: Logger) => Promise<MediaPath>;
 
 export interface AgentOptions {
   config: Config;
-  /** Where an applied desired config is saved (atomically); null: keep it in memory only (benches). */
+  /** Where an accepted desired config is saved (atomically); null: keep it in memory only (benches). */
   configPath: string | null;
   log: Logger;
   version: string;
@@ -46,6 +47,10 @@ export class Agent {
   private telemetryTimer: NodeJS.Timeout | null = null;
   private desiredChain: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  /** What actually runs: kept by runStep() as each step takes or fails, read by the planner. */
+  private readonly running: Running;
+  private readonly reconciler: Reconciler;
+  private stopped = false;
 
   constructor(private readonly opts: AgentOptions) {
     this.config = opts.config;
@@ -70,16 +75,29 @@ export class Agent {
       toggleMute: async () => this.media?.toggleMuted(),
       toggleAudioOnly: async () => this.media?.setAudioOnly(!this.media.report().audioOnly),
     });
+    // start() sets up the link, the hall and telemetry from the config; devices and media come from the reconciler.
+    this.running = bareHall(this.config);
+    this.reconciler = new Reconciler(
+      {
+        running: () => this.running,
+        run: (step, target) => this.runStep(step, target),
+        publishState: () => this.state.flushNow(),
+        moveTo: (mqtt) => {
+          this.link.reconfigure(mqtt);
+          this.running.mqtt = mqtt;
+        },
+      },
+      this.config,
+      { log: this.log, report: (r) => this.state.set('config', r) },
+    );
   }
 
   async start(): Promise<void> {
     this.registerOwnCommands();
     this.state.set('agent', { version: this.opts.version, startedAt: new Date(this.startedAt).toISOString(), pid: process.pid });
     this.state.set('hall', this.config.hall);
-    this.state.set('config', { version: this.config.configVersion, status: 'applied' });
     this.state.set('network', this.networkReport());
-    for (const id of DEVICE_IDS) if (this.config.devices[id]) await this.startDevice(id);
-    if (this.config.media.enabled) await this.startMedia();
+    await this.reconciler.setTarget(this.config); // devices and media; `state.config` says whether all started
     this.publishDevices();
 
     this.link.on('connected', () => {
@@ -103,6 +121,8 @@ export class Agent {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.reconciler.stop();
     if (this.telemetryTimer) clearInterval(this.telemetryTimer);
     this.telemetryTimer = null;
     this.state.stop();
@@ -139,19 +159,24 @@ export class Agent {
     });
   }
 
-  /** Validates, saves and applies a desired config; acknowledges or refuses it in `state.config`. */
+  /**
+   * Validates and saves a desired config, then hands it to the reconciler, which makes the hall run it and reports
+   * the outcome in `state.config`. A refusal (not valid, older, not saved) changes nothing and says so.
+   */
   private async onDesired(payload: Buffer): Promise<void> {
     const source = this.topics.desired;
     if (payload.length === 0) return; // retained message cleared by the carrier
     let version: number | null = null;
+    let next: Config;
     try {
       const raw = readDesired(payload, source);
       if (Number.isSafeInteger(raw?.version)) version = raw!.version as number; // named in a refusal even if the rest is bad
       const desired = parseDesired(raw, source);
       version = desired.version;
       if (desired.version === this.config.configVersion) {
-        this.state.set('config', { version: this.config.configVersion, status: 'applied' });
-        return;
+        // The retained config again (every reconnect): report what really runs, not that it was once accepted.
+        this.log.info('desired config: same version, re-planned', { version });
+        return await this.reconciler.replan();
       }
       if (desired.version < this.config.configVersion && !desired.rebase) {
         throw new ConfigError(source, [
@@ -161,74 +186,71 @@ export class Agent {
       if (desired.version < this.config.configVersion) {
         this.log.warn('desired config rebases the version', { from: this.config.configVersion, to: desired.version });
       }
-      const next = mergeDesired(this.config, desired);
+      next = mergeDesired(this.config, desired);
       if (this.opts.configPath) await saveConfigFile(this.opts.configPath, next);
-      const steps = plan(this.config, next);
-      this.config = next;
-      this.log.info('desired config applied', { version: next.configVersion, steps: steps.map((s) => s.kind) });
-      await this.apply(steps);
-      this.state.set('config', { version: next.configVersion, status: 'applied' });
-      if (steps.some((s) => s.kind === 'broker')) {
-        // Give the acknowledgement a moment to leave on the old broker, then move.
-        await new Promise((r) => setTimeout(r, this.config.mqtt.stateThrottleMs + 200));
-        this.link.reconfigure(this.config.mqtt);
-      }
     } catch (err) {
       const wire = errorToWire(err);
       this.log.warn('desired config refused', { version, reason: wire.message });
-      this.state.set('config', {
-        version: this.config.configVersion,
-        status: 'refused',
-        refused: { version, code: wire.code, message: wire.message, errors: err instanceof ConfigError ? err.errors : undefined },
-      });
+      const errors = err instanceof ConfigError ? err.errors : undefined;
+      return await this.reconciler.refuse({ version, code: wire.code, message: wire.message, ...(errors ? { errors } : {}) });
     }
+    this.config = next;
+    this.log.info('desired config saved: reconciling', { version: next.configVersion });
+    await this.reconciler.setTarget(next);
   }
 
-  private async apply(steps: Step[]): Promise<void> {
-    for (const step of steps) {
-      switch (step.kind) {
-        case 'hall':
-          this.state.set('hall', this.config.hall);
-          break;
-        case 'groups':
-          for (const g of step.remove) this.link.unsubscribe(groupCmdFilter(g));
-          for (const g of step.add) this.link.subscribe(groupCmdFilter(g), 1);
-          break;
-        case 'telemetry':
-          this.startTelemetry();
-          break;
-        case 'device':
-          if (step.action !== 'start') await this.stopDevice(step.id);
-          if (step.action !== 'stop') await this.startDevice(step.id);
+  /** One step of the reconciler; keeps `running` true to what runs, also when the step fails half-way. */
+  private async runStep(step: Exclude<Step, { kind: 'broker' }>, target: Config): Promise<void> {
+    switch (step.kind) {
+      case 'hall':
+        this.state.set('hall', target.hall);
+        this.running.hall = target.hall;
+        break;
+      case 'groups':
+        for (const g of step.remove) this.link.unsubscribe(groupCmdFilter(g));
+        for (const g of step.add) this.link.subscribe(groupCmdFilter(g), 1);
+        break;
+      case 'telemetry':
+        this.running.telemetry = target.telemetry;
+        this.startTelemetry();
+        break;
+      case 'device': {
+        const cfg = target.devices[step.id];
+        try {
+          await this.stopDevice(step.id); // the running one, or what a failed start left
+          delete this.running.devices[step.id];
+          if (!cfg || step.action === 'stop') return;
+          this.running.devices[step.id] = { config: cfg, started: false };
+          await this.startDevice(step.id, cfg);
+          this.running.devices[step.id] = { config: cfg, started: true };
+        } finally {
           this.publishDevices();
-          break;
-        case 'media':
-          if (step.action !== 'start') await this.stopMedia();
-          if (step.action !== 'stop') await this.startMedia();
-          break;
-        case 'broker':
-          break; // done by onDesired after the acknowledgement
+        }
+        break;
       }
+      case 'media':
+        // After a failed start nothing runs: `state.media` keeps saying why until the next start or the stop.
+        if (this.media || step.action === 'stop' || !target.media.enabled) await this.stopMedia();
+        this.running.media = null;
+        if (!target.media.enabled || step.action === 'stop') return;
+        this.running.media = { config: target.media, started: false };
+        await this.startMedia(target.media);
+        this.running.media = { config: target.media, started: true };
+        break;
     }
   }
 
-  private async startDevice(id: DeviceId): Promise<void> {
-    const cfg = this.config.devices[id];
-    if (!cfg || !this.opts.deviceFactory) {
-      if (cfg) this.log.warn('no driver for device in this build', { device: id });
-      return;
-    }
-    try {
-      const device = await this.opts.deviceFactory(id, cfg, this.log.child({ device: id }));
-      this.devices.set(id, device);
-      for (const c of device.commands()) this.router.register(c);
-      device.on('change', () => this.publishDevices());
-      this.hall.attach(device);
-      if (id === 'panel') this.hall.resetPanel();
-      await device.start();
-    } catch (err) {
-      this.log.error('device could not be set up', { device: id, err });
-    }
+  /** Builds and starts a device; throws when it cannot start (a missing port is not that: it retries by itself).
+   *  A device whose start failed stays, showing its error in `state.devices`, until the next step clears it. */
+  private async startDevice(id: DeviceId, cfg: DeviceConfig): Promise<void> {
+    if (!this.opts.deviceFactory) throw new ConfigError(`devices.${id}`, [`devices.${id}: no driver for this device in this build`]);
+    const device = await this.opts.deviceFactory(id, cfg, this.log.child({ device: id }));
+    this.devices.set(id, device);
+    for (const c of device.commands()) this.router.register(c);
+    device.on('change', () => this.publishDevices());
+    this.hall.attach(device);
+    if (id === 'panel') this.hall.resetPanel();
+    await device.start();
   }
 
   private async stopDevice(id: DeviceId): Promise<void> {
@@ -240,30 +262,43 @@ export class Agent {
     await d.stop().catch((err) => this.log.warn('device stop failed', { device: id, err }));
   }
 
-  private async startMedia(): Promise<void> {
-    if (!this.opts.mediaFactory) {
-      this.log.warn('media is enabled but this build has no media path');
-      return;
+  /** Builds and starts the media path; when it cannot start, lets go of what it began and says why in `state.media`. */
+  private async startMedia(cfg: Config['media']): Promise<void> {
+    if (!this.opts.mediaFactory) throw new ConfigError('media', ['media.enabled: this build has no media path']);
+    const media = await this.opts.mediaFactory(cfg, this.log.child({ part: 'media' }));
+    try {
+      await media.start();
+    } catch (err) {
+      await media.stop().catch(() => {});
+      const { code, message } = errorToWire(err);
+      this.state.set('media', { ...IDLE_MEDIA, status: 'failed', error: { code, message } });
+      this.refreshHall();
+      throw err;
     }
-    const media = await this.opts.mediaFactory(this.config.media, this.log.child({ part: 'media' }));
+    if (this.stopped) {
+      // stop() came while the worker was starting: it must not outlive the agent.
+      await media.stop().catch(() => {});
+      throw new DisconnectedError('media: the agent stopped while the media path was starting');
+    }
     this.media = media;
     for (const c of media.commands()) this.router.register(c);
     media.on('change', () => {
       this.state.set('media', media.report());
       this.refreshHall();
     });
-    await media.start();
     this.state.set('media', media.report());
+    this.refreshHall();
   }
 
   private async stopMedia(): Promise<void> {
     const m = this.media;
-    if (!m) return;
     this.media = null;
-    for (const c of m.commands()) this.router.unregister(c.name);
-    m.removeAllListeners();
-    await m.stop().catch((err) => this.log.warn('media stop failed', { err }));
-    this.state.set('media', { status: 'idle', seen: false, heard: false, muted: false, audioOnly: false });
+    if (m) {
+      for (const c of m.commands()) this.router.unregister(c.name);
+      m.removeAllListeners();
+      await m.stop().catch((err) => this.log.warn('media stop failed', { err }));
+    }
+    if (this.state.get('media') !== undefined) this.state.set('media', IDLE_MEDIA);
   }
 
   private publishDevices(): void {
@@ -300,6 +335,8 @@ export class Agent {
       .catch((err) => this.log.debug('telemetry failed', { err }));
   }
 }
+
+const IDLE_MEDIA = { status: 'idle', seen: false, heard: false, muted: false, audioOnly: false };
 
 /** The desired config's JSON; text the schema cannot judge (not JSON, too deep, inexact numbers) is a bad request. */
 function readDesired(payload: Buffer, source: string): { version?: unknown } | null {

@@ -14,7 +14,11 @@ export interface Device extends EventEmitter {
   readonly id: string;
   /** `camera` | `display` | `panel`. */
   readonly kind: string;
-  /** Opens ports, starts polling. Never throws because a device is absent: it reports `missing` and retries. */
+  /**
+   * Opens ports, starts polling. Never throws because a device is absent: it reports `missing` and retries by itself.
+   * Throws when it cannot start for any other reason (a config the device cannot run, a simulator that did not
+   * start), after setting health to say why: the agent's reconciler reports the step and tries again with backoff.
+   */
   start(): Promise<void>;
   /** Closes every resource start() opened, leaving outputs at their safe level. */
   stop(): Promise<void>;

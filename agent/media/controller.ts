@@ -89,7 +89,7 @@ class Controller extends EventEmitter implements MediaController {
       proc.on('message', onReady);
       proc.once('exit', () => {
         clearTimeout(t);
-        reject(new DisconnectedError(`media worker: exited at start: ${stderr.trim().slice(-300)}`));
+        reject(new DisconnectedError(`media worker: exited at start: ${startFailure(stderr)}`));
       });
       this.send({ type: 'init', cfg: this.cfg });
     });
@@ -274,6 +274,13 @@ class Controller extends EventEmitter implements MediaController {
     await stopChild(proc, () => this.send({ type: 'stop' }), 8000);
     this.proc = null;
   }
+}
+
+/** The line of a dead worker's stderr that says why (Node prints the error above its stack), else its last line. */
+function startFailure(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines.at(-1) ?? 'no output';
+  return why.slice(0, 300);
 }
 
 export function createMediaPath(cfg: MediaConfig, log: Logger, opts: MediaPathOptions = {}): MediaController {

@@ -1,7 +1,7 @@
 // Unit tests of the pure parts: backoff, planner, schema validation and defaults, topics, hall indicator.
 import t from 'tap';
 import { reconnectDelay, isMassReason } from '../../agent/mqtt/backoff.js';
-import { plan } from '../../agent/desired/plan.js';
+import { plan, allStarted } from '../../agent/desired/plan.js';
 import { parseConfig, mergeDesired, parseDesired } from '../../agent/config/load.js';
 import { exampleConfig } from '../../agent/config/example.js';
 import { Type } from '../../core/schema/type.js';
@@ -30,16 +30,16 @@ t.test('backoff: full jitter, capped; mass events spread over the window', async
 
 t.test('planner: the steps from one config to the next', async (t) => {
   const a = exampleConfig();
-  t.same(plan(a, a), [], 'nothing to do');
+  t.same(plan(allStarted(a), a), [], 'nothing to do');
   const b = mergeDesired(a, parseDesired({ version: 2, hall: { name: 'X', groups: ['p-01', 'new'] }, telemetry: { intervalS: 30 } }, 'test'));
-  t.same(plan(a, b), [
+  t.same(plan(allStarted(a), b), [
     { kind: 'hall' },
     { kind: 'groups', add: ['new'], remove: ['c-26734', 'all'] },
     { kind: 'telemetry', intervalS: 30 },
   ]);
   const c = mergeDesired(a, parseDesired({ version: 3, devices: { camera: a.devices.camera }, mqtt: { ...a.mqtt, brokers: ['mqtt://other:1883'] } }, 'test'));
   t.same(
-    plan(a, c).map((s) => [s.kind, (s as { id?: string }).id, (s as { action?: string }).action]),
+    plan(allStarted(a), c).map((s) => [s.kind, (s as { id?: string }).id, (s as { action?: string }).action]),
     [
       ['device', 'display', 'stop'],
       ['device', 'panel', 'stop'],

@@ -149,6 +149,7 @@ t.test('cec with no /dev/cec0 is missing naming /dev/cec0 (real cec-ctl)', async
 t.test('simulate with cec is refused with a clear error', async (t) => {
   const dev = createDisplayDevice(cfg({ protocol: 'cec', transport: 'cec' }), silentLogger);
   t.teardown(() => dev.stop());
-  await dev.start();
+  // Not a missing port (that retries by itself): a start that cannot work throws, for the agent to report and retry.
+  await t.rejects(dev.start(), /simulate is not available for protocol cec/);
   t.match(dev.health(), { status: 'error', message: /simulate is not available for protocol cec/ });
 });
