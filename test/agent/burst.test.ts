@@ -79,7 +79,7 @@ t.test('a burst above the bound: the excess, and only the excess, is answered bu
     }),
   );
   t.teardown(() => agent.stop());
-  await agent.waitLog((l) => l.msg === 'display: ok', 'display ok');
+  await agent.waitLog((l) => l.msg === 'display samsung-mdc: ok', 'display ok');
   await agent.waitLog((l) => l.msg === 'registered with broker', 'registration');
   display.sim.faults.silent = true;
 
