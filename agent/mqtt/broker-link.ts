@@ -14,6 +14,7 @@ import type { Static } from '../../core/schema/type.js';
 import type { MqttConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { reconnectDelay, isMassReason, type DropCause } from './backoff.js';
+import { RECEIVE_MAXIMUM } from '../../core/receive-maximum.js';
 
 export type MqttSettings = Static<typeof MqttConfig>;
 
@@ -166,10 +167,7 @@ export class BrokerLink extends EventEmitter {
         sessionExpiryInterval: m.sessionExpiryS,
         // The broker drops a bigger message for this box rather than sending it (mqtt.js would drop the link for it).
         maximumPacketSize: m.maxPacketBytes,
-        // Without a Receive Maximum Mosquitto keeps 20 messages in flight to the box and queues 1000 more, and drops
-        // the rest of a burst without a word; the box acknowledges each at once and answers `busy` past its own
-        // queue (agent/command-slots.ts), so it takes what the protocol allows.
-        receiveMaximum: 65535,
+        receiveMaximum: RECEIVE_MAXIMUM, // or Mosquitto drops a burst of commands past 1020
       },
       will: {
         topic: this.opts.presenceTopic,
