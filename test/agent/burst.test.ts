@@ -3,6 +3,9 @@
 // limit; past the bound the excess, and only the excess, is answered `busy`. A real Mosquitto and a real
 // `diemcau run` process; counts are compared, never times.
 import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer, type Received } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
@@ -11,6 +14,8 @@ import { COMMAND_SLOTS } from '../../agent/command-slots.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
+const dir = await mkdtemp(join(tmpdir(), 'diemcau-burst-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
 // An operator's client that sends bursts announces a Receive Maximum: without one Mosquitto keeps 20 messages in
 // flight to it and queues 1000 more, and drops the rest of the replies (docs/mqtt.md).
 const obs = await Observer.connect(broker.url, ['diemcau/v1/+/reply/#'], { properties: { receiveMaximum: 65535 } });
@@ -57,7 +62,7 @@ function tally(rs: Received[], n: number) {
 }
 
 t.test('5,000 pings at once: every one answered exactly once, none busy', async (t) => {
-  const agent = startAgent(await writeConfig({ box: { id: 'vn-90001' }, mqtt: { brokers: [broker.url] } }));
+  const agent = startAgent(await writeConfig({ box: { id: 'vn-90001' }, mqtt: { brokers: [broker.url] } }, await mkdtemp(join(dir, 'box-'))));
   t.teardown(() => agent.stop());
   await agent.waitLog((l) => l.msg === 'registered with broker', 'registration');
   const N = 5000;
@@ -76,7 +81,7 @@ t.test('a burst above the bound: the excess, and only the excess, is answered bu
       box: { id: 'vn-90002' },
       mqtt: { brokers: [broker.url] },
       devices: { display: { protocol: 'samsung-mdc', transport: 'tcp', port: display.address, replyTimeoutMs: 10000, pollS: 3600 } },
-    }),
+    }, await mkdtemp(join(dir, 'box-'))),
   );
   t.teardown(() => agent.stop());
   await agent.waitLog((l) => l.msg === 'display samsung-mdc: ok', 'display ok');

@@ -3,6 +3,9 @@
 // refuses a command over mqtt.maxCommandBytes with `bad_request` before parsing it. A real Mosquitto, a real
 // `diemcau run` process with the default limits.
 import t from 'tap';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer, type Received } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
@@ -12,7 +15,9 @@ const broker = await startBroker();
 t.teardown(() => broker.cleanup());
 const obs = await Observer.connect(broker.url);
 t.teardown(() => obs.close());
-const agent = startAgent(await writeConfig({ box: { id: 'vn-70001' }, mqtt: { brokers: [broker.url] } }));
+const dir = await mkdtemp(join(tmpdir(), 'diemcau-size-'));
+t.teardown(() => rm(dir, { recursive: true, force: true }));
+const agent = startAgent(await writeConfig({ box: { id: 'vn-70001' }, mqtt: { brokers: [broker.url] } }, dir));
 t.teardown(() => agent.stop());
 await obs.wait((m) => m.topic === 'diemcau/v1/vn-70001/presence' && m.json?.state === 'online', 'vn-70001 online');
 

@@ -20,7 +20,7 @@ const ops = await Observer.connect(c.broker.url, ['diemcau/v1/#'], {
 t.teardown(() => ops.close());
 
 const agent = startAgent(
-  await writeConfig({ box: { id: a }, mqtt: { brokers: [c.broker.url], username: a, password: ids[a].password, stateThrottleMs: 50 } }),
+  await writeConfig({ box: { id: a }, mqtt: { brokers: [c.broker.url], username: a, password: ids[a].password, stateThrottleMs: 50 } }, c.dir),
 );
 t.teardown(() => agent.stop());
 await ops.wait((m) => m.topic === `diemcau/v1/${a}/presence` && m.json?.state === 'online', `${a} online`);
