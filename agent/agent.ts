@@ -58,7 +58,7 @@ export class Agent {
     const id = this.config.box.id;
     this.topics = boxTopics(id);
     this.state = new ReportedState(this.config.mqtt.stateThrottleMs);
-    this.router = new CommandRouter(id, this.topics.reply, this.log);
+    this.router = new CommandRouter(id, this.topics.reply, this.log, () => this.config.mqtt.maxCommandBytes);
     this.link = new BrokerLink(
       {
         clientId: id,
@@ -150,12 +150,14 @@ export class Agent {
       this.desiredChain = this.desiredChain.then(() => this.onDesired(payload));
       return;
     }
-    void this.router.handle(topic, payload, packet).then((reply) => {
+    void this.router.handle(topic, payload, packet).then(async (reply) => {
       if (!reply) return;
-      return this.link.publish(reply.topic, reply.payload, {
+      const sent = await this.link.publish(reply.topic, reply.payload, {
         qos: 1,
         properties: { correlationData: reply.correlationData, messageExpiryInterval: 60 },
       });
+      // The caller waits for this answer: say when it could not go (the link dropped, or the broker refused it).
+      if (!sent) this.log.warn('reply not delivered', { cmd: topic, replyTopic: reply.topic, connected: this.link.connected });
     });
   }
 

@@ -11,6 +11,7 @@ import { Store, type Claim } from './store.js';
 import { buildIndex, decide, type ClaimIndex } from './claim-policy.js';
 import { signCsr, readCaCert, type CaPaths } from './ca.js';
 import { CLAIM_REQUESTS, claimTopics, everyBox } from '../core/topics.js';
+import { RECEIVE_MAXIMUM } from '../core/receive-maximum.js';
 
 export interface ServeOptions {
   url: string;
@@ -61,6 +62,7 @@ export class ClaimService {
       username: carrier.service.username,
       password: carrier.service.password,
       reconnectPeriod: 1000,
+      properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops claims and states past 1020
       ...this.opts.connect,
     });
     this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));

@@ -5,6 +5,7 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import { everyBox } from '../core/topics.js';
+import { RECEIVE_MAXIMUM } from '../core/receive-maximum.js';
 
 export interface BoxView {
   online: boolean | null;
@@ -61,6 +62,7 @@ export class FleetView extends EventEmitter {
       clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       ...this.login,
       reconnectPeriod: 1000,
+      properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops every box's state past 1020
       ...this.connectOpts,
     });
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));

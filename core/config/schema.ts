@@ -89,6 +89,24 @@ export const MqttConfig = Type.Object(
     }),
     sessionExpiryS: Type.Integer({ minimum: 0, maximum: 86400, default: 60, description: 'MQTT 5 session expiry.' }),
     stateThrottleMs: Type.Integer({ minimum: 0, maximum: 60000, default: 500, description: 'Least time between two `state` publishes.' }),
+    // The largest message a box is sent is its desired config: about 2 KB in practice, about 50 KB with every list
+    // and string the schema bounds at its bound (64 groups, 200-character names; unbounded paths at 256 characters).
+    maxPacketBytes: Type.Integer({
+      minimum: 65536,
+      maximum: 268435455,
+      default: 262144,
+      description:
+        'Maximum Packet Size the box announces in CONNECT: the broker drops any bigger message for this box instead ' +
+        'of sending it. Room for the largest desired config, five times over.',
+    }),
+    maxCommandBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 268435455,
+      default: 32768,
+      description:
+        'A command whose payload is bigger is refused with `bad_request` before it is parsed (the largest real one, ' +
+        '`join` with a token, is about 2 KB).',
+    }),
     reconnect: ReconnectConfig,
   },
   { additionalProperties: false, default: {}, description: 'The carrier broker link.' },

@@ -6,7 +6,7 @@ import { parseConfig, mergeDesired, parseDesired } from '../../agent/config/load
 import { exampleConfig } from '../../agent/config/example.js';
 import { Type } from '../../core/schema/type.js';
 import { errors, withDefaults } from '../../core/schema/value.js';
-import { parseCmdTopic, boxTopics, groupCmdFilter } from '../../core/topics.js';
+import { parseCmdTopic, boxTopics, groupCmdFilter, replyTree, responseTopicFault } from '../../core/topics.js';
 import { indicatorFor } from '../../agent/hall.js';
 import { ConfigError } from '../../core/errors.js';
 
@@ -100,6 +100,34 @@ t.test('topics', async (t) => {
   t.equal(parseCmdTopic('other/v1/vn-1/cmd/x'), null);
   t.equal(boxTopics('vn-1').desired, 'diemcau/v1/vn-1/config/desired');
   t.equal(groupCmdFilter('all'), 'diemcau/v1/group/all/cmd/+');
+});
+
+t.test('response topics: only a valid topic inside the box reply tree carries a reply', async (t) => {
+  const fault = (topic: string) => responseTopicFault('vn-1', topic);
+  t.equal(fault('diemcau/v1/vn-1/reply/ops-7'), null);
+  t.equal(fault('diemcau/v1/vn-1/reply/ops/hội-trường/42'), null, 'levels below reply/ and any valid UTF-8');
+  t.equal(boxTopics('vn-1').reply('ping').startsWith(replyTree('vn-1')), true, 'the default reply topic is in the tree');
+  const refused: Array<[string, RegExp]> = [
+    ['', /empty/],
+    ['#', /wildcard/],
+    ['diemcau/v1/vn-1/reply/+', /wildcard/],
+    ['diemcau/v1/vn-1/reply/a#b', /wildcard/],
+    ['diemcau/v1/vn-1/reply/\u0000x', /control character/],
+    ['diemcau/v1/vn-1/reply/\u0007x', /control character/],
+    ['diemcau/v1/vn-1/reply/\u0085x', /control character/],
+    ['diemcau/v1/vn-1/reply/\ufffd', /not valid UTF-8/],
+    ['diemcau/v1/vn-1/reply/\ud800x', /not valid UTF-8/],
+    ['diemcau/v1/vn-1/reply/\ufdd0', /non-character/],
+    ['diemcau/v1/vn-1/reply/\u{1fffe}', /non-character/],
+    [`diemcau/v1/vn-1/reply/${'x'.repeat(65536)}`, /65,535 bytes/],
+    ['diemcau/v1/vn-1/replyx', /outside/],
+    ['diemcau/v1/vn-1/reply', /outside/],
+    ['diemcau/v1/vn-1/cmd/ping', /outside/],
+    ['diemcau/v1/vn-10/reply/x', /outside/],
+    ['diemcau/v1/vn-1/reply/', /empty level/],
+    ['diemcau/v1/vn-1/reply/a//b', /empty level/],
+  ];
+  for (const [topic, why] of refused) t.match(fault(topic), why, JSON.stringify(topic.slice(0, 40)));
 });
 
 t.test('hall indicator follows link and media', async (t) => {
