@@ -9,6 +9,7 @@ import { BadRequestError, DeviceTimeoutError, DiemcauError, errorToWire } from '
 import type { Logger } from '../core/log.js';
 import { parseCmdTopic } from '../core/topics.js';
 import { schemaErrors } from '../core/schema/parse.js';
+import type { CommandReply } from '../core/payloads.js';
 
 export interface Reply {
   topic: string;
@@ -16,14 +17,8 @@ export interface Reply {
   correlationData?: Buffer;
 }
 
-export interface ReplyBody {
-  box: string;
-  cmd: string;
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string; details?: unknown };
-  ms: number;
-}
+/** A reply's body: core/payloads.ts's CommandReply. */
+export type ReplyBody = CommandReply;
 
 const MAX_IN_FLIGHT = 32;
 

@@ -8,6 +8,7 @@ import { Type } from '../../core/schema/type.js';
 import { errors, withDefaults } from '../../core/schema/value.js';
 import { parseCmdTopic, boxTopics, groupCmdFilter } from '../../core/topics.js';
 import { indicatorFor } from '../../agent/hall.js';
+import type { MediaReport } from '../../agent/media/types.js';
 import { ConfigError } from '../../core/errors.js';
 
 const policy = { minMs: 500, maxMs: 60000, massSpreadS: 45 };
@@ -103,7 +104,7 @@ t.test('topics', async (t) => {
 });
 
 t.test('hall indicator follows link and media', async (t) => {
-  const m = (o: object) => ({ status: 'joined', seen: true, heard: false, muted: false, audioOnly: false, ...o });
+  const m = (o: Partial<MediaReport>): MediaReport => ({ status: 'joined', seen: true, heard: false, muted: false, audioOnly: false, ...o });
   t.equal(indicatorFor(false, null), 'offline');
   t.equal(indicatorFor(true, null), 'idle');
   t.equal(indicatorFor(true, m({ status: 'joining' })), 'joining');
