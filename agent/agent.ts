@@ -78,6 +78,8 @@ export class Agent {
         void this.link.publish(this.topics.event(name), JSON.stringify(payload), { qos: 1, properties: { messageExpiryInterval: 300 } }),
       changed: () => {
         this.state.set('hall', this.hallSection());
+        // The mic the floor opened or closed, in the same state as the floor (the worker's report follows).
+        if (this.media) this.state.set('media', this.media.report());
         this.refreshHall();
       },
     });

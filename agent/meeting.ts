@@ -101,9 +101,13 @@ export class Meeting {
     this.setFloor({ status: 'declined', since: ts });
   }
 
-  /** The media report changed: a hall that left the meeting holds no floor and asks for none. */
+  /**
+   * The media report changed: a hall that left the meeting holds no floor and asks for none. Left means no room
+   * any more: a worker restarted after a crash reports `idle` for a moment while its room is still the meeting's.
+   */
   mediaChanged(report: MediaReport | null): void {
-    if ((!report || report.status === 'idle') && this.floor) this.setFloor(null);
+    const left = !report || (report.status === 'idle' && report.room === undefined);
+    if (left && this.floor) this.setFloor(null);
     else this.syncBanner();
   }
 
