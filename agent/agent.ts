@@ -18,7 +18,9 @@ import { agentCommands } from '../core/commands/agent.js';
 import { bareHall, type DeviceConfig, type DeviceId, type Running, type Step } from './desired/plan.js';
 import { Reconciler } from './desired/reconciler.js';
 import { Hall } from './hall.js';
+import { Meeting } from './meeting.js';
 import { readTelemetry } from './telemetry.js';
+import type { Presence, StateSections } from '../core/payloads.js';
 
 export type DeviceFactory = (id: DeviceId, cfg: DeviceConfig, log: Logger) => Promise<Device>;
 export type MediaFactory = (cfg: Config['media'], log: Logger) => Promise<MediaPath>;
@@ -32,6 +34,8 @@ export interface AgentOptions {
   rand?: () => number;
   deviceFactory?: DeviceFactory;
   mediaFactory?: MediaFactory;
+  /** Stops the agent and exits for systemd to start it again (`agent.restart`); throws to refuse. None: refused. */
+  restart?: () => void;
 }
 
 export class Agent {
@@ -44,6 +48,7 @@ export class Agent {
   media: MediaPath | null = null;
   readonly startedAt = Date.now();
   private readonly hall: Hall;
+  private readonly meeting: Meeting;
   private telemetryTimer: NodeJS.Timeout | null = null;
   private desiredChain: Promise<void> = Promise.resolve();
   private readonly log: Logger;
@@ -65,14 +70,27 @@ export class Agent {
         mqtt: this.config.mqtt,
         presenceTopic: this.topics.presence,
         presence: (state, reason) =>
-          JSON.stringify({ state, box: id, version: opts.version, ...(reason ? { reason } : {}), ts: new Date().toISOString() }),
+          JSON.stringify({ state, box: id, version: opts.version, ...(reason ? { reason: reason as Presence['reason'] } : {}), ts: new Date().toISOString() } satisfies Presence),
       },
       this.log,
       opts.rand,
     );
+    this.meeting = new Meeting(this.log.child({ part: 'meeting' }), {
+      box: id,
+      hallName: () => this.config.hall.name,
+      media: () => this.media,
+      event: (name: string, payload: object) =>
+        void this.link.publish(this.topics.event(name), JSON.stringify(payload), { qos: 1, properties: { messageExpiryInterval: 300 } }),
+      changed: () => {
+        this.state.set('hall', this.hallSection());
+        // The mic the floor opened or closed, in the same state as the floor (the worker's report follows).
+        if (this.media) this.state.set('media', this.media.report());
+        this.refreshHall();
+      },
+    });
     this.hall = new Hall(this.log, {
-      floorRequest: () => this.floorRequest(),
-      toggleMute: async () => this.media?.toggleMuted(),
+      talk: () => this.meeting.talk(),
+      mute: () => this.meeting.mute(),
       toggleAudioOnly: async () => this.media?.setAudioOnly(!this.media.report().audioOnly),
     });
     // start() sets up the link, the hall and telemetry from the config; devices and media come from the reconciler.
@@ -95,7 +113,7 @@ export class Agent {
   async start(): Promise<void> {
     this.registerOwnCommands();
     this.state.set('agent', { version: this.opts.version, startedAt: new Date(this.startedAt).toISOString(), pid: process.pid });
-    this.state.set('hall', this.config.hall);
+    this.state.set('hall', this.hallSection());
     this.state.set('network', this.networkReport());
     await this.reconciler.setTarget(this.config); // devices and media; `state.config` says whether all started
     this.publishDevices();
@@ -125,6 +143,7 @@ export class Agent {
     this.reconciler.stop();
     if (this.telemetryTimer) clearInterval(this.telemetryTimer);
     this.telemetryTimer = null;
+    this.meeting.stop();
     this.state.stop();
     await Promise.allSettled([
       this.link.stop(),
@@ -142,6 +161,14 @@ export class Agent {
     this.router.register(
       command(c.commandsList, 1000, async () => this.router.list().map((x) => ({ name: x.name, summary: x.summary, args: x.schema }))),
     );
+    this.router.register(
+      command(c.restart, 1000, async () => {
+        if (!this.opts.restart) throw new BadRequestError('agent.restart: this agent does not run as `diemcau run`: nothing would start it again');
+        this.opts.restart(); // answers first: the restart waits for the reply to leave
+        return { restarting: true, pid: process.pid };
+      }),
+    );
+    for (const spec of this.meeting.commands()) this.router.register(spec);
   }
 
 
@@ -205,8 +232,8 @@ export class Agent {
   private async runStep(step: Exclude<Step, { kind: 'broker' }>, target: Config): Promise<void> {
     switch (step.kind) {
       case 'hall':
-        this.state.set('hall', target.hall);
         this.running.hall = target.hall;
+        this.state.set('hall', this.hallSection());
         break;
       case 'groups':
         for (const g of step.remove) this.link.unsubscribe(groupCmdFilter(g));
@@ -286,9 +313,11 @@ export class Agent {
     for (const c of media.commands()) this.router.register(c);
     media.on('change', () => {
       this.state.set('media', media.report());
+      this.meeting.mediaChanged(media.report());
       this.refreshHall();
     });
     this.state.set('media', media.report());
+    this.meeting.mediaChanged(media.report());
     this.refreshHall();
   }
 
@@ -301,27 +330,27 @@ export class Agent {
       await m.stop().catch((err) => this.log.warn('media stop failed', { err }));
     }
     if (this.state.get('media') !== undefined) this.state.set('media', IDLE_MEDIA);
+    this.meeting.mediaChanged(null);
   }
 
   private publishDevices(): void {
-    const out: Record<string, unknown> = {};
+    const out: StateSections['devices'] = {};
     for (const [id, d] of this.devices) out[id] = { kind: d.kind, health: d.health(), ...d.report() };
     this.state.set('devices', out);
   }
 
   private refreshHall(): void {
-    this.hall.update(this.link.connected, this.media?.report() ?? null, this.devices);
+    this.hall.update(this.link.connected, this.media?.report() ?? null, this.devices, this.meeting.overlay());
   }
 
-  private networkReport(): Record<string, unknown> {
+  /** state.hall: the hall as configured, its floor and its last roll call. */
+  private hallSection(): StateSections['hall'] {
+    return { ...this.config.hall, floor: this.meeting.floor, rollcall: this.meeting.rollcall };
+  }
+
+  private networkReport(): StateSections['network'] {
     const s = this.link.status();
     return { connected: s.connected, broker: s.broker, connects: s.connects, lastDrop: s.lastDrop };
-  }
-
-  private floorRequest(): void {
-    const payload = JSON.stringify({ box: this.config.box.id, hall: this.config.hall.name, ts: new Date().toISOString() });
-    void this.link.publish(this.topics.event('floor'), payload, { qos: 1, properties: { messageExpiryInterval: 300 } });
-    this.state.set('hall', { ...this.config.hall, floorRequestedAt: new Date().toISOString() });
   }
 
   private startTelemetry(): void {

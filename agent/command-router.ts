@@ -12,6 +12,7 @@ import type { Logger } from '../core/log.js';
 import { parseCmdTopic, replyTree, responseTopicFault } from '../core/topics.js';
 import { CommandSlots } from './command-slots.js';
 import { schemaErrors } from '../core/schema/parse.js';
+import type { CommandReply } from '../core/payloads.js';
 
 export interface Reply {
   topic: string;
@@ -19,14 +20,8 @@ export interface Reply {
   correlationData?: Buffer;
 }
 
-export interface ReplyBody {
-  box: string;
-  cmd: string;
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string; details?: unknown };
-  ms: number;
-}
+/** A reply's body: core/payloads.ts's CommandReply. */
+export type ReplyBody = CommandReply;
 
 export class CommandRouter {
   private readonly specs = new Map<string, CommandSpec>();

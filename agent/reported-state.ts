@@ -2,8 +2,10 @@
 // `state` when something changed, at most once per throttle window, and again on every (re)connect. Never on a timer:
 // an idle hall sends nothing.
 import { EventEmitter } from 'node:events';
+import type { StateSections } from '../core/payloads.js';
 
-export type Section = 'agent' | 'config' | 'devices' | 'media' | 'network' | 'hall';
+/** The sections and their payload types are core/payloads.ts's `State`: the console validates what we publish. */
+export type Section = keyof StateSections;
 
 export type Publish = (payload: string) => Promise<boolean>;
 
@@ -30,7 +32,7 @@ export class ReportedState extends EventEmitter {
   }
 
   /** Sets one section; publishes (throttled) only if it differs from what was there. */
-  set(section: Section, value: unknown): void {
+  set<K extends Section>(section: K, value: StateSections[K]): void {
     const before = this.sections.get(section);
     if (before !== undefined && JSON.stringify(before) === JSON.stringify(value)) return;
     this.sections.set(section, structuredClone(value));
@@ -39,8 +41,8 @@ export class ReportedState extends EventEmitter {
     this.flushSoon(this.throttleMs);
   }
 
-  get<T = unknown>(section: Section): T | undefined {
-    return this.sections.get(section) as T | undefined;
+  get<K extends Section>(section: K): StateSections[K] | undefined {
+    return this.sections.get(section) as StateSections[K] | undefined;
   }
 
   snapshot(): Record<string, unknown> {

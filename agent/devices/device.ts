@@ -37,7 +37,9 @@ export type HallIndicator =
   | 'in-meeting' // joined, the centre does not (yet) confirm it hears us
   | 'heard' // joined and the centre receives our audio: tally on
   | 'muted'
-  | 'fault';
+  | 'fault'
+  | 'on-air' // the centre gave the hall the floor (or called on it), the mic is open and heard
+  | 'rollcall'; // a roll call asks the staff to press talk
 
 /** A panel (buttons, LEDs, relays). Emits 'input' with `talk`, `mute` or `audio-only` (long press of mute). */
 export interface PanelDevice extends Device {

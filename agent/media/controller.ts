@@ -47,6 +47,7 @@ class Controller extends EventEmitter implements MediaController {
   private muted = false;
   private audioOnly = false;
   private quality: Quality = '720p';
+  private banner: string | null = null;
   private stopping = false;
   private nextId = 1;
   private results = new Map<number, (m: FromWorker) => void>();
@@ -67,6 +68,7 @@ class Controller extends EventEmitter implements MediaController {
   async start(): Promise<void> {
     this.stopping = false;
     await this.spawnWorker();
+    if (this.banner !== null) this.send({ type: 'banner', text: this.banner });
   }
 
   private spawnWorker(): Promise<void> {
@@ -145,6 +147,7 @@ class Controller extends EventEmitter implements MediaController {
       this.send({ type: 'mute', on: this.muted });
       this.send({ type: 'audio-only', on: this.audioOnly });
       this.send({ type: 'quality', max: this.quality });
+      if (this.banner !== null) this.send({ type: 'banner', text: this.banner });
       if (this.joinReq) this.send({ type: 'join', join: this.joinReq, residue: this.residue });
       this.residue = [];
     } catch (err) {
@@ -200,6 +203,12 @@ class Controller extends EventEmitter implements MediaController {
   async setAudioOnly(on: boolean): Promise<void> {
     this.audioOnly = on;
     this.send({ type: 'audio-only', on });
+  }
+
+  setBanner(text: string | null): void {
+    this.banner = text;
+    // A worker that is not running gets it when it comes back (resume).
+    if (this.proc?.connected) this.send({ type: 'banner', text });
   }
 
   async setQuality(max: Quality): Promise<void> {

@@ -8,6 +8,7 @@ import { Type } from '../../core/schema/type.js';
 import { errors, withDefaults } from '../../core/schema/value.js';
 import { parseCmdTopic, boxTopics, groupCmdFilter, replyTree, responseTopicFault } from '../../core/topics.js';
 import { indicatorFor } from '../../agent/hall.js';
+import type { MediaReport } from '../../agent/media/types.js';
 import { ConfigError } from '../../core/errors.js';
 
 const policy = { minMs: 500, maxMs: 60000, massSpreadS: 45 };
@@ -131,7 +132,7 @@ t.test('response topics: only a valid topic inside the box reply tree carries a 
 });
 
 t.test('hall indicator follows link and media', async (t) => {
-  const m = (o: object) => ({ status: 'joined', seen: true, heard: false, muted: false, audioOnly: false, ...o });
+  const m = (o: Partial<MediaReport>): MediaReport => ({ status: 'joined', seen: true, heard: false, muted: false, audioOnly: false, ...o });
   t.equal(indicatorFor(false, null), 'offline');
   t.equal(indicatorFor(true, null), 'idle');
   t.equal(indicatorFor(true, m({ status: 'joining' })), 'joining');
@@ -139,4 +140,15 @@ t.test('hall indicator follows link and media', async (t) => {
   t.equal(indicatorFor(true, m({ heard: true })), 'heard');
   t.equal(indicatorFor(true, m({ heard: true, muted: true })), 'muted');
   t.equal(indicatorFor(false, m({ heard: true })), 'heard', 'media keeps flowing when only the broker link is down');
+});
+
+t.test('the meeting on the hall indicator: on air only while heard, a roll call over all but a lost link', async (t) => {
+  const m = (o: Partial<MediaReport>): MediaReport => ({ status: 'joined', seen: true, heard: true, muted: false, audioOnly: false, ...o });
+  t.equal(indicatorFor(true, m({}), 'on-air'), 'on-air', 'the floor, mic open and heard');
+  t.equal(indicatorFor(true, m({ muted: true, heard: false }), 'on-air'), 'muted', 'the staff muted while holding the floor');
+  t.equal(indicatorFor(true, m({ heard: false }), 'on-air'), 'in-meeting', 'not heard: never "on air"');
+  t.equal(indicatorFor(true, m({ status: 'recovering', heard: false }), 'on-air'), 'joining');
+  t.equal(indicatorFor(true, null, 'rollcall'), 'rollcall', 'a roll call asks outside a meeting too');
+  t.equal(indicatorFor(true, m({ status: 'failed' }), 'rollcall'), 'rollcall');
+  t.equal(indicatorFor(false, null, 'rollcall'), 'offline', 'no press reaches the centre without the link');
 });

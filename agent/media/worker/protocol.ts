@@ -46,6 +46,8 @@ export type ToWorker =
   | { type: 'selftest'; id: number; seconds: number }
   | { type: 'echo-calibrate'; id: number }
   | { type: 'reset-programme-check' }
+  /** A line drawn onto every programme frame before the TV (or the check) gets it; null: none (banner.ts). */
+  | { type: 'banner'; text: string | null }
   | { type: 'stop' };
 
 export interface WorkerExtra {

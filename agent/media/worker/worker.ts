@@ -8,6 +8,7 @@ import { MediaFeed } from './feed.js';
 import { BridgeSession } from './session.js';
 import { dropResidue } from '../signalling/create.js';
 import { CheckingSink, ProgrammeKeeper, type ProgrammeSink } from './programme.js';
+import { BannerSink } from '../programme/banner-sink.js';
 import { roomPathFor, type RoomPath } from './room.js';
 import { readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
 import { HeardTracker } from './heard.js';
@@ -29,6 +30,8 @@ const checking = new CheckingSink();
 // On a box the room path (worker-room.ts) plays the programme and owns the mic; simulating, the checking sink.
 let room: RoomPath | null = null;
 let sink: ProgrammeSink = checking;
+// The hall's TV banner (the floor, a call, a roll call), drawn onto each programme frame before the sink gets it.
+let banner: BannerSink | null = null;
 let capture: Capture | null = null;
 let session: BridgeSession | null = null;
 let joinReq: JoinRequest | null = null;
@@ -347,7 +350,7 @@ async function handle(m: ToWorker): Promise<void> {
       cfg = m.cfg;
       feed = new MediaFeed(cfg.denoise);
       room = roomPathFor(cfg, feed.onAudio, log);
-      sink = room ?? checking;
+      sink = banner = new BannerSink(room ?? checking);
       if (!heap.start(30000)) log('warn', 'media worker: started without --expose-gc; its heap will creep until V8 collects');
       return void send({ type: 'ready' });
     case 'join':
@@ -378,6 +381,8 @@ async function handle(m: ToWorker): Promise<void> {
       });
     case 'echo-calibrate':
       return answer(m.id, echoCalibrate);
+    case 'banner':
+      return banner?.set(m.text);
     case 'reset-programme-check':
       checking.reset();
       return publishReport();
