@@ -367,7 +367,7 @@ export class Agent {
   }
 }
 
-const IDLE_MEDIA = { status: 'idle', seen: false, heard: false, muted: false, audioOnly: false };
+const IDLE_MEDIA = { status: 'idle' as const, seen: false, heard: false, muted: false, audioOnly: false };
 
 /** The desired config's JSON; text the schema cannot judge (not JSON, too deep, inexact numbers) is a bad request. */
 function readDesired(payload: Buffer, source: string): { version?: unknown } | null {

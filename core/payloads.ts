@@ -48,7 +48,9 @@ export const HallSection = Type.Object({
 
 export const ConfigSection = Type.Object({
   version: Type.Integer(),
-  status: Type.Union([Type.Literal('applied'), Type.Literal('refused')]),
+  /** applied: everything runs; partial: saved and running, but these steps failed and are being retried;
+   *  refused: nothing changed (the running config stays). */
+  status: Type.Union([Type.Literal('applied'), Type.Literal('partial'), Type.Literal('refused')]),
   refused: Type.Optional(
     Type.Object({
       version: Type.Union([Type.Integer(), Type.Null()]),
@@ -56,6 +58,9 @@ export const ConfigSection = Type.Object({
       message: Type.String(),
       errors: Type.Optional(Type.Array(Type.String())),
     }),
+  ),
+  failed: Type.Optional(
+    Type.Array(Type.Object({ step: Type.String(), code: Type.String(), message: Type.String(), since: EpochMs('Failing') })),
   ),
 });
 
