@@ -13,7 +13,7 @@ import { CommandReply, FloorEvent, Presence, RollcallAnswer, RollcallEvent, Stat
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
-const obs = await Observer.connect(broker.url, ['diemcau/#', 'test/replies/#']);
+const obs = await Observer.connect(broker.url, ['diemcau/#']);
 t.teardown(() => obs.close());
 
 const ID = 'vn-90002';
@@ -111,7 +111,7 @@ t.test('every payload the box published validates against core/payloads.ts', asy
     [(m) => m.topic === topic('presence'), Presence, 'presence'],
     [(m) => m.topic === topic('state'), State, 'state'],
     [(m) => m.topic === topic('telemetry'), Telemetry, 'telemetry'],
-    [(m) => m.topic.startsWith('test/replies/'), CommandReply, 'reply'],
+    [(m) => /^diemcau\/v1\/[^/]+\/reply\//.test(m.topic), CommandReply, 'reply'],
     [(m) => m.topic === topic('event/floor'), FloorEvent, 'event/floor'],
     [(m) => m.topic === topic('event/rollcall'), RollcallEvent, 'event/rollcall'],
   ];

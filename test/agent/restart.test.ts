@@ -19,7 +19,7 @@ import { ASKED_RESTART_EXIT_CODE } from '../../agent/systemd.js';
 const LAUNCHER = resolve(import.meta.dirname, '../../agent/update/launcher.js');
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
-const obs = await Observer.connect(broker.url, ['diemcau/#', 'test/replies/#']);
+const obs = await Observer.connect(broker.url, ['diemcau/#']);
 t.teardown(() => obs.close());
 
 const config = (id: string) => ({ box: { id }, mqtt: { brokers: [broker.url] }, devices: { panel: { simulate: true, talkButton: 17, tallyLed: 22 } } });

@@ -48,7 +48,7 @@ const tv = () => programme(hallMedia!) as ReturnType<typeof programme> & { banne
 t.before(async () => {
   lab = await startJanusLab();
   broker = await startBroker();
-  obs = await Observer.connect(broker.url, ['diemcau/#', 'test/replies/#']);
+  obs = await Observer.connect(broker.url, ['diemcau/#']);
   centre = createMediaPath(mediaConfig({ receiveProgramme: false, width: 640, height: 360 }), memoryLogger('centre').log);
   await centre.start();
   await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre' });
