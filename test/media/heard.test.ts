@@ -13,6 +13,10 @@ let lab: JanusLab;
 let hall: MediaController;
 let centre: MediaController;
 const hallLog = memoryLogger('hall');
+const centreLog = memoryLogger('centre');
+t.afterEach((t) => {
+  if (!t.passing()) t.comment([...hallLog.lines.slice(-30), ...centreLog.lines.slice(-20)].join('\n'));
+});
 t.teardown(async () => {
   await hall?.stop().catch(() => {});
   await centre?.stop().catch(() => {});
@@ -22,7 +26,7 @@ t.teardown(async () => {
 t.test('audio dropped on the way, video not: not heard, repaired, heard again', async (t) => {
   lab = await startJanusLab();
   hall = await startHall(lab, { width: 640, height: 360 }, hallLog.log);
-  centre = await startCentre(lab);
+  centre = await startCentre(lab, centreLog.log);
   await waitFor('heard and seen at first', () => hall.report(), { until: (r) => r.heard && r.seen, timeoutMs: 30_000 });
   t.pass('heard and seen at first');
   const opus = 111; // wrtc offers Opus as payload type 111, and Janus keeps the offerer's numbering
@@ -42,5 +46,4 @@ t.test('audio dropped on the way, video not: not heard, repaired, heard again', 
   const base = programme(centre).audioLoudSamples;
   await waitFor('half a second more of the tone at the centre', () => programme(centre), { until: (p) => p.audioLoudSamples > base + 24000, timeoutMs: 30_000 });
   t.pass('the centre hears the tone again');
-  if (!t.passing()) t.comment(hallLog.lines.slice(-30).join('\n'));
 });

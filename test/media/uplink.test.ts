@@ -45,10 +45,11 @@ t.test('hall publishes 720p30 through Janus; wrtc and Chromium subscribers decod
   await sleep(2000);
   await chrome.drain();
   const h0 = await nextReport(hall);
-  const [c0, k0] = [programme(centre), await chrome.framesDecoded()];
+  const [c0, k0, t0] = [programme(centre), await chrome.framesDecoded(), performance.now()];
   await sleep(8000);
   const h1 = await nextReport(hall);
   const [c1, k1] = [programme(centre), await chrome.framesDecoded()];
+  const seconds = (performance.now() - t0) / 1000;
   const shown = new FrameCheck();
   for (const f of await chrome.drain()) shown.add(f.stamp, f.at);
   const cr = shown.report();
@@ -67,16 +68,16 @@ t.test('hall publishes 720p30 through Janus; wrtc and Chromium subscribers decod
   const skipped = (h1.capture?.frames ?? 0) - (h0.capture?.frames ?? 0) - encoded;
   const got = c1.frames - c0.frames;
   const missing = c1.missing - c0.missing;
-  t.comment(`hall: ${encoded} frames encoded, ${skipped} skipped by the encoder (${(encoded / 8).toFixed(1)} fps); centre decoded ${got}, ${missing} missing`);
+  t.comment(`over ${seconds.toFixed(1)} s: hall encoded ${encoded} frames, its encoder skipped ${skipped}; centre decoded ${got}, ${missing} missing`);
   t.ok(encoded > 0, 'the hall encodes frames');
   t.ok(got >= encoded * 0.98 - 5, `wrtc subscriber decoded the frames the hall encoded (${got} of ${encoded})`);
   t.ok(missing <= skipped + got * 0.02 + 5, `wrtc subscriber: ${missing} missing, ${skipped} of them never encoded`);
   t.equal(c1.outOfOrder, 0, 'wrtc subscriber: no frame out of order');
   t.equal(c1.unreadable, 0, 'wrtc subscriber: every frame carried a readable stamp');
   t.ok((c1.latencyP95Ms ?? Infinity) < QUEUED_MS, `wrtc subscriber: frames not queued (p50 ${c1.latencyP50Ms} ms, p95 ${c1.latencyP95Ms} ms)`);
-  // The tone never stops: over half the window loud is generous, silence is 0.
+  // The tone never stops: loud over half the window is generous, silence is 0.
   const loud = c1.audioLoudSamples - c0.audioLoudSamples;
-  t.ok(loud > 48000 * 4, `wrtc subscriber hears the tone (${(loud / 48000).toFixed(1)} s of it in 8 s)`);
+  t.ok(loud > 48000 * (seconds / 2), `wrtc subscriber hears the tone (${(loud / 48000).toFixed(1)} s of it in ${seconds.toFixed(1)} s)`);
 
   // Chromium decodes the same stream: its count against the wrtc subscriber's over the same window.
   const decoded = k1 - k0;

@@ -24,6 +24,11 @@ t.test('sdpfrag helpers', async (t) => {
 
 let lab: JanusLab;
 let whip: WhipEndpoint;
+/** The log of the hall under test, shown when its test fails. */
+let log = memoryLogger('hall');
+t.afterEach((t) => {
+  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
+});
 const stops: Array<() => Promise<void>> = [];
 t.teardown(async () => {
   for (const s of stops.reverse()) await s().catch(() => {});
@@ -43,7 +48,7 @@ t.test('publishes through WHIP; the centre sees it; ICE restart by PATCH; DELETE
   t.match(r.error?.message ?? '', /HTTP 401/, `the error names the refusal: ${r.error?.message}`);
   await bad.stop();
 
-  const log = memoryLogger('hall');
+  log = memoryLogger('hall');
   const hall = createMediaPath(mediaConfig({ signalling: 'whip', width: 640, height: 360, receiveProgramme: false }), log.log);
   stops.push(() => hall.stop());
   await hall.start();
@@ -66,7 +71,6 @@ t.test('publishes through WHIP; the centre sees it; ICE restart by PATCH; DELETE
   await setLoss(lab.sfu, 0);
   await waitFor('heard again after the restart', () => hall.report(), { until: (r) => r.heard && r.status === 'joined', timeoutMs: 30_000 });
   t.pass('heard again after the restart');
-  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
 
   await hall.leave();
   t.ok(whip.requests.some((q) => q.startsWith('DELETE /whip/res/')), 'leave deletes the WHIP resource');
@@ -75,7 +79,7 @@ t.test('publishes through WHIP; the centre sees it; ICE restart by PATCH; DELETE
 t.test('receives the programme through WHEP: frames in order, the tone heard, DELETE at leave', async (t) => {
   const whep = await startWhepEndpoint('sekret');
   stops.push(() => whep.close());
-  const log = memoryLogger('hall');
+  log = memoryLogger('hall');
   const hall = createMediaPath(mediaConfig({ signalling: 'whip', width: 640, height: 360 }), log.log);
   stops.push(() => hall.stop());
   await hall.start();
@@ -105,5 +109,4 @@ t.test('receives the programme through WHEP: frames in order, the tone heard, DE
   await hall.leave();
   await waitFor('a WHEP DELETE', () => whep.requests, { until: (q) => q.some((x) => /^DELETE \/whep\/res\//.test(x)) });
   t.pass('leave deletes the WHEP resource');
-  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
 });
