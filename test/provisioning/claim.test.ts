@@ -11,12 +11,13 @@ import { importHalls } from '../../provisioning/import.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
 import { caPaths, initCa, issueServerCert } from '../../provisioning/ca.js';
 import { writeCrl, crlPath } from '../../provisioning/crl.js';
+import { Store } from '../../provisioning/store.js';
 import { X509Certificate } from 'node:crypto';
 import { claimOnce, ClaimRefusedError, KEY_FILE, ephemeralKey, seal, unseal } from '../../agent/claim.js';
 import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../agent/log.js';
 import { freeTcpPort } from '../helpers/ports.js';
-import { waitFor } from '../helpers/wait.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 import mqtt from 'mqtt';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
@@ -279,4 +280,35 @@ t.test('a sealed password opens only with the key of the request it answers', as
   t.throws(() => unseal(b.priv, 'SN00010', s), /does not open with this request's key/, 'another key cannot open it');
   t.throws(() => unseal(a.priv, 'SN00011', s), /does not open/, 'nor the same key under another serial');
   t.throws(() => seal(Buffer.from('junk').toString('base64'), 'SN00010', 'x'), 'a pub that is not a key is refused');
+});
+
+t.test('stop() waits for the claims being written and answers them; nothing is written after it', async (t) => {
+  const c = await carrierWithBroker(1, { serials: true });
+  t.teardown(() => c.cleanup());
+  const carrier = await c.store.carrier();
+  // A slow disk: each write of the database takes 300 ms, so stop() comes while one is under way.
+  const writes: Array<{ at: 'start' | 'end'; stopped: boolean }> = [];
+  let stopped = false;
+  class SlowStore extends Store {
+    override async write(name: Parameters<Store['write']>[0], data: unknown): Promise<void> {
+      writes.push({ at: 'start', stopped });
+      await sleep(300);
+      await super.write(name, data);
+      writes.push({ at: 'end', stopped });
+    }
+  }
+  const svc = new ClaimService(new SlowStore(c.store.dir), { url: c.broker.url, log: silentLogger, updateKeyPem: 'PEM-UPDATE-KEY' });
+  await svc.start();
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const box = await factoryConfig(dir, [c.broker.url], { serial: 'SN00010', username: carrier.claim.username, password: carrier.claim.password });
+  const claimed = claimOnce(box.path, box.cfg, silentLogger).catch((err: Error) => err);
+  await waitFor('the claim being written', () => writes, { until: (w) => w.length > 0 });
+  await svc.stop();
+  stopped = true;
+  t.same(writes, [{ at: 'start', stopped: false }, { at: 'end', stopped: false }], 'stop() returned after the write under way had ended');
+  const next = await claimed;
+  t.notOk(next instanceof Error, `the claim under way when serve stopped is answered: ${(next as Error).message ?? 'yes'}`);
+  t.equal((await c.store.claims())['vn-00010']?.serial, 'SN00010', 'and recorded');
+  await sleep(500);
+  t.notOk(writes.some((w) => w.stopped), 'nothing is written after stop()');
 });
