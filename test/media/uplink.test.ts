@@ -1,8 +1,8 @@
 // The hall's uplink through a real Janus: the worker (in the hall namespace) publishes the stamped test pattern
 // and tone; a second wrtc worker and headless Chromium subscribe on the host side and check, from the pixels they
-// decode, that frames arrive in order and that what the hall encoded arrives. Rates are compared between parts
-// measured over the same window, never against the clock: how fast this machine is belongs to `npm run bench --
-// media` (fps sent, latency, CPU).
+// decode, that frames arrive in order and that what the hall encoded arrives. Counts are compared between parts
+// measured over the same frames or the same window, never against the clock: how fast this machine is belongs to
+// `npm run bench -- media` (fps sent, latency, CPU).
 import t from 'tap';
 import { startJanusLab, type JanusLab } from '../helpers/janus.js';
 import { startChromiumSubscriber } from './chromium-subscriber.js';
@@ -40,16 +40,21 @@ t.test('hall publishes 720p30 through Janus; wrtc and Chromium subscribers decod
   t.teardown(() => chrome.close());
   await waitFor('Chromium decoding the hall', () => chrome.framesDecoded(), { until: (n) => n > 30, timeoutMs: 30_000, everyMs: 200 });
 
-  // Skip Chromium's first seconds (first keyframe, warming up), then measure 8 s between two hall reports, reading
-  // the centre and Chromium right after each.
+  // Skip Chromium's first seconds (first keyframe, warming up), then measure about 8 s between two hall reports.
+  // The wrtc subscriber is judged over the same frames (counters) as the hall's numbers: read once it has decoded
+  // up to the hall's last frame at each report, so a subscriber running behind on a busy machine is compared with
+  // what the hall sent, not with the clock. Chromium is read at the reports, over the same wall-clock window.
   await sleep(2000);
   await chrome.drain();
+  const centreUpTo = (counter: number) =>
+    waitFor(`the centre decoding up to frame ${counter}`, () => programme(centre), { until: (p) => (p.lastCounter ?? -1) >= counter, timeoutMs: 30_000, everyMs: 5 });
   const h0 = await nextReport(hall);
-  const [c0, k0, t0] = [programme(centre), await chrome.framesDecoded(), performance.now()];
+  const [k0, t0] = [await chrome.framesDecoded(), performance.now()];
+  const c0 = await centreUpTo(h0.capture?.frames ?? 0);
   await sleep(8000);
   const h1 = await nextReport(hall);
-  const [c1, k1] = [programme(centre), await chrome.framesDecoded()];
-  const seconds = (performance.now() - t0) / 1000;
+  const [k1, seconds] = [await chrome.framesDecoded(), (performance.now() - t0) / 1000];
+  const c1 = await centreUpTo(h1.capture?.frames ?? 0);
   const shown = new FrameCheck();
   for (const f of await chrome.drain()) shown.add(f.stamp, f.at);
   const cr = shown.report();
@@ -68,20 +73,21 @@ t.test('hall publishes 720p30 through Janus; wrtc and Chromium subscribers decod
   const skipped = (h1.capture?.frames ?? 0) - (h0.capture?.frames ?? 0) - encoded;
   const got = c1.frames - c0.frames;
   const missing = c1.missing - c0.missing;
-  t.comment(`over ${seconds.toFixed(1)} s: hall encoded ${encoded} frames, its encoder skipped ${skipped}; centre decoded ${got}, ${missing} missing`);
+  t.comment(`over ${seconds.toFixed(1)} s: hall encoded ${encoded} frames, its encoder skipped ${skipped}; centre decoded ${got}, ${missing} missing; Chromium decoded ${k1 - k0}`);
   t.ok(encoded > 0, 'the hall encodes frames');
-  t.ok(got >= encoded * 0.98 - 5, `wrtc subscriber decoded the frames the hall encoded (${got} of ${encoded})`);
+  t.ok(got >= encoded * 0.98 - 5, `wrtc subscriber decoded the frames the hall encoded (${got} of ${encoded}, frames ${c0.lastCounter}-${c1.lastCounter})`);
   t.ok(missing <= skipped + got * 0.02 + 5, `wrtc subscriber: ${missing} missing, ${skipped} of them never encoded`);
   t.equal(c1.outOfOrder, 0, 'wrtc subscriber: no frame out of order');
   t.equal(c1.unreadable, 0, 'wrtc subscriber: every frame carried a readable stamp');
   t.ok((c1.latencyP95Ms ?? Infinity) < QUEUED_MS, `wrtc subscriber: frames not queued (p50 ${c1.latencyP50Ms} ms, p95 ${c1.latencyP95Ms} ms)`);
-  // The tone never stops: loud over half the window is generous, silence is 0.
+  // The tone never stops; a second of it over the window tells heard from not heard.
   const loud = c1.audioLoudSamples - c0.audioLoudSamples;
-  t.ok(loud > 48000 * (seconds / 2), `wrtc subscriber hears the tone (${(loud / 48000).toFixed(1)} s of it in ${seconds.toFixed(1)} s)`);
+  t.ok(loud > 48000, `wrtc subscriber hears the tone (${(loud / 48000).toFixed(1)} s of it while ${got} frames were decoded)`);
 
-  // Chromium decodes the same stream: its count against the wrtc subscriber's over the same window.
+  // Chromium decodes the same stream: its count against what the hall encoded over the same window (its lag
+  // behind the hall is about the same at both ends; ten frames for the difference).
   const decoded = k1 - k0;
-  t.ok(decoded >= got * 0.9, `Chromium decoded ${decoded} frames while the wrtc subscriber decoded ${got}`);
+  t.ok(decoded >= encoded * 0.9 - 10, `Chromium decoded ${decoded} frames while the hall encoded ${encoded} (${seconds.toFixed(1)} s)`);
   t.ok(cr.frames > 0, `Chromium showed ${cr.frames} stamped frames of them`);
   t.equal(cr.outOfOrder, 0, 'Chromium: no frame shown out of order');
   t.ok(cr.unreadable <= cr.frames * 0.02, `Chromium: ${cr.unreadable} unreadable stamps`);
@@ -100,22 +106,26 @@ t.test('mute, audio-only and quality change what the bridge gets', async (t) => 
   await hall.setQuality('360p');
   await waitFor('quality 360p at the hall and the centre', () => [hall.report().stats?.height, programme(centre).height], {
     until: ([h, c]) => h === 360 && c === 360,
-    timeoutMs: 20_000,
+    timeoutMs: 30_000,
   });
   t.pass('quality 360p: the centre decodes 640x360');
-  await hall.setAudioOnly(true);
   const frames = programme(centre).frames;
-  await sleep(3000);
-  const f1 = programme(centre).frames;
-  await sleep(3000);
-  t.ok(programme(centre).frames - f1 <= 2, `audio-only: video stops (${programme(centre).frames - f1} frames in 3 s)`);
-  t.ok(f1 >= frames, 'frame counter does not go back');
+  await hall.setAudioOnly(true);
+  await waitFor('a report in audio-only', () => hall.report(), { until: (r) => r.audioOnly });
   t.ok(hall.report().audioOnly, 'report says audio-only');
+  // The hall's frame counter at that report: every frame captured after it was captured in audio-only. Judged by
+  // counters, a centre still decoding frames from before the switch (running behind) is no failure; a frame
+  // captured after it, decoded at the centre, is.
+  const atSwitch = hall.extra().capture?.frames ?? 0;
+  await sleep(6000);
+  const after = programme(centre);
+  t.ok((after.lastCounter ?? 0) <= atSwitch, `audio-only: video stops (last frame at the centre ${after.lastCounter}, audio-only from ${atSwitch})`);
+  t.ok(after.frames >= frames, 'frame counter does not go back');
   await waitFor('audio-only: still heard', () => hall.report(), { until: (r) => r.heard, timeoutMs: 15_000 });
   t.pass('audio-only: still heard');
   await hall.setAudioOnly(false);
   await hall.setQuality('720p');
-  await waitFor('720p at the centre again', () => programme(centre), { until: (p) => p.height === 720, timeoutMs: 20_000 });
+  await waitFor('720p at the centre again', () => programme(centre), { until: (p) => p.height === 720, timeoutMs: 30_000 });
   t.pass('back to 720p at the centre');
 
   const st = await hall.selftest(2);
