@@ -40,6 +40,7 @@ export class ClaimService {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private stopping = false;
   private dirty = false;
   private lastReload = 0;
   private caPem: string | null = null;
@@ -73,8 +74,12 @@ export class ClaimService {
   }
 
   async stop(): Promise<void> {
+    // Nothing is scheduled from here on (messages still arrive until the client ends); the batch being written
+    // finishes and is answered, then what is left is written and answered once, while the client is still up.
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    await this.flushing;
     await this.flush();
     await this.client?.endAsync().catch(() => {});
     this.client = null;
@@ -191,10 +196,17 @@ export class ClaimService {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopping) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush());
+      // A failed write is logged and the claims stay dirty for the next flush: an unhandled rejection would end
+      // the service, and a rejected chain would skip every later flush.
+      this.flushing = this.flushing
+        .then(() => this.flush())
+        .catch((err: Error) => {
+          this.dirty = true;
+          this.opts.log.error('serve: claims not recorded; will try again with the next claim', { err: err.message });
+        });
     }, this.opts.flushMs ?? 20);
   }
 

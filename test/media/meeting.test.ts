@@ -7,7 +7,8 @@ import t from 'tap';
 import { startJanusLab, type JanusLab } from '../../lab/janus.js';
 import { startBroker, type Broker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
-import { ROOM, mediaConfig, memoryLogger, programme, waitFor } from '../../lab/media/fixture.js';
+import { ROOM, mediaConfig, memoryLogger, programme } from '../../lab/media/fixture.js';
+import { waitFor } from '../../lab/wait.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { Agent } from '../../agent/agent.js';
 import { parseConfig } from '../../agent/config/load.js';
@@ -82,7 +83,7 @@ t.test('the hall joins over MQTT, is heard, and its TV shows the programme with 
   const j = await cmd('join', { bridge: lab.hallUrl, room: ROOM, display: 'hall' });
   t.equal(j.ok, true, JSON.stringify(j.error ?? ''));
   await state((s) => s.media?.heard && s.media?.seen, 'heard and seen at the centre', 0, 30000);
-  t.ok(await waitFor(() => tv().frames > 30, 20000), `the programme arrives (${tv().frames} stamped frames)`);
+  t.ok(await waitFor('tv().frames > 30', () => tv().frames > 30, { timeoutMs: 20000 }), `the programme arrives (${tv().frames} stamped frames)`);
   t.equal(tv().bannerShown, null, 'no banner');
 });
 
@@ -97,9 +98,9 @@ t.test('a request, then floor.grant: mic open, tally on air, the TV says so, eve
   const s = await state((s) => s.hall?.floor?.status === 'granted' && s.media?.heard && tally(s) === 'double', 'granted, heard, on air', since, 30000);
   t.equal(s.media.muted, false, 'mic open');
   t.equal(s.devices.panel.hallState, 'on-air');
-  t.ok(await waitFor(() => tv().bannerShown === BANNERS.granted, 10000), `the TV shows "${tv().bannerShown}"`);
+  t.ok(await waitFor('tv().bannerShown === BANNERS.granted', () => tv().bannerShown === BANNERS.granted, { timeoutMs: 10000 }), `the TV shows "${tv().bannerShown}"`);
   const a = tv();
-  await waitFor(() => tv().frames > a.frames + 60, 20000);
+  await waitFor('tv().frames > a.frames + 60', () => tv().frames > a.frames + 60, { timeoutMs: 20000 });
   const b = tv();
   t.ok(b.frames - a.frames >= 60, `${b.frames - a.frames} frames shown with the banner`);
   t.equal(b.unreadable - a.unreadable, 0, 'every one with a readable stamp');
@@ -119,45 +120,45 @@ t.test('a worker crash while on air: the new worker draws the banner again', asy
   process.kill(pid, 'SIGKILL');
   // The new worker counts from zero: a count below the old one is its own report.
   const fresh = () => hallMedia!.workerPid() !== undefined && hallMedia!.workerPid() !== pid && tv().frames < before && tv().frames > 10;
-  t.ok(await waitFor(fresh, 30000), `a new worker receives the programme (${tv().frames} frames)`);
-  t.ok(await waitFor(() => tv().bannerShown === BANNERS.granted, 10000), `its frames carry the banner (${tv().bannerShown})`);
+  t.ok(await waitFor('fresh', fresh, { timeoutMs: 30000 }), `a new worker receives the programme (${tv().frames} frames)`);
+  t.ok(await waitFor('tv().bannerShown === BANNERS.granted', () => tv().bannerShown === BANNERS.granted, { timeoutMs: 10000 }), `its frames carry the banner (${tv().bannerShown})`);
 });
 
 t.test('floor.revoke: mic closed, tally back, banner gone', async (t) => {
   const since = Date.now();
   t.match(await cmd('floor.revoke'), { ok: true, result: { floor: null, muted: true } });
   await state((s) => s.hall?.floor === null && s.media?.muted && tally(s) === 'pulse', 'revoked: muted, heartbeat', since);
-  t.ok(await waitFor(() => tv().bannerShown === null && tv().frames > 0, 10000), 'no banner');
+  t.ok(await waitFor('tv().bannerShown === null && tv().frames > 0', () => tv().bannerShown === null && tv().frames > 0, { timeoutMs: 10000 }), 'no banner');
 });
 
 t.test('called on: the TV asks, the mute button declines (event, mic closed, state declined)', async (t) => {
   const since = Date.now();
   t.match(await cmd('floor.grant', { called: true }), { ok: true, result: { floor: { status: 'called' }, muted: false } });
   await state((s) => s.hall?.floor?.status === 'called' && tally(s) === 'double', 'called: on air', since, 30000);
-  t.ok(await waitFor(() => tv().bannerShown === BANNERS.called, 10000), `the TV shows "${tv().bannerShown}"`);
+  t.ok(await waitFor('tv().bannerShown === BANNERS.called', () => tv().bannerShown === BANNERS.called, { timeoutMs: 10000 }), `the TV shows "${tv().bannerShown}"`);
   const pressedAt = Date.now();
   await press('mute');
   const ev = await obs.wait((m) => m.topic === topic('event/floor') && m.json?.action === 'declined', 'declined', 5000, pressedAt);
   t.match(ev.json, { box: ID, action: 'declined' });
   const s = await state((s) => s.hall?.floor?.status === 'declined' && s.media?.muted && tally(s) === 'pulse', 'declined, muted', pressedAt);
   t.equal(s.hall.floor.since, ev.json.ts);
-  t.ok(await waitFor(() => tv().bannerShown === null, 10000), 'the banner is gone');
+  t.ok(await waitFor('tv().bannerShown === null', () => tv().bannerShown === null, { timeoutMs: 10000 }), 'the banner is gone');
 });
 
 t.test('a roll call with confirmation: the TV counts down, talk confirms', async (t) => {
   const since = Date.now();
   t.match(await cmd('rollcall', { id: 'rc-c', confirmS: 20 }), { ok: true, result: { id: 'rc-c', seen: true } });
   const count = () => /^ROLL CALL - PRESS TALK TO CONFIRM \((\d+) s\)$/.exec(tv().bannerShown ?? '')?.[1];
-  t.ok(await waitFor(() => count(), 10000), `the TV asks: "${tv().bannerShown}"`);
+  t.ok(await waitFor('count()', () => count(), { timeoutMs: 10000 }), `the TV asks: "${tv().bannerShown}"`);
   const first = Number(count());
   t.ok(first <= 20 && first >= 15, `${first} s left`);
-  t.ok(await waitFor(() => Number(count()) < first, 5000), `and counts down (${count()} s)`);
+  t.ok(await waitFor('Number(count()) < first', () => Number(count()) < first, { timeoutMs: 5000 }), `and counts down (${count()} s)`);
   await state((s) => tally(s) === 'flash', 'the tally flashing', since);
   const pressedAt = Date.now();
   await press('talk');
   await obs.wait((m) => m.topic === topic('event/rollcall') && m.json?.id === 'rc-c', 'the confirmation', 5000, pressedAt);
   await state((s) => s.hall?.rollcall?.confirmedAt && tally(s) === 'pulse', 'confirmed, back to the hall state', pressedAt);
-  t.ok(await waitFor(() => tv().bannerShown === null, 10000), 'the question is gone from the TV');
+  t.ok(await waitFor('tv().bannerShown === null', () => tv().bannerShown === null, { timeoutMs: 10000 }), 'the question is gone from the TV');
   t.notOk(obs.messages.some((m) => m.topic === topic('event/floor') && m.at >= pressedAt), 'the press asked for no floor');
 });
 

@@ -14,6 +14,7 @@ import { Agent, type MediaFactory } from '../../agent/agent.js';
 import { silentLogger } from '../../core/log.js';
 import { startBroker } from '../../lab/mosquitto.js';
 import { provisionCli } from '../../lab/provision-cli.js';
+import { waitFor } from '../../lab/wait.js';
 
 
 const cli = provisionCli;
@@ -68,7 +69,7 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   // The offline hall's box arrives later and applies the retained config on its own.
   const late = await enrol(c, 'SN00013');
   t.teardown(() => late.agent.stop());
-  for (let i = 0; i < 100 && late.agent.config.configVersion !== r.version; i++) await new Promise((res) => setTimeout(res, 20));
+  await waitFor('the late box applying the retained config', () => late.agent.config, { until: (cfg) => cfg.configVersion === r.version });
   t.equal(late.agent.config.telemetry.intervalS, 30, 'the late box applied the retained config');
   const st = JSON.parse((await cli(['status', '--db', db, '--url', url, '--json'])).out);
   t.same(st.counts, { applied: 4, partial: 0, refused: 0, offline: 0, pending: 0 }, 'status: all four applied');
@@ -97,7 +98,7 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   ops.on('message', (topic) => replies.add(topic.split('/')[2]));
   await ops.subscribeAsync('diemcau/v1/+/reply/ping', { qos: 1 });
   await ops.publishAsync('diemcau/v1/group/r-north/cmd/ping', '{}', { qos: 1, properties: { messageExpiryInterval: 10 } });
-  for (let i = 0; i < 100 && replies.size < 3; i++) await new Promise((res) => setTimeout(res, 20));
+  await waitFor('three ping replies', () => replies, { until: (x) => x.size >= 3 });
   t.same([...replies].sort(), ['vn-00010', 'vn-00011', 'vn-00013'], 'a command to r-north reaches the moved hall');
   await writeFile(hallFrag, JSON.stringify({ hall: { groups: ['p-99'] } }));
   t.match((await cli(['push', 'all', hallFrag, '--db', db, '--url', url])).err, /hall\.groups: groups come from the halls CSV/);
