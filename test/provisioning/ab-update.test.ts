@@ -7,7 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, readFile, readdir, cp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateKeyPairSync, randomBytes, createHash } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { initKeys, loadPrivateKey, makeBundle, keyPaths } from '../../provisioning/signing.js';
 import { installBundle } from '../../agent/update/install.js';
 import { publicKeyFromPem, BundleRefusedError, compareVersions } from '../../core/bundle.js';
@@ -22,6 +22,8 @@ const UNIT = unitExec();
 /** A tiny agent: proves itself on a trial start (or fails to), then records what ran and with which config. */
 function fakeAgent(version: string, healthy: boolean): string {
   return `import { appendFileSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
 const { settleTrial } = await import(${JSON.stringify(join(DIST, 'agent/update/health.js'))});
 const { silentLogger } = await import(${JSON.stringify(join(DIST, 'core/log.js'))});
 const root = process.env.DIEMCAU_UPDATE_ROOT, slot = process.env.DIEMCAU_SLOT;

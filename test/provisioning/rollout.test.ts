@@ -7,7 +7,7 @@
 import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
-import { createReadStream, readFileSync, existsSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { mkdtemp, mkdir, writeFile, cp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -35,7 +35,9 @@ const LAUNCHER = join(DIST, 'agent/update/launcher.js');
  */
 function entry(broken: boolean): string {
   const m = (p: string) => JSON.stringify(join(DIST, p));
-  return `const { Agent } = await import(${m('agent/agent.js')});
+  return `import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+const { Agent } = await import(${m('agent/agent.js')});
 const { createDevice } = await import(${m('agent/devices/compose.js')});
 const { loadConfigFile } = await import(${m('agent/config/load.js')});
 const { settleTrial } = await import(${m('agent/update/health.js')});
