@@ -59,11 +59,16 @@ t.test('a leave right behind a join (real Janus): afterwards the worker is left 
   const entries = journal(hall);
   const join = { bridge: lab.hallUrl, room: ROOM, display: 'hall-order', reportMs: 100 };
 
-  // Twice: the leave sent with the join, and the leave sent once the worker reports that it is joining.
-  for (const when of ['at once', 'while joining'] as const) {
+  // The leave sent with the join, and at points during it: once the worker reports that it is joining (capture
+  // starting), and later while it opens its session with Janus and publishes.
+  for (const delayMs of [null, 0, 30, 100, 250]) {
+    const when = delayMs === null ? 'at once' : `${delayMs} ms into joining`;
     entries.length = 0;
     const joining = hall.join(join);
-    if (when === 'while joining') await waitFor(() => entries.some((e) => e.status === 'joining'), 10000, 5);
+    if (delayMs !== null) {
+      await waitFor(() => entries.some((e) => e.status === 'joining'), 10000, 5);
+      await sleep(delayMs);
+    }
     await hall.leave();
     await joining;
     t.ok(entries.some((e) => e.type === 'left'), `${when}: the worker said left`);
@@ -71,9 +76,9 @@ t.test('a leave right behind a join (real Janus): afterwards the worker is left 
     await sleep(1000);
     const after = afterLastLeft(entries);
     t.same(after, [], `${when}: nothing from the worker after left (${after.map((e) => e.status ?? e.type).join(', ')})`);
-    t.comment(entries.map((e) => `${e.at % 100000} ${e.type} ${e.status ?? ''}`).join('\n'));
     t.equal(hall.report().status, 'idle', `${when}: status idle`);
     t.notOk((await participants(lab.hostUrl, ROOM)).includes('hall-order'), `${when}: the hall is not in the room`);
+    if (!t.passing()) t.comment(entries.map((e) => `${e.at % 100000} ${e.type} ${e.status ?? ''}`).join('\n'));
   }
 
   entries.length = 0;

@@ -102,6 +102,11 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     const r = await this.post('', { janus: 'create' });
     this.session = r.data?.id;
     if (typeof this.session !== 'number') throw new ProtocolError(`janus ${this.base}: create: no session id`);
+    if (this.closed) {
+      // Closed while the session was being created (a leave during a join): close() could not destroy it.
+      await this.post(`/${this.session}`, { janus: 'destroy' }).catch(() => {});
+      throw new DisconnectedError(`janus ${this.base}: closed while connecting`);
+    }
     this.polling = true;
     void this.poll();
   }
