@@ -8,7 +8,6 @@
 // leave, a new join or a stop cancels the meeting under way when it arrives (worker-meeting.ts), so that a join
 // waiting on a bridge that does not answer gives way at once. The stats tick, recovery and capture restarts run
 // beside the queue as the meeting's background work, and a leave waits until none of it runs any more.
-import { Capture } from './capture.js';
 import { MediaFeed } from './worker-feed.js';
 import { BridgeSession } from './worker-session.js';
 import { dropResidue } from './signalling/create.js';
@@ -16,11 +15,12 @@ import { CheckingSink, ProgrammeKeeper, type ProgrammeSink } from './worker-prog
 import { roomPathFor, type RoomPath } from './worker-room.js';
 import { readPublisherStats, toneSelftest, type PublisherStats } from './worker-stats.js';
 import { HeardTracker, type RepairAction } from './heard.js';
-import { AUDIO_ONLY, EstimateMemory, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
+import { EstimateMemory } from './adapt.js';
+import { EncoderControl } from './worker-encoder.js';
 import { RECOVERY } from './recovery-policy.js';
 import { recoverSession, type RecoveryHost } from './worker-recovery.js';
 import { Meeting, isMeetingOver } from './worker-meeting.js';
-import type { FromWorker, Quality, SelftestResult, ToWorker } from './worker-protocol.js';
+import type { FromWorker, SelftestResult, ToWorker } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
 import type { MediaReport } from './types.js';
 import { BadRequestError, errorToWire } from '../errors.js';
@@ -41,11 +41,11 @@ const STOP_LIMIT_MS = 3000;
 export class MediaWorker {
   private cfg!: MediaConfig;
   private feed!: MediaFeed;
+  private encoder!: EncoderControl;
   private readonly checking = new CheckingSink();
   // On a box the room path (worker-room.ts) plays the programme and owns the mic; simulating, the checking sink.
   private room: RoomPath | null = null;
   private sink: ProgrammeSink = this.checking;
-  private capture: Capture | null = null;
   private session: BridgeSession | null = null;
   /** The meeting whose join has run and that no leave has ended yet. */
   private meeting: Meeting | null = null;
@@ -53,10 +53,6 @@ export class MediaWorker {
   private latest: Meeting | null = null;
   private status: MediaReport['status'] = 'idle';
   private lastError: MediaReport['error'];
-  private forcedAudioOnly = false;
-  private quality: Quality = '720p';
-  private adapt: AdaptState = initialAdapt(0);
-  private applied: LevelOutput | null = null;
   private readonly heard = new HeardTracker();
   private readonly heap = new HeapCollector();
   private readonly estimates = new EstimateMemory();
@@ -68,8 +64,6 @@ export class MediaWorker {
   private readonly shown = { bitrateKbps: 0, fps: 0 };
   private calibrating: Promise<unknown> | null = null;
   private queue: Promise<void> = Promise.resolve();
-  /** Capture restarts and level changes one at a time: a tick and a quality message must not both restart ffmpeg. */
-  private captureChain: Promise<unknown> = Promise.resolve();
   private stopping = false;
 
   constructor(private readonly io: WorkerIo) {}
@@ -121,14 +115,13 @@ export class MediaWorker {
         this.feed.muted = m.on;
         return this.publishReport();
       case 'audio-only':
-        this.forcedAudioOnly = m.on;
-        await this.applyLevel();
+        this.encoder.forcedAudioOnly = m.on;
+        await this.encoder.apply(this.session, this.meeting);
         return this.publishReport();
       case 'quality':
-        this.quality = m.max;
-        // The staff's cap is taken at once; from there the ladder steps down again if the link asks for it.
-        this.adapt = initialAdapt(topLevel(this.quality, this.cfg.height));
-        await this.applyLevel();
+        this.encoder.quality = m.max;
+        this.encoder.top();
+        await this.encoder.apply(this.session, this.meeting);
         return this.publishReport();
       case 'selftest':
         // Checked in turn, answered when done: a selftest takes seconds and must not hold up a leave.
@@ -143,7 +136,7 @@ export class MediaWorker {
         this.checking.reset();
         return this.publishReport();
       case 'stop':
-        return this.stop(0);
+        return; // taken at once by receive()
     }
   }
 
@@ -152,6 +145,7 @@ export class MediaWorker {
     this.feed = new MediaFeed(cfg.denoise);
     this.room = roomPathFor(cfg, this.feed.onAudio, this.log);
     this.sink = this.room ?? this.checking;
+    this.encoder = new EncoderControl(cfg, this.feed, this.room !== null, this.log);
     if (!this.heap.start(30000)) this.log('warn', 'media worker: started without --expose-gc; its heap will creep until V8 collects');
     this.io.send({ type: 'ready' });
   }
@@ -172,15 +166,12 @@ export class MediaWorker {
     this.status = 'joining';
     this.lastError = undefined;
     this.publishReport();
-    this.adapt = initialAdapt(topLevel(this.quality, this.cfg.height));
-    this.applied = null;
+    this.encoder.top();
+    this.encoder.newSession();
     // What starts here on the box (room audio, capture) is let finish: a leave then stops it in turn. Only waits on
     // the bridge give way to a leave at once.
     await this.room?.start();
-    if (req.publish !== false && !meeting.over) {
-      const first = levelOutput(this.adapt.level, this.cfg, this.cfg.maxBitrateKbps);
-      await this.exclusive(() => this.startCapture(first.width, first.height));
-    }
+    if (req.publish !== false && !meeting.over) await this.encoder.startCapture(meeting);
     if (meeting.over) return;
     try {
       await this.openSession(meeting);
@@ -204,10 +195,7 @@ export class MediaWorker {
     await meeting?.end();
     await this.session?.close();
     this.session = null;
-    await this.exclusive(async () => {
-      await this.capture?.stop();
-      this.capture = null;
-    });
+    await this.encoder.stopCapture();
     await this.room?.stop();
     this.status = 'idle';
     this.heard.reset();
@@ -221,7 +209,7 @@ export class MediaWorker {
     this.session = s;
     this.counters.sessions++;
     this.heard.reset();
-    this.applied = null;
+    this.encoder.newSession();
     s.on('ice', (state: string) => {
       this.log('debug', 'media: ice', { state });
       if ((state === 'disconnected' || state === 'failed') && this.status === 'joined') this.recover(meeting, `ice ${state}`);
@@ -230,7 +218,7 @@ export class MediaWorker {
     await meeting.until(s.open());
     // The controller keeps this, so that our successor can clear it from the bridge if we crash.
     this.io.send({ type: 'residue', urls: s.signalling.residue() });
-    await this.applyLevel(meeting);
+    await this.encoder.apply(s, meeting);
     this.programme.reset();
   }
 
@@ -246,7 +234,7 @@ export class MediaWorker {
         const started = Date.now();
         const estimate = this.estimates.best(started);
         const back = await recoverSession(meeting, this.recoveryHost(meeting), sessionGone);
-        const kbps = this.applied?.video ? this.applied.kbps : null;
+        const kbps = this.encoder.videoKbps;
         if (back.restoreEstimate && estimate && kbps !== null) void this.session?.restoreEstimate(Math.min(Math.round(estimate), kbps)).catch(() => {});
         this.status = 'joined';
         this.lastError = undefined;
@@ -301,12 +289,12 @@ export class MediaWorker {
       video: st.video,
       micDbfs: this.feed.takeLevelDbfs(),
       muted: this.feed.muted,
-      videoActive: this.videoActive(),
+      videoActive: this.encoder.videoActive,
       bridgeAudio: this.session?.bridgeReceiving.audio,
     });
     if (this.status === 'joined') {
-      this.adapt = nextLevel(this.adapt, { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null }, topLevel(this.quality, this.cfg.height));
-      await this.applyLevel(meeting);
+      this.encoder.step({ audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null });
+      await this.encoder.apply(this.session, meeting);
       if (action !== 'none') this.repair(meeting, action);
     }
     this.publishReport();
@@ -334,65 +322,6 @@ export class MediaWorker {
     if (s && wanted && this.status === 'joined') this.programme.keep(() => s.receiveProgramme(), this.sink.lastInputAt, () => this.session === s);
   }
 
-  /** `fn` after the capture changes before it (see captureChain). */
-  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.captureChain.then(fn, fn);
-    this.captureChain = run.catch(() => {});
-    return run;
-  }
-
-  /**
-   * The current ladder level made real: capture size, frame stride, video ceiling (adapt.ts levelOutput). The
-   * ceiling waits behind an ICE restart on the session (BridgeSession.exclusive): `meeting`'s end cuts that wait.
-   */
-  private applyLevel(meeting: Meeting | null = this.meeting): Promise<void> {
-    return this.exclusive(async () => {
-      const level = this.forcedAudioOnly ? AUDIO_ONLY : this.adapt.level;
-      const want = levelOutput(level, this.cfg, this.cfg.maxBitrateKbps);
-      const capture = this.capture;
-      // Audio-only keeps the capture size, so coming back costs no capture restart.
-      this.feed.stride = want.video ? want.stride : 0;
-      if (capture && want.video && (want.width !== capture.opts.width || want.height !== capture.opts.height)) await this.startCapture(want.width, want.height);
-      const kbps = want.video ? want.kbps : 64;
-      const s = this.session;
-      if (s?.pub && this.applied?.kbps !== kbps) {
-        await (meeting ? meeting.until(s.setCeiling(kbps)) : s.setCeiling(kbps)).catch((err) => {
-          if (isMeetingOver(err)) throw err;
-          this.log('warn', 'media: video ceiling not applied', { err: (err as Error).message });
-        });
-      }
-      if (this.applied?.video !== want.video || this.applied?.height !== want.height || this.applied?.stride !== want.stride) {
-        this.log('info', 'media: encoder level', { step: level === AUDIO_ONLY ? 'audio-only' : LADDER[level].name, ...want });
-      }
-      this.applied = { ...want, kbps };
-    });
-  }
-
-  /** (Re)starts capture at a size; call through exclusive(). */
-  private async startCapture(width: number, height: number): Promise<void> {
-    await this.capture?.stop();
-    const { cfg, feed } = this;
-    feed.width = width;
-    feed.height = height;
-    feed.stamp = cfg.simulate;
-    const c = new Capture(
-      { width, height, fps: cfg.fps, simulate: cfg.simulate, videoDevice: cfg.devices.video, videoFormat: cfg.devices.videoFormat, audioDevice: cfg.devices.audio, videoOnly: this.room !== null },
-      feed.onVideo,
-      feed.onAudio,
-    );
-    this.capture = c;
-    const meeting = this.meeting;
-    c.on('exit', (code, signal, stderr) => {
-      this.log('error', `media: capture ended; restarting it in ${RECOVERY.captureRestartMs / 1000} s`, { code, signal, stderr });
-      // A camera unplugged or a device busy: keep trying, the meeting goes on with whatever still works.
-      meeting?.after('capture restart', RECOVERY.captureRestartMs, () => this.exclusive(async () => {
-        if (this.capture === c) await this.startCapture(width, height);
-      }));
-    });
-    c.on('error', (err: Error) => this.log('error', 'media: capture', { err: err.message }));
-    await c.start();
-  }
-
   /** Outside a meeting only: the trials play noise through the hall's loudspeaker and hold its mic. */
   private async echoCalibrate(): Promise<EchoCalibration> {
     if (!this.room) throw new BadRequestError("echo-calibrate: needs the hall's loudspeaker and mic (media.simulate is on)");
@@ -411,10 +340,6 @@ export class MediaWorker {
     }
   }
 
-  private videoActive(): boolean {
-    return !this.forcedAudioOnly && LADDER[this.adapt.level].video;
-  }
-
   private report(): MediaReport {
     const st = this.lastStats;
     const a = st?.audio;
@@ -425,7 +350,7 @@ export class MediaWorker {
       seen: this.heard.seen,
       heard: this.heard.heard,
       muted: this.feed.muted,
-      audioOnly: !this.videoActive(),
+      audioOnly: !this.encoder.videoActive,
       stats: {
         bitrateKbps: this.shown.bitrateKbps,
         fps: this.shown.fps,
@@ -434,7 +359,7 @@ export class MediaWorker {
         lossPct: a?.fractionLost != null ? Math.round(a.fractionLost * 1000) / 10 : undefined,
         jitterMs: a?.jitterS != null ? tenths(a.jitterS) : undefined,
         rttMs: a?.rttS != null ? tenths(a.rttS) : st?.pairRttS != null ? tenths(st.pairRttS) : undefined,
-        framesDropped: this.capture?.stats().video.dropped ?? 0,
+        framesDropped: this.encoder.framesDropped,
       },
       error: this.lastError,
     };
@@ -445,10 +370,10 @@ export class MediaWorker {
       type: 'report',
       report: this.report(),
       extra: {
-        capture: { frames: this.feed.frames, dropped: this.capture?.stats().video.dropped ?? 0, audioChunks: this.feed.audioChunks },
+        capture: { frames: this.feed.frames, dropped: this.encoder.framesDropped, audioChunks: this.feed.audioChunks },
         framesEncoded: this.lastStats?.framesEncoded ?? 0,
         programme: this.sink.report(),
-        level: this.forcedAudioOnly ? 'audio-only (forced)' : LADDER[this.adapt.level].name,
+        level: this.encoder.levelName,
         repairs: this.counters.repairs,
         iceRestarts: this.counters.iceRestarts,
         sessions: this.counters.sessions,
