@@ -304,7 +304,9 @@ export class MediaWorker {
     this.counters.repairs++;
     this.log('warn', 'media: video reaches the bridge but audio does not: repairing', { action });
     const s = this.session;
-    if (action === 'new-session') return this.recover(meeting, 'audio not heard');
+    // Deaf after a renegotiation: this session cannot be saved (its ICE is fine, so an outage's recovery would
+    // find it "connected" and stop at once).
+    if (action === 'new-session') return this.recover(meeting, 'audio not heard', true);
     if (s) {
       meeting.run('renegotiation', () =>
         meeting.until(s.renegotiate()).catch((err) => {

@@ -56,7 +56,10 @@ export type RecoveryStep = 'ping' | 'ice-restart' | 'new-session';
 export interface RecoveryObservations {
   /** When the outage began (ms, the same clock as `now`). */
   since: number;
-  /** The session cannot be saved: the bridge hung up on us, the signalling session is gone, or the join failed. */
+  /**
+   * The session cannot be saved: the bridge hung up on us, the signalling session is gone, the join failed, or the
+   * bridge does not hear our audio on it even after a renegotiation (heard.ts). Then no ICE restarts.
+   */
   sessionGone: boolean;
   /**
    * The current session is up: its publishing PeerConnection's ICE is connected (or completed), or, when it
@@ -84,7 +87,9 @@ export type RecoveryDecision =
 
 /** What to do at `now`. Waits are cut to `pollMs`, so a connection that comes back on its own is noticed soon. */
 export function decideRecovery(o: RecoveryObservations, now: number, s: RecoverySettings = RECOVERY): RecoveryDecision {
-  if (o.connected) return { do: 'recovered', restoreEstimate: o.sessions === 0 };
+  // A session that cannot be saved may still have ICE up (the bridge hung up; deaf audio): only a new one counts.
+  const counts = o.sessions > 0 || !o.sessionGone;
+  if (o.connected && counts) return { do: 'recovered', restoreEstimate: o.sessions === 0 };
   const at = (t: number, then: RecoveryDecision): RecoveryDecision => (now < t ? { do: 'wait', ms: Math.min(s.pollMs, t - now) } : then);
   const last = o.last;
   if (!o.sessionGone && o.sessions === 0) {

@@ -25,6 +25,8 @@ t.test('single decisions', async (t) => {
     ['ICE restart failed: ping again after the retry pause', { ...last('ice-restart', false, 2000) }, 2250, ping],
     ['window over at the next ping: a new session', { ...last('ping', false, 19900) }, 20150, { do: 'new-session' }],
     ['session gone (hung up, signalling lost): a new session at once, no settling', { sessionGone: true }, 0, { do: 'new-session' }],
+    ['session gone while its ICE is still up (hung up; audio not heard): a new session all the same', { sessionGone: true, connected: true }, 0, { do: 'new-session' }],
+    ['session gone, the new one connected: back', { sessionGone: true, connected: true, sessions: 1, ...last('new-session', true, 300) }, 400, { do: 'recovered', restoreEstimate: false }],
     ['new session failed: back off (jitter 0.5 of 500 ms)', { sessionGone: true, sessions: 1, ...last('new-session', false, 1000) }, 1100, wait(RECOVERY.pollMs)],
     ['new session failed, backoff over: another', { sessionGone: true, sessions: 1, ...last('new-session', false, 1000) }, 1250, { do: 'new-session' }],
     ['new session opened: wait for it to connect', { sessions: 1, ...last('new-session', true, 1000) }, 3000, wait(RECOVERY.pollMs)],
