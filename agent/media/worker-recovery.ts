@@ -32,6 +32,8 @@ export function sessionUp(s: BridgeSession | null): boolean {
 export async function recoverSession(meeting: Meeting, host: RecoveryHost, sessionGone: boolean): Promise<{ restoreEstimate: boolean }> {
   const o: RecoveryObservations = { since: Date.now(), sessionGone, connected: false, sessions: 0, last: null, jitter: Math.random() };
   for (;;) {
+    // The bridge may say that the session is gone while ICE restarts are being tried (a 458 to a ping).
+    o.sessionGone ||= o.sessions === 0 && host.session()?.lost === true;
     o.connected = sessionUp(host.session());
     const d = decideRecovery(o, Date.now(), host.settings);
     if (d.do === 'recovered') return { restoreEstimate: d.restoreEstimate };

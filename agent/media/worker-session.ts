@@ -18,6 +18,8 @@ export class BridgeSession extends EventEmitter {
   private stopSinks: (() => void) | null = null;
   private closed = false;
   private isOpen = false;
+  /** The bridge hung up on us or the signalling session is gone: only a new session helps. */
+  lost = false;
   /** Rejects when close() is called: an open() under way gives up at once (a leave during a join). */
   private readonly whenClosed: Promise<never>;
   private rejectClosed!: (err: Error) => void;
@@ -39,14 +41,18 @@ export class BridgeSession extends EventEmitter {
     this.whenClosed.catch(() => {});
     this.signalling = createSignalling(cfg.signalling, join);
     this.signalling.on('hangup', (reason: string) => {
-      if (!this.closed && reason.startsWith('publisher')) this.emit('lost', `bridge hung up: ${reason}`);
+      if (reason.startsWith('publisher')) this.gone(`bridge hung up: ${reason}`);
     });
     this.signalling.on('media', (m: { publisher: boolean; type: string; receiving: boolean }) => {
       if (m.publisher && (m.type === 'audio' || m.type === 'video')) this.bridgeReceiving[m.type] = m.receiving;
     });
-    this.signalling.on('lost', (err: Error) => {
-      if (!this.closed) this.emit('lost', err.message);
-    });
+    this.signalling.on('lost', (err: Error) => this.gone(err.message));
+  }
+
+  private gone(reason: string): void {
+    if (this.closed) return;
+    this.lost = true;
+    this.emit('lost', reason);
   }
 
   /** Opened and not closed since. */
