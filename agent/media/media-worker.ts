@@ -214,7 +214,11 @@ export class MediaWorker {
       this.log('debug', 'media: ice', { state });
       if ((state === 'disconnected' || state === 'failed') && this.status === 'joined') this.recover(meeting, `ice ${state}`);
     });
-    s.on('lost', (reason: string) => this.recover(meeting, reason, true));
+    s.on('lost', (reason: string) => {
+      // During a recovery the policy sees it (BridgeSession.lost) and turns to new sessions.
+      if (this.recovering) this.log('info', 'media: bridge session gone during the recovery', { reason });
+      this.recover(meeting, reason, true);
+    });
     await meeting.until(s.open());
     // The controller keeps this, so that our successor can clear it from the bridge if we crash.
     this.io.send({ type: 'residue', urls: s.signalling.residue() });
