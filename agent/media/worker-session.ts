@@ -18,8 +18,7 @@ export class BridgeSession extends EventEmitter {
   private stopSinks: (() => void) | null = null;
   private closed = false;
   private isOpen = false;
-  /** The bridge hung up on us or the signalling session is gone: only a new session helps. */
-  lost = false;
+  private isLost = false;
   /** Rejects when close() is called: an open() under way gives up at once (a leave during a join). */
   private readonly whenClosed: Promise<never>;
   private rejectClosed!: (err: Error) => void;
@@ -49,9 +48,14 @@ export class BridgeSession extends EventEmitter {
     this.signalling.on('lost', (err: Error) => this.gone(err.message));
   }
 
+  /** The bridge hung up on us or the signalling session is gone: only a new session helps. */
+  get lost(): boolean {
+    return this.isLost;
+  }
+
   private gone(reason: string): void {
     if (this.closed) return;
-    this.lost = true;
+    this.isLost = true;
     this.emit('lost', reason);
   }
 
