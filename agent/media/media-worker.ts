@@ -20,14 +20,13 @@ import { EncoderControl } from './worker-encoder.js';
 import { RECOVERY } from './recovery-policy.js';
 import { recoverSession, type RecoveryHost } from './worker-recovery.js';
 import { Meeting, isMeetingOver } from './worker-meeting.js';
-import type { FromWorker, SelftestResult, ToWorker } from './worker-protocol.js';
+import type { FromWorker, SelftestResult, ToWorker, WorkerLog } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
 import type { MediaReport } from './types.js';
 import { BadRequestError, errorToWire } from '../errors.js';
 import { HeapCollector } from './heap-collect.js';
 import { calibrateRoom, type EchoCalibration } from './echo-calibrate.js';
 
-type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 /** The worker's way out: messages to the controller, and the end of the process (always explicit: wrtc). */
 export interface WorkerIo {
@@ -68,7 +67,7 @@ export class MediaWorker {
 
   constructor(private readonly io: WorkerIo) {}
 
-  private readonly log: LogFn = (level, msg, fields) => this.io.send({ type: 'log', level, msg, fields });
+  private readonly log: WorkerLog = (level, msg, fields) => this.io.send({ type: 'log', level, msg, fields });
 
   /** A message from the controller: queued in order, after cancelling the meeting it replaces (see above). */
   receive(m: ToWorker): void {

@@ -7,10 +7,9 @@ import type { BridgeSession } from './worker-session.js';
 import { isMeetingOver, type Meeting } from './worker-meeting.js';
 import { RECOVERY } from './recovery-policy.js';
 import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
-import type { Quality } from './worker-protocol.js';
+import type { Quality, WorkerLog } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
 
-type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 /** Audio-only still caps the video sender, at a rate no video gets through. */
 const AUDIO_ONLY_KBPS = 64;
@@ -30,7 +29,7 @@ export class EncoderControl {
     private readonly feed: MediaFeed,
     /** On a box the room audio process owns the mic, so ffmpeg opens the camera only. */
     private readonly videoOnly: boolean,
-    private readonly log: LogFn,
+    private readonly log: WorkerLog,
   ) {}
 
   get videoActive(): boolean {

@@ -4,8 +4,8 @@
 import { decideRecovery, type RecoveryObservations, type RecoverySettings } from './recovery-policy.js';
 import type { BridgeSession } from './worker-session.js';
 import { isMeetingOver, type Meeting } from './worker-meeting.js';
+import type { WorkerLog } from './worker-protocol.js';
 
-type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 export interface RecoveryHost {
   readonly settings: RecoverySettings;
@@ -17,7 +17,7 @@ export interface RecoveryHost {
   iceRestarting(): void;
   /** New session number `attempt` (from 0) failed to open (the report carries the error). */
   sessionFailed(err: unknown, attempt: number): void;
-  log: LogFn;
+  log: WorkerLog;
 }
 
 /** The session is up: what "recovered" means (RecoveryObservations.connected). */
