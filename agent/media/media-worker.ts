@@ -27,7 +27,6 @@ import { BadRequestError, errorToWire } from '../errors.js';
 import { HeapCollector } from './heap-collect.js';
 import { calibrateRoom, type EchoCalibration } from './echo-calibrate.js';
 
-
 /** The worker's way out: messages to the controller, and the end of the process (always explicit: wrtc). */
 export interface WorkerIo {
   send(m: FromWorker): void;

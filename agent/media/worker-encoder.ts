@@ -10,7 +10,6 @@ import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, typ
 import type { Quality, WorkerLog } from './worker-protocol.js';
 import type { MediaConfig } from './config.js';
 
-
 /** Audio-only still caps the video sender, at a rate no video gets through. */
 const AUDIO_ONLY_KBPS = 64;
 

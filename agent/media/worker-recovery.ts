@@ -6,7 +6,6 @@ import type { BridgeSession } from './worker-session.js';
 import { isMeetingOver, type Meeting } from './worker-meeting.js';
 import type { WorkerLog } from './worker-protocol.js';
 
-
 export interface RecoveryHost {
   readonly settings: RecoverySettings;
   /** The session being recovered (it changes when a new one is made). */

@@ -135,7 +135,6 @@ export class RoomPath extends EventEmitter implements ProgrammeSink {
   }
 }
 
-
 /** The worker's room path: null when simulating (ffmpeg's tone is the mic and the checking sink the programme). */
 export function roomPathFor(cfg: MediaConfig, onMic: (chunk: Buffer) => void, logFn: WorkerLog): RoomPath | null {
   if (cfg.simulate) return null;
