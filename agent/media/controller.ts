@@ -155,13 +155,17 @@ class Controller extends EventEmitter implements MediaController {
     }
   }
 
-  /** Resolves when the worker reports the join done or failed (it keeps retrying a failed one by itself). */
+  /**
+   * Resolves when the worker reports the join done or failed (it keeps retrying a failed one by itself), or left
+   * (a leave sent meanwhile cancels the join).
+   */
   async join(req: JoinRequest): Promise<MediaReport> {
     this.joinReq = req;
     const settled = new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(t);
         this.off('joined', done);
+        this.off('left', done);
         this.off('report', onReport);
         resolve();
       };
@@ -170,6 +174,7 @@ class Controller extends EventEmitter implements MediaController {
       };
       const t = setTimeout(done, JOIN_WAIT_MS);
       this.on('joined', done);
+      this.on('left', done);
       this.on('report', onReport);
     });
     this.send({ type: 'join', join: req });

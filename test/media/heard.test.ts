@@ -47,3 +47,16 @@ t.test('audio dropped on the way, video not: not heard, repaired, heard again', 
   await waitFor('half a second more of the tone at the centre', () => programme(centre), { until: (p) => p.audioLoudSamples > base + 24000, timeoutMs: 30_000 });
   t.pass('the centre hears the tone again');
 });
+
+t.test('still deaf after the renegotiation: the hall makes a new session, and is heard again once audio can pass', async (t) => {
+  t.ok(await waitFor('hall.report().heard && hall.report().status === \'joined\'', () => hall.report().heard && hall.report().status === 'joined', { timeoutMs: 20000 }), 'heard at first');
+  const sessions = hall.extra().sessions ?? 0;
+  const repairs = hall.extra().repairs ?? 0;
+  await dropRtpPayloadType(lab.hall, 111);
+  // Not heard within 3.5 s, the renegotiation 5 s later, the new session 8 s after that (heard.ts).
+  t.ok(await waitFor('(hall.extra().repairs ?? 0) >= repairs + 2', () => (hall.extra().repairs ?? 0) >= repairs + 2, { timeoutMs: 30000 }), `renegotiated, then asked for a new session (${(hall.extra().repairs ?? 0) - repairs} repairs)`);
+  t.ok(await waitFor('(hall.extra().sessions ?? 0) > sessions', () => (hall.extra().sessions ?? 0) > sessions, { timeoutMs: 10000 }), `a new session was made (${hall.extra().sessions} sessions, ${sessions} before)`);
+  await dropRtpPayloadType(lab.hall, null);
+  t.ok(await waitFor('hall.report().heard && hall.report().status === \'joined\'', () => hall.report().heard && hall.report().status === 'joined', { timeoutMs: 20000 }), 'heard again once audio can pass');
+  if (!t.passing()) t.comment(hallLog.lines.slice(-30).join('\n'));
+});

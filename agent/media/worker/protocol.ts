@@ -65,6 +65,9 @@ export interface WorkerExtra {
   heap?: HeapStats;
 }
 
+/** How the worker's parts log: each line goes to the controller as a `log` message. */
+export type WorkerLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'report'; report: MediaReport; extra: WorkerExtra }
