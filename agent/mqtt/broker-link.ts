@@ -211,6 +211,9 @@ export class BrokerLink extends EventEmitter {
     let serverDisconnected = false;
     client.stream?.on('end', () => (serverEnded = true));
     client.on('connect', () => {
+      // A CONNACK for a client stop() (or a reconfigure) already let go of: its stores are closed, and a publish on
+      // it would throw. Nothing to do: the new client, or none, is in charge.
+      if (this.client !== client) return;
       wasConnected = true;
       this.attempt = 0;
       this.refusals = 0;
