@@ -1,11 +1,11 @@
 // The agent: one hall's box. Composes the broker link, the reported state, the command router, the devices and the
-// media path from a config, and reconciles the hall with the carrier's desired config. No globals: a bench runs
-// thousands of these in a few processes.
+// media path from a config, and reconciles the hall with the carrier's desired config (agent/desired/). No globals:
+// a bench runs thousands of these in a few processes.
 import type { IPublishPacket } from 'mqtt';
 import type { Config } from '../core/config/schema.js';
 import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
 import { parseJsonText, JsonTextError } from '../core/schema/json-text.js';
-import { BadRequestError, ConfigError, errorToWire } from '../core/errors.js';
+import { BadRequestError, ConfigError, DisconnectedError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Device } from './devices/device.js';
 import type { MediaPath } from './media/types.js';
@@ -15,22 +15,27 @@ import { ReportedState } from './reported-state.js';
 import { CommandRouter } from './command-router.js';
 import { command } from '../core/commands/define.js';
 import { agentCommands } from '../core/commands/agent.js';
-import { plan, DEVICE_IDS, type DeviceId, type Step } from './desired/plan.js';
+import { bareHall, type DeviceConfig, type DeviceId, type Running, type Step } from './desired/plan.js';
+import { Reconciler } from './desired/reconciler.js';
 import { Hall } from './hall.js';
+import { Meeting } from './meeting.js';
 import { readTelemetry } from './telemetry.js';
+import type { Presence, StateSections } from '../core/payloads.js';
 
-export type DeviceFactory = (id: DeviceId, cfg: NonNullable<Config['devices'][DeviceId]>, log: Logger) => Promise<Device>;
+export type DeviceFactory = (id: DeviceId, cfg: DeviceConfig, log: Logger) => Promise<Device>;
 export type MediaFactory = (cfg: Config['media'], log: Logger) => Promise<MediaPath>;
 
 export interface AgentOptions {
   config: Config;
-  /** Where an applied desired config is saved (atomically); null: keep it in memory only (benches). */
+  /** Where an accepted desired config is saved (atomically); null: keep it in memory only (benches). */
   configPath: string | null;
   log: Logger;
   version: string;
   rand?: () => number;
   deviceFactory?: DeviceFactory;
   mediaFactory?: MediaFactory;
+  /** Stops the agent and exits for systemd to start it again (`agent.restart`); throws to refuse. None: refused. */
+  restart?: () => void;
 }
 
 export class Agent {
@@ -43,9 +48,14 @@ export class Agent {
   media: MediaPath | null = null;
   readonly startedAt = Date.now();
   private readonly hall: Hall;
+  private readonly meeting: Meeting;
   private telemetryTimer: NodeJS.Timeout | null = null;
   private desiredChain: Promise<void> = Promise.resolve();
   private readonly log: Logger;
+  /** What actually runs: kept by runStep() as each step takes or fails, read by the planner. */
+  private readonly running: Running;
+  private readonly reconciler: Reconciler;
+  private stopped = false;
 
   constructor(private readonly opts: AgentOptions) {
     this.config = opts.config;
@@ -53,33 +63,59 @@ export class Agent {
     const id = this.config.box.id;
     this.topics = boxTopics(id);
     this.state = new ReportedState(this.config.mqtt.stateThrottleMs);
-    this.router = new CommandRouter(id, this.topics.reply, this.log);
+    this.router = new CommandRouter(id, this.topics.reply, this.log, () => this.config.mqtt.maxCommandBytes);
     this.link = new BrokerLink(
       {
         clientId: id,
         mqtt: this.config.mqtt,
         presenceTopic: this.topics.presence,
         presence: (state, reason) =>
-          JSON.stringify({ state, box: id, version: opts.version, ...(reason ? { reason } : {}), ts: new Date().toISOString() }),
+          JSON.stringify({ state, box: id, version: opts.version, ...(reason ? { reason: reason as Presence['reason'] } : {}), ts: new Date().toISOString() } satisfies Presence),
       },
       this.log,
       opts.rand,
     );
+    this.meeting = new Meeting(this.log.child({ part: 'meeting' }), {
+      box: id,
+      hallName: () => this.config.hall.name,
+      media: () => this.media,
+      event: (name: string, payload: object) =>
+        void this.link.publish(this.topics.event(name), JSON.stringify(payload), { qos: 1, properties: { messageExpiryInterval: 300 } }),
+      changed: () => {
+        this.state.set('hall', this.hallSection());
+        // The mic the floor opened or closed, in the same state as the floor (the worker's report follows).
+        if (this.media) this.state.set('media', this.media.report());
+        this.refreshHall();
+      },
+    });
     this.hall = new Hall(this.log, {
-      floorRequest: () => this.floorRequest(),
-      toggleMute: async () => this.media?.toggleMuted(),
+      talk: () => this.meeting.talk(),
+      mute: () => this.meeting.mute(),
       toggleAudioOnly: async () => this.media?.setAudioOnly(!this.media.report().audioOnly),
     });
+    // start() sets up the link, the hall and telemetry from the config; devices and media come from the reconciler.
+    this.running = bareHall(this.config);
+    this.reconciler = new Reconciler(
+      {
+        running: () => this.running,
+        run: (step, target) => this.runStep(step, target),
+        publishState: () => this.state.flushNow(),
+        moveTo: (mqtt) => {
+          this.link.reconfigure(mqtt);
+          this.running.mqtt = mqtt;
+        },
+      },
+      this.config,
+      { log: this.log, report: (r) => this.state.set('config', r) },
+    );
   }
 
   async start(): Promise<void> {
     this.registerOwnCommands();
     this.state.set('agent', { version: this.opts.version, startedAt: new Date(this.startedAt).toISOString(), pid: process.pid });
-    this.state.set('hall', this.config.hall);
-    this.state.set('config', { version: this.config.configVersion, status: 'applied' });
+    this.state.set('hall', this.hallSection());
     this.state.set('network', this.networkReport());
-    for (const id of DEVICE_IDS) if (this.config.devices[id]) await this.startDevice(id);
-    if (this.config.media.enabled) await this.startMedia();
+    await this.reconciler.setTarget(this.config); // devices and media; `state.config` says whether all started
     this.publishDevices();
 
     this.link.on('connected', () => {
@@ -103,8 +139,11 @@ export class Agent {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    this.reconciler.stop();
     if (this.telemetryTimer) clearInterval(this.telemetryTimer);
     this.telemetryTimer = null;
+    this.meeting.stop();
     this.state.stop();
     await Promise.allSettled([
       this.link.stop(),
@@ -122,6 +161,14 @@ export class Agent {
     this.router.register(
       command(c.commandsList, 1000, async () => this.router.list().map((x) => ({ name: x.name, summary: x.summary, args: x.schema }))),
     );
+    this.router.register(
+      command(c.restart, 1000, async () => {
+        if (!this.opts.restart) throw new BadRequestError('agent.restart: this agent does not run as `diemcau run`: nothing would start it again');
+        this.opts.restart(); // answers first: the restart waits for the reply to leave
+        return { restarting: true, pid: process.pid };
+      }),
+    );
+    for (const spec of this.meeting.commands()) this.router.register(spec);
   }
 
 
@@ -130,28 +177,35 @@ export class Agent {
       this.desiredChain = this.desiredChain.then(() => this.onDesired(payload));
       return;
     }
-    void this.router.handle(topic, payload, packet).then((reply) => {
+    void this.router.handle(topic, payload, packet).then(async (reply) => {
       if (!reply) return;
-      return this.link.publish(reply.topic, reply.payload, {
+      const sent = await this.link.publish(reply.topic, reply.payload, {
         qos: 1,
         properties: { correlationData: reply.correlationData, messageExpiryInterval: 60 },
       });
+      // The caller waits for this answer: say when it could not go (the link dropped, or the broker refused it).
+      if (!sent) this.log.warn('reply not delivered', { cmd: topic, replyTopic: reply.topic, connected: this.link.connected });
     });
   }
 
-  /** Validates, saves and applies a desired config; acknowledges or refuses it in `state.config`. */
+  /**
+   * Validates and saves a desired config, then hands it to the reconciler, which makes the hall run it and reports
+   * the outcome in `state.config`. A refusal (not valid, older, not saved) changes nothing and says so.
+   */
   private async onDesired(payload: Buffer): Promise<void> {
     const source = this.topics.desired;
     if (payload.length === 0) return; // retained message cleared by the carrier
     let version: number | null = null;
+    let next: Config;
     try {
       const raw = readDesired(payload, source);
       if (Number.isSafeInteger(raw?.version)) version = raw!.version as number; // named in a refusal even if the rest is bad
       const desired = parseDesired(raw, source);
       version = desired.version;
       if (desired.version === this.config.configVersion) {
-        this.state.set('config', { version: this.config.configVersion, status: 'applied' });
-        return;
+        // The retained config again (every reconnect): report what really runs, not that it was once accepted.
+        this.log.info('desired config: same version, re-planned', { version });
+        return await this.reconciler.replan();
       }
       if (desired.version < this.config.configVersion && !desired.rebase) {
         throw new ConfigError(source, [
@@ -161,74 +215,71 @@ export class Agent {
       if (desired.version < this.config.configVersion) {
         this.log.warn('desired config rebases the version', { from: this.config.configVersion, to: desired.version });
       }
-      const next = mergeDesired(this.config, desired);
+      next = mergeDesired(this.config, desired);
       if (this.opts.configPath) await saveConfigFile(this.opts.configPath, next);
-      const steps = plan(this.config, next);
-      this.config = next;
-      this.log.info('desired config applied', { version: next.configVersion, steps: steps.map((s) => s.kind) });
-      await this.apply(steps);
-      this.state.set('config', { version: next.configVersion, status: 'applied' });
-      if (steps.some((s) => s.kind === 'broker')) {
-        // Give the acknowledgement a moment to leave on the old broker, then move.
-        await new Promise((r) => setTimeout(r, this.config.mqtt.stateThrottleMs + 200));
-        this.link.reconfigure(this.config.mqtt);
-      }
     } catch (err) {
       const wire = errorToWire(err);
       this.log.warn('desired config refused', { version, reason: wire.message });
-      this.state.set('config', {
-        version: this.config.configVersion,
-        status: 'refused',
-        refused: { version, code: wire.code, message: wire.message, errors: err instanceof ConfigError ? err.errors : undefined },
-      });
+      const errors = err instanceof ConfigError ? err.errors : undefined;
+      return await this.reconciler.refuse({ version, code: wire.code, message: wire.message, ...(errors ? { errors } : {}) });
     }
+    this.config = next;
+    this.log.info('desired config saved: reconciling', { version: next.configVersion });
+    await this.reconciler.setTarget(next);
   }
 
-  private async apply(steps: Step[]): Promise<void> {
-    for (const step of steps) {
-      switch (step.kind) {
-        case 'hall':
-          this.state.set('hall', this.config.hall);
-          break;
-        case 'groups':
-          for (const g of step.remove) this.link.unsubscribe(groupCmdFilter(g));
-          for (const g of step.add) this.link.subscribe(groupCmdFilter(g), 1);
-          break;
-        case 'telemetry':
-          this.startTelemetry();
-          break;
-        case 'device':
-          if (step.action !== 'start') await this.stopDevice(step.id);
-          if (step.action !== 'stop') await this.startDevice(step.id);
+  /** One step of the reconciler; keeps `running` true to what runs, also when the step fails half-way. */
+  private async runStep(step: Exclude<Step, { kind: 'broker' }>, target: Config): Promise<void> {
+    switch (step.kind) {
+      case 'hall':
+        this.running.hall = target.hall;
+        this.state.set('hall', this.hallSection());
+        break;
+      case 'groups':
+        for (const g of step.remove) this.link.unsubscribe(groupCmdFilter(g));
+        for (const g of step.add) this.link.subscribe(groupCmdFilter(g), 1);
+        break;
+      case 'telemetry':
+        this.running.telemetry = target.telemetry;
+        this.startTelemetry();
+        break;
+      case 'device': {
+        const cfg = target.devices[step.id];
+        try {
+          await this.stopDevice(step.id); // the running one, or what a failed start left
+          delete this.running.devices[step.id];
+          if (!cfg || step.action === 'stop') return;
+          this.running.devices[step.id] = { config: cfg, started: false };
+          await this.startDevice(step.id, cfg);
+          this.running.devices[step.id] = { config: cfg, started: true };
+        } finally {
           this.publishDevices();
-          break;
-        case 'media':
-          if (step.action !== 'start') await this.stopMedia();
-          if (step.action !== 'stop') await this.startMedia();
-          break;
-        case 'broker':
-          break; // done by onDesired after the acknowledgement
+        }
+        break;
       }
+      case 'media':
+        // After a failed start nothing runs: `state.media` keeps saying why until the next start or the stop.
+        if (this.media || step.action === 'stop' || !target.media.enabled) await this.stopMedia();
+        this.running.media = null;
+        if (!target.media.enabled || step.action === 'stop') return;
+        this.running.media = { config: target.media, started: false };
+        await this.startMedia(target.media);
+        this.running.media = { config: target.media, started: true };
+        break;
     }
   }
 
-  private async startDevice(id: DeviceId): Promise<void> {
-    const cfg = this.config.devices[id];
-    if (!cfg || !this.opts.deviceFactory) {
-      if (cfg) this.log.warn('no driver for device in this build', { device: id });
-      return;
-    }
-    try {
-      const device = await this.opts.deviceFactory(id, cfg, this.log.child({ device: id }));
-      this.devices.set(id, device);
-      for (const c of device.commands()) this.router.register(c);
-      device.on('change', () => this.publishDevices());
-      this.hall.attach(device);
-      if (id === 'panel') this.hall.resetPanel();
-      await device.start();
-    } catch (err) {
-      this.log.error('device could not be set up', { device: id, err });
-    }
+  /** Builds and starts a device; throws when it cannot start (a missing port is not that: it retries by itself).
+   *  A device whose start failed stays, showing its error in `state.devices`, until the next step clears it. */
+  private async startDevice(id: DeviceId, cfg: DeviceConfig): Promise<void> {
+    if (!this.opts.deviceFactory) throw new ConfigError(`devices.${id}`, [`devices.${id}: no driver for this device in this build`]);
+    const device = await this.opts.deviceFactory(id, cfg, this.log.child({ device: id }));
+    this.devices.set(id, device);
+    for (const c of device.commands()) this.router.register(c);
+    device.on('change', () => this.publishDevices());
+    this.hall.attach(device);
+    if (id === 'panel') this.hall.resetPanel();
+    await device.start();
   }
 
   private async stopDevice(id: DeviceId): Promise<void> {
@@ -240,51 +291,66 @@ export class Agent {
     await d.stop().catch((err) => this.log.warn('device stop failed', { device: id, err }));
   }
 
-  private async startMedia(): Promise<void> {
-    if (!this.opts.mediaFactory) {
-      this.log.warn('media is enabled but this build has no media path');
-      return;
+  /** Builds and starts the media path; when it cannot start, lets go of what it began and says why in `state.media`. */
+  private async startMedia(cfg: Config['media']): Promise<void> {
+    if (!this.opts.mediaFactory) throw new ConfigError('media', ['media.enabled: this build has no media path']);
+    const media = await this.opts.mediaFactory(cfg, this.log.child({ part: 'media' }));
+    try {
+      await media.start();
+    } catch (err) {
+      await media.stop().catch(() => {});
+      const { code, message } = errorToWire(err);
+      this.state.set('media', { ...IDLE_MEDIA, status: 'failed', error: { code, message } });
+      this.refreshHall();
+      throw err;
     }
-    const media = await this.opts.mediaFactory(this.config.media, this.log.child({ part: 'media' }));
+    if (this.stopped) {
+      // stop() came while the worker was starting: it must not outlive the agent.
+      await media.stop().catch(() => {});
+      throw new DisconnectedError('media: the agent stopped while the media path was starting');
+    }
     this.media = media;
     for (const c of media.commands()) this.router.register(c);
     media.on('change', () => {
       this.state.set('media', media.report());
+      this.meeting.mediaChanged(media.report());
       this.refreshHall();
     });
-    await media.start();
     this.state.set('media', media.report());
+    this.meeting.mediaChanged(media.report());
+    this.refreshHall();
   }
 
   private async stopMedia(): Promise<void> {
     const m = this.media;
-    if (!m) return;
     this.media = null;
-    for (const c of m.commands()) this.router.unregister(c.name);
-    m.removeAllListeners();
-    await m.stop().catch((err) => this.log.warn('media stop failed', { err }));
-    this.state.set('media', { status: 'idle', seen: false, heard: false, muted: false, audioOnly: false });
+    if (m) {
+      for (const c of m.commands()) this.router.unregister(c.name);
+      m.removeAllListeners();
+      await m.stop().catch((err) => this.log.warn('media stop failed', { err }));
+    }
+    if (this.state.get('media') !== undefined) this.state.set('media', IDLE_MEDIA);
+    this.meeting.mediaChanged(null);
   }
 
   private publishDevices(): void {
-    const out: Record<string, unknown> = {};
+    const out: StateSections['devices'] = {};
     for (const [id, d] of this.devices) out[id] = { kind: d.kind, health: d.health(), ...d.report() };
     this.state.set('devices', out);
   }
 
   private refreshHall(): void {
-    this.hall.update(this.link.connected, this.media?.report() ?? null, this.devices);
+    this.hall.update(this.link.connected, this.media?.report() ?? null, this.devices, this.meeting.overlay());
   }
 
-  private networkReport(): Record<string, unknown> {
+  /** state.hall: the hall as configured, its floor and its last roll call. */
+  private hallSection(): StateSections['hall'] {
+    return { ...this.config.hall, floor: this.meeting.floor, rollcall: this.meeting.rollcall };
+  }
+
+  private networkReport(): StateSections['network'] {
     const s = this.link.status();
     return { connected: s.connected, broker: s.broker, connects: s.connects, lastDrop: s.lastDrop };
-  }
-
-  private floorRequest(): void {
-    const payload = JSON.stringify({ box: this.config.box.id, hall: this.config.hall.name, ts: new Date().toISOString() });
-    void this.link.publish(this.topics.event('floor'), payload, { qos: 1, properties: { messageExpiryInterval: 300 } });
-    this.state.set('hall', { ...this.config.hall, floorRequestedAt: new Date().toISOString() });
   }
 
   private startTelemetry(): void {
@@ -300,6 +366,8 @@ export class Agent {
       .catch((err) => this.log.debug('telemetry failed', { err }));
   }
 }
+
+const IDLE_MEDIA = { status: 'idle' as const, seen: false, heard: false, muted: false, audioOnly: false };
 
 /** The desired config's JSON; text the schema cannot judge (not JSON, too deep, inexact numbers) is a bad request. */
 function readDesired(payload: Buffer, source: string): { version?: unknown } | null {

@@ -1,14 +1,18 @@
 // One dispatcher for every command, the agent's own and each device's: validate against the command's schema,
-// refuse what is stale, malformed or unknown, run with a timeout, and answer on the MQTT 5 response topic with the
-// correlation data. Handlers throw; this is the one place that turns an error into a response.
+// refuse what is stale, oversized, malformed or unknown, queue a burst (agent/command-slots.ts), run with a timeout,
+// and answer on the MQTT 5 response topic with the correlation data. Handlers throw; this is the one place that
+// turns an error into a response.
 import type { IPublishPacket } from 'mqtt';
 import { withDefaults } from '../core/schema/value.js';
+import { supported } from '../core/schema/keywords.js';
 import { parseJsonText } from '../core/schema/json-text.js';
 import type { CommandSpec } from '../core/commands/define.js';
 import { BadRequestError, DeviceTimeoutError, DiemcauError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
-import { parseCmdTopic } from '../core/topics.js';
+import { parseCmdTopic, replyTree, responseTopicFault } from '../core/topics.js';
+import { CommandSlots } from './command-slots.js';
 import { schemaErrors } from '../core/schema/parse.js';
+import type { CommandReply } from '../core/payloads.js';
 
 export interface Reply {
   topic: string;
@@ -16,29 +20,28 @@ export interface Reply {
   correlationData?: Buffer;
 }
 
-export interface ReplyBody {
-  box: string;
-  cmd: string;
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string; details?: unknown };
-  ms: number;
-}
-
-const MAX_IN_FLIGHT = 32;
+/** A reply's body: core/payloads.ts's CommandReply. */
+export type ReplyBody = CommandReply;
 
 export class CommandRouter {
   private readonly specs = new Map<string, CommandSpec>();
-  private inFlight = 0;
+  private readonly slots = new CommandSlots();
 
+  /**
+   * `maxCommandBytes` is read per command, since a desired config may change it (the agent passes
+   * `mqtt.maxCommandBytes`); without it only the broker's packet size bounds a command.
+   */
   constructor(
     private readonly boxId: string,
     private readonly replyTopic: (name: string) => string,
     private readonly log: Logger,
+    private readonly maxCommandBytes: () => number = () => Number.POSITIVE_INFINITY,
   ) {}
 
   register(spec: CommandSpec): void {
     if (this.specs.has(spec.name)) throw new Error(`command ${spec.name} is registered twice`);
+    supported(spec.schema); // a keyword the validator would ignore fails here, not on the first message
+
     this.specs.set(spec.name, spec);
   }
 
@@ -57,14 +60,21 @@ export class CommandRouter {
     const parsed = parseCmdTopic(topic);
     const name = parsed?.name ?? topic;
     const props = packet.properties ?? {};
-    const replyTopic = props.responseTopic ?? this.replyTopic(name);
+    const asked = props.responseTopic;
+    // A response topic the box cannot publish to is refused on the default one, so the caller still learns why.
+    const fault = asked === undefined ? null : responseTopicFault(this.boxId, asked);
+    const replyTopic = asked === undefined || fault ? this.replyTopic(name) : asked;
     const reply = (body: Omit<ReplyBody, 'box' | 'cmd' | 'ms'>): Reply => ({
       topic: replyTopic,
       payload: JSON.stringify({ box: this.boxId, cmd: name, ...body, ms: Date.now() - t0 } satisfies ReplyBody),
       correlationData: props.correlationData,
     });
     try {
-      const result = await this.run(name, topic, payload, props.messageExpiryInterval);
+      if (fault) {
+        const shown = JSON.stringify(asked!.length > 200 ? `${asked!.slice(0, 200)}…` : asked);
+        throw new BadRequestError(`${topic}: response topic ${shown} ${fault}; replies go under ${replyTree(this.boxId)}`);
+      }
+      const result = await this.run(name, topic, payload, props.messageExpiryInterval, t0);
       return reply({ ok: true, result: result ?? null });
     } catch (err) {
       const wire = errorToWire(err);
@@ -74,10 +84,16 @@ export class CommandRouter {
     }
   }
 
-  private async run(name: string, topic: string, payload: Buffer, expiry: number | undefined): Promise<unknown> {
+  private async run(name: string, topic: string, payload: Buffer, expiry: number | undefined, receivedAt: number): Promise<unknown> {
     if (expiry === undefined) {
       throw new BadRequestError(
         `${topic}: no message expiry: a command must carry an MQTT 5 message expiry interval, so a stale one never runs`,
+      );
+    }
+    const limit = this.maxCommandBytes();
+    if (payload.length > limit) {
+      throw new BadRequestError(
+        `${topic}: payload is ${payload.length} bytes, over the ${limit}-byte limit for commands (mqtt.maxCommandBytes)`,
       );
     }
     const spec = this.specs.get(name);
@@ -100,12 +116,14 @@ export class CommandRouter {
     const filled = withDefaults(spec.schema, args);
     const errors = schemaErrors(spec.schema, filled);
     if (errors.length > 0) throw new BadRequestError(`${topic}: bad arguments: ${errors.join('; ')}`, errors);
-    if (this.inFlight >= MAX_IN_FLIGHT) {
-      throw new DiemcauError('busy', `${topic}: ${this.inFlight} commands already running; try again`);
-    }
-    this.inFlight++;
+    const release = await this.slots.acquire(topic);
     let timer: NodeJS.Timeout | undefined;
     try {
+      const waitedS = (Date.now() - receivedAt) / 1000;
+      if (waitedS > expiry) {
+        const why = `waited ${waitedS.toFixed(1)} s for a slot, past its message expiry of ${expiry} s; not run`;
+        throw new DiemcauError('busy', `${topic}: ${why}`);
+      }
       return await Promise.race([
         spec.run(filled as never),
         new Promise<never>((_, reject) => {
@@ -117,7 +135,7 @@ export class CommandRouter {
       ]);
     } finally {
       clearTimeout(timer);
-      this.inFlight--;
+      release();
     }
   }
 }

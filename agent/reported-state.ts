@@ -2,8 +2,10 @@
 // `state` when something changed, at most once per throttle window, and again on every (re)connect. Never on a timer:
 // an idle hall sends nothing.
 import { EventEmitter } from 'node:events';
+import type { StateSections } from '../core/payloads.js';
 
-export type Section = 'agent' | 'config' | 'devices' | 'media' | 'network' | 'hall';
+/** The sections and their payload types are core/payloads.ts's `State`: the console validates what we publish. */
+export type Section = keyof StateSections;
 
 export type Publish = (payload: string) => Promise<boolean>;
 
@@ -12,7 +14,8 @@ export class ReportedState extends EventEmitter {
   private dirty = false;
   private lastSentAt = 0;
   private timer: NodeJS.Timeout | null = null;
-  private publishing = false;
+  /** The publish under way, until the broker acknowledged it or it failed. */
+  private inFlight: Promise<boolean> | null = null;
   private publishFn: Publish | null = null;
 
   constructor(private readonly throttleMs: number) {
@@ -29,7 +32,7 @@ export class ReportedState extends EventEmitter {
   }
 
   /** Sets one section; publishes (throttled) only if it differs from what was there. */
-  set(section: Section, value: unknown): void {
+  set<K extends Section>(section: K, value: StateSections[K]): void {
     const before = this.sections.get(section);
     if (before !== undefined && JSON.stringify(before) === JSON.stringify(value)) return;
     this.sections.set(section, structuredClone(value));
@@ -38,14 +41,27 @@ export class ReportedState extends EventEmitter {
     this.flushSoon(this.throttleMs);
   }
 
-  get<T = unknown>(section: Section): T | undefined {
-    return this.sections.get(section) as T | undefined;
+  get<K extends Section>(section: K): StateSections[K] | undefined {
+    return this.sections.get(section) as StateSections[K] | undefined;
   }
 
   snapshot(): Record<string, unknown> {
     const out: Record<string, unknown> = {};
     for (const [k, v] of this.sections) out[k] = v;
     return out;
+  }
+
+  /**
+   * Publishes the whole state now, past the throttle (after a publish already under way); resolves true once the
+   * broker acknowledged it, false while the link is down (it goes out on the next connect, as always). A broker
+   * move waits on this: the old broker must have the state that reports the new version before the box leaves it.
+   */
+  async flushNow(): Promise<boolean> {
+    while (this.inFlight) await this.inFlight;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.dirty = true;
+    return this.flush();
   }
 
   stop(): void {
@@ -55,7 +71,7 @@ export class ReportedState extends EventEmitter {
   }
 
   private flushSoon(throttleMs: number): void {
-    if (!this.publishFn || this.timer || this.publishing) return;
+    if (!this.publishFn || this.timer || this.inFlight) return;
     const wait = Math.max(0, this.lastSentAt + throttleMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -63,19 +79,24 @@ export class ReportedState extends EventEmitter {
     }, wait);
   }
 
-  private async flush(): Promise<void> {
+  private flush(): Promise<boolean> {
     const publish = this.publishFn;
-    if (!publish || !this.dirty) return;
+    if (!publish || !this.dirty) return Promise.resolve(false);
     this.dirty = false;
-    this.publishing = true;
-    try {
-      const ok = await publish(JSON.stringify({ ...this.snapshot(), ts: new Date().toISOString() }));
-      if (ok) this.lastSentAt = Date.now();
-      else this.dirty = true;
-    } finally {
-      this.publishing = false;
-    }
-    // Something changed while we were publishing: go again after the throttle window.
-    if (this.dirty) this.flushSoon(this.throttleMs);
+    const sent = (async () => {
+      let ok = false;
+      try {
+        ok = await publish(JSON.stringify({ ...this.snapshot(), ts: new Date().toISOString() }));
+        if (ok) this.lastSentAt = Date.now();
+        else this.dirty = true;
+      } finally {
+        this.inFlight = null;
+      }
+      // Something changed while we were publishing: go again after the throttle window.
+      if (this.dirty) this.flushSoon(this.throttleMs);
+      return ok;
+    })();
+    this.inFlight = sent;
+    return sent;
   }
 }

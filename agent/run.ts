@@ -5,10 +5,10 @@ import { dirname } from 'node:path';
 import { DEFAULT_CONFIG_PATH, loadConfigFile, parseConfig } from './config/load.js';
 import type { Config } from '../core/config/schema.js';
 import { sweepStaleTemps } from '../core/atomic-file.js';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError, DiemcauError } from '../core/errors.js';
 import { createLogger } from '../core/log.js';
 import { Agent } from './agent.js';
-import { SystemdNotifier } from './systemd.js';
+import { ASKED_RESTART_EXIT_CODE, SystemdNotifier } from './systemd.js';
 import { createDevice } from './devices/compose.js';
 import { createMedia } from './media/factory.js';
 
@@ -20,6 +20,8 @@ export interface RunOptions {
 }
 
 const STOP_DEADLINE_MS = 1800;
+/** `agent.restart` waits this long after answering, so the reply leaves before the link closes. */
+const RESTART_AFTER_REPLY_MS = 100;
 
 async function resolveConfig(o: RunOptions): Promise<{ config: Config; path: string | null }> {
   const path = o.configPath ?? DEFAULT_CONFIG_PATH;
@@ -61,6 +63,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
     const { ensureClaimed } = await import('./claim.js');
     config = await ensureClaimed(path, config, log);
   }
+  // Until a launcher-run start has settled (committed a trial, or found none), a restart could roll an update back.
+  let trialPending = false;
   const agent = new Agent({
     config,
     configPath: path,
@@ -68,6 +72,13 @@ export async function runAgent(o: RunOptions): Promise<void> {
     version: o.version,
     deviceFactory: createDevice,
     mediaFactory: createMedia,
+    restart: () => {
+      if (trialPending) {
+        throw new DiemcauError('busy', 'agent.restart: this start is the trial of an update and commits within 30 s; a restart now would roll the update back. Send it again after.');
+      }
+      log.info('restart asked by the centre', { exitCode: ASKED_RESTART_EXIT_CODE });
+      setTimeout(() => void stop('agent.restart', ASKED_RESTART_EXIT_CODE), RESTART_AFTER_REPLY_MS);
+    },
   });
   const systemd = new SystemdNotifier(log);
 
@@ -98,6 +109,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   // Run from an A/B slot by the launcher: take update commands, and prove a trial start (agent/update/in-slot.ts).
   const slot = process.env.DIEMCAU_SLOT ? await import('./update/in-slot.js') : null;
   const ctx = slot?.slotContext() ?? null;
+  trialPending = ctx !== null;
   const exit = (code: number) => void stop('update', code);
   if (slot && ctx && path) slot.registerUpdateCommands(ctx, agent, path, exit, log);
 
@@ -105,6 +117,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   await agent.start();
   systemd.start();
   if (slot && ctx) await slot.settleIfTrial(ctx, agent, exit, log);
+  trialPending = false;
   agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));
   agent.link.on('disconnected', (cause: string) => systemd.status(`broker link down (${cause}), reconnecting`));
 }

@@ -4,6 +4,13 @@
 import { createRequire } from 'node:module';
 import type { Logger } from '../core/log.js';
 
+/**
+ * The exit code of a restart the centre asked for (`agent.restart`): the launcher passes it on (it restarts a slot
+ * itself only for its own RESTART_EXIT_CODE), and the unit lists it in SuccessExitStatus= (not a failure) and
+ * RestartForceExitStatus= (started again whatever Restart= says), so systemd starts a clean process.
+ */
+export const ASKED_RESTART_EXIT_CODE = 79;
+
 interface DgramSocket {
   send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void;
   on(ev: 'error', cb: (err: Error) => void): void;

@@ -2,18 +2,10 @@
 // /proc and /sys (Linux); what a machine does not expose is left out, never invented.
 import { readFile, readdir } from 'node:fs/promises';
 import { loadavg, totalmem, freemem, cpus } from 'node:os';
+import type { Telemetry } from '../core/payloads.js';
 
-export interface Telemetry {
-  ts: string;
-  cpuPct: number | null;
-  loadavg: number[];
-  memTotalMb: number;
-  memFreeMb: number;
-  rssMb: number;
-  tempC: number | null;
-  link: { iface: string; up: boolean; speedMbps: number | null } | null;
-  uptimeS: number;
-}
+/** The telemetry payload: core/payloads.ts's schema, which the console validates against. */
+export type { Telemetry };
 
 let lastCpu: { idle: number; total: number } | null = null;
 

@@ -2,7 +2,8 @@
 // (and over loopback UDP for VISCA over IP), the decoders' throughput on mixed valid and invalid bytes, and how long
 // an unplugged camera line takes to be noticed and recovered. A pty ignores the baud rate, so the RTT is the
 // software path; at 9600 8N1 a 6-byte command, 3-byte ACK and 3-byte Completion add 12.5 ms on a real cable.
-import { openRig, until, type Rig } from '../lab/visca-rig.js';
+import { openRig, type Rig } from '../lab/visca-rig.js';
+import { waitFor } from '../lab/wait.js';
 import { decodeReply, encodeAck, encodeCompletion, encodeError, encodeInquiryReply } from '../drivers/camera/visca-protocol.js';
 import { decodeRequest } from '../drivers/camera/visca-request-decode.js';
 import { ViscaFramer } from '../drivers/camera/visca-framer.js';
@@ -12,7 +13,7 @@ import { percentile } from './report.js';
 async function rtt(rig: Rig, n: number): Promise<number[]> {
   const cam = rig.camera;
   await cam.start();
-  await until('camera ok', () => cam.health().status === 'ok', 10000);
+  await waitFor('camera ok', () => cam.health(), { until: (h) => h.status === 'ok', timeoutMs: 10000 });
   for (let i = 0; i < 20; i++) await cam.focus(i % 2 ? 'auto' : 'manual'); // warm-up
   const ms: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -70,15 +71,15 @@ async function unplugRecover(rounds: number): Promise<{ detectMs: number[]; reco
   const recoverS: number[] = [];
   try {
     await rig.camera.start();
-    await until('camera ok', () => rig.camera.health().status === 'ok', 10000);
+    await waitFor('camera ok', () => rig.camera.health(), { until: (h) => h.status === 'ok', timeoutMs: 10000 });
     for (let i = 0; i < rounds; i++) {
       const t0 = performance.now();
-      const missing = until('missing', () => rig.camera.health().status === 'missing', 10000);
+      const missing = waitFor('missing', () => rig.camera.health(), { until: (h) => h.status === 'missing', timeoutMs: 10000 });
       await rig.host.unplug();
       await missing;
       detectMs.push(performance.now() - t0);
       await rig.host.plug();
-      await until('ok', () => rig.camera.health().status === 'ok', 20000);
+      await waitFor('ok', () => rig.camera.health(), { until: (h) => h.status === 'ok', timeoutMs: 20000 });
       recoverS.push((performance.now() - t0) / 1000);
     }
   } finally {

@@ -74,12 +74,13 @@ async function standalone(broker: Broker): Promise<{ agent: number; empty: numbe
 /** Median round trip of 300 sequential pings to one agent. */
 async function pingP50(broker: Broker, box: string): Promise<number> {
   const c = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: `bench-ping-${box}` });
-  await c.subscribeAsync('bench/ping', { qos: 0 });
+  const replyTopic = `diemcau/v1/${box}/reply/bench-ping`; // a box answers only inside its own reply tree
+  await c.subscribeAsync(replyTopic, { qos: 0 });
   const rtts: number[] = [];
   for (let i = 0; i < 300; i++) {
     const t = performance.now();
     const got = new Promise<void>((r) => c.once('message', () => r()));
-    await c.publishAsync(`diemcau/v1/${box}/cmd/ping`, '{}', { qos: 0, properties: { responseTopic: 'bench/ping', messageExpiryInterval: 10 } });
+    await c.publishAsync(`diemcau/v1/${box}/cmd/ping`, '{}', { qos: 0, properties: { responseTopic: replyTopic, messageExpiryInterval: 10 } });
     await got;
     rtts.push(performance.now() - t);
   }
@@ -105,7 +106,7 @@ export async function main(argv: string[]): Promise<void> {
     const replies: number[] = [];
     let cmdAt = 0;
     monitor.on('message', (topic, payload) => {
-      if (topic === 'bench/replies') {
+      if (topic.endsWith('/reply/ping')) {
         replies.push(Date.now() - cmdAt);
         return;
       }
@@ -114,7 +115,7 @@ export async function main(argv: string[]): Promise<void> {
         if (!online.has(box)) online.set(box, Date.now());
       } else online.delete(box);
     });
-    await monitor.subscribeAsync(['diemcau/v1/+/presence', 'bench/replies'], { qos: 0 });
+    await monitor.subscribeAsync(['diemcau/v1/+/presence', 'diemcau/v1/+/reply/ping'], { qos: 0 });
 
     // Phase 1: start the fleet; time until the operator sees every hall online.
     const per = Math.ceil(N / P);
@@ -137,13 +138,10 @@ export async function main(argv: string[]): Promise<void> {
     const rss = await Promise.all(workers.map((w) => rpc(w, { type: 'rss' }, 'rss')));
     const rssMbPerAgent = rss.reduce((s, m) => s + m.rss, 0) / 1048576 / N;
 
-    // Phase 2: one command to the whole group; every hall answers for itself.
+    // Phase 2: one command to the whole group; every hall answers for itself, on its own reply topic.
     replies.length = 0;
     cmdAt = Date.now();
-    monitor.publish('diemcau/v1/group/bench/cmd/ping', '{}', {
-      qos: 1,
-      properties: { responseTopic: 'bench/replies', messageExpiryInterval: 60 },
-    });
+    monitor.publish('diemcau/v1/group/bench/cmd/ping', '{}', { qos: 1, properties: { messageExpiryInterval: 60 } });
     const cmdDeadline = Date.now() + 30_000;
     while (replies.length < N && Date.now() < cmdDeadline) await new Promise((r) => setTimeout(r, 50));
     const lat = [...replies].sort((a, b) => a - b);

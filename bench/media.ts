@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { flags, percentile, printTable, writeJson } from './report.js';
 import { startJanusLab, type JanusLab } from '../lab/janus.js';
-import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../lab/media/fixture.js';
+import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, nextReport } from '../lab/media/fixture.js';
+import { waitFor } from '../lab/wait.js';
 import type { MediaController } from '../agent/media/controller.js';
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux (proc(5), /proc/pid/stat utime/stime are in clock ticks)
@@ -66,6 +67,9 @@ interface Run {
   width: number; height: number; fps: number;
   latency_p50_ms: number | null; latency_p95_ms: number | null;
   frames_sent: number; frames_dropped: number; frames_missing_at_centre: number;
+  /** Frames per second over the measured window: captured by the hall, encoded and sent, decoded at the centre
+   *  (the rates the uplink test compares with each other rather than with the clock). */
+  capture_fps: number; sent_fps: number; decoded_fps: number;
   cpu_s_per_s: number; ffmpeg_cpu_s_per_s: number; cpu_ratio: number;
   /** The worker's VP8 encoding thread alone, and its ratio to the reference: the rest of cpu_s_per_s is the fixed
    *  cost of a WebRTC stream (Opus, pacing, RTP/SRTP, UDP sends, reading the capture pipes). */
@@ -96,7 +100,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     // A hall sits in a meeting for hours: measure the steady state, after the bandwidth estimate has ramped up.
     await sleep(warmupS * 1000);
     centre = await startCentre(lab, undefined, maxDelayMs);
-    await waitFor(() => programme(centre!).frames > 30, 15000);
+    await waitFor('the centre decoding the hall', () => programme(centre!), { until: (p) => p.frames > 30, timeoutMs: 30_000 });
     // Leave the subscription's first seconds (first keyframe, jitter buffer settling) out of the numbers.
     await sleep(2000);
     centre.resetProgrammeCheck();
@@ -105,7 +109,8 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     const c0 = await cpuSeconds(pid);
     const th0 = await threadCpuSeconds(pid);
     const r0 = await rssMb(pid);
-    const x0 = hall.extra();
+    // Frame counts between two reports of the hall, each read as it arrives, and the centre's right after.
+    const x0 = await nextReport(hall);
     const p0 = programme(centre);
     const t0 = Date.now();
     const series = [round(r0)];
@@ -117,9 +122,9 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
     const th1 = await threadCpuSeconds(pid);
     const r1 = await rssMb(pid);
     const dt = (Date.now() - t0) / 1000;
-    await sleep(1100); // one more report from each worker
-    const x1 = hall.extra();
+    const x1 = await nextReport(hall);
     const p1 = programme(centre);
+    const framesS = (Date.now() - t0) / 1000;
     const captured = (x1.capture?.frames ?? 0) - (x0.capture?.frames ?? 0);
     const encoded = (x1.framesEncoded ?? 0) - (x0.framesEncoded ?? 0);
     const cpu = (c1 - c0) / dt;
@@ -134,6 +139,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
       latency_p50_ms: p1.latencyP50Ms, latency_p95_ms: p1.latencyP95Ms,
       frames_sent: encoded, frames_dropped: Math.max(0, captured - encoded),
       frames_missing_at_centre: p1.missing - p0.missing,
+      capture_fps: round(captured / framesS), sent_fps: round(encoded / framesS), decoded_fps: round((p1.frames - p0.frames) / framesS),
       cpu_s_per_s: round(cpu), ffmpeg_cpu_s_per_s: round(ref), cpu_ratio: round(cpu / ref),
       encoder_cpu_s_per_s: round(enc / dt), encoder_ratio: round(enc / dt / ref),
       threads_cpu_s_per_s: threadRates(th0, th1, dt), ffmpeg_cpu_s_per_s_before_after: [round(refBefore), round(refAfter)],
@@ -168,7 +174,7 @@ async function recoveryP95(lab: JanusLab, tries: number): Promise<Recovery> {
   const audio: Array<number | null> = [];
   const video: Array<number | null> = [];
   try {
-    await waitFor(() => programme(centre).audioLoudSamples > 48000, 15000);
+    await waitFor('the centre hearing the tone', () => programme(centre), { until: (p) => p.audioLoudSamples > 48000, timeoutMs: 30_000 });
     for (let i = 0; i < tries; i++) {
       const r = await linkCutRecovery(lab, centre, 10000);
       audio.push(r.audioS);

@@ -80,3 +80,31 @@ export function claimTopics(serial: string): { req: string; res: string } {
 
 /** The claim service's subscription: every factory box's request. */
 export const CLAIM_REQUESTS = `${ROOT}/claim/+/req`;
+
+/** The tree a box may publish a command's reply to: `reply/#` of BOX_WRITES, which the carrier's ACL allows. */
+export function replyTree(boxId: string): string {
+  return `${ROOT}/${boxId}/reply/`;
+}
+
+/**
+ * Why `topic`, a command's MQTT 5 response topic, cannot carry this box's reply; null when it can. The caller chooses
+ * it, so it is checked before the box publishes there: a wildcard in a PUBLISH is a protocol error for which the
+ * broker drops the box's link (Mosquitto: DISCONNECT 0x82), characters the broker's UTF-8 check refuses make the
+ * packet malformed, and a topic outside the box's reply tree is dropped by the carrier's ACL without a word.
+ */
+export function responseTopicFault(boxId: string, topic: string): string | null {
+  if (topic.length === 0) return 'is empty';
+  if (topic.includes('+') || topic.includes('#')) return 'has a wildcard (+ or #), which a PUBLISH topic cannot have';
+  if (Buffer.byteLength(topic) > 65535) return 'is longer than the 65,535 bytes of an MQTT topic';
+  for (const ch of topic) {
+    const cp = ch.codePointAt(0)!;
+    // U+FFFD stands for bytes that were not UTF-8 when the topic was decoded; lone surrogates cannot be encoded.
+    if (cp === 0xfffd || (cp >= 0xd800 && cp <= 0xdfff)) return 'is not valid UTF-8';
+    if (cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f)) return 'has a control character';
+    if ((cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) return 'has a Unicode non-character';
+  }
+  const tree = replyTree(boxId);
+  if (!topic.startsWith(tree)) return "is outside this box's reply tree";
+  if (topic.slice(tree.length).split('/').includes('')) return 'has an empty level';
+  return null;
+}

@@ -1,6 +1,7 @@
 // A second MQTT 5 client that watches the agent as an operator's system would, and sends it commands.
-import mqtt, { type MqttClient, type IClientPublishOptions } from 'mqtt';
+import mqtt, { type MqttClient, type IClientOptions, type IClientPublishOptions } from 'mqtt';
 import { randomUUID } from 'node:crypto';
+import { parseCmdTopic } from '../core/topics.js';
 
 export interface Received {
   topic: string;
@@ -27,8 +28,9 @@ export class Observer {
     });
   }
 
-  static async connect(url: string, subscriptions: string[] = ['diemcau/#']): Promise<Observer> {
-    const client = mqtt.connect(url, { protocolVersion: 5, clientId: `observer-${randomUUID().slice(0, 8)}`, reconnectPeriod: 200 });
+  /** `options` adds to the client's (credentials on a broker with an ACL, a Receive Maximum for bursts). */
+  static async connect(url: string, subscriptions: string[] = ['diemcau/#'], options: IClientOptions = {}): Promise<Observer> {
+    const client = mqtt.connect(url, { protocolVersion: 5, clientId: `observer-${randomUUID().slice(0, 8)}`, reconnectPeriod: 200, ...options });
     await new Promise<void>((resolve, reject) => {
       client.once('connect', () => resolve());
       client.once('error', reject);
@@ -53,18 +55,25 @@ export class Observer {
     });
   }
 
-  /** Sends a command with a response topic and correlation data; resolves with the reply body. */
+  /**
+   * Sends a command with correlation data; resolves with the reply body. A box answers only inside its own reply
+   * tree, so a command to one box names a response topic there, and a group command names none (each box answers on
+   * its default `reply/<name>`; the first answer is returned).
+   */
   async request(topic: string, args: unknown, opts: { expiryS?: number | null; timeoutMs?: number; raw?: string } = {}): Promise<any> {
-    const replyTopic = `test/replies/${randomUUID().slice(0, 8)}`;
+    const cmd = parseCmdTopic(topic);
+    if (!cmd) throw new Error(`observer: ${topic} is not a command topic`);
     const corr = randomUUID();
-    await this.client.subscribeAsync(replyTopic, { qos: 1 });
-    const properties: IClientPublishOptions['properties'] = { responseTopic: replyTopic, correlationData: Buffer.from(corr) };
+    const replyTopic = cmd.scope === 'box' ? `diemcau/v1/${cmd.target}/reply/${cmd.name}/${corr.slice(0, 8)}` : null;
+    await this.client.subscribeAsync(replyTopic ?? `diemcau/v1/+/reply/${cmd.name}`, { qos: 1 });
+    const properties: IClientPublishOptions['properties'] = { correlationData: Buffer.from(corr) };
+    if (replyTopic) properties.responseTopic = replyTopic;
     if (opts.expiryS !== null) properties.messageExpiryInterval = opts.expiryS ?? 30;
     const since = Date.now();
     await this.client.publishAsync(topic, opts.raw ?? JSON.stringify(args), { qos: 1, properties });
     const m = await this.wait(
-      (r) => r.topic === replyTopic && Buffer.from(r.properties.correlationData as Buffer).toString() === corr,
-      `reply on ${replyTopic} to ${topic}`,
+      (r) => r.topic !== topic && r.topic.includes('/reply/') && Buffer.from((r.properties.correlationData as Buffer) ?? []).toString() === corr,
+      `reply to ${topic}`,
       opts.timeoutMs ?? 10000,
       since,
     );

@@ -72,16 +72,23 @@ export async function receives(reader: MqttClient, filter: string, writer: MqttC
   return ok;
 }
 
-/** Publishes from `from` and reports whether `watcher` (already subscribed to `topic`) received it. */
+/**
+ * Publishes from `from` and reports whether `watcher` (already subscribed to `topic`) received it: true as soon as
+ * it arrives, false when it has not `waitMs` after the broker acknowledged the publish (a refused publish is
+ * acknowledged too, and a delivery goes out before the acknowledgement, so the wait only covers this process).
+ */
 export async function delivered(from: MqttClient, watcher: MqttClient, topic: string, waitMs = 300): Promise<boolean> {
   const marker = `probe-${Math.random()}`;
-  let seen = false;
+  let arrived: () => void = () => {};
+  const seen = new Promise<void>((r) => (arrived = r));
   const on = (t: string, p: Buffer) => {
-    if (t === topic && p.toString() === marker) seen = true;
+    if (t === topic && p.toString() === marker) arrived();
   };
   watcher.on('message', on);
   await from.publishAsync(topic, marker, { qos: 1 }).catch(() => {});
-  await new Promise((r) => setTimeout(r, waitMs));
+  let timer: NodeJS.Timeout | undefined;
+  const got = await Promise.race([seen.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), waitMs)))]);
+  clearTimeout(timer);
   watcher.off('message', on);
-  return seen;
+  return got;
 }

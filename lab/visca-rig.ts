@@ -38,12 +38,3 @@ export async function openRig(transport: 'serial' | 'udp', opts: RigOptions = {}
   };
 }
 
-/** Waits until `check()` is true, polling every 20 ms; rejects naming `what` after `timeoutMs`. */
-export async function until(what: string, check: () => boolean, timeoutMs = 5000): Promise<number> {
-  const start = performance.now();
-  while (!check()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return performance.now() - start;
-}

@@ -11,6 +11,7 @@ import { Store, type Claim } from './store.js';
 import { buildIndex, decide, type ClaimIndex } from './claim-policy.js';
 import { signCsr, readCaCert, type CaPaths } from './ca.js';
 import { CLAIM_REQUESTS, claimTopics, everyBox } from '../core/topics.js';
+import { RECEIVE_MAXIMUM } from '../core/receive-maximum.js';
 
 export interface ServeOptions {
   url: string;
@@ -39,6 +40,7 @@ export class ClaimService {
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
+  private stopping = false;
   private dirty = false;
   private lastReload = 0;
   private caPem: string | null = null;
@@ -61,6 +63,7 @@ export class ClaimService {
       username: carrier.service.username,
       password: carrier.service.password,
       reconnectPeriod: 1000,
+      properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops claims and states past 1020
       ...this.opts.connect,
     });
     this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
@@ -71,8 +74,12 @@ export class ClaimService {
   }
 
   async stop(): Promise<void> {
+    // Nothing is scheduled from here on (messages still arrive until the client ends); the batch being written
+    // finishes and is answered, then what is left is written and answered once, while the client is still up.
+    this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    await this.flushing;
     await this.flush();
     await this.client?.endAsync().catch(() => {});
     this.client = null;
@@ -189,10 +196,17 @@ export class ClaimService {
   }
 
   private schedule(): void {
-    if (this.timer) return;
+    if (this.timer || this.stopping) return;
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flushing = this.flushing.then(() => this.flush());
+      // A failed write is logged and the claims stay dirty for the next flush: an unhandled rejection would end
+      // the service, and a rejected chain would skip every later flush.
+      this.flushing = this.flushing
+        .then(() => this.flush())
+        .catch((err: Error) => {
+          this.dirty = true;
+          this.opts.log.error('serve: claims not recorded; will try again with the next claim', { err: err.message });
+        });
     }, this.opts.flushMs ?? 20);
   }
 

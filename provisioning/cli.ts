@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `diemcau-provision`: the carrier's tool, from a CSV of halls to boxes online and updated. Every verb has --help
 // and --json; bulk work draws a progress bar on stderr when it is a terminal. Exit codes: 0 done, 1 done with
-// refusals (a box refused a config, a rollout halted), 2 bad input (the message names the thing at fault).
+// refusals (a box refused a config or could not start all of it, a rollout halted), 2 bad input (the message names
+// the thing at fault).
 import { parseArgs, type Args } from './args.js';
 import { DiemcauError, ConfigError } from '../core/errors.js';
 import * as verbs from './verbs.js';
@@ -65,7 +66,7 @@ ${COMMON}`,
 
 Pushes desired config sections (hall, mqtt, telemetry, devices, media; each replaces the box's section whole) to
 TARGET: BOXID, group:NAME or all, under one new version, retained: offline boxes apply it on return. Waits up to
---wait seconds (default 10) for acks, then shows applied / refused (with reason) / offline / pending.
+--wait seconds (default 10) for acks, then shows applied / partial (with the box's reasons) / refused (with reason) / offline / pending.
 ${BROKER}\n${COMMON}`,
   },
   rebase: {
@@ -80,7 +81,7 @@ When the database's own record is what went too high, \`rebase all\` starts ever
 TARGET: BOXID, group:NAME or all. Waits and reports like push.
 ${BROKER}\n${COMMON}`,
   },
-  status: { run: verbs.status, options: ['db', 'url', 'cafile'], help: `usage: diemcau-provision status [TARGET] [--url URL] [--db DIR] [--json]\n\nShows, per box, whether the last pushed config version is applied, refused (reason), offline or pending.\n${BROKER}\n${COMMON}` },
+  status: { run: verbs.status, options: ['db', 'url', 'cafile'], help: `usage: diemcau-provision status [TARGET] [--url URL] [--db DIR] [--json]\n\nShows, per box, whether the last pushed config version is applied, partial (the parts that did not start, and why), refused (reason), offline or pending.\n${BROKER}\n${COMMON}` },
   handover: {
     run: verbs.handover,
     options: ['db', 'url', 'cafile', 'wait', 'to', 'tls-dir'],
@@ -137,7 +138,7 @@ verbs, in the order a carrier uses them:
   keys           update signing key pair
   serve          answer zero-touch claims
   push           push desired config to a hall, a group or all; see who applied it
-  status         applied / refused / offline per hall
+  status         applied / partial / refused / offline per hall
   rebase         bring halls back from a config version that went too high
   handover       move halls to another broker
   bundle         make a signed update bundle

@@ -1,18 +1,26 @@
 // What the carrier sees of its boxes: the retained `presence` and `state` of every box, kept current by one
-// subscription as the service user. `classify` turns a box's state and the version pushed to it into the four
-// answers a carrier asks for: applied, refused (with the reason), offline (applies on return), pending.
+// subscription as the service user. `classify` turns a box's state and the version pushed to it into the answers a
+// carrier asks for: applied, partial (taken, but parts of it did not start: the box's reasons), refused (with the
+// reason), offline (applies on return), pending.
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import { everyBox } from '../core/topics.js';
+import { RECEIVE_MAXIMUM } from '../core/receive-maximum.js';
 
 export interface BoxView {
   online: boolean | null;
   version?: string;
-  config?: { version: number; status: string; refused?: { version: number | null; code: string; message: string } };
+  config?: {
+    version: number;
+    status: string;
+    refused?: { version: number | null; code: string; message: string };
+    /** Steps of the running config that did not take (the box retries them): `camera: start`, `media: start`. */
+    failed?: Array<{ step: string; code: string; message: string }>;
+  };
   update?: { version?: string; status?: string; error?: string };
 }
 
-export type PushStatus = 'applied' | 'refused' | 'offline' | 'pending';
+export type PushStatus = 'applied' | 'partial' | 'refused' | 'offline' | 'pending';
 
 export function classify(v: BoxView | undefined, desiredVersion: number, rebase = false): { status: PushStatus; reason?: string } {
   const cfg = v?.config;
@@ -20,7 +28,11 @@ export function classify(v: BoxView | undefined, desiredVersion: number, rebase 
   // (older, replayed) version does not undo one it applied.
   if (cfg && cfg.status === 'refused' && cfg.refused?.version === desiredVersion) return { status: 'refused', reason: cfg.refused.message };
   // A rebase lowers the version: only the version itself shows it was taken (the higher one it replaces does not).
-  if (cfg && (rebase ? cfg.version === desiredVersion : cfg.version >= desiredVersion)) return { status: 'applied' };
+  if (cfg && (rebase ? cfg.version === desiredVersion : cfg.version >= desiredVersion)) {
+    // Taken and saved, but what runs is not all of it: say which parts and why (the box keeps trying them).
+    if (cfg.failed?.length) return { status: 'partial', reason: cfg.failed.map((f) => `${f.step}: ${f.message}`).join('; ') };
+    return { status: 'applied' };
+  }
   if (!v || v.online !== true) return { status: 'offline', reason: 'applies on return' };
   return { status: 'pending' };
 }
@@ -50,6 +62,7 @@ export class FleetView extends EventEmitter {
       clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
       ...this.login,
       reconnectPeriod: 1000,
+      properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops every box's state past 1020
       ...this.connectOpts,
     });
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));

@@ -4,10 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { parseCsv, CsvSyntaxError } from './csv.js';
 import { readHeader, rowToHall, canonicalJson, type Hall, type RowError } from './halls.js';
-import { hashPassword } from './passwd.js';
+import { hashPassword, renderPasswd } from './passwd.js';
 import { renderAcl } from './acl.js';
 import { Store, randomSecret, type Identity, type Carrier } from './store.js';
-import { renderPasswd } from './passwd.js';
 import { progress } from './progress.js';
 import { BadRequestError } from '../core/errors.js';
 

@@ -116,12 +116,12 @@ export function statusRows(view: FleetView, desired: Record<string, Desired>, ta
 }
 
 export function countStatus(rows: StatusRow[]): Record<PushStatus, number> {
-  const out: Record<PushStatus, number> = { applied: 0, refused: 0, offline: 0, pending: 0 };
+  const out: Record<PushStatus, number> = { applied: 0, partial: 0, refused: 0, offline: 0, pending: 0 };
   for (const r of rows) out[r.status]++;
   return out;
 }
 
-/** Waits until no target is pending (each applied, refused or offline) or `timeoutMs` passes. */
+/** Waits until no target is pending (each applied, partial, refused or offline) or `timeoutMs` passes. */
 export function waitSettled(view: FleetView, desired: Record<string, Desired>, targets: string[], timeoutMs: number): Promise<StatusRow[]> {
   return new Promise((resolve) => {
     const status = (b: string) => classify(view.boxes.get(b), desired[b]?.version ?? 0, desired[b]?.rebase === true).status;

@@ -5,12 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { boxTopic, everyBox } from '../core/topics.js';
+import type { CommandReply } from '../core/payloads.js';
 
-export interface ReplyBody {
-  ok: boolean;
-  result?: unknown;
-  error?: { code: string; message: string };
-}
+/** What the carrier reads of a box's reply (core/payloads.ts's CommandReply). */
+export type ReplyBody = Pick<CommandReply, 'ok' | 'result' | 'error'>;
 
 export class RequestTimeout extends Error {}
 

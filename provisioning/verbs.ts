@@ -163,7 +163,7 @@ function report(a: Args, head: Record<string, unknown>, rows: StatusRow[]): numb
       if (notable.length > 100) process.stdout.write(`... and ${notable.length - 100} more\n`);
     }
   }
-  return counts.refused > 0 ? 1 : 0;
+  return counts.refused > 0 || counts.partial > 0 ? 1 : 0;
 }
 
 async function pushWith(

@@ -5,7 +5,7 @@ import { EventEmitter } from 'node:events';
 import type { Device } from './device.js';
 import type { Health } from '../../core/health.js';
 import { command, type CommandSpec } from '../../core/commands/define.js';
-import { ConfigError, DisconnectedError } from '../../core/errors.js';
+import { ConfigError, DiemcauError, DisconnectedError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import type { BytePort } from '../../drivers/port.js';
 import { SerialBytePort } from '../../drivers/serial-port.js';
@@ -57,13 +57,14 @@ class CameraDevice extends EventEmitter implements Device {
       try {
         await this.host.start();
       } catch (err) {
-        // No socat on this machine, say: the simulated camera is broken, the agent runs on.
+        // No socat on this machine, say: the simulated camera is broken; the agent runs on and tries again later.
         const message = `camera: simulated camera did not start: ${(err as Error).message}`;
         this.log.error('simulated camera did not start', { err });
         this.startError = { status: 'error', code: 'internal', message, since: Date.now() };
+        await this.host.stop().catch(() => {}); // its pty directory
         this.host = null;
         this.emit('change');
-        return;
+        throw new DiemcauError('internal', message);
       }
       target = this.host.target;
       this.log.info('simulated camera started', { transport: this.cfg.transport, target });

@@ -14,7 +14,11 @@ export interface Device extends EventEmitter {
   readonly id: string;
   /** `camera` | `display` | `panel`. */
   readonly kind: string;
-  /** Opens ports, starts polling. Never throws because a device is absent: it reports `missing` and retries. */
+  /**
+   * Opens ports, starts polling. Never throws because a device is absent: it reports `missing` and retries by itself.
+   * Throws when it cannot start for any other reason (a config the device cannot run, a simulator that did not
+   * start), after setting health to say why: the agent's reconciler reports the step and tries again with backoff.
+   */
   start(): Promise<void>;
   /** Closes every resource start() opened, leaving outputs at their safe level. */
   stop(): Promise<void>;
@@ -33,7 +37,9 @@ export type HallIndicator =
   | 'in-meeting' // joined, the centre does not (yet) confirm it hears us
   | 'heard' // joined and the centre receives our audio: tally on
   | 'muted'
-  | 'fault';
+  | 'fault'
+  | 'on-air' // the centre gave the hall the floor (or called on it), the mic is open and heard
+  | 'rollcall'; // a roll call asks the staff to press talk
 
 /** A panel (buttons, LEDs, relays). Emits 'input' with `talk`, `mute` or `audio-only` (long press of mute). */
 export interface PanelDevice extends Device {

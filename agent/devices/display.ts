@@ -42,7 +42,7 @@ class Display extends EventEmitter implements DisplayDevice {
       await this.port.prepare();
     } catch (err) {
       this.h.set('error', 'config', (err as Error).message);
-      return;
+      throw err;
     }
     await this.connect();
   }

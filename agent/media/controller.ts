@@ -47,6 +47,7 @@ class Controller extends EventEmitter implements MediaController {
   private muted = false;
   private audioOnly = false;
   private quality: Quality = '720p';
+  private banner: string | null = null;
   private stopping = false;
   private nextId = 1;
   private results = new Map<number, (m: FromWorker) => void>();
@@ -67,6 +68,7 @@ class Controller extends EventEmitter implements MediaController {
   async start(): Promise<void> {
     this.stopping = false;
     await this.spawnWorker();
+    if (this.banner !== null) this.send({ type: 'banner', text: this.banner });
   }
 
   private spawnWorker(): Promise<void> {
@@ -89,7 +91,7 @@ class Controller extends EventEmitter implements MediaController {
       proc.on('message', onReady);
       proc.once('exit', () => {
         clearTimeout(t);
-        reject(new DisconnectedError(`media worker: exited at start: ${stderr.trim().slice(-300)}`));
+        reject(new DisconnectedError(`media worker: exited at start: ${startFailure(stderr)}`));
       });
       this.send({ type: 'init', cfg: this.cfg });
     });
@@ -145,6 +147,7 @@ class Controller extends EventEmitter implements MediaController {
       this.send({ type: 'mute', on: this.muted });
       this.send({ type: 'audio-only', on: this.audioOnly });
       this.send({ type: 'quality', max: this.quality });
+      if (this.banner !== null) this.send({ type: 'banner', text: this.banner });
       if (this.joinReq) this.send({ type: 'join', join: this.joinReq, residue: this.residue });
       this.residue = [];
     } catch (err) {
@@ -152,13 +155,17 @@ class Controller extends EventEmitter implements MediaController {
     }
   }
 
-  /** Resolves when the worker reports the join done or failed (it keeps retrying a failed one by itself). */
+  /**
+   * Resolves when the worker reports the join done or failed (it keeps retrying a failed one by itself), or left
+   * (a leave sent meanwhile cancels the join).
+   */
   async join(req: JoinRequest): Promise<MediaReport> {
     this.joinReq = req;
     const settled = new Promise<void>((resolve) => {
       const done = () => {
         clearTimeout(t);
         this.off('joined', done);
+        this.off('left', done);
         this.off('report', onReport);
         resolve();
       };
@@ -167,6 +174,7 @@ class Controller extends EventEmitter implements MediaController {
       };
       const t = setTimeout(done, JOIN_WAIT_MS);
       this.on('joined', done);
+      this.on('left', done);
       this.on('report', onReport);
     });
     this.send({ type: 'join', join: req });
@@ -200,6 +208,12 @@ class Controller extends EventEmitter implements MediaController {
   async setAudioOnly(on: boolean): Promise<void> {
     this.audioOnly = on;
     this.send({ type: 'audio-only', on });
+  }
+
+  setBanner(text: string | null): void {
+    this.banner = text;
+    // A worker that is not running gets it when it comes back (resume).
+    if (this.proc?.connected) this.send({ type: 'banner', text });
   }
 
   async setQuality(max: Quality): Promise<void> {
@@ -274,6 +288,13 @@ class Controller extends EventEmitter implements MediaController {
     await stopChild(proc, () => this.send({ type: 'stop' }), 8000);
     this.proc = null;
   }
+}
+
+/** The line of a dead worker's stderr that says why (Node prints the error above its stack), else its last line. */
+function startFailure(stderr: string): string {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const why = lines.find((l) => /^[A-Za-z]*Error\b/.test(l)) ?? lines.at(-1) ?? 'no output';
+  return why.slice(0, 300);
 }
 
 export function createMediaPath(cfg: MediaConfig, log: Logger, opts: MediaPathOptions = {}): MediaController {

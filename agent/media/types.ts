@@ -2,29 +2,11 @@
 // child process: @roamhq/wrtc can crash at peer close and exit). See issue 5 and docs/architecture.md.
 import type { EventEmitter } from 'node:events';
 import type { CommandSpec } from '../../core/commands/define.js';
+import type { Static } from '../../core/schema/type.js';
+import type { MediaSection } from '../../core/payloads.js';
 
-export interface MediaReport {
-  /** idle | joining | joined | recovering | failed */
-  status: string;
-  room?: string | number;
-  /** The bridge receives our video (frames acknowledged by RTCP). */
-  seen: boolean;
-  /** The bridge receives our audio (RTCP receiver reports with packets advancing, mic level > 0). */
-  heard: boolean;
-  muted: boolean;
-  audioOnly: boolean;
-  stats?: {
-    bitrateKbps?: number;
-    fps?: number;
-    width?: number;
-    height?: number;
-    lossPct?: number;
-    jitterMs?: number;
-    rttMs?: number;
-    framesDropped?: number;
-  };
-  error?: { code: string; message: string };
-}
+/** The media report, published as `state.media`: its schema is core/payloads.ts's MediaSection. */
+export type MediaReport = Static<typeof MediaSection>;
 
 /**
  * Events: 'change' () when report() changed.
@@ -39,4 +21,6 @@ export interface MediaPath extends EventEmitter {
   setMuted(muted: boolean): Promise<void>;
   toggleMuted(): Promise<void>;
   setAudioOnly(on: boolean): Promise<void>;
+  /** A line of text drawn onto the programme the hall's TV shows (null: none); kept across worker restarts. */
+  setBanner(text: string | null): void;
 }

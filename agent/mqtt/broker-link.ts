@@ -14,6 +14,7 @@ import type { Static } from '../../core/schema/type.js';
 import type { MqttConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { reconnectDelay, isMassReason, type DropCause } from './backoff.js';
+import { RECEIVE_MAXIMUM } from '../../core/receive-maximum.js';
 
 export type MqttSettings = Static<typeof MqttConfig>;
 
@@ -162,7 +163,12 @@ export class BrokerLink extends EventEmitter {
       keepalive: m.keepaliveS,
       resubscribe: false,
       writeCache: false,
-      properties: { sessionExpiryInterval: m.sessionExpiryS },
+      properties: {
+        sessionExpiryInterval: m.sessionExpiryS,
+        // The broker drops a bigger message for this box rather than sending it (mqtt.js would drop the link for it).
+        maximumPacketSize: m.maxPacketBytes,
+        receiveMaximum: RECEIVE_MAXIMUM, // or Mosquitto drops a burst of commands past 1020
+      },
       will: {
         topic: this.opts.presenceTopic,
         payload: Buffer.from(this.opts.presence('offline', 'lost')),
@@ -202,8 +208,12 @@ export class BrokerLink extends EventEmitter {
     let reason = '';
     let refused = false;
     let massReason = false;
+    let serverDisconnected = false;
     client.stream?.on('end', () => (serverEnded = true));
     client.on('connect', () => {
+      // A CONNACK for a client stop() (or a reconfigure) already let go of: its stores are closed, and a publish on
+      // it would throw. Nothing to do: the new client, or none, is in charge.
+      if (this.client !== client) return;
       wasConnected = true;
       this.attempt = 0;
       this.refusals = 0;
@@ -221,7 +231,9 @@ export class BrokerLink extends EventEmitter {
       this.emit('connected', url);
     });
     client.on('disconnect', (packet) => {
-      reason = `server DISCONNECT 0x${(packet.reasonCode ?? 0).toString(16)}`;
+      const said = packet.properties?.reasonString;
+      reason = `server DISCONNECT 0x${(packet.reasonCode ?? 0).toString(16)}${said ? ` (${said})` : ''}`;
+      serverDisconnected = true;
       massReason = isMassReason(packet.reasonCode);
     });
     client.on('error', (err: Error & { code?: string | number }) => {
@@ -241,9 +253,12 @@ export class BrokerLink extends EventEmitter {
       client.on('error', () => {});
       client.end(true);
       if (wasConnected) {
-        // A clean close from the server side without a DISCONNECT is how Mosquitto 2.0 shuts down: treat it as
-        // the broker going away for everyone. Our own link failing shows as a reset or a keepalive timeout.
-        const cause: DropCause = massReason || serverEnded ? 'mass' : 'link';
+        // A server that says why is taken at its word: only reasons that mean "the broker, for everyone" are a mass
+        // event; the rest (a protocol error in what we sent, a session taken over) concern this box alone, even though
+        // the server then closes the socket cleanly. A clean close from the server side without a DISCONNECT is how
+        // Mosquitto 2.0 shuts down: the broker going away for everyone. Our own link failing shows as a reset or a
+        // keepalive timeout.
+        const cause: DropCause = serverDisconnected ? (massReason ? 'mass' : 'link') : serverEnded ? 'mass' : 'link';
         this.st = {
           ...this.st,
           connected: false,

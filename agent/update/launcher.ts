@@ -1,11 +1,13 @@
 // The launcher systemd runs (systemd/diemcau.service: `node --lite-mode …/launcher.js --root /opt/diemcau -- run …`): at each start it
 // asks the boot record which slot runs (agent/update/slots.ts, chooseSlot), writes the decision, runs that slot's
 // entry with the remaining arguments, and starts again at once when the agent exits with RESTART_EXIT_CODE (a
-// switch or a rollback). Any other exit ends the launcher with the agent's code, and systemd restarts it.
+// switch or a rollback). Any other exit ends the launcher with the agent's code, and systemd restarts it (among them
+// ASKED_RESTART_EXIT_CODE: the centre's agent.restart).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { chooseSlot, readBoot, readInstalled, writeBoot, slotDir, type Slot } from './slots.js';
 import { RESTART_EXIT_CODE } from './install.js';
+import { ASKED_RESTART_EXIT_CODE } from '../systemd.js';
 import { createLogger, type Logger } from '../../core/log.js';
 
 export const ENV_ROOT = 'DIEMCAU_UPDATE_ROOT';
@@ -43,7 +45,14 @@ export async function launch(root: string, args: string[], log: Logger): Promise
     log.info('launcher: starting', { slot: choice.slot, version: inst.version, trial: choice.trial });
     const env = { ...process.env, [ENV_ROOT]: root, [ENV_SLOT]: choice.slot satisfies Slot };
     const code = await runChild(join(slotDir(root, choice.slot), inst.entry), args, env);
-    if (code !== RESTART_EXIT_CODE) return code;
+    if (code === RESTART_EXIT_CODE) continue;
+    // Any other code goes on to systemd, which restarts the unit (a clean cgroup: no child of the agent survives).
+    // ASKED_RESTART_EXIT_CODE, the centre's agent.restart, is one of them: a restart, not a failure.
+    log[code === 0 || code === ASKED_RESTART_EXIT_CODE ? 'info' : 'warn']('launcher: the agent exited; passing its code on to systemd', {
+      code,
+      reason: code === ASKED_RESTART_EXIT_CODE ? 'restart asked by the centre' : undefined,
+    });
+    return code;
   }
 }
 

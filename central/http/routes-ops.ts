@@ -7,7 +7,7 @@ import { displayCommands } from '../../core/commands/display.js';
 import { mediaCommands } from '../../core/commands/media.js';
 import { Forbidden } from '../auth/access.js';
 import { readScope, resolveScope } from '../ops/scope.js';
-import { AGENT_RESTART } from '../contract.js';
+import { agentCommands } from '../../core/commands/agent.js';
 import type { Central } from '../app.js';
 import { idParam, Reply, type Ctx } from './context.js';
 import type { Route } from './router.js';
@@ -19,7 +19,7 @@ export const GROUP_ACTIONS: Readonly<Record<string, TSchema>> = {
   [displayCommands.power.name]: displayCommands.power.schema,
   [mediaCommands.selftest.name]: mediaCommands.selftest.schema,
   [mediaCommands.leave.name]: mediaCommands.leave.schema,
-  [AGENT_RESTART]: Type.Object({}, { additionalProperties: false }),
+  [agentCommands.restart.name]: agentCommands.restart.schema,
 };
 
 const Seconds = Type.Integer({ minimum: 1, maximum: 30 });

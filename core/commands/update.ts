@@ -6,7 +6,7 @@ export const updateCommands = {
   update: defineCommand({
     name: 'update',
     summary: 'Downloads, verifies and installs a signed bundle into the inactive slot, then restarts into it.',
-    schema: Type.Object({ url: Type.String({ pattern: '^https?://' }), version: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
+    schema: Type.Object({ url: Type.String({ pattern: '^https?://', examples: ['https://updates.example/diemcau-0.2.0.tar'] }), version: Type.String({ minLength: 1 }) }, { additionalProperties: false }),
   }),
   status: defineCommand({
     name: 'update.status',

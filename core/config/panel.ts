@@ -11,6 +11,7 @@ export const PanelConfig = Type.Object(
     statusLed: Type.Optional(Line('BCM line of the status LED.')),
     relays: Type.Record(Type.String({ pattern: '^[a-z][a-z0-9-]*$' }), Line('BCM line of a relay.'), {
       default: {},
+      examples: [{ display: 24, amplifier: 25 }, { 'projector-2': 5 }],
       description: 'Named relays (e.g. display, amplifier) and their BCM lines.',
     }),
     activeLow: Type.Boolean({ default: true, description: 'Buttons pull the line low when pressed.' }),

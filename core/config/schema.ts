@@ -20,13 +20,14 @@ export const MAX_CONFIG_VERSION = 999_999_999_999_999;
 
 export const BoxId = Type.String({
   pattern: BOX_ID_PATTERN,
+  examples: ['vn-26734', 'vn-1', '0-north-hall'],
   description: 'Box id: lower-case letters, digits and dashes, e.g. `vn-26734` (derived from the commune code).',
 });
 
 export const HallConfig = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200, default: 'Unnamed hall', description: 'Hall name shown to operators.' }),
-    groups: Type.Array(Type.String({ pattern: GROUP_PATTERN }), {
+    groups: Type.Array(Type.String({ pattern: GROUP_PATTERN, examples: ['p-01', 'c-26734', 'all', 'north', 'zone.a_1'] }), {
       default: [],
       uniqueItems: true,
       maxItems: 64,
@@ -64,11 +65,18 @@ export const ReconnectConfig = Type.Object(
 
 export const MqttConfig = Type.Object(
   {
-    brokers: Type.Array(Type.String({ pattern: BROKER_URL_PATTERN, description: 'mqtt://host[:port] or mqtts://host[:port] (TLS).' }), {
-      minItems: 1,
-      default: ['mqtt://localhost:1883'],
-      description: 'Broker URLs in order of preference; the agent fails over down the list.',
-    }),
+    brokers: Type.Array(
+      Type.String({
+        pattern: BROKER_URL_PATTERN,
+        examples: ['mqtt://localhost:1883', 'mqtts://mqtt1.carrier.example:8883', 'mqtts://[::1]:8883'],
+        description: 'mqtt://host[:port] or mqtts://host[:port] (TLS).',
+      }),
+      {
+        minItems: 1,
+        default: ['mqtt://localhost:1883'],
+        description: 'Broker URLs in order of preference; the agent fails over down the list.',
+      },
+    ),
     username: Type.Optional(Type.String({ minLength: 1 })),
     password: Type.Optional(Type.String()),
     tls: Type.Optional(TlsConfig),
@@ -81,6 +89,24 @@ export const MqttConfig = Type.Object(
     }),
     sessionExpiryS: Type.Integer({ minimum: 0, maximum: 86400, default: 60, description: 'MQTT 5 session expiry.' }),
     stateThrottleMs: Type.Integer({ minimum: 0, maximum: 60000, default: 500, description: 'Least time between two `state` publishes.' }),
+    // The largest message a box is sent is its desired config: about 2 KB in practice, about 50 KB with every list
+    // and string the schema bounds at its bound (64 groups, 200-character names; unbounded paths at 256 characters).
+    maxPacketBytes: Type.Integer({
+      minimum: 65536,
+      maximum: 268435455,
+      default: 262144,
+      description:
+        'Maximum Packet Size the box announces in CONNECT: the broker drops any bigger message for this box instead ' +
+        'of sending it. Room for the largest desired config, five times over.',
+    }),
+    maxCommandBytes: Type.Integer({
+      minimum: 1024,
+      maximum: 268435455,
+      default: 32768,
+      description:
+        'A command whose payload is bigger is refused with `bad_request` before it is parsed (the largest real one, ' +
+        '`join` with a token, is about 2 KB).',
+    }),
     reconnect: ReconnectConfig,
   },
   { additionalProperties: false, default: {}, description: 'The carrier broker link.' },
@@ -102,9 +128,9 @@ export const DevicesConfig = Type.Object(
 
 export const ClaimConfig = Type.Object(
   {
-    serial: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$', description: 'The box serial (also its client id while claiming).' }),
+    serial: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$', examples: ['RPI-0001', '10000000a1b2c3d4'], description: 'The box serial (also its client id while claiming).' }),
     installCode: Type.Optional(
-      Type.String({ pattern: '^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$', description: 'Code typed or scanned by the technician at install.' }),
+      Type.String({ pattern: '^[0-9A-Za-z]{4}-?[0-9A-Za-z]{4}$', examples: ['AB12-CD34', 'ab12cd34'], description: 'Code typed or scanned by the technician at install.' }),
     ),
     username: Type.String({ minLength: 1, description: 'Carrier-wide claim credential: may only ask for an identity.' }),
     password: Type.String(),

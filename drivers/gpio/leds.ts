@@ -3,7 +3,7 @@
 import type { GpioLine, Level } from './line.js';
 import { realClock, type Clock } from '../../core/clock.js';
 
-export type Pattern = 'off' | 'on' | 'blink' | 'pulse' | 'flash';
+export type Pattern = 'off' | 'on' | 'blink' | 'pulse' | 'flash' | 'double';
 
 /** Steps of (level, ms), repeated. One step means steady. */
 export const PATTERN_STEPS: Readonly<Record<Pattern, ReadonlyArray<readonly [Level, number]>>> = {
@@ -22,6 +22,13 @@ export const PATTERN_STEPS: Readonly<Record<Pattern, ReadonlyArray<readonly [Lev
   flash: [
     [1, 125],
     [0, 125],
+  ],
+  // Two quick flashes, then dark, once a second: a rhythm none of the others has, told apart in one glance.
+  double: [
+    [1, 150],
+    [0, 150],
+    [1, 150],
+    [0, 550],
   ],
 };
 

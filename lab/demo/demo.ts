@@ -87,7 +87,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       if (allOnlineAt !== null && bridge && !joined) {
         // What the operator does when the meeting starts: one command to the group, every hall joins.
         joined = true;
-        watch!.publish('diemcau/v1/group/demo/cmd/join', JSON.stringify({ bridge: bridge.url, room: bridge.room }), { responseTopic: 'demo/replies' });
+        // No response topic: one cannot lie in every hall's reply tree; each answers on diemcau/v1/<box>/reply/join.
+        watch!.publish('diemcau/v1/group/demo/cmd/join', JSON.stringify({ bridge: bridge.url, room: bridge.room }));
       }
       const rss = views.map((v) => v.rssMb).filter((x): x is number => x !== null);
       const header = [
@@ -102,7 +103,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       const footer = [
         '',
         `Try: mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/${halls[0].id}/cmd/camera.preset.recall -m '{"n":2}' -D publish message-expiry-interval 30`,
-        `     mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/group/demo/cmd/ping -m '{}' -D publish message-expiry-interval 30 -D publish response-topic demo/replies`,
+        `     mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/group/demo/cmd/ping -m '{}' -D publish message-expiry-interval 30`,
+        `     mosquitto_sub -V mqttv5 -p ${broker!.port} -t 'diemcau/v1/+/reply/#' -v   (where every hall answers)`,
         tty ? 'Ctrl-C stops everything.' : '',
       ];
       const text = [...header, renderTable(views, names), ...footer].join('\n');

@@ -1,6 +1,8 @@
 // Headless Chromium (Debian's, through playwright-core; never a downloaded browser) as an independent subscriber:
 // the page holds the RTCPeerConnection, this module does the Janus signalling for it (no CORS, one client), and
-// the page reads the stamp of every decoded frame (frame-stamp.ts readStamp, sent in as text) from a canvas.
+// the page reads the stamp of every frame it shows (frame-stamp.ts readStamp, sent in as text) from a canvas.
+// Headless Chromium skips showing frames when it is busy, so what it decoded is counted from its getStats
+// (inbound-rtp framesDecoded), and the shown frames only tell order, readability and lateness.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { JanusSignalling } from '../../agent/media/signalling/janus.js';
 import { readStamp, type Stamp } from '../../agent/media/frames/frame-stamp.js';
@@ -9,15 +11,23 @@ import type { Negotiator } from '../../agent/media/signalling/types.js';
 export const CHROMIUM = '/usr/bin/chromium';
 
 export interface ChromiumSubscriber {
-  /** Stamps read so far with the page's receive time (ms since epoch), and then forgotten. */
+  /** Stamps of the frames shown so far with the page's time (ms since epoch), and then forgotten. */
   drain(): Promise<Array<{ stamp: Stamp | null; at: number }>>;
-  /** Frames the page decoded (requestVideoFrameCallback), with or without a readable stamp. */
-  decoded(): Promise<number>;
+  /** Frames shown (requestVideoFrameCallback), with or without a readable stamp. */
+  shown(): Promise<number>;
+  /** Frames decoded: inbound-rtp framesDecoded of the video track, 0 before there is one. */
+  framesDecoded(): Promise<number>;
   close(): Promise<void>;
 }
 
 const PAGE_SCRIPT = `
-window.frames_ = []; window.decoded_ = 0;
+window.frames_ = []; window.shown_ = 0;
+window.framesDecoded_ = async () => {
+  if (!window.pc_) return 0;
+  let n = 0;
+  (await window.pc_.getStats()).forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') n += r.framesDecoded || 0; });
+  return n;
+};
 window.subscribe_ = async (offer) => {
   const pc = new RTCPeerConnection();
   window.pc_ = pc;
@@ -37,7 +47,7 @@ window.subscribe_ = async (offer) => {
         g.drawImage(v, 0, 0, w, rows, 0, 0, w, rows);
         const px = g.getImageData(0, 0, w, rows).data;
         const luma = (x, y) => px[(y * w + x) * 4];
-        window.decoded_++;
+        window.shown_++;
         window.frames_.push({ stamp: readStamp(luma, w), at: Date.now() });
       }
       v.requestVideoFrameCallback(onFrame);
@@ -85,7 +95,8 @@ export async function startChromiumSubscriber(bridge: string, room: number, disp
     await sig.subscribe(neg, { display });
     return {
       drain: () => page.evaluate(() => (window as any).frames_.splice(0)),
-      decoded: () => page.evaluate(() => (window as any).decoded_),
+      shown: () => page.evaluate(() => (window as any).shown_),
+      framesDecoded: () => page.evaluate(() => (window as any).framesDecoded_()),
       async close() {
         await sig.close();
         await browser.close();

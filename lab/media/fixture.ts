@@ -6,6 +6,8 @@ import { MediaConfig } from '../../core/config/media.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import type { JanusLab } from '../janus.js';
+import type { WorkerExtra } from '../../agent/media/worker/protocol.js';
+import { sleep, waitFor, WaitTimeout } from '../wait.js';
 import type { Writable } from 'node:stream';
 import { CHUNK_BYTES } from '../../agent/media/room-audio/pcm.js';
 
@@ -38,17 +40,15 @@ export async function startCentre(lab: JanusLab, log?: Logger, maxDelayMs?: numb
   return centre;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Polls `fn` until it returns a truthy value or `ms` passes; returns the last value. */
-export async function waitFor<T>(fn: () => T | Promise<T>, ms: number, step = 200): Promise<T> {
-  const end = Date.now() + ms;
-  let v = await fn();
-  while (!v && Date.now() < end) {
-    await sleep(step);
-    v = await fn();
-  }
-  return v;
+/**
+ * The controller's next report, just arrived: numbers taken right after it are as fresh as the worker's own. A
+ * hall reports once a second, so a window measured between two of these is aligned to its reports.
+ */
+export function nextReport(c: MediaController, timeoutMs = 5000): Promise<WorkerExtra> {
+  const last = c.extra();
+  return waitFor('the next report from the media worker', () => c.extra(), { until: (x) => x !== last, timeoutMs, everyMs: 5 });
 }
 
 export interface ProgrammeView {
@@ -82,10 +82,17 @@ export async function linkCutRecovery(lab: JanusLab, centre: MediaController, do
   const t0 = Date.now();
   const since = () => (Date.now() - t0) / 1000;
   // A restarted centre worker counts from zero again: then any 100 ms of tone counts.
-  const audio = waitFor(() => {
-    const loud = programme(centre).audioLoudSamples;
-    return loud > base + 4800 || (loud < base && loud > 4800);
-  }, giveUpMs, 50).then((back) => (back ? since() : null));
+  const audio = waitFor('the tone at the centre again', () => programme(centre).audioLoudSamples, {
+    until: (loud) => loud > base + 4800 || (loud < base && loud > 4800),
+    timeoutMs: giveUpMs,
+    everyMs: 50,
+  }).then(
+    () => since(),
+    (err: unknown) => {
+      if (err instanceof WaitTimeout) return null;
+      throw err;
+    },
+  );
   const video = (async () => {
     const seen: Array<{ at: number; frames: number }> = [];
     while (Date.now() - t0 < giveUpMs) {

@@ -56,14 +56,16 @@ t.test('one message to a group reaches every hall in it, each answering for itse
   const agents = await Promise.all(ids.map(async (id, i) => startAgent(await writeConfig(config(id, i < 2 ? ['p-01', 'all'] : ['p-02', 'all'])))));
   t.teardown(() => Promise.all(agents.map((a) => a.stop())));
   await Promise.all(ids.map((id) => online(id)));
-  const replyTopic = 'test/group-replies';
-  await obs.client.subscribeAsync(replyTopic, { qos: 1 });
+  // One response topic cannot lie in every box's reply tree: a group command carries none, and each hall answers on
+  // its own diemcau/v1/<box>/reply/<name>, with the correlation data.
+  const isReply = (m: { topic: string; properties: Record<string, unknown> }) =>
+    /^diemcau\/v1\/[^/]+\/reply\/ping$/.test(m.topic) && String(m.properties.correlationData) === 'group-1';
   const since = Date.now();
-  await obs.publish('diemcau/v1/group/p-01/cmd/ping', '{}', { properties: { responseTopic: replyTopic, messageExpiryInterval: 30 } });
-  await obs.wait((m) => m.topic === replyTopic && m.json.box === 'vn-20002', 'reply from vn-20002', 10000, since);
-  await obs.wait((m) => m.topic === replyTopic && m.json.box === 'vn-20001', 'reply from vn-20001', 10000, since);
+  await obs.publish('diemcau/v1/group/p-01/cmd/ping', '{}', { properties: { correlationData: Buffer.from('group-1'), messageExpiryInterval: 30 } });
+  await obs.wait((m) => isReply(m) && m.json.box === 'vn-20002', 'reply from vn-20002', 10000, since);
+  await obs.wait((m) => isReply(m) && m.json.box === 'vn-20001', 'reply from vn-20001', 10000, since);
   await new Promise((r) => setTimeout(r, 500));
-  const boxes = obs.messages.filter((m) => m.topic === replyTopic && m.at >= since).map((m) => m.json.box).sort();
+  const boxes = obs.messages.filter((m) => isReply(m) && m.at >= since).map((m) => m.json.box).sort();
   t.same(boxes, ['vn-20001', 'vn-20002'], 'p-01 answers, p-02 does not');
 });
 
@@ -72,7 +74,7 @@ t.test('an expired command never runs; one still valid does, after the box retur
   let agent = startAgent(path);
   await online('vn-30001');
   await agent.stop('SIGTERM'); // the persistent session keeps its subscriptions while the box is away
-  const replyTopic = 'test/expiry-replies';
+  const replyTopic = 'diemcau/v1/vn-30001/reply/expiry';
   await obs.client.subscribeAsync(replyTopic, { qos: 1 });
   await obs.publish('diemcau/v1/vn-30001/cmd/ping', '{}', {
     properties: { responseTopic: replyTopic, correlationData: Buffer.from('stale'), messageExpiryInterval: 1 },

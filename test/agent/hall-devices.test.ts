@@ -27,8 +27,13 @@ const cmd = (name: string, args: unknown) => obs.request(`diemcau/v1/${ID}/cmd/$
 const devState = (pred: (d: any) => boolean, what: string, since = 0, timeoutMs = 15000) =>
   obs.wait((m) => m.topic === `diemcau/v1/${ID}/state` && !!m.json?.devices && pred(m.json.devices), what, timeoutMs, since);
 
-t.test('every device reports ok in state', async () => {
-  await devState((d) => d.camera?.health.status === 'ok' && d.display?.health.status === 'ok' && d.panel?.health.status === 'ok', 'all ok');
+const allOk = (d: any) => d.camera?.health.status === 'ok' && d.display?.health.status === 'ok' && d.panel?.health.status === 'ok';
+// Every test below drives a device that must be up first: the fixture waits for that, not the first test.
+t.before(() => devState(allOk, 'every device ok'));
+
+t.test('every device reports ok in state', async (t) => {
+  const s = await devState(allOk, 'all ok');
+  t.match(s.json.devices, { camera: { health: { status: 'ok' } }, display: { health: { status: 'ok' } }, panel: { health: { status: 'ok' } } });
 });
 
 t.test('a camera preset recall and a move answer with the camera’s completion, and state follows', async (t) => {
@@ -45,6 +50,14 @@ t.test('a camera preset recall and a move answer with the camera’s completion,
   t.equal(s.json.devices.camera.tilt, -300);
   const bad = await cmd('camera.preset.recall', { n: 99 });
   t.match(bad, { ok: false, error: { code: 'bad_request', message: /n: must be ≤ 15/ } });
+});
+
+t.test('camera arguments that fit neither form name the field and the reason (issue 11)', async (t) => {
+  const move = await cmd('camera.move', { pan: 99999, tilt: 0 });
+  t.match(move, { ok: false, error: { code: 'bad_request', message: /cmd\/camera\.move: bad arguments: pan: must be ≤ 32767 \(got 99999\)$/ } });
+  t.same(move.error?.details, ['pan: must be ≤ 32767 (got 99999)']);
+  const zoom = await cmd('camera.zoom', { position: 20000 });
+  t.same(zoom.error?.details, ['position: must be ≤ 16384 (got 20000)'], JSON.stringify(zoom));
 });
 
 t.test('the display switches on and to an input, and state follows', async (t) => {

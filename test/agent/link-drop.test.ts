@@ -6,14 +6,17 @@ import { startTcpProxy } from '../../lab/tcp-proxy.js';
 import { Agent } from '../../agent/agent.js';
 import { parseConfig } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
+import { BrokerLink } from '../../agent/mqtt/broker-link.js';
+import { waitFor } from '../../lab/wait.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
 const proxy = await startTcpProxy(broker.port);
 t.teardown(() => proxy.stop());
 
+const MASS_SPREAD_S = 20;
 const agent = new Agent({
-  config: parseConfig({ box: { id: 'vn-80001' }, mqtt: { brokers: [proxy.url], reconnect: { minMs: 300, massSpreadS: 20 } } }, 'test'),
+  config: parseConfig({ box: { id: 'vn-80001' }, mqtt: { brokers: [proxy.url], reconnect: { minMs: 300, massSpreadS: MASS_SPREAD_S } } }, 'test'),
   configPath: null,
   log: silentLogger,
   version: 'test',
@@ -21,9 +24,12 @@ const agent = new Agent({
 });
 t.teardown(() => agent.stop());
 await agent.start();
-await new Promise((r) => agent.link.once('connected', r));
+
+/** Each test starts from a connected agent, whatever the one before it left. */
+const connected = () => waitFor('the agent connected', () => agent.link.status(), { until: () => agent.link.connected, timeoutMs: (MASS_SPREAD_S + 10) * 1000 });
 
 t.test('own link reset: back within the short backoff, cause "link"', async (t) => {
+  await connected();
   const cut = Date.now();
   const back = new Promise((r) => agent.link.once('connected', r));
   const dropped = new Promise<string>((r) => agent.link.once('disconnected', (cause: string) => r(cause)));
@@ -31,10 +37,44 @@ t.test('own link reset: back within the short backoff, cause "link"', async (t) 
   t.equal(await dropped, 'link');
   await back;
   const took = Date.now() - cut;
-  t.ok(took < 1500, `returned in ${took} ms`);
+  // rand 0.99 puts the two policies 300 ms and 20 s apart: half the mass window is far above any link return on a
+  // busy machine, and far below a return that waited its turn in the window.
+  t.ok(took < (MASS_SPREAD_S * 1000) / 2, `returned in ${took} ms, not after a turn in the ${MASS_SPREAD_S} s mass window`);
+});
+
+t.test('a server DISCONNECT for our own bad packet (0x82 protocol error): cause "link", back within the short backoff', async (t) => {
+  // Mosquitto answers a PUBLISH to a wildcard with DISCONNECT 0x82 and then closes the socket cleanly: the box did
+  // wrong, the broker is fine for everyone else, so the quick return is right. A link of its own, straight to the
+  // broker and idle before the bad packet: with more of our bytes unread the broker's close is a reset, and the
+  // relay would turn that reset into a clean close.
+  const link = new BrokerLink(
+    {
+      clientId: 'vn-80002',
+      mqtt: parseConfig({ box: { id: 'vn-80002' }, mqtt: { brokers: [broker.url], reconnect: { minMs: 300, massSpreadS: 20 } } }, 'test').mqtt,
+      presenceTopic: 'diemcau/v1/vn-80002/presence',
+      presence: (state) => JSON.stringify({ state }),
+    },
+    silentLogger,
+    () => 0.99,
+  );
+  t.teardown(() => link.stop());
+  const up = new Promise((r) => link.once('connected', r));
+  link.start();
+  await up;
+  t.equal(await link.publish('diemcau/v1/vn-80002/state', '{}', { qos: 1 }), true, 'acknowledged: the broker has read all we sent');
+  const cut = Date.now();
+  const dropped = new Promise<[string, string]>((r) => link.once('disconnected', (cause: string, reason: string) => r([cause, reason])));
+  const back = new Promise((r) => link.once('connected', r));
+  void link.publish('#', 'a wildcard is a protocol error in a PUBLISH', { qos: 1 });
+  const [cause, reason] = await dropped;
+  t.match(reason, /server DISCONNECT 0x82/, 'the broker said why');
+  t.equal(cause, 'link', 'our own protocol error is not a mass event');
+  await Promise.race([back, new Promise((r) => setTimeout(r, 3000))]);
+  t.equal(link.connected, true, `back ${Date.now() - cut} ms after the drop (short backoff ≤ 300 ms; the mass window is 20 s)`);
 });
 
 t.test('clean close from the server side: cause "mass", return spread over the window', async (t) => {
+  await connected();
   const cut = Date.now();
   const dropped = new Promise<string>((r) => agent.link.once('disconnected', (cause: string) => r(cause)));
   proxy.closeAll();

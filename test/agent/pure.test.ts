@@ -1,13 +1,14 @@
 // Unit tests of the pure parts: backoff, planner, schema validation and defaults, topics, hall indicator.
 import t from 'tap';
 import { reconnectDelay, isMassReason } from '../../agent/mqtt/backoff.js';
-import { plan } from '../../agent/desired/plan.js';
+import { plan, allStarted } from '../../agent/desired/plan.js';
 import { parseConfig, mergeDesired, parseDesired } from '../../agent/config/load.js';
 import { exampleConfig } from '../../agent/config/example.js';
 import { Type } from '../../core/schema/type.js';
 import { errors, withDefaults } from '../../core/schema/value.js';
-import { parseCmdTopic, boxTopics, groupCmdFilter } from '../../core/topics.js';
+import { parseCmdTopic, boxTopics, groupCmdFilter, replyTree, responseTopicFault } from '../../core/topics.js';
 import { indicatorFor } from '../../agent/hall.js';
+import type { MediaReport } from '../../agent/media/types.js';
 import { ConfigError } from '../../core/errors.js';
 
 const policy = { minMs: 500, maxMs: 60000, massSpreadS: 45 };
@@ -30,16 +31,16 @@ t.test('backoff: full jitter, capped; mass events spread over the window', async
 
 t.test('planner: the steps from one config to the next', async (t) => {
   const a = exampleConfig();
-  t.same(plan(a, a), [], 'nothing to do');
+  t.same(plan(allStarted(a), a), [], 'nothing to do');
   const b = mergeDesired(a, parseDesired({ version: 2, hall: { name: 'X', groups: ['p-01', 'new'] }, telemetry: { intervalS: 30 } }, 'test'));
-  t.same(plan(a, b), [
+  t.same(plan(allStarted(a), b), [
     { kind: 'hall' },
     { kind: 'groups', add: ['new'], remove: ['c-26734', 'all'] },
     { kind: 'telemetry', intervalS: 30 },
   ]);
   const c = mergeDesired(a, parseDesired({ version: 3, devices: { camera: a.devices.camera }, mqtt: { ...a.mqtt, brokers: ['mqtt://other:1883'] } }, 'test'));
   t.same(
-    plan(a, c).map((s) => [s.kind, (s as { id?: string }).id, (s as { action?: string }).action]),
+    plan(allStarted(a), c).map((s) => [s.kind, (s as { id?: string }).id, (s as { action?: string }).action]),
     [
       ['device', 'display', 'stop'],
       ['device', 'panel', 'stop'],
@@ -102,8 +103,36 @@ t.test('topics', async (t) => {
   t.equal(groupCmdFilter('all'), 'diemcau/v1/group/all/cmd/+');
 });
 
+t.test('response topics: only a valid topic inside the box reply tree carries a reply', async (t) => {
+  const fault = (topic: string) => responseTopicFault('vn-1', topic);
+  t.equal(fault('diemcau/v1/vn-1/reply/ops-7'), null);
+  t.equal(fault('diemcau/v1/vn-1/reply/ops/hội-trường/42'), null, 'levels below reply/ and any valid UTF-8');
+  t.equal(boxTopics('vn-1').reply('ping').startsWith(replyTree('vn-1')), true, 'the default reply topic is in the tree');
+  const refused: Array<[string, RegExp]> = [
+    ['', /empty/],
+    ['#', /wildcard/],
+    ['diemcau/v1/vn-1/reply/+', /wildcard/],
+    ['diemcau/v1/vn-1/reply/a#b', /wildcard/],
+    ['diemcau/v1/vn-1/reply/\u0000x', /control character/],
+    ['diemcau/v1/vn-1/reply/\u0007x', /control character/],
+    ['diemcau/v1/vn-1/reply/\u0085x', /control character/],
+    ['diemcau/v1/vn-1/reply/\ufffd', /not valid UTF-8/],
+    ['diemcau/v1/vn-1/reply/\ud800x', /not valid UTF-8/],
+    ['diemcau/v1/vn-1/reply/\ufdd0', /non-character/],
+    ['diemcau/v1/vn-1/reply/\u{1fffe}', /non-character/],
+    [`diemcau/v1/vn-1/reply/${'x'.repeat(65536)}`, /65,535 bytes/],
+    ['diemcau/v1/vn-1/replyx', /outside/],
+    ['diemcau/v1/vn-1/reply', /outside/],
+    ['diemcau/v1/vn-1/cmd/ping', /outside/],
+    ['diemcau/v1/vn-10/reply/x', /outside/],
+    ['diemcau/v1/vn-1/reply/', /empty level/],
+    ['diemcau/v1/vn-1/reply/a//b', /empty level/],
+  ];
+  for (const [topic, why] of refused) t.match(fault(topic), why, JSON.stringify(topic.slice(0, 40)));
+});
+
 t.test('hall indicator follows link and media', async (t) => {
-  const m = (o: object) => ({ status: 'joined', seen: true, heard: false, muted: false, audioOnly: false, ...o });
+  const m = (o: Partial<MediaReport>): MediaReport => ({ status: 'joined', seen: true, heard: false, muted: false, audioOnly: false, ...o });
   t.equal(indicatorFor(false, null), 'offline');
   t.equal(indicatorFor(true, null), 'idle');
   t.equal(indicatorFor(true, m({ status: 'joining' })), 'joining');
@@ -111,4 +140,15 @@ t.test('hall indicator follows link and media', async (t) => {
   t.equal(indicatorFor(true, m({ heard: true })), 'heard');
   t.equal(indicatorFor(true, m({ heard: true, muted: true })), 'muted');
   t.equal(indicatorFor(false, m({ heard: true })), 'heard', 'media keeps flowing when only the broker link is down');
+});
+
+t.test('the meeting on the hall indicator: on air only while heard, a roll call over all but a lost link', async (t) => {
+  const m = (o: Partial<MediaReport>): MediaReport => ({ status: 'joined', seen: true, heard: true, muted: false, audioOnly: false, ...o });
+  t.equal(indicatorFor(true, m({}), 'on-air'), 'on-air', 'the floor, mic open and heard');
+  t.equal(indicatorFor(true, m({ muted: true, heard: false }), 'on-air'), 'muted', 'the staff muted while holding the floor');
+  t.equal(indicatorFor(true, m({ heard: false }), 'on-air'), 'in-meeting', 'not heard: never "on air"');
+  t.equal(indicatorFor(true, m({ status: 'recovering', heard: false }), 'on-air'), 'joining');
+  t.equal(indicatorFor(true, null, 'rollcall'), 'rollcall', 'a roll call asks outside a meeting too');
+  t.equal(indicatorFor(true, m({ status: 'failed' }), 'rollcall'), 'rollcall');
+  t.equal(indicatorFor(false, null, 'rollcall'), 'offline', 'no press reaches the centre without the link');
 });

@@ -6,6 +6,7 @@ import { startAgent, writeConfig } from '../../lab/agent-process.js';
 import { Agent } from '../../agent/agent.js';
 import { parseConfig } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
+import { waitFor } from '../../lab/wait.js';
 
 t.test('after a broker restart the agent registers again and republishes its state', async (t) => {
   const broker = await startBroker();
@@ -17,6 +18,9 @@ t.test('after a broker restart the agent registers again and republishes its sta
   const obs = await Observer.connect(broker.url);
   t.teardown(() => obs.close());
   await obs.wait((m) => m.topic === 'diemcau/v1/vn-50001/presence' && m.json?.state === 'online', 'first online');
+  // The box's first telemetry is the last of what it sends on connect. A broker that stops with bytes of ours still
+  // unread resets the connection instead of closing it, and a reset looks like our own link failing (docs/mqtt.md).
+  await obs.wait((m) => m.topic === 'diemcau/v1/vn-50001/telemetry', 'first telemetry');
   const restartAt = Date.now();
   await broker.restart(300);
   const again = await obs
@@ -76,14 +80,19 @@ t.test('after a broker restart a fleet returns spread out, not in the same secon
   for (const a of agents) a.link.on('connected', () => connects.push(Date.now()));
   const restartAt = Date.now();
   await broker.restart(200);
-  const deadline = Date.now() + (SPREAD_S + 6) * 1000;
-  while (connects.length < N && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  // The deadline says only that they come back; how the returns lie is measured against the window they were
+  // told (the fleet bench reports the peak per second for a real fleet).
+  await waitFor('every agent back', () => connects.length, { until: (n) => n >= N, timeoutMs: (3 * SPREAD_S + 10) * 1000, everyMs: 100 });
   t.equal(connects.length, N, 'every agent came back');
   const offsets = connects.map((c) => (c - restartAt) / 1000).sort((x, y) => x - y);
   const perSecond = new Map<number, number>();
   for (const o of offsets) perSecond.set(Math.floor(o), (perSecond.get(Math.floor(o)) ?? 0) + 1);
   const peak = Math.max(...perSecond.values());
+  // Spread evenly over 4 s, a second holds a quarter; all in one second is the behaviour this guards against.
   t.ok(peak <= N * 0.6, `no second holds most returns (peak ${peak} of ${N})`);
-  t.ok(offsets[offsets.length - 1] - offsets[0] > SPREAD_S / 2, `returns span ${(offsets[offsets.length - 1] - offsets[0]).toFixed(1)} s`);
-  t.ok(offsets[offsets.length - 1] < SPREAD_S + 3, `all back within the spread (${offsets[offsets.length - 1].toFixed(1)} s)`);
+  // The span between first and last return, not their time from the restart: a busy machine delays every connect
+  // alike. Drawn within the window, the span is under it; half a window more for slow connects.
+  const span = offsets[offsets.length - 1] - offsets[0];
+  t.ok(span > SPREAD_S / 2, `returns span ${span.toFixed(1)} s of the ${SPREAD_S} s window`);
+  t.ok(span < SPREAD_S * 1.5, `and no more than the window (${span.toFixed(1)} s)`);
 });

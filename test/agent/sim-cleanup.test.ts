@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { waitFor } from '../../lab/wait.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
@@ -55,12 +56,11 @@ t.test('SIGKILL of a simulated hall ends its socat processes and removes their d
 
   agent.proc.kill('SIGKILL');
   await agent.exited;
-  const deadline = Date.now() + 10000;
-  let left = socats.length + dirs.length;
-  while (left > 0 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
-    left = (await Promise.all([...socats.map((p) => alive(p.pid)), ...dirs.map(exists)])).filter(Boolean).length;
-  }
+  const left = async () => [
+    ...(await Promise.all(socats.map(async (p) => ((await alive(p.pid)) ? [`socat ${p.pid}`] : [])))).flat(),
+    ...(await Promise.all(dirs.map(async (d) => ((await exists(d)) ? [d] : [])))).flat(),
+  ];
+  await waitFor('socat processes ended and their directories gone', left, { until: (l) => l.length === 0, everyMs: 100 });
   for (const p of socats) t.notOk(await alive(p.pid), `socat ${p.pid} ended`);
   for (const d of dirs) t.notOk(await exists(d), `${d} removed`);
 });

@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker, type Broker } from '../../lab/mosquitto.js';
+import { sleep, waitFor } from '../../lab/wait.js';
 import { startConsoleHall, stopConsoleHall, type ConsoleHall } from '../../lab/console-halls.js';
 import { addOperator, ConsoleClient, startCentral, writeCentralConfig, type CentralConfigIn, type CentralProcess } from '../../lab/central.js';
 
@@ -32,18 +33,11 @@ export interface World {
   close(): Promise<void>;
 }
 
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
-/** Polls `fn` until it returns something truthy, at most `ms`; throws naming `what` otherwise. */
-export async function eventually<T>(fn: () => Promise<T> | T, what: string, ms = 15000, step = 100): Promise<T> {
-  const end = Date.now() + ms;
-  let last: T;
-  for (;;) {
-    last = await fn();
-    if (last) return last;
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await sleep(step);
-  }
+/** `waitFor` (lab/wait.ts) in the order these tests read best: the reading, what it is, how long. */
+export function eventually<T>(read: () => Promise<T> | T, what: string, ms = 15000, step = 100): Promise<T> {
+  return waitFor(what, read, { timeoutMs: ms, everyMs: step });
 }
 
 export async function startWorld(extra: Partial<CentralConfigIn> = {}, halls: ReadonlyArray<(typeof HALLS)[number]> = HALLS): Promise<World> {

@@ -4,7 +4,8 @@
 //   DIEMCAU_CAMERA_PORT=udp:192.168.0.100:52381 (VISCA over IP)
 // On hardware the head really moves: clear the space in front of it first.
 import t, { type Test } from 'tap';
-import { openRig, until, type Rig } from '../../lab/visca-rig.js';
+import { openRig, type Rig } from '../../lab/visca-rig.js';
+import { waitFor } from '../../lab/wait.js';
 import { ViscaCamera } from '../../drivers/camera/visca-camera.js';
 import { SerialBytePort } from '../../drivers/serial-port.js';
 import { UdpBytePort } from '../../drivers/udp-port.js';
@@ -15,7 +16,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function contract(t: Test, camera: ViscaCamera, sim: ViscaSim | null): Promise<void> {
   await camera.start();
-  await until('health ok', () => camera.health().status === 'ok', 20000);
+  await waitFor('health ok', () => camera.health(), { until: (h) => h.status === 'ok', timeoutMs: 20000 });
   t.equal(camera.health().status, 'ok', 'answers address set, IF_Clear and inquiries');
 
   await camera.power(true);

@@ -1,5 +1,5 @@
 // The camera Device as the agent uses it, with `simulate: true`: the real driver over a real socat pty (and UDP) to
-// the simulator; commands validated by their TypeBox schemas and run through their handlers; sim-unplug.
+// the simulator; commands validated by their schemas and run through their handlers; sim-unplug.
 import t from 'tap';
 import { Value } from '../../core/schema/value.js';
 import { createCameraDevice } from '../../agent/devices/camera.js';
@@ -7,7 +7,7 @@ import { CameraConfig } from '../../core/config/camera.js';
 import { silentLogger } from '../../core/log.js';
 import { DeviceRefusedError } from '../../core/errors.js';
 import type { CommandSpec } from '../../core/commands/define.js';
-import { until } from '../../lab/visca-rig.js';
+import { waitFor } from '../../lab/wait.js';
 
 function config(transport: 'serial' | 'udp'): CameraConfig {
   const cfg = Value.Default(CameraConfig, { transport, simulate: true }) as CameraConfig;
@@ -32,7 +32,7 @@ for (const transport of ['serial', 'udp'] as const) {
     let changes = 0;
     dev.on('change', () => changes++);
     await dev.start();
-    await until('ok', () => dev.health().status === 'ok');
+    await waitFor('camera health ok', () => dev.health(), { until: (h) => h.status === 'ok' });
     const specs = dev.commands();
     t.same(specs.map((s) => s.name).sort(), [
       'camera.focus', 'camera.home', 'camera.move', 'camera.power', 'camera.preset.recall', 'camera.preset.set',
@@ -62,7 +62,7 @@ for (const transport of ['serial', 'udp'] as const) {
     await call(specs, 'camera.focus', { mode: 'manual' });
     const recalled = (await call(specs, 'camera.preset.recall', { n: 4 })) as { state: Record<string, unknown> };
     t.match(recalled.state, { activePreset: 4, moving: false });
-    await until('position polled', () => dev.report().pan === 400 && dev.report().zoom === 0);
+    await waitFor('position polled', () => dev.report(), { until: (r) => r.pan === 400 && r.zoom === 0 });
     t.match(dev.report(), { power: 'on', pan: 400, tilt: 100, zoom: 0, focus: 'manual', activePreset: 4, moving: false });
     t.ok(changes > 0, 'emitted change');
 
@@ -74,8 +74,8 @@ for (const transport of ['serial', 'udp'] as const) {
     const seconds = transport === 'serial' ? 1 : 3;
     t.match(await call(specs, 'camera.sim-unplug', { seconds }), { unplugged: true });
     const gone = transport === 'serial' ? 'missing' : 'not answering';
-    await until(gone, () => dev.health().status === gone, 4000);
-    await until('back', () => dev.health().status === 'ok', 8000);
+    await waitFor(gone, () => dev.health(), { until: (h) => h.status === gone });
+    await waitFor('camera health ok after the unplug', () => dev.health(), { until: (h) => h.status === 'ok' });
     await call(specs, 'camera.home', {});
     t.pass(`${gone} during the unplug, ok after, without restarting`);
   });

@@ -51,7 +51,10 @@ t.test(`decoders never throw on random bytes (seed ${SEED}, ${ROUNDS} rounds)`, 
     }
   }
   t.pass(`${ROUNDS} random inputs, ${decoded} happened to decode`);
-  t.ok(performance.now() - started < 20000, 'bounded time');
+  // Not a speed floor (bench drivers reports the decoders' throughput): 1 ms per input is some 400 times what they
+  // take, so only a decoder that loops or backtracks on garbage reaches it, not a busy machine.
+  const tookMs = performance.now() - started;
+  t.ok(tookMs < ROUNDS, `no decoder hangs on garbage (${Math.round(tookMs)} ms for ${ROUNDS} inputs)`);
 });
 
 t.test('framer: after any garbage, the next valid packet comes out', async (t) => {

@@ -5,7 +5,8 @@ import t from 'tap';
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { UdpSimHost } from '../../drivers/camera/visca-sim-host.js';
-import { openRig, until } from '../../lab/visca-rig.js';
+import { openRig } from '../../lab/visca-rig.js';
+import { waitFor } from '../../lab/wait.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const show = (b: Uint8Array) => Buffer.from(b).toString('hex').replace(/(..)(?!$)/g, '$1 ');
@@ -24,7 +25,7 @@ t.test('the simulator speaks VISCA over IP datagrams', async (t) => {
   const exchange = async (datagram: string, count: number) => {
     replies.length = 0;
     sock.send(hex(datagram), port, '127.0.0.1');
-    await until(`${count} replies to ${datagram}`, () => replies.length >= count, 2000);
+    await waitFor(`${count} replies to ${datagram}`, () => replies, { until: (r) => r.length >= count });
     return [...replies];
   };
   t.same(await exchange('02 00 00 01 00 00 00 00 01', 1), ['02 01 00 01 00 00 00 00 01'], 'RESET is acknowledged');
@@ -49,10 +50,10 @@ t.test('driver: a sequence error from the camera fails that request clearly, the
   t.teardown(() => rig.close());
   const { camera } = rig;
   await camera.start();
-  await until('ok', () => camera.health().status === 'ok');
+  await waitFor('camera health ok', () => camera.health(), { until: (h) => h.status === 'ok' });
   rig.host.sim.sequenceAhead(1000);
   await t.rejects(camera.home(), { name: 'ProtocolError', message: /camera refused the message: sequence number abnormal \(control reply 0f 01\)/ });
-  await until('ok after RESET', () => camera.health().status === 'ok');
+  await waitFor('ok after RESET', () => camera.health(), { until: (h) => h.status === 'ok' });
   await camera.home();
   t.pass('commands run again after the driver sent RESET');
 });
@@ -63,7 +64,7 @@ t.test('another controller holds both sockets: buffer full, the driver retries u
   const { camera } = rig;
   const sim = rig.host.sim;
   await camera.start();
-  await until('ok', () => camera.health().status === 'ok');
+  await waitFor('camera health ok', () => camera.health(), { until: (h) => h.status === 'ok' });
   // A second controller (a hall's old joystick, say) starts two long moves that never complete.
   const other = createSocket('udp4');
   other.bind(0, '127.0.0.1');
@@ -76,16 +77,16 @@ t.test('another controller holds both sockets: buffer full, the driver retries u
   other.send(hex('02 00 00 01 00 00 00 00 01'), port, '127.0.0.1');
   other.send(hex('01 00 00 09 00 00 00 00 81 01 04 47 04 00 00 00 ff'), port, '127.0.0.1');
   other.send(hex('01 00 00 0f 00 00 00 01 81 01 06 02 01 01 00 09 00 00 00 00 00 00 ff'), port, '127.0.0.1');
-  await until('both sockets taken by the other controller', () => sim.busySockets().length === 2, 2000);
+  await waitFor('both sockets taken by the other controller', () => sim.busySockets(), { until: (s) => s.length === 2 });
   sim.faults.noCompletion = false;
-  const t0 = performance.now();
-  const focus = camera.focus('manual').then(() => performance.now() - t0);
+  const focus = camera.focus('manual').then(() => performance.now());
   await new Promise((r) => setTimeout(r, 400));
   t.equal(sim.busySockets().length, 2, 'still busy: the driver has been told buffer full and waits');
+  const freedAt = performance.now();
   other.send(hex('01 00 00 03 00 00 00 02 81 21 ff'), port, '127.0.0.1'); // the other controller cancels socket 1
-  const took = await focus;
-  t.ok(took >= 400, `the focus command completed after the socket freed (${Math.round(took)} ms)`);
+  const doneAt = await focus;
+  t.ok(doneAt > freedAt, `the focus command completed after the socket freed (${Math.round(doneAt - freedAt)} ms after)`);
   t.equal((await camera.inquire('focus-mode')).mode, 'manual');
-  await until('cancel answered', () => seen.includes('01 11 00 04 00 00 00 02 90 61 04 ff'), 2000);
+  await waitFor('"cancelled" for socket 1', () => seen, { until: (s) => s.includes('01 11 00 04 00 00 00 02 90 61 04 ff') });
   t.pass('the other controller got "cancelled" for its socket 1');
 });

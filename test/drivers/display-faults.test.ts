@@ -7,8 +7,9 @@ import type { SamsungMdcDriver } from '../../drivers/display/samsung-mdc.js';
 
 for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
   t.test(`${protocol}: faults`, async (t) => {
-    // Timings leave 200 ms or more either side of each edge, for a loaded 2-core machine.
-    const rig = await ptyTarget(protocol).open(1000);
+    // Timings leave 1000 ms or more either side of each edge (a 3 s reply timeout), so a loaded 2-core machine
+    // with a CPU hog beside the suite still sees each event on its side of the edge.
+    const rig = await ptyTarget(protocol).open(3000);
     t.teardown(() => rig.close());
     const { driver: d, sim } = rig;
     if (!sim) throw new Error('simulated target expected');
@@ -17,7 +18,7 @@ for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
     sim.faults.silent = true;
     const err = await d.setVolume(10).catch((e: unknown) => e);
     t.type(err, DeviceTimeoutError, 'silence -> DeviceTimeoutError');
-    t.match((err as Error).message, /no reply to volume 10 within 1000 ms/, 'the timeout names the command');
+    t.match((err as Error).message, /no reply to volume 10 within 3000 ms/, 'the timeout names the command');
     sim.faults.silent = false;
 
     sim.faults.garbageBytes = 40;
@@ -35,19 +36,19 @@ for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
     await d.setMute(true);
     sim.faults.lateMs = 0;
     t.equal((await d.query()).mute, true, 'a reply late but within the timeout is taken');
-    sim.faults.lateMs = 1300;
+    sim.faults.lateMs = 4000;
     await t.rejects(d.setMute(false), DeviceTimeoutError, 'a reply later than the timeout times out');
     sim.faults.lateMs = 0;
-    await new Promise((r) => setTimeout(r, 600));
+    await new Promise((r) => setTimeout(r, 2000)); // the late reply (at 4 s) has come and gone
     await d.setVolume(14);
     t.equal((await d.query()).volume, 14, 'the stale late reply does not answer a later command');
 
     // A stale reply to the same kind of command arrives while the next one waits: it must not be taken.
-    // volume 30 times out at 1000 ms, its ACK comes at 1600 ms, while volume 31 (sent at 1000 ms) waits for its
-    // own ACK at 1800 ms.
-    sim.faults.lateMs = 1600;
+    // volume 30 times out at 3000 ms, its ACK comes at 4000 ms, while volume 31 (sent at 3000 ms) waits for its
+    // own ACK at 5000 ms.
+    sim.faults.lateMs = 4000;
     await t.rejects(d.setVolume(30), DeviceTimeoutError);
-    sim.faults.lateMs = 800;
+    sim.faults.lateMs = 2000;
     await d.setVolume(31);
     t.equal(sim.model.volume, 31, 'the stale volume 30 reply was not taken for volume 31');
     sim.faults.lateMs = 0;

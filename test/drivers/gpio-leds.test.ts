@@ -34,6 +34,8 @@ t.test('steady and blinking patterns drive the line', async (t) => {
   t.same(sample(clock, line, 2000, 100).join(''), '10000000001000000000', 'pulse: 100 ms flash each second');
   l.show('flash');
   t.same(sample(clock, line, 1000, 125), [1, 0, 1, 0, 1, 0, 1, 0], 'flash: 125 ms steps');
+  l.show('double');
+  t.same(sample(clock, line, 2000, 50).join(''), '11100011100000000000'.repeat(2), 'double: two 150 ms flashes, then dark, each second');
   l.show('off');
   t.same(sample(clock, line, 1000, 250), [0, 0, 0, 0]);
   t.equal(clock.pending, 0);
@@ -58,6 +60,13 @@ t.test('every hall state has a distinct (tally, status) pair of known patterns',
   }
   t.same(HALL_PATTERNS.heard, { tally: 'on', status: 'on' }, 'tally lit only when the centre hears the hall');
   t.equal(Object.values(HALL_PATTERNS).filter((p) => p.tally === 'on').length, 1);
+  // The two states the staff act on at once have a tally rhythm no other state uses.
+  t.same(HALL_PATTERNS['on-air'], { tally: 'double', status: 'on' }, 'on air: the tally double-flashes');
+  t.same(HALL_PATTERNS.rollcall, { tally: 'flash', status: 'on' }, 'roll call: the tally flashes fast');
+  for (const s of ['on-air', 'rollcall'] as const) {
+    const others = Object.entries(HALL_PATTERNS).filter(([k]) => k !== s).map(([, p]) => p.tally);
+    t.notOk(others.includes(HALL_PATTERNS[s].tally), `${s}: no other state shows its tally pattern`);
+  }
 });
 
 t.test('stop leaves the LED dark with no timer', async (t) => {

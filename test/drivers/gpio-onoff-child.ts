@@ -12,11 +12,17 @@ const sysfs = (bcm: number) => base + bcm;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const value = (bcm: number) => readFileSync(`${G}/gpio${sysfs(bcm)}/value`, 'utf8').trim();
 
+// Edges reach the driver through poll() on another turn of the event loop than the timers that make them, so the
+// press lengths keep hundreds of ms from the debounce and long-press times: a stalled loop on a busy machine
+// stretches a 10 ms bounce or a short press by tens of ms, not by that much.
+const DEBOUNCE_MS = 150;
+const LONG_PRESS_MS = 800;
+
 async function press(bcm: number, ms: number): Promise<void> {
   writeFileSync(`${G}/gpio${sysfs(bcm)}/sim_level`, '0');
   await sleep(ms);
   writeFileSync(`${G}/gpio${sysfs(bcm)}/sim_level`, '1');
-  await sleep(120);
+  await sleep(DEBOUNCE_MS + 150);
 }
 
 const cfg = Value.Default(PanelConfig, {
@@ -25,8 +31,8 @@ const cfg = Value.Default(PanelConfig, {
   tallyLed: 22,
   statusLed: 23,
   relays: { amplifier: 5 },
-  debounceMs: 60,
-  longPressMs: 400,
+  debounceMs: DEBOUNCE_MS,
+  longPressMs: LONG_PRESS_MS,
 }) as PanelConfig;
 
 const out: Record<string, unknown> = {};
@@ -40,13 +46,13 @@ out.directions = Object.fromEntries(
   [17, 27, 22, 23, 5].map((b) => [b, readFileSync(`${G}/gpio${sysfs(b)}/direction`, 'utf8').trim()]),
 );
 out.edges = Object.fromEntries([17, 27].map((b) => [b, readFileSync(`${G}/gpio${sysfs(b)}/edge`, 'utf8').trim()]));
-await press(17, 100);
-await press(27, 100);
-await press(27, 700);
+await press(17, DEBOUNCE_MS + 200);
+await press(27, DEBOUNCE_MS + 200);
+await press(27, LONG_PRESS_MS + 600);
 writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '0');
 await sleep(10);
-writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '1'); // a 10 ms bounce: below the 60 ms debounce
-await sleep(120);
+writeFileSync(`${G}/gpio${sysfs(17)}/sim_level`, '1'); // a 10 ms bounce: far below the debounce
+await sleep(DEBOUNCE_MS + 150);
 out.inputs = inputs;
 dev.showHallState('heard');
 await sleep(20);

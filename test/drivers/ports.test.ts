@@ -5,6 +5,7 @@ import { createServer, type Socket } from 'node:net';
 import { createSocket } from 'node:dgram';
 import { openPtyPair } from '../../lab/pty.js';
 import { freeTcpPort, freeUdpPort } from '../../lab/ports.js';
+import { waitFor } from '../../lab/wait.js';
 import { SerialBytePort } from '../../drivers/serial-port.js';
 import { TcpBytePort } from '../../drivers/tcp-port.js';
 import { UdpBytePort } from '../../drivers/udp-port.js';
@@ -122,10 +123,11 @@ t.test('tcp: bytes both ways, refused, peer close', async (t) => {
 });
 
 t.test('udp: one datagram per data event, local close', async (t) => {
-  const remotePort = await freeUdpPort();
+  // Bound to port 0 and asked: a port found free first could be taken by a test running beside this one.
   const remote = createSocket('udp4');
-  remote.bind(remotePort, '127.0.0.1');
+  remote.bind(0, '127.0.0.1');
   await once(remote, 'listening');
+  const remotePort = remote.address().port;
   t.teardown(() => remote.close());
   const p = new UdpBytePort({ host: '127.0.0.1', port: remotePort, label: 'camera port' });
   t.equal(p.name, `udp://127.0.0.1:${remotePort}`);
@@ -139,8 +141,7 @@ t.test('udp: one datagram per data event, local close', async (t) => {
   p.on('data', (c: Buffer) => chunks.push(c));
   remote.send(Buffer.from([1, 2, 3]), rinfo.port, '127.0.0.1');
   remote.send(Buffer.from([4, 5]), rinfo.port, '127.0.0.1');
-  const deadline = Date.now() + 2000;
-  while (chunks.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  await waitFor('two datagrams', () => chunks, { until: (c) => c.length >= 2 });
   t.same(chunks.map((c) => [...c]), [[1, 2, 3], [4, 5]], 'datagram boundaries kept');
   // Writing to a port nobody listens on loses the datagram but does not throw (UDP has no connection).
   const lonely = new UdpBytePort({ host: '127.0.0.1', port: await freeUdpPort() });

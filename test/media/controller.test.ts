@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { errors } from '../../core/schema/value.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { startJanusLab, type JanusLab } from '../../lab/janus.js';
-import { mediaConfig, memoryLogger, waitFor } from '../../lab/media/fixture.js';
+import { mediaConfig, memoryLogger } from '../../lab/media/fixture.js';
+import { waitFor } from '../../lab/wait.js';
 
 let lab: JanusLab | undefined;
 let media: MediaController | undefined;
@@ -56,6 +57,8 @@ t.test('selftest outside a meeting is refused; a room Janus lacks is reported, t
 
   const ok = await media.join({ bridge: lab.hallUrl, room: 1234, display: 'hall' });
   t.equal(ok.status, 'joined', 'a good join afterwards works');
-  t.ok(await waitFor(() => media!.report().heard, 10000), 'and is heard');
-  t.ok(await waitFor(() => media!.extra().heap, 3000), 'the report carries the heap collector\'s numbers');
+  await waitFor('heard', () => media!.report(), { until: (r) => r.heard, timeoutMs: 20_000 });
+  t.pass('and is heard');
+  await waitFor('heap numbers in the report', () => media!.extra(), { until: (x) => Boolean(x.heap) });
+  t.pass('the report carries the heap collector\'s numbers');
 });

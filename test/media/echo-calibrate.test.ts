@@ -7,6 +7,9 @@ import { calibrateEchoDelay, chooseEchoDelay, roomProbe } from '../../agent/medi
 import { CHUNK_MS, CHUNK_SAMPLES, floatToS16, Rechunker, s16ToFloat } from '../../agent/media/room-audio/pcm.js';
 import { makeRoomImpulse, SyntheticRoom } from '../../lab/media/audio-room.js';
 import type { AudioIo } from '../../agent/media/room-audio/audio-io.js';
+import { raiseRealTimePriority } from '../../lab/media/priority.js';
+
+raiseRealTimePriority();
 
 t.test('chooseEchoDelay: the middle of the run within 1.5 dB of the lowest residual', async (t) => {
   const trials = (xs: Array<[number, number]>) => xs.map(([delayMs, residualDbfs]) => ({ delayMs, residualDbfs }));

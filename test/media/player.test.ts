@@ -9,6 +9,7 @@ import { GstPlayer, playerPipelineArgs } from '../../agent/media/programme/playe
 import { i420Size, type VideoFrame } from '../../agent/media/programme/player.js';
 import { Rechunker } from '../../agent/media/room-audio/pcm.js';
 import { PlayerSink } from '../../agent/media/programme/player-sink.js';
+import { waitFor } from '../../lab/wait.js';
 
 const W = 640;
 const H = 360;
@@ -119,13 +120,14 @@ t.test('box player process: frames pass through gst-launch in order; a new size 
     player.pushVideo(f);
     await new Promise((r) => setTimeout(r, 33));
   }
-  const until = Date.now() + 3000;
-  while (check.stats().framesShown < player.stats().framesShown && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('every frame sent out of the process', () => [check.stats().framesShown, player.stats().framesShown], { until: ([out, sent]) => out >= sent });
   const ps = player.stats();
   const cs = check.stats();
   t.equal(ps.framesIn, N);
   t.equal(cs.framesShown, ps.framesShown, `all ${ps.framesShown} frames sent came out of the process (${ps.framesDropped} dropped at the door)`);
-  t.ok(ps.framesShown >= N - 5, 'at 30 fps the process keeps up');
+  // Not a speed floor: a busy machine drops some frames at the door (newest wins). A process that took one frame
+  // and then stalled would pass on none of the rest.
+  t.ok(ps.framesShown >= N / 2, `the process keeps taking frames (${ps.framesShown} of ${N} at 30 fps)`);
   t.same([cs.check.unreadable, cs.check.outOfOrder, cs.check.repeats], [0, 0, 0], 'in order, intact');
   t.ok(cs.check.missing <= ps.framesDropped, 'nothing missing but what was dropped at the door');
   // A burst in one tick: the process can take one frame at a time, the rest are dropped, not queued.

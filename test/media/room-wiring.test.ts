@@ -12,6 +12,7 @@ import { MediaConfig } from '../../core/config/media.js';
 import type { AudioIoExit } from '../../agent/media/room-audio/audio-io.js';
 import { withDefaults } from '../../core/schema/value.js';
 import { paced } from '../../lab/media/fixture.js';
+import { waitFor } from '../../lab/wait.js';
 
 t.teardown(() => process.exit(0));
 
@@ -28,10 +29,6 @@ function voice(chunks: number): Buffer {
   return b;
 }
 
-const until = async (ok: () => boolean, ms: number) => {
-  const end = performance.now() + ms;
-  while (!ok() && performance.now() < end) await new Promise((r) => setTimeout(r, 20));
-};
 const alive = (pid: number | undefined) => {
   try {
     return pid !== undefined && process.kill(pid, 0);
@@ -73,7 +70,7 @@ t.test('real processes: mic reaches the feed cleaned, programme reaches loudspea
   // Mic: 40 chunks of speech in, 40 chunks of 960 bytes into the worker's feed, not silenced.
   feed.takeLevelDbfs();
   await paced(first.micIn!, voice(40));
-  await until(() => feed.audioChunks >= 40, 2000);
+  await waitFor('40 mic chunks in the feed', () => feed.audioChunks, { until: (n) => n >= 40 });
   t.equal(feed.audioChunks, 40, 'every mic chunk reached MediaFeed.onAudio');
   const db = feed.takeLevelDbfs();
   t.ok(db > -40, `the hall talker is heard in the feed (${db.toFixed(1)} dBFS)`);
@@ -90,7 +87,7 @@ t.test('real processes: mic reaches the feed cleaned, programme reaches loudspea
     room.audio({ samples: stereo, sampleRate: 48000, channelCount: 2 });
     await new Promise((r) => setTimeout(r, 10));
   }
-  await until(() => Buffer.concat(played).length >= prog.length, 2000);
+  await waitFor('the programme played out', () => Buffer.concat(played).length, { until: (n) => n >= prog.length });
   t.ok(Buffer.concat(played).subarray(0, prog.length).equals(prog), 'the loudspeaker branch played the programme sample for sample');
 
   // Programme video: an I420 frame through the display process.
@@ -99,7 +96,7 @@ t.test('real processes: mic reaches the feed cleaned, programme reaches loudspea
   const shown: Buffer[] = [];
   room.display.shownOut!.on('data', (d: Buffer) => shown.push(d));
   room.video({ width: W, height: H, data: frame });
-  await until(() => Buffer.concat(shown).length >= frame.length, 3000);
+  await waitFor('the frame shown', () => Buffer.concat(shown).length, { until: (n) => n >= frame.length });
   t.ok(Buffer.concat(shown).subarray(0, frame.length).equals(Buffer.from(frame)), 'the frame reached the display process unchanged');
   t.ok(room.lastInputAt > 0, 'programme input stamped for the staleness check');
   t.match(room.report(), { framesShown: 1, audioChunks: 30, roomAudio: 'running' });
@@ -115,11 +112,11 @@ t.test('real processes: mic reaches the feed cleaned, programme reaches loudspea
   t.not(second.pid, first.pid, 'a new room audio process');
   t.equal(room.audioRestarts, 1);
   await paced(second.micIn!, voice(20));
-  await until(() => feed.audioChunks >= 60, 2000);
+  await waitFor('20 more mic chunks in the feed', () => feed.audioChunks, { until: (n) => n >= 60 });
   t.equal(feed.audioChunks, 60, 'the mic reaches the feed again after the restart');
 
   await room.stop();
-  await until(() => !alive(second.pid), 1000);
+  await waitFor('the room audio process gone', () => alive(second.pid), { until: (a) => !a });
   t.notOk(alive(second.pid), 'stop() ended the room audio process');
   t.equal(room.io, null);
   t.match(room.report(), { roomAudio: 'down' });

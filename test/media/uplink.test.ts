@@ -1,95 +1,139 @@
 // The hall's uplink through a real Janus: the worker (in the hall namespace) publishes the stamped test pattern
 // and tone; a second wrtc worker and headless Chromium subscribe on the host side and check, from the pixels they
-// decode, that frames arrive in order, that few are missing, and how late they are.
+// decode, that frames arrive in order and that what the hall encoded arrives. Counts are compared between parts
+// measured over the same frames or the same window, never against the clock: how fast this machine is belongs to
+// `npm run bench -- media` (fps sent, latency, CPU).
 import t from 'tap';
 import { startJanusLab, type JanusLab } from '../../lab/janus.js';
 import { startChromiumSubscriber, type ChromiumSubscriber } from '../../lab/media/chromium-subscriber.js';
 import { FrameCheck } from '../../agent/media/programme/frame-check.js';
-import { ROOM, memoryLogger, programme, sleep, startCentre, startHall, waitFor } from '../../lab/media/fixture.js';
+import { ROOM, memoryLogger, programme, sleep, startCentre, startHall, nextReport } from '../../lab/media/fixture.js';
+import { waitFor } from '../../lab/wait.js';
 import type { MediaController } from '../../agent/media/controller.js';
 
-let lab: JanusLab | undefined;
-let hallLines: string[] = [];
-const procs: Array<{ stop(): Promise<void> } | { close(): Promise<void> }> = [];
+// Both tests use one hall and one centre, started here: neither test depends on the other having run or passed.
+let lab: JanusLab;
+let hall: MediaController;
+let centre: MediaController;
+const hallLog = memoryLogger('hall');
+t.before(async () => {
+  lab = await startJanusLab();
+  hall = await startHall(lab, {}, hallLog.log);
+  centre = await startCentre(lab);
+  await waitFor('the centre decoding the hall', () => programme(centre), { until: (p) => p.frames > 30, timeoutMs: 30_000 });
+});
 t.teardown(async () => {
-  for (const p of procs.reverse()) await ('stop' in p ? p.stop() : p.close()).catch(() => {});
+  await centre?.stop().catch(() => {});
+  await hall?.stop().catch(() => {});
   await lab?.close();
 });
+t.afterEach((t) => {
+  if (!t.passing()) t.comment(hallLog.lines.slice(-40).join('\n'));
+});
+
+/** Stale latency bound: a frame queue that grows shows as seconds; the real number is the bench's latency_p95_ms. */
+const QUEUED_MS = 2000;
 
 t.test('hall publishes 720p30 through Janus; wrtc and Chromium subscribers decode it in order', async (t) => {
-  lab = await startJanusLab();
-  const hallLog = memoryLogger('hall');
-  hallLines = hallLog.lines;
-  const hall: MediaController = await startHall(lab, {}, hallLog.log);
-  procs.push(hall);
   t.equal(hall.report().status, 'joined', 'hall joined the room');
+  const chrome = await startChromiumSubscriber(lab.hostUrl, ROOM, 'hall');
+  t.teardown(() => chrome.close());
+  await waitFor('Chromium decoding the hall', () => chrome.framesDecoded(), { until: (n) => n > 30, timeoutMs: 30_000, everyMs: 200 });
 
-  const centre = await startCentre(lab);
-  procs.push(centre);
-  const chrome: ChromiumSubscriber = await startChromiumSubscriber(lab.hostUrl, ROOM, 'hall');
-  procs.push(chrome);
-
-  // Skip the first seconds (ICE, first keyframe, Chromium warming up), then measure 8 s.
-  await waitFor(() => programme(centre).frames > 30, 15000);
+  // Skip Chromium's first seconds (first keyframe, warming up), then measure about 8 s between two hall reports.
+  // The wrtc subscriber is judged over the same frames (counters) as the hall's numbers: read once it has decoded
+  // up to the hall's last frame at each report, so a subscriber running behind on a busy machine is compared with
+  // what the hall sent, not with the clock. Chromium is read at the reports, over the same wall-clock window.
   await sleep(2000);
   await chrome.drain();
-  const before = programme(centre);
+  const centreUpTo = (counter: number) =>
+    waitFor(`the centre decoding up to frame ${counter}`, () => programme(centre), { until: (p) => (p.lastCounter ?? -1) >= counter, timeoutMs: 30_000, everyMs: 5 });
+  const h0 = await nextReport(hall);
+  const [k0, t0] = [await chrome.framesDecoded(), performance.now()];
+  const c0 = await centreUpTo(h0.capture?.frames ?? 0);
   await sleep(8000);
-  const after = programme(centre);
-  const chromeCheck = new FrameCheck();
-  for (const f of await chrome.drain()) chromeCheck.add(f.stamp, f.at);
-  const cr = chromeCheck.report();
+  const h1 = await nextReport(hall);
+  const [k1, seconds] = [await chrome.framesDecoded(), (performance.now() - t0) / 1000];
+  const c1 = await centreUpTo(h1.capture?.frames ?? 0);
+  const shown = new FrameCheck();
+  for (const f of await chrome.drain()) shown.add(f.stamp, f.at);
+  const cr = shown.report();
 
   const hr = hall.report();
   t.ok(hr.seen, 'hall: the bridge reports receiving our video (seen)');
   t.ok(hr.heard, 'hall: the bridge reports receiving our audio (heard)');
   t.equal(hr.stats?.width, 1280, 'hall sends 1280 wide');
   t.equal(hr.stats?.height, 720, 'hall sends 720 high');
-  t.ok((hr.stats?.fps ?? 0) >= 25, `hall encodes ~30 fps (${hr.stats?.fps})`);
+  t.equal(h1.level, '720p30', 'at the top level: every captured frame goes to the encoder');
 
-  const got = after.frames - before.frames;
-  t.ok(got >= 8 * 25, `wrtc subscriber decoded ${got} stamped frames in 8 s`);
-  t.equal(after.outOfOrder, 0, 'wrtc subscriber: no frame out of order');
-  t.equal(after.unreadable, 0, 'wrtc subscriber: every frame carried a readable stamp');
-  const missing = after.missing - before.missing;
-  t.ok(missing <= got * 0.02, `wrtc subscriber: ${missing} frames missing of ${got + missing}`);
-  t.ok((after.latencyP95Ms ?? Infinity) <= 400, `wrtc subscriber: p50 ${after.latencyP50Ms} ms, p95 ${after.latencyP95Ms} ms`);
-  t.ok(after.audioLoudSamples > 48000 * 5, `wrtc subscriber hears the tone (${after.audioLoudSamples} loud samples)`);
+  // Every stamped frame the centre does not decode shows as a gap in the counters ("missing"). Frames the hall
+  // captured but its encoder skipped (libwebrtc drops frames when the CPU is short) are gaps too: what the centre
+  // misses beyond those is loss on the way. A few frames of slack for reports taken a moment apart.
+  const encoded = (h1.framesEncoded ?? 0) - (h0.framesEncoded ?? 0);
+  const skipped = (h1.capture?.frames ?? 0) - (h0.capture?.frames ?? 0) - encoded;
+  const got = c1.frames - c0.frames;
+  const missing = c1.missing - c0.missing;
+  t.comment(`over ${seconds.toFixed(1)} s: hall encoded ${encoded} frames, its encoder skipped ${skipped}; centre decoded ${got}, ${missing} missing; Chromium decoded ${k1 - k0}`);
+  t.ok(encoded > 0, 'the hall encodes frames');
+  t.ok(got >= encoded * 0.98 - 5, `wrtc subscriber decoded the frames the hall encoded (${got} of ${encoded}, frames ${c0.lastCounter}-${c1.lastCounter})`);
+  t.ok(missing <= skipped + got * 0.02 + 5, `wrtc subscriber: ${missing} missing, ${skipped} of them never encoded`);
+  t.equal(c1.outOfOrder, 0, 'wrtc subscriber: no frame out of order');
+  t.equal(c1.unreadable, 0, 'wrtc subscriber: every frame carried a readable stamp');
+  t.ok((c1.latencyP95Ms ?? Infinity) < QUEUED_MS, `wrtc subscriber: frames not queued (p50 ${c1.latencyP50Ms} ms, p95 ${c1.latencyP95Ms} ms)`);
+  // The tone never stops; a second of it over the window tells heard from not heard.
+  const loud = c1.audioLoudSamples - c0.audioLoudSamples;
+  t.ok(loud > 48000, `wrtc subscriber hears the tone (${(loud / 48000).toFixed(1)} s of it while ${got} frames were decoded)`);
 
-  t.ok(cr.frames >= 8 * 20, `Chromium decoded ${cr.frames} stamped frames in 8 s`);
-  t.equal(cr.outOfOrder, 0, 'Chromium: no frame out of order');
+  // Chromium decodes the same stream: its count against what the hall encoded over the same window (its lag
+  // behind the hall is about the same at both ends; ten frames for the difference).
+  const decoded = k1 - k0;
+  t.ok(decoded >= encoded * 0.9 - 10, `Chromium decoded ${decoded} frames while the hall encoded ${encoded} (${seconds.toFixed(1)} s)`);
+  t.ok(cr.frames > 0, `Chromium showed ${cr.frames} stamped frames of them`);
+  t.equal(cr.outOfOrder, 0, 'Chromium: no frame shown out of order');
   t.ok(cr.unreadable <= cr.frames * 0.02, `Chromium: ${cr.unreadable} unreadable stamps`);
-  t.ok((cr.latencyP95Ms ?? Infinity) <= 400, `Chromium: p50 ${cr.latencyP50Ms} ms, p95 ${cr.latencyP95Ms} ms`);
-  if (t.passing() === false) t.comment(hallLog.lines.slice(-30).join('\n'));
+  t.ok((cr.latencyP95Ms ?? Infinity) < QUEUED_MS, `Chromium: frames not queued (p50 ${cr.latencyP50Ms} ms, p95 ${cr.latencyP95Ms} ms)`);
 });
 
 t.test('mute, audio-only and quality change what the bridge gets', async (t) => {
-  const hall = procs[0] as MediaController;
-  const centre = procs[1] as MediaController;
+  await waitFor('the hall heard and seen', () => hall.report(), { until: (r) => r.heard && r.seen, timeoutMs: 20_000 });
   await hall.setMuted(true);
-  t.ok(await waitFor(() => !hall.report().heard, 4000), 'muted: not heard');
+  await waitFor('muted: not heard', () => hall.report(), { until: (r) => !r.heard, timeoutMs: 15_000 });
+  t.pass('muted: not heard');
   await hall.setMuted(false);
-  t.ok(await waitFor(() => hall.report().heard, 6000), 'unmuted: heard again');
+  await waitFor('unmuted: heard again', () => hall.report(), { until: (r) => r.heard, timeoutMs: 15_000 });
+  t.pass('unmuted: heard again');
 
   await hall.setQuality('360p');
-  t.ok(await waitFor(() => hall.report().stats?.height === 360 && programme(centre).height === 360, 10000), 'quality 360p: the centre decodes 640x360');
-  await hall.setAudioOnly(true);
+  await waitFor('quality 360p at the hall and the centre', () => [hall.report().stats?.height, programme(centre).height], {
+    until: ([h, c]) => h === 360 && c === 360,
+    timeoutMs: 30_000,
+  });
+  t.pass('quality 360p: the centre decodes 640x360');
   const frames = programme(centre).frames;
-  await sleep(3000);
-  const f1 = programme(centre).frames;
-  await sleep(3000);
-  t.ok(programme(centre).frames - f1 <= 2, `audio-only: video stops (${programme(centre).frames - f1} frames in 3 s)`);
-  t.ok(f1 >= frames, 'frame counter does not go back');
+  await hall.setAudioOnly(true);
+  await waitFor('a report in audio-only', () => hall.report(), { until: (r) => r.audioOnly });
   t.ok(hall.report().audioOnly, 'report says audio-only');
-  t.ok(await waitFor(() => hall.report().heard, 4000), 'audio-only: still heard');
+  // The hall's frame counter at that report: every frame captured after it was captured in audio-only. Judged by
+  // counters, a centre still decoding frames from before the switch (running behind) is no failure; a frame
+  // captured after it, decoded at the centre, is.
+  const atSwitch = hall.extra().capture?.frames ?? 0;
+  await sleep(6000);
+  const after = programme(centre);
+  t.ok((after.lastCounter ?? 0) <= atSwitch, `audio-only: video stops (last frame at the centre ${after.lastCounter}, audio-only from ${atSwitch})`);
+  t.ok(after.frames >= frames, 'frame counter does not go back');
+  await waitFor('audio-only: still heard', () => hall.report(), { until: (r) => r.heard, timeoutMs: 15_000 });
+  t.pass('audio-only: still heard');
   await hall.setAudioOnly(false);
   await hall.setQuality('720p');
-  t.ok(await waitFor(() => programme(centre).height === 720, 10000), 'back to 720p at the centre');
+  await waitFor('720p at the centre again', () => programme(centre), { until: (p) => p.height === 720, timeoutMs: 30_000 });
+  t.pass('back to 720p at the centre');
 
   const st = await hall.selftest(2);
   t.ok(st.received, 'selftest: the bridge received the tone');
-  t.ok(st.packetsSent >= 90, `selftest: ${st.packetsSent} packets sent in 2 s`);
+  // Opus sends a packet every 20 ms; half of that over the selftest's own measured span is generous.
+  t.ok(st.packetsSent >= st.durationMs / 20 / 2, `selftest: ${st.packetsSent} packets sent in ${st.durationMs} ms`);
   t.equal(st.packetsLost, 0, 'selftest: no loss on a clean link');
-  t.ok(st.rttMs !== null && st.rttMs < 50, `selftest: rtt ${st.rttMs} ms`);
-  if (t.passing() === false) t.comment(hallLines.slice(-40).join('\n'));
+  // A sane number, not a speed floor: loopback through two namespaces takes well under a millisecond; a round
+  // trip near a second would be a stall or a unit error.
+  t.ok(st.rttMs !== null && st.rttMs < 1000, `selftest: rtt ${st.rttMs} ms`);
 });

@@ -9,7 +9,8 @@ import { startWhipEndpoint, type WhipEndpoint } from '../../lab/media/whip-endpo
 import { startWhepEndpoint } from '../../lab/media/whep-endpoint.js';
 import { applySdpFrag, iceCredentials } from '../../agent/media/signalling/whip.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
-import { ROOM, mediaConfig, memoryLogger, programme, startCentre, waitFor } from '../../lab/media/fixture.js';
+import { ROOM, mediaConfig, memoryLogger, programme, startCentre } from '../../lab/media/fixture.js';
+import { waitFor } from '../../lab/wait.js';
 
 t.test('sdpfrag helpers', async (t) => {
   const answer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\na=candidate:1 1 udp 1 10.0.0.1 5000 typ host\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\n';
@@ -23,6 +24,11 @@ t.test('sdpfrag helpers', async (t) => {
 
 let lab: JanusLab;
 let whip: WhipEndpoint;
+/** The log of the hall under test, shown when its test fails. */
+let log = memoryLogger('hall');
+t.afterEach((t) => {
+  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
+});
 const stops: Array<() => Promise<void>> = [];
 t.teardown(async () => {
   for (const s of stops.reverse()) await s().catch(() => {});
@@ -42,59 +48,65 @@ t.test('publishes through WHIP; the centre sees it; ICE restart by PATCH; DELETE
   t.match(r.error?.message ?? '', /HTTP 401/, `the error names the refusal: ${r.error?.message}`);
   await bad.stop();
 
-  const log = memoryLogger('hall');
+  log = memoryLogger('hall');
   const hall = createMediaPath(mediaConfig({ signalling: 'whip', width: 640, height: 360, receiveProgramme: false }), log.log);
   stops.push(() => hall.stop());
   await hall.start();
   const j = await hall.join({ bridge: whip.url(ROOM), room: ROOM, token: 'sekret' });
   t.equal(j.status, 'joined', 'joined through WHIP');
   t.ok(whip.requests.includes(`POST /whip/${ROOM}`), 'the endpoint got the POST');
-  t.ok(await waitFor(() => hall.report().heard && hall.report().seen, 10000), 'Janus reports our audio and video (heard, seen)');
+  await waitFor('heard and seen', () => hall.report(), { until: (r) => r.heard && r.seen, timeoutMs: 20_000 });
+  t.pass('Janus reports our audio and video (heard, seen)');
 
   const centre = await startCentre(lab);
   stops.push(() => centre.stop());
-  t.ok(await waitFor(() => programme(centre).frames > 30, 25000), `the centre decodes the hall (${programme(centre).frames} frames)`);
+  await waitFor('the centre decoding the hall', () => programme(centre), { until: (p) => p.frames > 30, timeoutMs: 30_000 });
+  t.pass(`the centre decodes the hall (${programme(centre).frames} frames)`);
 
   // Cut every UDP packet in Janus's namespace: ICE goes disconnected, the worker restarts ICE over WHIP PATCH.
   await setLoss(lab.sfu, 100);
-  await waitFor(() => !hall.report().heard, 8000);
-  t.ok(await waitFor(() => whip.requests.some((q) => q.startsWith('PATCH ')), 10000), 'ICE restart sent as PATCH');
+  await waitFor('not heard while cut', () => hall.report(), { until: (r) => !r.heard, timeoutMs: 15_000 });
+  await waitFor('an ICE restart PATCH', () => whip.requests, { until: (q) => q.some((x) => x.startsWith('PATCH ')), timeoutMs: 20_000 });
+  t.pass('ICE restart sent as PATCH');
   await setLoss(lab.sfu, 0);
-  t.ok(await waitFor(() => hall.report().heard && hall.report().status === 'joined', 15000), 'heard again after the restart');
-  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
+  await waitFor('heard again after the restart', () => hall.report(), { until: (r) => r.heard && r.status === 'joined', timeoutMs: 30_000 });
+  t.pass('heard again after the restart');
 
   await hall.leave();
   t.ok(whip.requests.some((q) => q.startsWith('DELETE /whip/res/')), 'leave deletes the WHIP resource');
 });
 
 t.test('receives the programme through WHEP: frames in order, the tone heard, DELETE at leave', async (t) => {
-  lab ??= await startJanusLab();
   const whep = await startWhepEndpoint('sekret');
   stops.push(() => whep.close());
-  const log = memoryLogger('hall');
+  log = memoryLogger('hall');
   const hall = createMediaPath(mediaConfig({ signalling: 'whip', width: 640, height: 360 }), log.log);
   stops.push(() => hall.stop());
   await hall.start();
 
   // A wrong token: the subscription is refused with the HTTP status named, and the worker stays up.
   await hall.join({ bridge: whep.url('unused'), room: ROOM, token: 'wrong', publish: false, programme: { display: whep.url('programme') } });
-  t.ok(await waitFor(() => log.lines.some((l) => /programme not received.*HTTP 401/.test(l)), 10000), 'a wrong token: HTTP 401 named in the log');
+  await waitFor('HTTP 401 in the log', () => log.lines, { until: (l) => l.some((x) => /programme not received.*HTTP 401/.test(x)), timeoutMs: 20_000 });
+  t.pass('a wrong token: HTTP 401 named in the log');
   await hall.leave();
   t.equal(hall.restarts, 0, 'no crash');
 
   const j = await hall.join({ bridge: whep.url('unused'), room: ROOM, token: 'sekret', publish: false, programme: { display: whep.url('programme') } });
   t.equal(j.status, 'joined');
-  t.ok(await waitFor(() => programme(hall).frames > 90, 20000), `programme frames decoded: ${programme(hall).frames}`);
+  await waitFor('90 programme frames', () => programme(hall), { until: (p) => p.frames > 90, timeoutMs: 30_000 });
+  t.pass(`programme frames decoded: ${programme(hall).frames}`);
   const p = programme(hall);
   t.equal(p.outOfOrder, 0, 'none out of order');
   t.equal(p.unreadable, 0, 'every stamp readable');
   t.ok(p.missing <= p.frames * 0.05, `missing ${p.missing} of ${p.frames + p.missing}`);
   t.equal(`${p.width}x${p.height}`, '640x360', 'at the size sent');
-  t.ok(p.latencyP95Ms !== null && p.latencyP95Ms < 500, `stamp-to-decode p95 ${p.latencyP95Ms} ms`);
-  t.ok(await waitFor(() => programme(hall).audioLoudSamples > 48000, 10000), 'the tone is heard (over 1 s of it)');
+  // Not a speed floor: only a frame queue that grows reaches seconds (the bench measures the uplink's latency).
+  t.ok(p.latencyP95Ms !== null && p.latencyP95Ms < 2000, `frames not queued: stamp-to-decode p95 ${p.latencyP95Ms} ms`);
+  await waitFor('1 s of the tone', () => programme(hall), { until: (p) => p.audioLoudSamples > 48000, timeoutMs: 20_000 });
+  t.pass('the tone is heard (over 1 s of it)');
   t.ok(whep.requests.includes('POST /whep/programme'), 'subscribed by POST');
 
   await hall.leave();
-  t.ok(await waitFor(() => whep.requests.some((q) => /^DELETE \/whep\/res\//.test(q)), 5000), 'leave deletes the WHEP resource');
-  if (!t.passing()) t.comment(log.lines.slice(-30).join('\n'));
+  await waitFor('a WHEP DELETE', () => whep.requests, { until: (q) => q.some((x) => /^DELETE \/whep\/res\//.test(x)) });
+  t.pass('leave deletes the WHEP resource');
 });

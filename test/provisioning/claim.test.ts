@@ -3,21 +3,24 @@
 // username from the client certificate the carrier's CA signed from the box's CSR.
 import t from 'tap';
 import { mkdtemp, readFile, writeFile, access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { carrierWithBroker, login } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { importHalls } from '../../provisioning/import.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
-import { caPaths } from '../../provisioning/ca.js';
+import { caPaths, initCa, issueServerCert } from '../../provisioning/ca.js';
+import { writeCrl, crlPath } from '../../provisioning/crl.js';
+import { Store } from '../../provisioning/store.js';
 import { X509Certificate } from 'node:crypto';
 import { claimOnce, KEY_FILE } from '../../agent/claim.js';
 import { ClaimRefusedError, ephemeralKey, seal, unseal } from '../../core/claim.js';
 import { parseConfig, loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
+import { freeTcpPort } from '../../lab/ports.js';
+import { sleep, waitFor } from '../../lab/wait.js';
 import mqtt from 'mqtt';
 import { spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 
 const CLI = resolve(import.meta.dirname, '../../provisioning/cli.js');
 
@@ -70,13 +73,9 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
   const box = await login(c.broker.url, 'vn-00010', next.mqtt.password!, 'vn-00010');
   await box.publishAsync('diemcau/v1/vn-00010/state', '{"agent":{}}', { qos: 1, retain: true });
   await box.endAsync();
-  for (let i = 0; i < 50 && svc.stats.confirmed === 0; i++) await new Promise((r) => setTimeout(r, 20));
+  await waitFor('the service seeing the box online', () => svc.stats, { until: (st) => st.confirmed > 0 });
   t.equal(svc.stats.confirmed, 1, 'the service saw the box online');
-  let claims = await c.store.claims();
-  for (let i = 0; i < 50 && !claims['vn-00010'].confirmedAt; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    claims = await c.store.claims();
-  }
+  const claims = await waitFor('the confirmation in claims.json', () => c.store.claims(), { until: (cl) => Boolean(cl['vn-00010'].confirmedAt) });
   t.ok(claims['vn-00010'].confirmedAt, 'claims.json records the confirmation');
   await t.rejects(claimOnce(path, cfg, silentLogger), { message: /already_claimed/ }, 'even its own serial cannot claim it again');
   const thief2 = await factoryConfig(other, [c.broker.url], { serial: 'SN00010', ...claimCred });
@@ -171,7 +170,8 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
   svcClient.on('message', (topic) => seen.push(topic));
   await self.publishAsync('diemcau/v1/vn-00011/state', 'mine', { qos: 1 });
   await t.rejects(self.publishAsync('diemcau/v1/vn-00010/state', 'theirs', { qos: 1 }), /Not authorized|135/, 'PUBACK says not authorized');
-  await new Promise((r) => setTimeout(r, 300));
+  await waitFor('its own state at the service', () => seen, { until: (x) => x.includes('diemcau/v1/vn-00011/state') });
+  await new Promise((r) => setTimeout(r, 300)); // room for the other one to show up, if the broker let it through
   t.same(seen, ['diemcau/v1/vn-00011/state'], 'the certificate is box vn-00011 to the ACL: its own state passes, another box\'s does not');
   await self.endAsync();
   await svcClient.endAsync();
@@ -191,11 +191,13 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
   const serialHex = new X509Certificate(cert).serialNumber.toUpperCase();
   t.match(JSON.parse(reset.out), { boxId: 'vn-00011', certificateRevoked: serialHex }, 'the certificate is revoked');
   c.broker.proc!.kill('SIGHUP');
-  await new Promise((r) => setTimeout(r, 300));
-  await t.rejects(
-    mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x3', key, cert, ca: caPem, reconnectPeriod: 0, connectTimeout: 3000 }),
-    'the revoked certificate is refused after a reload',
-  );
+  // The broker reloads on its own time: log in until it refuses (a login that still works is closed at once).
+  const refused = await waitFor('the broker refusing the revoked certificate after the reload', () =>
+    mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x3', key, cert, ca: caPem, reconnectPeriod: 0, connectTimeout: 3000 }).then(
+      (cl) => cl.endAsync(true).then(() => null),
+      (err: Error) => err,
+    ), { everyMs: 100 });
+  t.ok(refused instanceof Error, `the revoked certificate is refused after a reload: ${refused?.message}`);
   const [wk, wc] = await Promise.all([readFile(join(winner, KEY_FILE)), readFile(join(winner, 'box.crt'))]);
   const still = await mqtt.connectAsync(`mqtts://127.0.0.1:${tlsPort}`, { protocolVersion: 5, clientId: 'x4', key: wk, cert: wc, ca: caPem, reconnectPeriod: 0 });
   t.ok(still.connected, 'another box\'s certificate still logs in');
@@ -261,4 +263,35 @@ t.test('a sealed password opens only with the key of the request it answers', as
   t.throws(() => unseal(b.priv, 'SN00010', s), /does not open with this request's key/, 'another key cannot open it');
   t.throws(() => unseal(a.priv, 'SN00011', s), /does not open/, 'nor the same key under another serial');
   t.throws(() => seal(Buffer.from('junk').toString('base64'), 'SN00010', 'x'), 'a pub that is not a key is refused');
+});
+
+t.test('stop() waits for the claims being written and answers them; nothing is written after it', async (t) => {
+  const c = await carrierWithBroker(1, { serials: true });
+  t.teardown(() => c.cleanup());
+  const carrier = await c.store.carrier();
+  // A slow disk: each write of the database takes 300 ms, so stop() comes while one is under way.
+  const writes: Array<{ at: 'start' | 'end'; stopped: boolean }> = [];
+  let stopped = false;
+  class SlowStore extends Store {
+    override async write(name: Parameters<Store['write']>[0], data: unknown): Promise<void> {
+      writes.push({ at: 'start', stopped });
+      await sleep(300);
+      await super.write(name, data);
+      writes.push({ at: 'end', stopped });
+    }
+  }
+  const svc = new ClaimService(new SlowStore(c.store.dir), { url: c.broker.url, log: silentLogger, updateKeyPem: 'PEM-UPDATE-KEY' });
+  await svc.start();
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const box = await factoryConfig(dir, [c.broker.url], { serial: 'SN00010', username: carrier.claim.username, password: carrier.claim.password });
+  const claimed = claimOnce(box.path, box.cfg, silentLogger).catch((err: Error) => err);
+  await waitFor('the claim being written', () => writes, { until: (w) => w.length > 0 });
+  await svc.stop();
+  stopped = true;
+  t.same(writes, [{ at: 'start', stopped: false }, { at: 'end', stopped: false }], 'stop() returned after the write under way had ended');
+  const next = await claimed;
+  t.notOk(next instanceof Error, `the claim under way when serve stopped is answered: ${(next as Error).message ?? 'yes'}`);
+  t.equal((await c.store.claims())['vn-00010']?.serial, 'SN00010', 'and recorded');
+  await sleep(500);
+  t.notOk(writes.some((w) => w.stopped), 'nothing is written after stop()');
 });

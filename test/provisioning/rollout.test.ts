@@ -8,7 +8,7 @@ import t from 'tap';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
-import { mkdtemp, mkdir, writeFile, cp, rm } from 'node:fs/promises';
+import { mkdtemp, mkdir, writeFile, cp, rm, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { carrierWithBroker } from '../../lab/provision-fixture.js';
@@ -20,7 +20,7 @@ import { parseConfig } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
 import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
 import { freeTcpPort } from '../../lab/ports.js';
-import { readFile } from 'node:fs/promises';
+import { waitFor } from '../../lab/wait.js';
 import { provisionCli } from '../../lab/provision-cli.js';
 import { launcherArgv } from '../../lab/unit.js';
 
@@ -43,7 +43,7 @@ const { loadConfigFile } = await import(${m('agent/config/load.js')});
 const { settleTrial } = await import(${m('agent/update/health.js')});
 const { agentHealthChecks, expectationsOf } = await import(${m('agent/update/agent-checks.js')});
 const { updateCommands } = await import(${m('agent/update/command.js')});
-const { publicKeyFromPem } = await import(${m('agent/update/bundle.js')});
+const { publicKeyFromPem } = await import(${m('core/bundle.js')});
 const { RESTART_EXIT_CODE } = await import(${m('agent/update/install.js')});
 const { silentLogger } = await import(${m('core/log.js')});
 const { ensureClaimed } = await import(${m('agent/claim.js')});
@@ -99,13 +99,14 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
   const exp = new Date(Date.now() + 86400000);
   await makeBundle({ dir: join(trees, '2.0.0'), version: '2.0.0', out: join(files, 'v2.bundle'), key, expiresAt: exp, entry: 'main.mjs' });
   await makeBundle({ dir: join(trees, '3.0.0'), version: '3.0.0', out: join(files, 'v3.bundle'), key, expiresAt: exp, entry: 'main.mjs' });
-  const port = await freeTcpPort();
   const http = createServer((req, res) => {
     const f = join(files, (req.url ?? '').replace(/[^a-z0-9.]/gi, ''));
     res.setHeader('content-type', 'application/octet-stream');
     createReadStream(f).on('error', () => res.writeHead(404).end()).pipe(res);
   });
-  await new Promise<void>((r) => http.listen(port, '127.0.0.1', r));
+  // Port 0, then asked: a port found free first could be taken by a test running beside this one.
+  await new Promise<void>((r) => http.listen(0, '127.0.0.1', r));
+  const port = (http.address() as { port: number }).port;
   t.teardown(() => new Promise<void>((r) => http.close(() => r())));
 
   // Boxes: factory config, claim, slot a = 1.0.0, then the launcher.
@@ -139,28 +140,27 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
   await view.start();
   t.teardown(() => view.stop());
   const versions = () => [...view.boxes.values()].filter((b) => b.online).map((b) => b.version).sort();
-  for (let i = 0; i < 200 && versions().length < N; i++) await new Promise((r) => setTimeout(r, 50));
+  const allOn = (v: string) => waitFor(`every box online on ${v}`, versions, { until: (x) => x.join() === Array(N).fill(v).join(), timeoutMs: 30_000, everyMs: 50 });
+  await waitFor(`${N} boxes online`, versions, { until: (x) => x.length >= N, timeoutMs: 30_000, everyMs: 50 });
   t.same(versions(), Array(N).fill('1.0.0'), 'five agent processes enrolled by claim and online on 1.0.0');
-  let claims = await c.store.claims();
-  for (let i = 0; i < 100 && Object.values(claims).filter((x) => x.confirmedAt).length < N; i++) {
-    await new Promise((r) => setTimeout(r, 20));
-    claims = await c.store.claims();
-  }
-  t.equal(Object.values(claims).filter((x) => x.confirmedAt).length, N, 'serve saw every box online as itself');
+  const confirmed = async () => Object.values(await c.store.claims()).filter((x) => x.confirmedAt).length;
+  await waitFor('serve confirming every claim', confirmed, { until: (n) => n >= N });
+  t.equal(await confirmed(), N, 'serve saw every box online as itself');
 
   const common = ['--db', db, '--url', c.broker.url, '--canary', '1', '--share', '40', '--max-failures', '20', '--timeout', '60', '--poll-ms', '300'];
   // Every hall is in a meeting for the first 2 s: the update waits (the box answers busy, the rollout asks again).
   const roots = launchers.map((p) => p.spawnargs[p.spawnargs.indexOf('--root') + 1]);
   await Promise.all(roots.map((r) => writeFile(join(r, 'etc/in-meeting'), '')));
-  const t0 = Date.now();
   const meetingEnds = (async () => {
     await new Promise((r) => setTimeout(r, 2000));
     t.same(versions(), Array(N).fill('1.0.0'), 'nothing updated during the meeting');
     await Promise.all(roots.map((r) => rm(join(r, 'etc/in-meeting'))));
+    return Date.now();
   })();
   const good = await cli(['rollout', join(files, 'v2.bundle'), '--bundle-url', `http://127.0.0.1:${port}/v2.bundle`, ...common, '--json']);
-  await meetingEnds;
-  t.ok(Date.now() - t0 >= 2000, 'the rollout finished after the meeting');
+  const finishedAt = Date.now();
+  const endedAt = await meetingEnds;
+  t.ok(finishedAt >= endedAt, `the rollout finished after the meeting ended (${finishedAt - endedAt} ms after)`);
   t.equal(good.code, 0, good.err);
   const g = JSON.parse(good.out);
   t.same(
@@ -168,7 +168,7 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
     [['canary', 1, 1, 'done'], ['share 40%', 2, 2, 'done'], ['all', 2, 2, 'done']],
     'every stage done, every box updated',
   );
-  for (let i = 0; i < 100 && versions().join() !== Array(N).fill('2.0.0').join(); i++) await new Promise((r) => setTimeout(r, 50));
+  await allOn('2.0.0');
   t.same(versions(), Array(N).fill('2.0.0'), 'all boxes report 2.0.0');
 
   const bad = await cli(['rollout', join(files, 'v3.bundle'), '--bundle-url', `http://127.0.0.1:${port}/v3.bundle`, ...common]);
@@ -176,7 +176,7 @@ t.test('rollout to real agents under the launcher: all stages, then a bad versio
   t.match(bad.out, /canary\s+1\s+0\s+1\s+0\s+100\s+halted/, 'the canary stage failed and halted');
   t.match(bad.out, /share 40%\s+2\s+0\s+0\s+0\s+0\s+skipped/, 'the share stage was never started');
   t.match(bad.out, /rolled back: health check device panel answers failed: device panel is not configured/, 'the reason is the box\'s own');
-  for (let i = 0; i < 100 && versions().join() !== Array(N).fill('2.0.0').join(); i++) await new Promise((r) => setTimeout(r, 50));
+  await allOn('2.0.0');
   t.same(versions(), Array(N).fill('2.0.0'), 'the canary rolled back by itself: every box runs 2.0.0');
   t.ok((await readFile(keyPaths(db).pub, 'utf8')).includes('PUBLIC KEY'));
 });

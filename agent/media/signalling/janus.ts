@@ -60,6 +60,7 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       throw new ProtocolError(`janus ${this.base}: ${body.janus}: reply is not JSON (HTTP ${res.status}): ${text.slice(0, 80)}`);
     }
     if (reply.janus === 'error') {
+      if (reply.error?.code === 458) this.gone();
       throw new DeviceRefusedError(`janus ${this.base}: ${body.janus}: ${reply.error?.reason ?? 'error'}`, `janus:${reply.error?.code}`);
     }
     return reply;
@@ -102,6 +103,11 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     const r = await this.post('', { janus: 'create' });
     this.session = r.data?.id;
     if (typeof this.session !== 'number') throw new ProtocolError(`janus ${this.base}: create: no session id`);
+    if (this.closed) {
+      // Closed while the session was being created (a leave during a join): close() could not destroy it.
+      await this.post(`/${this.session}`, { janus: 'destroy' }).catch(() => {});
+      throw new DisconnectedError(`janus ${this.base}: closed while connecting`);
+    }
     this.polling = true;
     void this.poll();
   }
@@ -116,6 +122,9 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       this.pollAbort = new AbortController();
       try {
         const res = await http('GET', `${this.base}/${this.session}?maxev=10&rid=${Date.now()}`, { timeoutMs: POLL_TIMEOUT_MS, signal: this.pollAbort.signal });
+        // Janus's HTTP transport answers a long poll on a session it does not know with 404 and no body (a Janus
+        // restarted, or the session timed out).
+        if (res.status === 404) return this.gone();
         const body = JSON.parse(res.text);
         this.pollFailures = 0;
         for (const ev of Array.isArray(body) ? body : [body]) this.dispatch(ev);
@@ -136,12 +145,7 @@ export class JanusSignalling extends EventEmitter implements Signalling {
   }
 
   private dispatch(ev: Json): void {
-    if (ev.janus === 'error' && ev.error?.code === 458) {
-      // 458: no such session (it timed out in Janus while the link was down).
-      this.polling = false;
-      this.emit('lost', new DisconnectedError(`janus ${this.base}: session ${this.session} is gone`));
-      return;
-    }
+    if (ev.janus === 'error' && ev.error?.code === 458) return this.gone();
     const w = ev.transaction ? this.waiters.get(ev.transaction) : undefined;
     if (w && ev.janus !== 'ack') {
       clearTimeout(w.timer);
@@ -152,6 +156,13 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     if (ev.janus === 'hangup') this.emit('hangup', `${ev.sender === this.publisher ? 'publisher' : 'subscriber'}: ${ev.reason}`);
     else if (ev.janus === 'media') this.emit('media', { publisher: ev.sender === this.publisher, type: ev.type, receiving: ev.receiving });
     else if (ev.janus === 'webrtcup') this.emit('webrtcup', ev.sender === this.publisher);
+  }
+
+  /** 458, no such session: it timed out in Janus while the link was down, or Janus restarted. Said once. */
+  private gone(): void {
+    if (this.closed || !this.polling) return;
+    this.polling = false;
+    this.emit('lost', new DisconnectedError(`janus ${this.base}: session ${this.session} is gone`));
   }
 
   residue(): string[] {

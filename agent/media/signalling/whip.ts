@@ -46,6 +46,7 @@ export class WhipSignalling extends EventEmitter implements Signalling {
   readonly kind = 'whip' as const;
   private resources: Resource[] = [];
   private publisher: Resource | null = null;
+  private closed = false;
 
   constructor(private readonly opts: JoinOptions) {
     super();
@@ -67,11 +68,17 @@ export class WhipSignalling extends EventEmitter implements Signalling {
 
   private async offerTo(endpoint: string, pc: Negotiator, what: string): Promise<Resource> {
     const offer = await pc.createOffer();
+    if (this.closed) throw new DisconnectedError(`whip ${endpoint}: ${what}: closed`);
     const res = await this.send(endpoint, { method: 'POST', headers: this.headers('application/sdp'), body: offer }, what);
     const body = res.text;
     if (res.status !== 201) throw new DeviceRefusedError(`whip ${endpoint}: ${what}: HTTP ${res.status} ${body.slice(0, 120)}`, `http:${res.status}`);
     const loc = header(res, 'location');
     if (!loc) throw new ProtocolError(`whip ${endpoint}: ${what}: 201 without a Location header`);
+    if (this.closed) {
+      // Closed while the bridge made the resource (a leave during a join): close() could not delete it.
+      await this.send(new URL(loc, endpoint).toString(), { method: 'DELETE', headers: this.headers('application/sdp') }, 'delete').catch(() => {});
+      throw new DisconnectedError(`whip ${endpoint}: ${what}: closed`);
+    }
     await pc.acceptAnswer(body);
     const r = { url: new URL(loc, endpoint).toString(), etag: header(res, 'etag'), answer: body };
     this.resources.push(r);
@@ -127,6 +134,7 @@ export class WhipSignalling extends EventEmitter implements Signalling {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     for (const r of this.resources.splice(0)) {
       await this.send(r.url, { method: 'DELETE', headers: this.headers('application/sdp') }, 'delete').catch(() => {});
     }

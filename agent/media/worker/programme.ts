@@ -4,6 +4,7 @@
 import wrtc from '@roamhq/wrtc';
 import { FrameCheck } from '../programme/frame-check.js';
 import { readStampI420 } from '../frames/frame-stamp.js';
+import { readBanner } from '../programme/banner.js';
 
 export interface VideoFrameIn {
   width: number;
@@ -31,6 +32,9 @@ export class CheckingSink implements ProgrammeSink {
   private audioLoud = 0;
   private width = 0;
   private height = 0;
+  /** The banner read from the last frame's pixels (what the TV would show), and frames that carried one. */
+  private bannerShown: string | null = null;
+  private bannerFrames = 0;
   /** When a frame or audio last arrived (ms since epoch): the worker resubscribes when this goes stale. */
   lastInputAt = 0;
 
@@ -39,6 +43,8 @@ export class CheckingSink implements ProgrammeSink {
     this.width = f.width;
     this.height = f.height;
     this.check.add(readStampI420(f.data, f.width));
+    this.bannerShown = readBanner(f.data, f.width, f.height);
+    if (this.bannerShown !== null) this.bannerFrames++;
   }
 
   audio(a: AudioIn): void {
@@ -51,13 +57,21 @@ export class CheckingSink implements ProgrammeSink {
   }
 
   report(): Record<string, unknown> {
-    return { ...this.check.report(), width: this.width, height: this.height, audioSamples: this.audioSamples, audioLoudSamples: this.audioLoud };
+    return {
+      ...this.check.report(),
+      width: this.width,
+      height: this.height,
+      audioSamples: this.audioSamples,
+      audioLoudSamples: this.audioLoud,
+      bannerShown: this.bannerShown,
+      bannerFrames: this.bannerFrames,
+    };
   }
 
   /** Forget what was counted (the bench leaves out the first seconds of a subscription). */
   reset(): void {
     this.check = new FrameCheck();
-    this.audioSamples = this.audioLoud = 0;
+    this.audioSamples = this.audioLoud = this.bannerFrames = 0;
   }
 
   close(): void {}

@@ -46,6 +46,8 @@ export type ToWorker =
   | { type: 'selftest'; id: number; seconds: number }
   | { type: 'echo-calibrate'; id: number }
   | { type: 'reset-programme-check' }
+  /** A line drawn onto every programme frame before the TV (or the check) gets it; null: none (banner.ts). */
+  | { type: 'banner'; text: string | null }
   | { type: 'stop' };
 
 export interface WorkerExtra {
@@ -62,6 +64,9 @@ export interface WorkerExtra {
   /** The worker's heap: full collections, their longest pause, heap in use after the last one (heap-collect.ts). */
   heap?: HeapStats;
 }
+
+/** How the worker's parts log: each line goes to the controller as a `log` message. */
+export type WorkerLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
 export type FromWorker =
   | { type: 'ready' }

@@ -17,6 +17,7 @@ import { CHUNK_BYTES } from '../room-audio/pcm.js';
 import { GstPlayer, type Display } from '../programme/player-gst.js';
 import { PlayerSink } from '../programme/player-sink.js';
 import type { AudioIn, ProgrammeSink, VideoFrameIn } from './programme.js';
+import type { WorkerLog } from './protocol.js';
 
 export interface RoomPathOptions {
   /** From audioIoOptions(cfg.roomAudio, false) on a box; tests give pipe kinds. */
@@ -134,10 +135,8 @@ export class RoomPath extends EventEmitter implements ProgrammeSink {
   }
 }
 
-type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
-
 /** The worker's room path: null when simulating (ffmpeg's tone is the mic and the checking sink the programme). */
-export function roomPathFor(cfg: MediaConfig, onMic: (chunk: Buffer) => void, logFn: LogFn): RoomPath | null {
+export function roomPathFor(cfg: MediaConfig, onMic: (chunk: Buffer) => void, logFn: WorkerLog): RoomPath | null {
   if (cfg.simulate) return null;
   const log: Logger = {
     debug: (m, f) => logFn('debug', m, f),

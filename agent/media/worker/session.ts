@@ -9,6 +9,7 @@ import { createSignalling } from '../signalling/create.js';
 import { negotiator, newPeerConnection, newPublisher, setVideoRates, type Publisher } from './peer.js';
 import { attachProgramme, type ProgrammeSink } from './programme.js';
 import type { MediaConfig } from '../../../core/config/media.js';
+import { DisconnectedError } from '../../../core/errors.js';
 
 export class BridgeSession extends EventEmitter {
   readonly signalling: Signalling;
@@ -16,6 +17,11 @@ export class BridgeSession extends EventEmitter {
   private sub: RTCPeerConnection | null = null;
   private stopSinks: (() => void) | null = null;
   private closed = false;
+  private isOpen = false;
+  private isLost = false;
+  /** Rejects when close() is called: an open() under way gives up at once (a leave during a join). */
+  private readonly whenClosed: Promise<never>;
+  private rejectClosed!: (err: Error) => void;
   /** Offer/answer exchanges one at a time: a ceiling change must not cross an ICE restart. */
   private chain: Promise<unknown> = Promise.resolve();
   private ceiling: number | null = null;
@@ -30,20 +36,47 @@ export class BridgeSession extends EventEmitter {
     private readonly sink: ProgrammeSink | null,
   ) {
     super();
+    this.whenClosed = new Promise<never>((_, reject) => (this.rejectClosed = reject));
+    this.whenClosed.catch(() => {});
     this.signalling = createSignalling(cfg.signalling, join);
     this.signalling.on('hangup', (reason: string) => {
-      if (!this.closed && reason.startsWith('publisher')) this.emit('lost', `bridge hung up: ${reason}`);
+      if (reason.startsWith('publisher')) this.gone(`bridge hung up: ${reason}`);
     });
     this.signalling.on('media', (m: { publisher: boolean; type: string; receiving: boolean }) => {
       if (m.publisher && (m.type === 'audio' || m.type === 'video')) this.bridgeReceiving[m.type] = m.receiving;
     });
-    this.signalling.on('lost', (err: Error) => {
-      if (!this.closed) this.emit('lost', err.message);
-    });
+    this.signalling.on('lost', (err: Error) => this.gone(err.message));
   }
 
+  /** The bridge hung up on us or the signalling session is gone: only a new session helps. */
+  get lost(): boolean {
+    return this.isLost;
+  }
+
+  private gone(reason: string): void {
+    if (this.closed) return;
+    this.isLost = true;
+    this.emit('lost', reason);
+  }
+
+  /** Opened and not closed since. */
+  get opened(): boolean {
+    return this.isOpen && !this.closed;
+  }
+
+  /**
+   * Opens the signalling session and publishes. A close() meanwhile makes it fail at once rather than wait for the
+   * bridge; what the bridge still grants afterwards the signalling gives back (a late Janus session is destroyed,
+   * a late WHIP resource deleted).
+   */
   async open(): Promise<void> {
+    await Promise.race([this.opening(), this.whenClosed]);
+    this.isOpen = true;
+  }
+
+  private async opening(): Promise<void> {
     await this.signalling.connect();
+    if (this.closed) return;
     if (this.join.publish !== false) {
       const pub = newPublisher(this.tracks.audio, this.tracks.video);
       this.pub = pub;
@@ -57,7 +90,7 @@ export class BridgeSession extends EventEmitter {
   /** Receives the programme on a second PeerConnection; the caller decides whether a failure matters. */
   async receiveProgramme(): Promise<void> {
     const sel = this.join.programme === undefined ? { display: this.cfg.programme } : this.join.programme;
-    if (!sel || !this.sink) return;
+    if (!sel || !this.sink || this.closed) return;
     // A new subscription replaces the old one (the programme's publisher went away and came back).
     this.stopSinks?.();
     this.sub?.close();
@@ -141,6 +174,7 @@ export class BridgeSession extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.rejectClosed(new DisconnectedError('media: bridge session closed'));
     await this.signalling.close();
     this.stopSinks?.();
     this.sub?.close();

@@ -13,7 +13,7 @@ import { startConsoleHall, stopConsoleHall } from '../../lab/console-halls.js';
 import { addOperator, ConsoleClient, startCentral, writeCentralConfig } from '../../lab/central.js';
 import { hallCommands, pressButton } from '../../lab/hall-capabilities.js';
 import { startPreviewPeer } from '../../lab/preview-peer.js';
-import { PASSWORD, eventually } from './world.js';
+import { PASSWORD, eventually } from '../central/world.js';
 
 if (process.getuid?.() !== 0) {
   t.plan(0, 'Janus runs in a network namespace, which needs root');

@@ -1,0 +1,50 @@
+// `npm run bench -- reconnect [--agents N] [--json FILE]`: a model of a fleet's return after the broker was away
+// for a while, with the agent's own delay function (agent/mqtt/backoff.ts), to weigh the policy for refused
+// connections after a mass event (docs/mqtt.md, "A broker crash"). Every box drew its first retry over the spread
+// window when the broker went; an attempt before the broker is back is refused at once (a closed port answers with
+// a reset). Two policies for the next attempt:
+//  - spread: draw again over the window (what the agent does);
+//  - short: the link schedule (exponential from reconnect.minMs, full jitter).
+// Printed per outage length: when boxes are back after the broker (mean, p95) and the busiest second of connects.
+import { reconnectDelay, type ReconnectPolicy } from '../agent/mqtt/backoff.js';
+import { printTable, writeJson, flags, percentile } from './report.js';
+
+const POLICY: ReconnectPolicy = { minMs: 500, maxMs: 60_000, massSpreadS: 45 };
+
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+}
+
+/** Seconds after the broker's return at which each box connects. */
+function returns(n: number, outageMs: number, next: 'spread' | 'short', rand: () => number): number[] {
+  const back: number[] = [];
+  for (let i = 0; i < n; i++) {
+    let t = reconnectDelay(0, 'mass', POLICY, rand);
+    for (let attempt = 1; t < outageMs; attempt++) t += reconnectDelay(attempt, next === 'spread' ? 'mass' : 'link', POLICY, rand);
+    back.push((t - outageMs) / 1000);
+  }
+  return back.sort((a, b) => a - b);
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const f = flags(argv);
+  const n = Number(f.get('agents') ?? 10400);
+  const rows: Array<Record<string, string | number>> = [];
+  for (const outageS of [2, 10, 20, 45, 120, 600]) {
+    for (const next of ['spread', 'short'] as const) {
+      const back = returns(n, outageS * 1000, next, seeded(7));
+      const perSecond = new Map<number, number>();
+      for (const b of back) perSecond.set(Math.floor(b), (perSecond.get(Math.floor(b)) ?? 0) + 1);
+      rows.push({
+        outageS,
+        next,
+        meanBackS: back.reduce((s, b) => s + b, 0) / n,
+        p95BackS: percentile(back, 95),
+        peakPerS: Math.max(...perSecond.values()),
+      });
+    }
+  }
+  printTable(`${n} boxes, spread ${POLICY.massSpreadS} s (even rate ${Math.round(n / POLICY.massSpreadS)}/s), refused attempts retried by:`, rows);
+  await writeJson(f.get('json'), { agents: n, policy: POLICY, rows });
+}
