@@ -1,5 +1,5 @@
-// The names the console speaks to halls with, read from the contract in core/ (core/commands/meeting.ts,
-// core/commands/agent.ts), and the kind of a group.
+// The names the console speaks to halls with, read from the contract in core/ (core/commands/meeting.ts), and the
+// kind of a group.
 import { meetingCommands, ROLLCALL_CONFIRM_MAX_S } from '../core/commands/meeting.js';
 
 export const FLOOR_GRANT = meetingCommands.floorGrant.name;
