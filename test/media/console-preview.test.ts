@@ -14,6 +14,7 @@ import { addOperator, ConsoleClient, startCentral, writeCentralConfig } from '..
 import { hallCommands, pressButton } from '../../lab/hall-capabilities.js';
 import { startPreviewPeer } from '../../lab/preview-peer.js';
 import { PASSWORD, eventually } from '../central/world.js';
+import { HALL_PATTERNS } from '../../agent/hall.js';
 
 if (process.getuid?.() !== 0) {
   t.plan(0, 'Janus runs in a network namespace, which needs root');
@@ -68,8 +69,9 @@ t.test('the floor granted lights the tally LED in the hall\'s reported state', a
   t.equal((await nat.post(`/api/floor/${BOX}/grant`)).status, 200);
   const st = await eventually(async () => {
     const s = (await nat.get(`/api/halls/${BOX}`)).body.state;
-    return s.devices?.panel?.leds?.tally === 'on' && s.hall?.floor?.status === 'granted' ? s : null;
+    return s.devices?.panel?.leds?.tally === HALL_PATTERNS['on-air'].tally && s.hall?.floor?.status === 'granted' ? s : null;
   }, 'tally on air, floor granted in the reported state', 15000);
+  t.equal(st.devices.panel.hallState, 'on-air', `the panel shows the hall on air (tally ${st.devices.panel.leds.tally})`);
   t.equal(st.media.muted, false, 'the mic is open');
   t.equal((await nat.post(`/api/floor/${BOX}/revoke`)).status, 200);
   await eventually(async () => (await nat.get(`/api/halls/${BOX}`)).body.state.media.muted === true, 'muted again after revoke', 15000);
