@@ -23,7 +23,7 @@ export function readinessPanel(ctx: Ctx): HTMLElement {
   const { api, model } = ctx;
   const title = h('div', { class: 'rd-title' });
   const counts = h('div', { class: 'bigcounts rd-counts' });
-  const chart = h('canvas', { class: 'rd-chart' });
+  const chart = h('canvas', { class: 'rd-chart', hidden: true });
   const failures = h('div', { class: 'rd-failures' });
   let shown: number | null = null;
 
@@ -40,6 +40,7 @@ export function readinessPanel(ctx: Ctx): HTMLElement {
     const rows = Object.entries(r.byGroup)
       .sort((a, b) => model.groupName(a[0]).localeCompare(model.groupName(b[0])))
       .map(([g, c]) => ({ label: model.groupName(g), parts: KEYS.map((k) => ({ value: c[k], color: COLORS[k] })) }));
+    chart.hidden = rows.length === 0;
     bars(chart, rows, Math.max(240, chart.parentElement?.clientWidth ?? 320));
     chart.dataset.groups = String(rows.length);
     const failed = r.results.filter((x) => x.status === 'failed');
