@@ -1,6 +1,6 @@
 // "See and hear" from the page (a media test: a real Janus in a network namespace, a real agent process with its
 // simulated camera and microphone, the real server, Debian's Chromium): an operator creates a meeting and joins the
-// hall to it from the meeting bar and reads the progress reach "1 of 1 joined"; the hall turns heard on the wall;
+// hall to it from the meeting bar (the halls its filter shows) and reads the progress reach "1 of 1 joined"; the hall turns heard on the wall;
 // a click on its cell opens it, "See and hear" plays it: the page's own RTCPeerConnection, answering the bridge's
 // offer that the server relayed, decodes the hall's frames (framesDecoded from getStats goes up, and the page says
 // so under the picture). Closing the preview ends it on the server too.
@@ -48,13 +48,18 @@ t.test('a meeting created and joined from the meeting bar: "1 of 1 joined", hear
   await p.fill('.meeting-create input[name=room]', String(janus.rooms[0]));
   await p.click('.meeting-create button[type=submit]');
   await p.waitForSelector('.meeting-bar .meeting-join');
-  await p.selectOption('.meeting-bar select.scope', 'p-01');
+  // The hall joined on its own (the filter's halls: a box scope): the server then names its feed by its box id,
+  // which is how the preview finds it (a group join leaves the agent's default display name).
+  await p.fill('.f-search', BOX);
+  await eventually(async () => (await p.textContent('.f-shown'))?.startsWith('1 of'), 'the hall found');
+  await p.selectOption('.meeting-bar select.scope', '@filtered');
   await p.click('.meeting-bar .meeting-join');
   const line = await eventually(async () => {
     const s = (await p.textContent('.meeting-progress .progress-main').catch(() => null)) ?? '';
     return s === '1 of 1 joined' && s;
   }, 'the page says the hall joined', 60000, 250);
   t.equal(line, '1 of 1 joined');
+  await p.fill('.f-search', '');
   const legend = await legendColors(p);
   await eventually(async () => near((await cellColors(p, [BOX]))[BOX], legend.heard), 'the cell heard-green', 30000, 250);
   t.pass('heard at the centre, on the wall');
@@ -66,7 +71,20 @@ t.test('"See and hear": the page\'s peer decodes the hall\'s frames', async (t) 
   await p.waitForSelector('.detail .detail-preview');
   await p.click('.detail .detail-preview');
   const framesShown = async () => Number((await p.getAttribute('.preview-stats', 'data-frames').catch(() => null)) ?? 0);
-  await eventually(async () => (await framesShown()) >= 30, 'the page says 30 frames decoded', 30000, 250);
+  await eventually(async () => (await framesShown()) >= 30, 'the page says 30 frames decoded', 30000, 250).catch(async (err) => {
+    const why = await p.evaluate(() => {
+      const pc: RTCPeerConnection | undefined = (window as any).diemcau.detail.playing?.peer;
+      return {
+        line: document.querySelector('.preview-stats')?.textContent,
+        status: document.querySelector('.status')?.textContent,
+        ice: pc?.iceConnectionState,
+        conn: pc?.connectionState,
+        local: pc?.localDescription?.sdp.split('\r\n').filter((l) => l.startsWith('a=candidate')),
+        remote: pc?.remoteDescription?.sdp.split('\r\n').filter((l) => l.startsWith('a=candidate') || l.startsWith('m=')),
+      };
+    });
+    throw new Error(`${err.message}: ${JSON.stringify(why)}`);
+  });
   const decoded = () =>
     p.evaluate(async () => {
       const pc: RTCPeerConnection = (window as any).diemcau.detail.playing.peer;
