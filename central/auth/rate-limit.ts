@@ -39,6 +39,8 @@ export class LoginLimiter {
 
   failed(username: string, address: string, now = Date.now()): void {
     for (const key of [`u:${username}\n${address}`, `a:${address}`]) this.failures.set(key, [...this.recent(key, now), now]);
+    // Guessing many usernames must not grow this without bound: forget keys whose failures have all aged out.
+    if (this.failures.size > 50_000) for (const key of [...this.failures.keys()]) this.recent(key, now);
   }
 
   succeeded(username: string, address: string): void {

@@ -83,8 +83,9 @@ export function readCookie(header: string | undefined, name: string): string | u
   return undefined;
 }
 
-export function sessionCookie(token: string): string {
-  return `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${MAX_MS / 1000}`;
+/** `secure`: the page came over HTTPS (a TLS proxy in front says so in X-Forwarded-Proto): the cookie never goes over plain HTTP. */
+export function sessionCookie(token: string, secure = false): string {
+  return `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${MAX_MS / 1000}${secure ? '; Secure' : ''}`;
 }
 
 export function clearedCookie(): string {

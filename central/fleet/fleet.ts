@@ -128,7 +128,7 @@ export class Fleet extends EventEmitter {
     const now = Date.now();
     if (leaf === 'presence' && parts.length === 4) this.picture.update(box, carrier, (h) => h.applyPresence(obj, now));
     else if (leaf === 'state' && parts.length === 4) {
-      const h = this.picture.update(box, carrier, (x) => x.applyState(obj, text, now));
+      const h = this.picture.update(box, carrier, (x) => x.applyState(obj, payload, now));
       if (h) this.emit('state', h);
     }
     else if (leaf === 'telemetry' && parts.length === 4) this.picture.get(box)?.history.addTelemetry(now, obj);

@@ -53,8 +53,8 @@ export class Hall {
   rollcall: { id: string; confirmedAt: string | null } | null = null;
   /** The floor queue's status for this hall (ops/floor.ts sets it). */
   floor: string | null = null;
-  /** The last retained state as received: the detail view shows it. */
-  stateText: string | null = null;
+  /** The last retained state as received (UTF-8, in its own memory): the detail view shows it. */
+  stateRaw: Buffer | null = null;
   stateAt = 0;
   visual: Visual = 'offline';
   problem: string | null = null;
@@ -85,8 +85,10 @@ export class Hall {
   }
 
   /** Takes a retained state document; records device and media errors into the history as they appear. */
-  applyState(s: Obj, text: string, now: number): void {
-    this.stateText = text;
+  applyState(s: Obj, raw: Buffer, now: number): void {
+    // A copy outside Buffer's shared pool: keeping a slice of the packet would keep its whole 8 kB slab alive.
+    this.stateRaw = Buffer.allocUnsafeSlow(raw.length);
+    raw.copy(this.stateRaw);
     this.stateAt = now;
     if (isObj(s.hall)) {
       this.name = str(s.hall.name) ?? this.name;

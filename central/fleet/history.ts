@@ -1,21 +1,34 @@
 // A hall's recent past for the detail view: telemetry and media figures over the last 10 minutes and its last
-// errors. Numbers live in fixed Float64Array rings (10,400 halls of object arrays cost tens of MB; these do not).
+// errors. Numbers live in Float64Array rings that start small and grow to their capacity as samples come (10,400
+// halls of object arrays cost tens of MB; full-size rings for every hall would cost a hundred).
 export const HISTORY_MS = 10 * 60_000;
 
 /** A ring of rows of `fields` numbers plus a time; NaN stands for null. */
 export class Ring {
-  private readonly data: Float64Array;
+  private data: Float64Array;
   private head = 0;
   private count = 0;
+  private rows = 4;
 
   constructor(
     private readonly fields: readonly string[],
     private readonly capacity: number,
   ) {
-    this.data = new Float64Array(capacity * (fields.length + 1));
+    this.data = new Float64Array(this.rows * (fields.length + 1));
+  }
+
+  /** Doubles the room (up to capacity) while the ring is still filling: rows stay in order, oldest first. */
+  private grow(): void {
+    const w = this.fields.length + 1;
+    this.rows = Math.min(this.capacity, this.rows * 2);
+    const next = new Float64Array(this.rows * w);
+    next.set(this.data.subarray(0, this.count * w));
+    this.data = next;
+    this.head = this.count;
   }
 
   push(ts: number, values: ReadonlyArray<number | null | undefined>): void {
+    if (this.count === this.rows && this.rows < this.capacity) this.grow();
     const w = this.fields.length + 1;
     const at = this.head * w;
     this.data[at] = ts;
@@ -23,8 +36,8 @@ export class Ring {
       const v = values[i];
       this.data[at + 1 + i] = typeof v === 'number' && Number.isFinite(v) ? v : NaN;
     }
-    this.head = (this.head + 1) % this.capacity;
-    this.count = Math.min(this.count + 1, this.capacity);
+    this.head = (this.head + 1) % this.rows;
+    this.count = Math.min(this.count + 1, this.rows);
   }
 
   /** Rows newer than `since`, oldest first, as `{ts, <field>: number | null}`. */
@@ -32,7 +45,7 @@ export class Ring {
     const w = this.fields.length + 1;
     const out: Array<Record<string, number | string | null>> = [];
     for (let k = this.count; k > 0; k--) {
-      const at = ((this.head - k + this.capacity) % this.capacity) * w;
+      const at = ((this.head - k + this.rows) % this.rows) * w;
       const ts = this.data[at];
       if (ts < since) continue;
       const row: Record<string, number | string | null> = { ts: new Date(ts).toISOString() };
@@ -57,9 +70,9 @@ const TELEMETRY = ['cpuPct', 'rssMb', 'tempC'] as const;
 const MEDIA = ['bitrateKbps', 'fps', 'lossPct', 'rttMs'] as const;
 
 export class HallHistory {
-  /** 10 minutes of telemetry at 5 s, of media figures at 2.5 s: more is dropped oldest first. */
+  /** 10 minutes of telemetry at 5 s, of media figures at 5 s: more is dropped oldest first. */
   readonly telemetry = new Ring(TELEMETRY, 120);
-  readonly media = new Ring(MEDIA, 240);
+  readonly media = new Ring(MEDIA, 120);
   private readonly errors: HallError[] = [];
 
   addTelemetry(ts: number, t: Record<string, unknown>): void {

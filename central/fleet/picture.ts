@@ -51,6 +51,8 @@ export class Picture {
   private readonly listeners: ChangeListener[] = [];
   private readonly creators: Array<(h: Hall) => void> = [];
   private sorted: Hall[] | null = null;
+  /** Goes up with every change of a row: what was built of every row is still good while it stays. */
+  version = 0;
 
   constructor(private readonly groupNames: Readonly<Record<string, string>> = {}) {}
 
@@ -85,6 +87,7 @@ export class Picture {
     const changed = h.refresh() || isNew;
     this.recount(h, isNew ? [] : groupsBefore, before.visual, isNew);
     if (!changed) return h;
+    this.version++;
     this.dirtyHalls.add(box);
     for (const fn of this.listeners) fn(h, before);
     return h;

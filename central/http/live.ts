@@ -39,6 +39,8 @@ export class LiveHub implements LiveSink {
   private readonly latest = new Map<string, { kind: ProgressKind; body: Record<string, unknown>; boxes: ReadonlySet<string> }>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private tickTimer: NodeJS.Timeout | null = null;
+  /** Every row joined, for unlimited pages: 20 pages opening at once build it once. */
+  private allRows: { version: number; text: string } | null = null;
   private pingTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly app: Central) {}
@@ -114,11 +116,18 @@ export class LiveHub implements LiveSink {
 
   private snapshot(c: Client): string {
     const { picture } = this.app;
-    const rows: string[] = [];
-    for (const h of picture.list()) {
-      if (!c.access.seesHall(h.groups)) continue;
-      rows.push(h.rowJson);
-      c.sent?.add(h.box);
+    let halls: string;
+    if (!c.access.limited) {
+      if (this.allRows?.version !== picture.version) this.allRows = { version: picture.version, text: picture.list().map((h) => h.rowJson).join(',') };
+      halls = this.allRows.text;
+    } else {
+      const rows: string[] = [];
+      for (const h of picture.list()) {
+        if (!c.access.seesHall(h.groups)) continue;
+        rows.push(h.rowJson);
+        c.sent?.add(h.box);
+      }
+      halls = rows.join(',');
     }
     const groups = picture.groups().filter((g) => c.access.seesGroup(g)).map((g) => picture.groupRow(g));
     const rest = {
@@ -128,7 +137,7 @@ export class LiveHub implements LiveSink {
       meeting: this.app.meetings.current(),
       carriers: this.app.fleet.status(),
     };
-    return `{"t":"snapshot","seq":${++c.seq},"halls":[${rows.join(',')}],${JSON.stringify(rest).slice(1)}`;
+    return `{"t":"snapshot","seq":${++c.seq},"halls":[${halls}],${JSON.stringify(rest).slice(1)}`;
   }
 
   private each(fn: (c: Client) => void): void {

@@ -5,7 +5,7 @@ import { decoyHash, verifyPassword } from '../auth/passwords.js';
 import { clearedCookie, sessionCookie } from '../auth/sessions.js';
 import type { Central } from '../app.js';
 import { Reply } from './context.js';
-import type { Route } from './router.js';
+import { header, type Route } from './router.js';
 
 export function authRoutes(app: Central): Route[] {
   return [
@@ -37,7 +37,7 @@ export function authRoutes(app: Central): Route[] {
         app.limiter.succeeded(username, c.address);
         const { token, session } = app.sessions.create(username, c.address);
         c.audit.detail = `from ${c.address}`;
-        return new Reply(200, { operator: { username: op.username, role: op.role, groups: op.groups }, csrf: session.csrf }, { 'set-cookie': sessionCookie(token) });
+        return new Reply(200, { operator: { username: op.username, role: op.role, groups: op.groups }, csrf: session.csrf }, { 'set-cookie': sessionCookie(token, header(c.req, 'x-forwarded-proto') === 'https') });
       },
     },
     {

@@ -59,7 +59,7 @@ export function hallRoutes(app: Central): Route[] {
         const now = Date.now();
         return {
           row: JSON.parse(h.rowJson),
-          state: h.stateText ? JSON.parse(h.stateText) : null,
+          state: h.stateRaw ? JSON.parse(h.stateRaw.toString('utf8')) : null,
           ...h.history.view(now),
           incidents: app.incidents.forHall(h.box, HISTORY_MS),
         };

@@ -65,6 +65,13 @@ t.test('login: a session cookie that scripts cannot read and other sites cannot 
   t.match(cookie, /^dc_session=[A-Za-z0-9_-]{40,};/);
   t.match(cookie, /HttpOnly/);
   t.match(cookie, /SameSite=Strict/);
+  t.notMatch(cookie, /Secure/, 'plain HTTP: not Secure (the browser would drop it)');
+  const behindTls = await fetch(`${url}/api/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-forwarded-proto': 'https' },
+    body: JSON.stringify({ username: 'nat', password: PASSWORD }),
+  });
+  t.match(behindTls.headers.get('set-cookie'), /; Secure/, 'behind a TLS proxy: Secure');
   const wrong = new ConsoleClient(url);
   const w1 = await wrong.post('/api/login', { username: 'nat', password: 'not the password' });
   const w2 = await wrong.post('/api/login', { username: 'nobody', password: 'not the password' });
