@@ -45,6 +45,9 @@ export function clock(iso: string | null | undefined): string {
   return Number.isNaN(d.getTime()) ? iso : d.toLocaleTimeString('en-GB');
 }
 
+/** Names in the operator's order, numbers as numbers ("Tỉnh 2" before "Tỉnh 10"). */
+export const byName = new Intl.Collator(undefined, { numeric: true }).compare;
+
 /** The visual states, worst first: the order of "sort by state". */
 export const STATE_ORDER: readonly Visual[] = ['problem', 'offline', 'online', 'in-meeting', 'seen', 'heard'];
 

@@ -4,7 +4,7 @@
 import type {
   CarrierStatus, CommandProgress, GroupRow, HallRow, Incident, LiveMessage, Meeting, ProgressKind, QueueEntry, ReadyCounts, RollcallCounts, Visual,
 } from './types.js';
-import { searchKey } from './dom.js';
+import { byName, searchKey } from './dom.js';
 
 export interface HallChange {
   /** Boxes whose row changed (or appeared). */
@@ -129,7 +129,7 @@ export class Model {
 
   /** Groups of a kind, ordered by display name. */
   groupsOf(kind: GroupRow['kind']): GroupRow[] {
-    return [...this.groups.values()].filter((g) => g.kind === kind).sort((a, b) => a.name.localeCompare(b.name) || a.group.localeCompare(b.group));
+    return [...this.groups.values()].filter((g) => g.kind === kind).sort((a, b) => byName(a.name, b.name) || byName(a.group, b.group));
   }
 
   groupName(group: string): string {

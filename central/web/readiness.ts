@@ -2,7 +2,7 @@
 // per province (passed, failed, offline, pending) drawn on a canvas, the failures with their reasons, and the CSV
 // report to download.
 import { L } from './labels.js';
-import { fill, fmt, h, STATE_COLOR, throttled } from './dom.js';
+import { byName, fill, fmt, h, STATE_COLOR, throttled } from './dom.js';
 import { act, panel, type Ctx } from './ctx.js';
 import { ScopePicker } from './scope.js';
 import { bars } from './chart.js';
@@ -38,7 +38,7 @@ export function readinessPanel(ctx: Ctx): HTMLElement {
     const r = await api.get<Sweep>(`/api/readiness/${id}`);
     if (id !== shown) return;
     const rows = Object.entries(r.byGroup)
-      .sort((a, b) => model.groupName(a[0]).localeCompare(model.groupName(b[0])))
+      .sort((a, b) => byName(model.groupName(a[0]), model.groupName(b[0])))
       .map(([g, c]) => ({ label: model.groupName(g), parts: KEYS.map((k) => ({ value: c[k], color: COLORS[k] })) }));
     chart.hidden = rows.length === 0;
     bars(chart, rows, Math.max(240, chart.parentElement?.clientWidth ?? 320));

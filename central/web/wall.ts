@@ -1,10 +1,11 @@
-// The wall: one canvas grid per province, every hall a cell coloured by its state, all of them at once. The cell
-// size is the largest that fits every grid in the view (10,400 halls get small cells, a demo's five get big ones).
+// The wall: one canvas grid per province, every hall a cell coloured by its state, all of them at once. Provinces
+// are tiles side by side; the cell size is the largest with which every tile fits in the view (10,400 halls in 34
+// provinces get small cells, a demo's five get big ones).
 // Diffs from the live feed only mark cells; one requestAnimationFrame paints the marked cells (a layout is rebuilt
 // only when halls appear, go or change province, or the view is resized or filtered). Hover shows the hall, a
 // click opens its detail. Halls the filter leaves out are drawn faded; a province filter shows that grid alone.
 import { L } from './labels.js';
-import { FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
+import { byName, FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
 import { provinceOf, type Model } from './model.js';
 import type { Filter } from './filter.js';
 
@@ -100,10 +101,12 @@ export class Wall {
     const keep = this.filter.group.startsWith('p-') ? this.filter.group : null;
     const groups = [...by.keys()]
       .filter((g) => keep === null || g === keep)
-      .sort((a, b) => (a === '' ? 1 : b === '' ? -1 : this.model.groupName(a).localeCompare(this.model.groupName(b)) || a.localeCompare(b)));
+      .sort((a, b) => (a === '' ? 1 : b === '' ? -1 : byName(this.model.groupName(a), this.model.groupName(b)) || a.localeCompare(b)));
     const width = Math.max(100, this.body.clientWidth - 2);
     const height = Math.max(100, this.el.clientHeight - 8);
-    this.cell = fitCell(groups.map((g) => by.get(g)!.length), width, height);
+    const fit = fitLayout(groups.map((g) => by.get(g)!.length), width, height);
+    this.cell = fit.cell;
+    this.body.style.gridTemplateColumns = `repeat(${fit.perRow}, ${fit.tileWidth}px)`;
     const old = this.gridOf;
     this.gridOf = new Map();
     this.grids = groups.map((g) => {
@@ -111,7 +114,7 @@ export class Wall {
       const grid = old.get(g) ?? this.makeGrid(g);
       grid.boxes = boxes;
       grid.index = new Map(boxes.map((b, i) => [b, i]));
-      grid.cols = Math.max(1, Math.floor(width / this.cell));
+      grid.cols = Math.max(1, Math.floor(fit.tileWidth / this.cell));
       this.gridOf.set(g, grid);
       return grid;
     });
@@ -196,12 +199,29 @@ export class Wall {
   }
 }
 
-/** The largest cell (px) with which grids of `sizes` halls, `width` px wide, fit in `height` px. */
-export function fitCell(sizes: number[], width: number, height: number): number {
-  for (let c = MAX_CELL; c > MIN_CELL; c--) {
-    const cols = Math.max(1, Math.floor(width / c));
-    const total = sizes.reduce((s, n) => s + Math.ceil(n / cols) * c + HEAD_PX, 0);
-    if (total <= height) return c;
+/** Gap between province tiles in px (style.css .wall-body column-gap). */
+const TILE_GAP = 12;
+
+/**
+ * The largest cell (px), and how many province tiles side by side, with which grids of `sizes` halls (in order,
+ * laid out in rows of tiles) fit in `width` × `height`. Too many to fit at the smallest cell: the smallest, and
+ * the tiles per row that take the least height (the wall scrolls).
+ */
+export function fitLayout(sizes: number[], width: number, height: number): { cell: number; perRow: number; tileWidth: number } {
+  const tiles = Math.max(1, sizes.length);
+  let best = { cell: MIN_CELL, perRow: 1, tileWidth: width, height: Infinity };
+  for (let cell = MAX_CELL; cell >= MIN_CELL; cell--) {
+    for (let perRow = 1; perRow <= Math.min(tiles, 12); perRow++) {
+      const tileWidth = Math.floor((width - (perRow - 1) * TILE_GAP) / perRow);
+      const cols = Math.floor(tileWidth / cell);
+      if (cols < 8) break;
+      let total = 0;
+      for (let i = 0; i < sizes.length; i += perRow) {
+        total += Math.max(...sizes.slice(i, i + perRow).map((n) => Math.ceil(n / cols))) * cell + HEAD_PX;
+      }
+      if (total <= height) return { cell, perRow, tileWidth };
+      if (cell === MIN_CELL && total < best.height) best = { cell, perRow, tileWidth, height: total };
+    }
   }
-  return MIN_CELL;
+  return best;
 }
