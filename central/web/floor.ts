@@ -49,7 +49,7 @@ export function floorPanel(ctx: Ctx): HTMLElement {
 
   let form: HTMLElement | null = null;
   if (ctx.canAct) {
-    const code = h('input', { class: 'floor-code', placeholder: L.floor.callCode, 'aria-label': L.floor.callCode, pattern: 'vn-[0-9a-z-]+' });
+    const code = h('input', { class: 'floor-code', placeholder: L.floor.callCode, 'aria-label': L.floor.callCode, pattern: '[a-z0-9][a-z0-9\\-]{0,62}' });
     form = h('form', { class: 'row' }, code, h('button', { type: 'submit', class: 'floor-call' }, L.floor.call));
     form.addEventListener('submit', (ev) => {
       ev.preventDefault();

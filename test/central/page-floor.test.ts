@@ -99,6 +99,35 @@ t.test('a grant clicked on the provincial page shows on every page; revoke empti
   ]);
 });
 
+t.test('call on a hall by its code: "called on" on every page', async (t) => {
+  await nat.page.fill('.floor .floor-code', 'vn-30001');
+  await nat.page.click('.floor .floor-call');
+  await waitQueue(nat.page, ['vn-30001 called on'], 'national page');
+  await waitQueue(viewer.page, ['vn-30001 called on'], 'viewer page');
+  t.same(await queueOf(hanoi.page), [], 'not on the provincial page: another province');
+  await nat.page.click('.floor-entry[data-box="vn-30001"] .floor-revoke');
+  await waitQueue(viewer.page, [], 'revoked');
+});
+
+t.test('a readiness sweep from the page: counts, a bar per province, the CSV report', async (t) => {
+  const p = nat.page;
+  await p.selectOption('.readiness select.scope', 'p-01');
+  await p.fill('.readiness .rd-seconds', '1');
+  await p.click('.readiness .rd-start');
+  const count = (k: string) => p.textContent(`.rd-counts [data-count=${k}] strong`);
+  await eventually(async () => (await count('pending')) === '0', 'the sweep done', 60000, 250);
+  // These halls run without media: their selftest is refused, so each fails with that reason.
+  t.same([await count('passed'), await count('failed'), await count('offline')], ['0', '3', '0']);
+  await eventually(async () => (await p.$$eval('.rd-failed li', (els) => els.length)) === 3, 'the failures listed');
+  t.match(await p.textContent('.rd-failed'), /selftest not available/);
+  t.equal(await p.getAttribute('canvas.rd-chart', 'data-groups'), '1', 'one province in the chart');
+  const href = (await p.getAttribute('.rd-csv', 'href'))!;
+  const csv = await p.evaluate((u) => fetch(u).then((r) => r.text()), href);
+  const lines = csv.trim().split(/\r?\n/);
+  t.equal(lines[0], 'box,name,carrier,groups,status,reason,loss_pct,rtt_ms,at');
+  t.same(lines.slice(1).map((l) => l.split(',')[0]).sort(), [...HANOI].sort(), 'one line per hall, from the link the page shows');
+});
+
 t.test('a group action is sent only once confirmed; its answers are counted on the page', async (t) => {
   const p = nat.page;
   await p.selectOption('.actions .action-which', 'display-off');
@@ -127,6 +156,15 @@ t.test("the viewer's page has no action buttons, and shows everything else", asy
   await p.waitForSelector('.detail:not([hidden]) .detail-name');
   t.equal(await p.textContent('.detail-name'), HALLS.find((h) => h.id === 'vn-20001')!.name, 'a hall opens on click');
   t.notOk(await p.$('.detail .detail-actions'), 'and its detail has no actions');
+});
+
+t.test('logout: back to the login form, and the session is gone', async (t) => {
+  const p = viewer.page;
+  await p.click('header .logout');
+  await p.waitForSelector('form.login');
+  await p.reload();
+  await p.waitForSelector('form.login');
+  t.equal(await p.evaluate(() => fetch('/api/me').then((r) => r.status)), 401);
 });
 
 t.test('no page errors', async (t) => {
