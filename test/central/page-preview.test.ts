@@ -3,7 +3,9 @@
 // hall to it from the meeting bar (the halls its filter shows) and reads the progress reach "1 of 1 joined"; the hall turns heard on the wall;
 // a click on its cell opens it, "See and hear" plays it: the page's own RTCPeerConnection, answering the bridge's
 // offer that the server relayed, decodes the hall's frames (framesDecoded from getStats goes up, and the page says
-// so under the picture). Closing the preview ends it on the server too.
+// so under the picture). Closing the preview ends it on the server too. And the floor with a hall in the meeting:
+// its talk button puts it in the page's queue, the grant clicked there puts its tally on air (agents with
+// floor.grant).
 import t from 'tap';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,6 +15,8 @@ import { startLocalJanus } from '../../lab/janus.js';
 import { startConsoleHall, stopConsoleHall } from '../../lab/console-halls.js';
 import { addOperator, ConsoleClient, startCentral, writeCentralConfig } from '../../lab/central.js';
 import { launchChromium, openConsole, legendColors, cellColors, cellOnScreen, near } from '../../lab/console-page.js';
+import { hallCommands, pressButton } from '../../lab/hall-capabilities.js';
+import { HALL_PATTERNS } from '../../agent/hall.js';
 import { PASSWORD, eventually } from './world.js';
 
 if (process.getuid?.() !== 0) {
@@ -103,6 +107,33 @@ t.test('"See and hear": the page\'s peer decodes the hall\'s frames', async (t) 
   await p.click('.preview-close');
   await eventually(async () => (await api.get('/api/audit?limit=20')).body.some((x: any) => x.action === 'preview.close' && x.outcome === 'ok'), 'closed on the server');
   t.notOk(await p.$('.preview'), 'gone from the page');
+});
+
+t.test('talk pressed in the hall: in the queue on the page; granted there, the hall\'s tally goes on air', async (t) => {
+  if (!(await hallCommands(broker.url, BOX)).has('floor.grant')) {
+    t.comment('the agent does not take floor.grant yet (commands.list): checked once it does');
+    return;
+  }
+  const panel = async () => (await api.get(`/api/halls/${BOX}`)).body.state?.devices?.panel;
+  const before = await panel();
+  await p.click('.detail-close'); // the drawer lies over the side panels
+  await pressButton(broker.url, BOX, 'talk');
+  await p.waitForSelector(`.floor-entry[data-box="${BOX}"][data-status=requested]`, { timeout: 15000 });
+  await p.click(`.floor-entry[data-box="${BOX}"] .floor-grant`);
+  await p.waitForSelector(`.floor-entry[data-box="${BOX}"][data-status=granted]`, { timeout: 15000 });
+  const onAir = (HALL_PATTERNS as Record<string, { tally: string }>)['on-air']?.tally;
+  const after = await eventually(async () => {
+    const x = await panel();
+    return x?.hallState === 'on-air' && x;
+  }, 'the panel on air in the reported state', 15000);
+  t.equal(after.leds.tally, onAir, `tally ${before?.leds?.tally} → ${after.leds.tally}: the on-air pattern`);
+  t.not(after.leds.tally, before?.leds?.tally, 'the tally changed');
+  await p.click(`.floor-entry[data-box="${BOX}"] .floor-revoke`);
+  const st = await eventually(async () => {
+    const x = (await api.get(`/api/halls/${BOX}`)).body.state;
+    return x?.devices?.panel?.hallState !== 'on-air' && x?.media?.muted === true && x;
+  }, 'off air and muted after the revoke', 15000);
+  t.equal(st.devices.panel.hallState, 'muted', 'revoked: the mic muted, the tally shows it');
 });
 
 t.test('no page errors', async (t) => {
