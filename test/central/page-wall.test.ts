@@ -173,6 +173,7 @@ t.test('an incident shows on the page and is suppressed from it', async (t) => {
   await p.waitForSelector(`.incident[data-box="${box.id}"]`, { state: 'detached', timeout: 10000 });
   t.match((await api.get(`/api/halls/${box.id}`)).body.incidents, [{ clearedBy: 'suppressed by nat' }]);
   await box.publishState({ media: media() });
+  await eventually(async () => (await p.textContent('.total .heard-of')) === `24 of ${TOTAL} heard`, 'heard again');
 });
 
 t.test('screenshot of the wall', async (t) => {
