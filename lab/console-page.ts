@@ -1,0 +1,124 @@
+// The console's page in a real browser, as an operator uses it: Debian's Chromium (never a downloaded browser)
+// driven by playwright-core, one browser context (its own cookies) per operator, logged in through the login form.
+// Helpers read what a person would see: a hall's cell colour on the wall, the legend's colours, a screenshot's
+// number of distinct colours (a blank or broken page has a handful).
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { CHROMIUM } from './media/chromium-subscriber.js';
+
+/**
+ * The flags the console's tests and bench run Chromium with. playwright-core gives every launch a fresh profile
+ * (its own temporary --user-data-dir, removed on close).
+ */
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Host candidates as IP addresses: Janus cannot resolve Chromium's mDNS .local names (the preview).
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
+}
+
+export interface ConsolePage {
+  context: BrowserContext;
+  page: Page;
+  /** Uncaught errors and console errors of the page: a correct page has none. */
+  errors: string[];
+  close(): Promise<void>;
+}
+
+/** Opens the console at `url` in a new context and logs in through the form; resolves once the live snapshot is in. */
+export async function openConsole(browser: Browser, url: string, username: string, password: string, viewport = { width: 1600, height: 1000 }): Promise<ConsolePage> {
+  const context = await browser.newContext({ viewport });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+  page.on('console', (m) => {
+    // A refused API call shows in the console as a failed resource; the tests look at those through the page.
+    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
+  });
+  await page.goto(url);
+  await page.fill('form.login input[name=username]', username);
+  await page.fill('form.login input[name=password]', password);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('.console');
+  await page.waitForFunction(() => (window as any).diemcau?.model?.seq > 0, undefined, { timeout: 20000 });
+  return { context, page, errors, close: () => context.close() };
+}
+
+export type Rgb = [number, number, number];
+
+/** The colour each state's swatch in the legend shows. */
+export async function legendColors(page: Page): Promise<Record<string, Rgb>> {
+  return page.evaluate(() => {
+    const out: Record<string, number[]> = {};
+    for (const el of document.querySelectorAll<HTMLElement>('.legend .swatch[data-state]')) {
+      const m = /rgba?\((\d+), (\d+), (\d+)/.exec(getComputedStyle(el).backgroundColor);
+      if (m) out[el.dataset.state!] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    }
+    return out;
+  }) as Promise<Record<string, Rgb>>;
+}
+
+/** The colour of each hall's cell on the wall (the pixel at its centre), null for a hall not drawn. */
+export async function cellColors(page: Page, boxes: string[]): Promise<Record<string, Rgb | null>> {
+  return page.evaluate((list) => {
+    const wall = (window as any).diemcau.wall;
+    const images = new Map<string, ImageData>();
+    const out: Record<string, number[] | null> = {};
+    for (const box of list) {
+      const at = wall.locate(box);
+      const canvas = at && document.querySelector<HTMLCanvasElement>(`canvas.grid[data-group="${at.group}"]`);
+      if (!at || !canvas) {
+        out[box] = null;
+        continue;
+      }
+      const img = images.get(at.group) ?? canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+      images.set(at.group, img);
+      const i = (at.y * img.width + at.x) * 4;
+      out[box] = img.data[i + 3] === 0 ? null : [img.data[i], img.data[i + 1], img.data[i + 2]];
+    }
+    return out;
+  }, boxes) as Promise<Record<string, Rgb | null>>;
+}
+
+/** Where a hall's cell is on the screen (page coordinates), to hover or click it as a person would. */
+export async function cellOnScreen(page: Page, box: string): Promise<{ x: number; y: number }> {
+  const at = await page.evaluate((b) => {
+    const a = (window as any).diemcau.wall.locate(b);
+    if (!a) return null;
+    const canvas = document.querySelector<HTMLCanvasElement>(`canvas.grid[data-group="${a.group}"]`)!;
+    canvas.scrollIntoView({ block: 'nearest' });
+    const r = canvas.getBoundingClientRect();
+    return { x: r.left + a.x + 0.5, y: r.top + a.y + 0.5 };
+  }, box);
+  if (!at) throw new Error(`wall: hall ${box} is not drawn`);
+  return at;
+}
+
+/** How many distinct colours a PNG holds (decoded by the browser itself). */
+export async function distinctColors(page: Page, png: Buffer): Promise<number> {
+  return page.evaluate(async (b64) => {
+    const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+    const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+    const c = new OffscreenCanvas(bmp.width, bmp.height);
+    const g = c.getContext('2d')!;
+    g.drawImage(bmp, 0, 0);
+    const d = g.getImageData(0, 0, bmp.width, bmp.height).data;
+    const seen = new Set<number>();
+    for (let i = 0; i < d.length; i += 4) seen.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+    return seen.size;
+  }, png.toString('base64'));
+}
+
+/** Two colours within `tol` on each channel. */
+export function near(a: Rgb | null | undefined, b: Rgb | null | undefined, tol = 3): boolean {
+  return !!a && !!b && a.every((v, i) => Math.abs(v - b[i]) <= tol);
+}
