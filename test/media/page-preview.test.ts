@@ -17,7 +17,7 @@ import { addOperator, ConsoleClient, startCentral, writeCentralConfig } from '..
 import { launchChromium, openConsole, legendColors, cellColors, cellOnScreen, near } from '../../lab/console-page.js';
 import { hallCommands, pressButton } from '../../lab/hall-capabilities.js';
 import { HALL_PATTERNS } from '../../agent/hall.js';
-import { PASSWORD, eventually } from './world.js';
+import { PASSWORD, eventually } from '../central/world.js';
 
 if (process.getuid?.() !== 0) {
   t.plan(0, 'Janus runs in a network namespace, which needs root');
