@@ -2,7 +2,7 @@
 // (not before), not while a subscription is on its way, again when the programme went silent past the stale time,
 // and never on behalf of a session that has been replaced.
 import t from 'tap';
-import { ProgrammeKeeper } from '../../agent/media/worker/programme.js';
+import { ProgrammeKeeper } from '../../agent/media/worker/programme-keeper.js';
 import { sleep, waitFor } from '../../lab/wait.js';
 
 // The keeper reads the wall clock. "Not before" checks happen within a few ms of the event they follow; the

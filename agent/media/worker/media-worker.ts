@@ -11,7 +11,8 @@
 import { MediaFeed } from './feed.js';
 import { BridgeSession } from './session.js';
 import { dropResidue } from '../signalling/create.js';
-import { CheckingSink, ProgrammeKeeper, type ProgrammeSink } from './programme.js';
+import { CheckingSink, type ProgrammeSink } from './programme.js';
+import { ProgrammeKeeper } from './programme-keeper.js';
 import { roomPathFor, type RoomPath } from './room.js';
 import { BannerSink } from '../programme/banner-sink.js';
 import { readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
