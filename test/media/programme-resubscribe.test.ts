@@ -34,6 +34,9 @@ t.test('the programme publisher replaced by a new feed: the centre subscribes ag
   const c = centre;
   await waitFor('the centre decoding and hearing the hall', () => programme(c), { until: (p) => p.frames > 30 && p.audioLoudSamples > 4800, timeoutMs: 30_000 });
   t.pass('the centre decodes and hears the hall');
+  const arrivals = () => c.extra().programmeArrivals ?? { audioPackets: 0, framesDecoded: 0, lastArrivedAt: 0 };
+  await waitFor('the centre worker reading the programme arrive', arrivals, { until: (a) => a.audioPackets > 0 && a.framesDecoded > 0 && Date.now() - a.lastArrivedAt < 3000 });
+  t.pass(`the centre's worker reads the programme arriving (${JSON.stringify(arrivals())})`);
 
   await hall.leave();
   const gone = Date.now();
@@ -41,8 +44,10 @@ t.test('the programme publisher replaced by a new feed: the centre subscribes ag
   const frames = programme(c).frames;
   const loud = programme(c).audioLoudSamples;
   const samples = audioSamples(c);
+  const arrived = arrivals().lastArrivedAt;
   await sleep(2000);
   t.ok(programme(c).frames - frames < 5 && programme(c).audioLoudSamples - loud < 4800, 'the departed publisher sends the centre nothing');
+  t.equal(arrivals().lastArrivedAt, arrived, "and the centre's worker sees nothing arrive");
   // The defect's cause, shown: the audio sink's callbacks go on with silence. Not asserted: it is wrtc's doing.
   t.comment(`audio samples handed to the centre's sink meanwhile: ${audioSamples(c) - samples} in 2 s, none of them loud`);
 

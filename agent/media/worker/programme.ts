@@ -18,8 +18,6 @@ export interface AudioIn {
 }
 
 export interface ProgrammeSink {
-  /** ms since epoch of the last frame or audio handed in (0: none yet); without it no staleness check. */
-  lastInputAt?: number;
   video(frame: VideoFrameIn): void;
   audio(data: AudioIn): void;
   report(): Record<string, unknown>;
@@ -35,11 +33,8 @@ export class CheckingSink implements ProgrammeSink {
   /** The banner read from the last frame's pixels (what the TV would show), and frames that carried one. */
   private bannerShown: string | null = null;
   private bannerFrames = 0;
-  /** When a frame or audio last arrived (ms since epoch): the worker resubscribes when this goes stale. */
-  lastInputAt = 0;
 
   video(f: VideoFrameIn): void {
-    this.lastInputAt = Date.now();
     this.width = f.width;
     this.height = f.height;
     this.check.add(readStampI420(f.data, f.width));
@@ -48,7 +43,6 @@ export class CheckingSink implements ProgrammeSink {
   }
 
   audio(a: AudioIn): void {
-    this.lastInputAt = Date.now();
     this.audioSamples += a.samples.length / (a.channelCount ?? 1);
     // Peak over the chunk: enough to tell a tone from silence.
     let peak = 0;
