@@ -4,7 +4,7 @@
 // again within the programme keeper's stale time. wrtc's audio sink goes on delivering decoded silence on a dead
 // subscription, so only a check of what really arrives (packets, decoded frames) notices.
 import t from 'tap';
-import { startJanusLab, type JanusLab } from '../../lab/janus.js';
+import { janusHandles, startJanusLab, type JanusLab } from '../../lab/janus.js';
 import { memoryLogger, programme, ROOM, sleep, startCentre, startHall } from '../../lab/media/fixture.js';
 import { waitFor } from '../../lab/wait.js';
 import { PROGRAMME } from '../../agent/media/worker/programme-keeper.js';
@@ -71,4 +71,10 @@ t.test('the programme publisher replaced by a new feed: the centre subscribes ag
     centreLog.lines.some((l) => l.includes('programme stopped; subscribing again')),
     'the centre says it subscribed again because the programme stopped',
   );
+  // The subscription it replaced is given back: Janus would otherwise keep the old subscriber (and feed it, were its
+  // publisher still there) until the centre's session ends.
+  const admin = lab.janus.adminUrlFor(lab.sfuIpForHost);
+  const subscribers = async () => (await janusHandles(admin)).filter((h) => h.type === 'subscriber');
+  await waitFor('one subscriber handle left in Janus', subscribers, { until: (s) => s.length === 1, timeoutMs: 5000 }).catch(() => {});
+  t.equal((await subscribers()).length, 1, `Janus holds one subscriber, the centre's new one (${JSON.stringify(await janusHandles(admin))})`);
 });
