@@ -8,8 +8,10 @@
 
 export const PROGRAMME = {
   /**
-   * Programme silent this long: its publisher went away (or never came); subscribe again. Long, because the
-   * programme's own publisher may be riding out a link cut, and a resubscription then gains nothing.
+   * Nothing arrived on the subscription this long: its publisher went away or was replaced (a new feed), or the
+   * path to us broke; subscribe again. Long, because the programme's own publisher may be riding out a link cut
+   * on the same feed (ICE restarts for up to 20 s, RECOVERY.iceRestartWindowMs), and a new subscription then gains
+   * nothing.
    */
   staleMs: 30_000,
   /** Pause after a failed subscription (no such publisher yet: the programme may start after the hall joins). */
@@ -64,7 +66,7 @@ export class ProgrammeFreshness {
   }
 }
 
-/** When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s of silence. */
+/** When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s with nothing arriving. */
 export class ProgrammeKeeper {
   private state: 'off' | 'subscribing' | 'on' = 'off';
   private since = 0;
@@ -90,7 +92,7 @@ export class ProgrammeKeeper {
     const stale = this.state === 'on' && now - Math.max(this.since, lastArrivedAt) > this.ms.stale;
     const retry = this.state === 'off' && now - this.since >= this.ms.retry;
     if (!stale && !retry) return;
-    if (stale) this.warn('media: programme stopped; subscribing again');
+    if (stale) this.warn('media: programme stopped; subscribing again', { lastArrivedMsAgo: lastArrivedAt ? now - lastArrivedAt : null });
     this.state = 'subscribing';
     this.since = now;
     subscribe().then(
