@@ -277,8 +277,7 @@ export class MediaWorker {
 
   private async tick(meeting: Meeting): Promise<void> {
     const pub = this.session?.pub;
-    await this.watchProgramme(meeting);
-    this.ensureProgramme(meeting);
+    await this.keepProgramme(meeting);
     if (!pub) return this.publishReport();
     const st = await meeting.until(readPublisherStats(pub.pc)).catch((err) => {
       if (isMeetingOver(err)) throw err;
@@ -329,22 +328,19 @@ export class MediaWorker {
     }
   }
 
-  /** Reads what arrived on the programme subscription, when a reading is due (PROGRAMME.statsMs). */
-  private async watchProgramme(meeting: Meeting): Promise<void> {
+  /**
+   * Called every tick: keeps a programme subscription alive, whether it starts before or after we join, judged by
+   * what arrives on it (read once a second at most, PROGRAMME.statsMs).
+   */
+  private async keepProgramme(meeting: Meeting): Promise<void> {
     const s = this.session;
-    if (!s || !this.programmeFresh.due(Date.now())) return;
-    const r = await meeting.until(s.programmeArrivals()).catch((err) => {
-      if (isMeetingOver(err)) throw err;
-      return null; // a subscription closed meanwhile (renewed, or the session replaced): the next reading counts
-    });
-    if (r) this.programmeFresh.note(r.subscription, r.arrivals);
-  }
-
-  /** Called every tick: keeps a programme subscription alive, whether it starts before or after we join. */
-  private ensureProgramme(meeting: Meeting): void {
-    const s = this.session;
+    if (!s) return;
+    const read = this.programmeFresh.due(Date.now()) ? await meeting.until(s.programmeArrivals()) : null;
+    if (read) this.programmeFresh.note(read.subscription, read.arrivals);
     const wanted = meeting.req.programme !== null && (this.cfg.receiveProgramme || meeting.req.programme);
-    if (s && wanted && this.status === 'joined') this.programme.keep(() => s.receiveProgramme(), this.programmeFresh.lastArrivedAt, () => this.session === s);
+    if (s === this.session && wanted && this.status === 'joined') {
+      this.programme.keep(() => s.receiveProgramme(), this.programmeFresh.lastArrivedAt, () => this.session === s);
+    }
   }
 
   /** Outside a meeting only: the trials play noise through the hall's loudspeaker and hold its mic. */

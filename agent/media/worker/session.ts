@@ -107,11 +107,15 @@ export class BridgeSession extends EventEmitter {
     await this.signalling.subscribe(negotiator(pc), sel, { maxDelayMs: this.join.programmeMaxDelayMs });
   }
 
-  /** What has arrived on the current programme subscription, and which one it is (null: none). */
+  /**
+   * What has arrived on the current programme subscription, and which one it is; null: none, or it was closed
+   * during the reading (renewed, or the session closed), so the next reading counts.
+   */
   async programmeArrivals(): Promise<{ subscription: object; arrivals: ProgrammeArrivals } | null> {
     const pc = this.sub;
     if (!pc || this.closed) return null;
-    return { subscription: pc, arrivals: await readProgrammeArrivals(pc) };
+    const arrivals = await readProgrammeArrivals(pc).catch(() => null);
+    return arrivals && { subscription: pc, arrivals };
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
