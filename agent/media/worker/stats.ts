@@ -1,8 +1,10 @@
 // What the worker reads from getStats on the publishing PeerConnection (W3C webrtc-stats: outbound-rtp,
 // remote-inbound-rtp, candidate-pair, media-source), boiled down to the numbers heard.ts, adapt.ts and the report
-// use. Bitrate and fps come from deltas between two readings.
+// use. Bitrate and fps come from deltas between two readings. And from the programme PeerConnection (inbound-rtp),
+// what has arrived on it, for the programme keeper (programme-keeper.ts).
 import { selftestVerdict, type RtpSnapshot } from './heard.js';
 import type { SelftestResult } from './protocol.js';
+import type { ProgrammeArrivals } from './programme-keeper.js';
 
 type Stat = Record<string, any>;
 
@@ -59,6 +61,20 @@ export async function readPublisherStats(pc: RTCPeerConnection): Promise<Publish
     availableBps: pair?.availableOutgoingBitrate ?? null,
     pairRttS: pair?.currentRoundTripTime ?? null,
   };
+}
+
+/** Audio packets received and video frames decoded so far on `pc`, over all its inbound streams. */
+export async function readProgrammeArrivals(pc: RTCPeerConnection): Promise<ProgrammeArrivals> {
+  const report = await pc.getStats();
+  let audioPackets = 0;
+  let framesDecoded = 0;
+  report.forEach((s: Stat) => {
+    if (s.type !== 'inbound-rtp') return;
+    const kind = s.kind ?? s.mediaType;
+    if (kind === 'audio') audioPackets += s.packetsReceived ?? 0;
+    else if (kind === 'video') framesDecoded += s.framesDecoded ?? 0;
+  });
+  return { at: Date.now(), audioPackets, framesDecoded };
 }
 
 /** The selftest: a tone into the uplink for `seconds` (through `tone`), then what the bridge's reports say of it. */
