@@ -15,7 +15,7 @@ import { CheckingSink, type ProgrammeSink } from './programme.js';
 import { ProgrammeFreshness, ProgrammeKeeper } from './programme-keeper.js';
 import { roomPathFor, type RoomPath } from './room.js';
 import { BannerSink } from '../programme/banner-sink.js';
-import { readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
+import { reportedStats, readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
 import { HeardTracker, type RepairAction } from './heard.js';
 import { EstimateMemory } from './adapt.js';
 import { EncoderControl } from './encoder.js';
@@ -362,9 +362,6 @@ export class MediaWorker {
   }
 
   private report(): MediaReport {
-    const st = this.lastStats;
-    const a = st?.audio;
-    const tenths = (s: number) => Math.round(s * 10000) / 10;
     return {
       status: this.status,
       room: this.meeting?.req.room,
@@ -372,16 +369,7 @@ export class MediaWorker {
       heard: this.heard.heard,
       muted: this.feed.muted,
       audioOnly: !this.encoder.videoActive,
-      stats: {
-        bitrateKbps: this.shown.bitrateKbps,
-        fps: this.shown.fps,
-        width: st?.frameWidth ?? undefined,
-        height: st?.frameHeight ?? undefined,
-        lossPct: a?.fractionLost != null ? Math.round(a.fractionLost * 1000) / 10 : undefined,
-        jitterMs: a?.jitterS != null ? tenths(a.jitterS) : undefined,
-        rttMs: a?.rttS != null ? tenths(a.rttS) : st?.pairRttS != null ? tenths(st.pairRttS) : undefined,
-        framesDropped: this.encoder.framesDropped,
-      },
+      stats: reportedStats(this.lastStats, this.shown, this.encoder.framesDropped),
       error: this.lastError,
     };
   }

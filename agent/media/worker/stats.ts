@@ -5,6 +5,7 @@
 import { selftestVerdict, type RtpSnapshot } from './heard.js';
 import type { SelftestResult } from './protocol.js';
 import type { ProgrammeArrivals } from './programme-keeper.js';
+import type { MediaReport } from '../types.js';
 
 type Stat = Record<string, any>;
 
@@ -20,6 +21,22 @@ export interface PublisherStats {
   availableBps: number | null;
   /** RTT of the selected candidate pair (STUN), seconds. */
   pairRttS: number | null;
+}
+
+/** The `stats` of the media report (state.media.stats) from the last reading: loss in %, times in ms. */
+export function reportedStats(st: PublisherStats | null, shown: { bitrateKbps: number; fps: number }, framesDropped: number): MediaReport['stats'] {
+  const a = st?.audio;
+  const tenths = (sec: number) => Math.round(sec * 10000) / 10;
+  return {
+    bitrateKbps: shown.bitrateKbps,
+    fps: shown.fps,
+    width: st?.frameWidth ?? undefined,
+    height: st?.frameHeight ?? undefined,
+    lossPct: a?.fractionLost != null ? Math.round(a.fractionLost * 1000) / 10 : undefined,
+    jitterMs: a?.jitterS != null ? tenths(a.jitterS) : undefined,
+    rttMs: a?.rttS != null ? tenths(a.rttS) : st?.pairRttS != null ? tenths(st.pairRttS) : undefined,
+    framesDropped,
+  };
 }
 
 function snapshot(out: Stat | undefined, remote: Stat | undefined): RtpSnapshot | null {
