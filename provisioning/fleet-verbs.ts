@@ -46,8 +46,9 @@ function report(a: Args, head: Record<string, unknown>, rows: StatusRow[]): numb
   if (a.has('json')) json({ ...head, online, counts, boxes: rows });
   else {
     table([{ ...head, online, ...counts }]);
-    // What needs a look: a config not applied, or a box not connected now (it may run an applied config, stopped).
-    const notable = rows.filter((r) => r.status !== 'applied' || r.online !== true);
+    // What needs a look: a pushed config not applied, or a box not connected now (an applied config says nothing
+    // of whether the box still runs).
+    const notable = rows.filter((r) => (r.status !== 'applied' && r.status !== 'none') || r.online !== true);
     if (notable.length > 0) {
       process.stdout.write('\n');
       table(notable.slice(0, 100).map((r) => ({ box: r.boxId, online: onlineCell(r.online), version: r.version, status: r.status, reason: r.reason ?? '' })));

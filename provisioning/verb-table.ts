@@ -62,10 +62,10 @@ ${COMMON}`,
 Prints the mosquitto.conf lines that load the rendered password file and ACL, the client-id plugin (a client id
 belongs to the login of that name: no login can take a box's connection over) and, with --tls-port, a
 client-certificate listener whose client id is the certificate's box id.
-  --port N      the password listener's port (default 1883)
-  --tls-port N  also a client-certificate listener on this port (mqtts://; needs \`ca\` first)
-  --bind ADDR   listen on this address only, e.g. the carrier-facing one (default: every address)
-  --plugin PATH where the broker finds the plugin (default: the one broker-plugin built in DIR/broker/)
+  --port N       the password listener's port (default 1883)
+  --tls-port N   also a client-certificate listener on this port (mqtts://; needs \`ca\` first)
+  --bind ADDR    listen on this address only, e.g. the one boxes reach (default: every address)
+  --plugin PATH  where the broker finds the plugin (default: the one broker-plugin built in DIR/broker/)
 ${COMMON}`,
   },
   'broker-plugin': {
