@@ -5,7 +5,7 @@ import type { IClientOptions } from 'mqtt';
 import { Store } from './store.js';
 import type { Hall } from './halls.js';
 import type { Args } from './args.js';
-import { checkBrokerUrl } from '../core/broker-url.js';
+import { brokerUrlFault, checkBrokerUrl } from '../core/broker-url.js';
 import { BadRequestError, DiemcauError, DisconnectedError } from '../core/errors.js';
 
 export const DEFAULT_BROKER = 'mqtt://localhost:1883';
@@ -74,6 +74,9 @@ export function chooseBroker(a: Args, halls: Record<string, Hall>, targets: stri
   const ranked = [...count].sort((x, y) => y[1] - x[1] || x[0].localeCompare(y[0]));
   if (ranked.length === 0) return { url: DEFAULT_BROKER, from: 'the default: the database names no broker', given: false };
   const [url, n] = ranked[0];
+  // A CSV imported before URLs were checked strictly may hold one mqtt.js would quietly take for another.
+  const fault = brokerUrlFault(url);
+  if (fault) throw new BadRequestError(`the halls' broker ${url} (from the database) ${fault}: give the broker with --url URL, and correct the CSV`);
   const others = ranked.length > 1 ? `; ${ranked.length - 1} other broker(s) serve the rest` : '';
   return { url, from: `the database: ${n} of ${targets.length} hall(s) use it${others}`, given: false };
 }

@@ -74,6 +74,13 @@ t.test('broker URLs are checked strictly, in one line naming the part at fault',
   const imp = await cli(['import', join(c.dir, 'bad.csv'), '--db', db]);
   t.equal(imp.code, 2);
   t.match(imp.err, /bad\.csv:2: broker: must be an mqtt:\/\/host\[:port\] .* \(got "mqtt:\/\/127\.0\.0\.1:18830x"\)/);
+  // A database imported before the rule: its broker is checked before anyone connects to it.
+  const halls = await c.store.halls();
+  for (const h of Object.values(halls)) h.broker = `${c.broker.url}x`;
+  await c.store.write('halls', halls);
+  const old = await cli(['status', '--db', db]);
+  t.equal(old.code, 2);
+  t.match(old.err, `the halls' broker ${c.broker.url}x (from the database) has the port "${c.broker.port}x", which is not a number: give the broker with --url URL`);
 });
 
 t.test('exit 2 for bad input, one line naming the file; --json errors on stdout; --version', async (t) => {
