@@ -7,6 +7,7 @@ import { parseArgs, type Args } from './args.js';
 import { DiemcauError, ConfigError } from '../core/errors.js';
 import * as verbs from './verbs.js';
 import { rollout } from './rollout-verb.js';
+import { report, REPORT_HELP } from './report-verb.js';
 
 const COMMON = '  --db DIR      provisioning database (default $DIEMCAU_DB or ./diemcau-db)\n  --json        one JSON document on stdout instead of tables';
 const BROKER = '  --url URL     broker the service logs in to (default $DIEMCAU_BROKER or mqtt://localhost:1883)\n  --cafile F    CA certificate for an mqtts:// broker';
@@ -81,6 +82,7 @@ When the database's own record is what went too high, \`rebase all\` starts ever
 TARGET: BOXID, group:NAME or all. Waits and reports like push.
 ${BROKER}\n${COMMON}`,
   },
+  report: { run: report, options: ['db', 'url', 'cafile', 'wait', 'snapshot'], help: REPORT_HELP },
   status: { run: verbs.status, options: ['db', 'url', 'cafile'], help: `usage: diemcau-provision status [TARGET] [--url URL] [--db DIR] [--json]\n\nShows, per box, whether the last pushed config version is applied, partial (the parts that did not start, and why), refused (reason), offline or pending.\n${BROKER}\n${COMMON}` },
   handover: {
     run: verbs.handover,
@@ -139,6 +141,7 @@ verbs, in the order a carrier uses them:
   serve          answer zero-touch claims
   push           push desired config to a hall, a group or all; see who applied it
   status         applied / partial / refused / offline per hall
+  report         the commissioning report a technician sent from a box's page
   rebase         bring halls back from a config version that went too high
   handover       move halls to another broker
   bundle         make a signed update bundle
