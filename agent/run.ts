@@ -81,7 +81,12 @@ export async function runAgent(o: RunOptions): Promise<void> {
       deviceFactory: createDevice,
       mediaFactory: createMedia,
       offline,
-      technicianHold: () => void page().then((t) => t?.open('panel hold')),
+      technicianHold: () =>
+        void page().then((t) => {
+          if (!t || !agent) return;
+          t.attach(agent);
+          return t.open('panel hold');
+        }),
       restart: () => {
         if (trialPending) {
           throw new DiemcauError('busy', 'agent.restart: this start is the trial of an update and commits within 30 s; a restart now would roll the update back. Send it again after.');
