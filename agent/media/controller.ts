@@ -314,7 +314,7 @@ class Controller extends EventEmitter implements MediaController {
         if (this.last.status !== 'joined') throw new BadRequestError(`selftest: the hall is not in a meeting (media status ${this.last.status})`);
         return this.selftest(a.seconds ?? 3);
       }),
-      command(c.snapshot, 15000, () => {
+      command(c.snapshot, 15000, async () => {
         if (!this.cfg.snapshot) throw new BadRequestError('camera.snapshot: off in this hall (media.snapshot is false in its config)');
         return this.snapshot('command');
       }),

@@ -25,6 +25,8 @@ export interface LocalHost {
   /** The meeting's capture runs (its frames reach the feed). */
   capturing(): boolean;
   send(m: FromWorker): void;
+  /** Sends the worker's report (what the programme sink saw: the card too). */
+  report(): void;
   log: WorkerLog;
 }
 
@@ -129,6 +131,7 @@ export class LocalView {
     const { width, height } = this.host.cfg;
     // The sink may draw on the frame (a banner): it gets a copy, the card stays as rendered.
     this.host.tv.video({ width, height, data: Buffer.from(this.card.frame) });
+    this.host.report();
   }
 
   private sendLevel(): void {

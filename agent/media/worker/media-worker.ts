@@ -160,8 +160,8 @@ export class MediaWorker {
     // The hall's TV banner (the floor, a call, a roll call) is drawn onto each programme frame before the sink.
     this.sink = this.banner = new BannerSink(this.room ?? this.checking);
     this.encoder = new EncoderControl(cfg, this.feed, this.room !== null, this.log);
-    const { feed, room, log } = this;
-    this.local = new LocalView({ cfg, feed, tv: this.banner, room, capturing: () => this.encoder.capturing, send: (m) => this.io.send(m), log });
+    const { feed, room, log, io } = this;
+    this.local = new LocalView({ cfg, feed, tv: this.banner, room, log, send: (m) => io.send(m), capturing: () => this.encoder.capturing, report: () => this.publishReport() });
     if (!this.heap.start(30000)) this.log('warn', 'media worker: started without --expose-gc; its heap will creep until V8 collects');
     this.io.send({ type: 'ready' });
   }
