@@ -33,8 +33,8 @@ export const PAGE_HTML = `<!doctype html>
       <label for="claim-code">Install code (work order)</label>
       <input id="claim-code" autocomplete="off" autocapitalize="characters" placeholder="7KQ2-M9XD" maxlength="16">
       <button type="submit">Claim this box</button>
-      <p id="claim-outcome" class="outcome" role="status"></p>
     </form>
+    <p id="claim-outcome" class="outcome" role="status"></p>
   </section>
   <section class="card" id="network">
     <h2>Network</h2>
@@ -46,7 +46,7 @@ export const PAGE_HTML = `<!doctype html>
       <dt>Clock</dt><dd id="net-clock"></dd>
     </dl>
   </section>
-  <section class="card"><h2>Devices</h2><ul id="devices"></ul></section>
+  <section class="card" id="health"><h2>Devices</h2><ul id="devices"></ul></section>
   <section class="card" id="camera">
     <h2>Camera</h2>
     <img id="camera-img" alt="what the camera sees">

@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap';
 import { encodeQr, type QrCode, type QrEcl } from '../../agent/media/programme/qr.js';
 import { zbarReadGrey } from '../../lab/qr-read.js';
+import { readCard, renderCard } from '../../agent/media/programme/card.js';
 
 /** The symbol as a grey picture: `scale` pixels a module, four modules of quiet zone, dark modules black. */
 function picture(q: QrCode, scale = 4): { grey: Uint8Array; side: number } {
@@ -59,4 +60,18 @@ t.test('every version boundary, levels L and M, read back by zbarimg', async (t)
 t.test('UTF-8 text, and text too long for any version', async (t) => {
   await roundTrip(t, 'Hội trường xã Hòa Bình', 'M');
   t.throws(() => encodeQr('x'.repeat(3000), 'M'), /3000 bytes do not fit a QR code at level M \(at most 2331\)/);
+});
+
+t.test('the TV card: its lines read back and its QR code read by zbarimg, 1080p down to 180p', async (t) => {
+  const spec = { lines: ['DIEMCAU HALL BOX - TECHNICIAN PAGE', 'SERIAL PI4B-000123', 'OPEN http://192.168.100.200:8080/', 'NOT CLAIMED - ENTER THE INSTALL CODE ON THE PAGE'], qr: 'http://192.168.100.200:8080/' };
+  for (const [w, h] of [[1920, 1080], [1280, 720], [640, 360], [320, 180]]) {
+    const frame = renderCard(spec, w, h);
+    t.equal(frame.length, (w * h * 3) / 2, `${w}x${h}: an I420 frame`);
+    const lines = readCard(frame, w, h)!;
+    // At 180p a line longer than the picture is cut: what is shown is the start of each line.
+    t.ok(lines.length === 4 && lines.every((l, i) => spec.lines[i].startsWith(l) && l.length >= Math.min(30, spec.lines[i].length)), `${w}x${h}: ${JSON.stringify(lines)}`);
+    t.same(await zbarReadGrey(frame.subarray(0, w * h), w, h), [spec.qr], `${w}x${h}: the QR code`);
+  }
+  t.same(readCard(renderCard({ lines: ['DIEMCAU', 'SERIAL X'], qr: null }, 1280, 720), 1280, 720), ['DIEMCAU', 'SERIAL X'], 'without a code');
+  t.equal(readCard(new Uint8Array(1280 * 720 * 1.5).fill(90), 1280, 720), null, 'a grey frame holds no card');
 });

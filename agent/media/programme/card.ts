@@ -3,9 +3,9 @@
 // claim state). An I420 frame, drawn once per card and frame size; the media worker hands it to the programme sink
 // (the player on a box, the checking sink in simulation) once a second (worker/local.ts).
 //
-// Layout: a dark picture; the lines of text down the left inside the title-safe area (5% in from each edge), in the
-// built-in font at the largest whole scale up to height/180 at which every line fits beside the code; the QR code on
-// the right, black on a white square with its four-module quiet zone, as large as fits in 60% of the height.
+// Layout: a dark picture; the lines of text across the top inside the title-safe area (5% in from each edge), in the
+// built-in font at the largest whole scale up to height/180 at which the longest line fits; below them the QR code,
+// black on a white square with its four-module quiet zone, as large as the rest of the safe area allows.
 import { CELL_W, GLYPH_H, drawText, fontText, readText } from './glyphs.js';
 import { encodeQr } from './qr.js';
 
@@ -32,21 +32,19 @@ interface CardLayout {
   qr: { x: number; y: number; module: number; quiet: number } | null;
 }
 
-function layout(width: number, height: number, qrSize: number | null, longest: number): CardLayout {
+function layout(width: number, height: number, qrSize: number | null, lines: number, longest: number): CardLayout {
   const x0 = Math.round(width * SAFE);
   const y0 = Math.round(height * SAFE) & ~1;
-  let qr: CardLayout['qr'] = null;
-  let textRight = width - x0;
-  if (qrSize !== null) {
-    const units = qrSize + 8;
-    const module = Math.max(1, Math.floor((height * 0.6) / units));
-    const side = units * module;
-    qr = { x: width - x0 - side, y: Math.round((height - side) / 2), module, quiet: 4 * module };
-    textRight = qr.x - x0;
-  }
-  const cells = (s: number) => Math.max(0, Math.floor((textRight - x0) / (CELL_W * s)));
+  const cells = (s: number) => Math.max(0, Math.floor((width - 2 * x0) / (CELL_W * s)));
   let scale = Math.max(1, Math.floor(height / 180));
   while (scale > 1 && cells(scale) < longest) scale--;
+  let qr: CardLayout['qr'] = null;
+  if (qrSize !== null) {
+    const top = y0 + (lines + 1) * LINE_UNITS * scale;
+    const units = qrSize + 8;
+    const module = Math.max(1, Math.floor(Math.min(height - y0 - top, width - 2 * x0) / units));
+    qr = { x: x0, y: top, module, quiet: 4 * module };
+  }
   return { scale, x0, y0, maxChars: cells(scale), qr };
 }
 
@@ -57,7 +55,7 @@ export function renderCard(spec: CardSpec, width: number, height: number): Uint8
   frame.fill(128, width * height); // neutral chroma: grey levels only
   const code = spec.qr ? encodeQr(spec.qr, 'M') : null;
   const lines = spec.lines.map(fontText);
-  const g = layout(width, height, code?.size ?? null, Math.max(0, ...lines.map((l) => l.length)));
+  const g = layout(width, height, code?.size ?? null, lines.length, Math.max(0, ...lines.map((l) => l.length)));
   lines.forEach((line, i) => {
     const y = g.y0 + i * LINE_UNITS * g.scale;
     if (y + GLYPH_H * g.scale <= height) drawText(frame, width, g.x0, y, line.slice(0, g.maxChars), g.scale, CARD_TEXT);
@@ -65,12 +63,14 @@ export function renderCard(spec: CardSpec, width: number, height: number): Uint8
   if (code && g.qr) {
     const { x, y, module, quiet } = g.qr;
     const side = code.size * module + 2 * quiet;
-    for (let r = 0; r < side; r++) frame.fill(QR_LIGHT, (y + r) * width + x, (y + r) * width + x + side);
+    for (let r = 0; r < side && y + r < height; r++) frame.fill(QR_LIGHT, (y + r) * width + x, (y + r) * width + x + side);
     for (let my = 0; my < code.size; my++) {
       for (let mx = 0; mx < code.size; mx++) {
         if (!code.modules[my * code.size + mx]) continue;
         const px = x + quiet + mx * module;
-        for (let dy = 0; dy < module; dy++) frame.fill(QR_DARK, (y + quiet + my * module + dy) * width + px, (y + quiet + my * module + dy) * width + px + module);
+        for (let dy = 0; dy < module && y + quiet + my * module + dy < height; dy++) {
+          frame.fill(QR_DARK, (y + quiet + my * module + dy) * width + px, (y + quiet + my * module + dy) * width + px + module);
+        }
       }
     }
   }
@@ -90,7 +90,7 @@ export function readCard(frame: Uint8Array, width: number, height: number): stri
     for (let i = 0; ; i++) {
       const y = y0 + i * LINE_UNITS * s;
       if (y + GLYPH_H * s > height) break;
-      // A line stops at the QR square (its white): the cells up to the first that is neither text nor background.
+      // The cells up to the first that is neither text nor background (the edge of the picture).
       let k = 0;
       while (k < maxChars && readText(frame, width, x0 + k * CELL_W * s, y, s, 1, CARD_TEXT, CARD_BG) !== null) k++;
       const line = k ? readText(frame, width, x0, y, s, k, CARD_TEXT, CARD_BG) : null;

@@ -31,6 +31,8 @@ export interface LocalHost {
 }
 
 const CARD_EVERY_MS = 1000;
+/** The card is drawn at 720p whatever the capture size: the TV scales it, and its text stays large. */
+const CARD_SIZE = { width: 1280, height: 720 };
 const LEVEL_EVERY_MS = 200;
 const MONITOR_RESTART_MS = 2000;
 /** How long a still waits for the next frame. */
@@ -50,8 +52,7 @@ export class LocalView {
   constructor(private readonly host: LocalHost) {}
 
   async setCard(spec: CardSpec | null): Promise<void> {
-    const { width, height } = this.host.cfg;
-    this.card = spec ? { spec, frame: renderCard(spec, width, height) } : null;
+    this.card = spec ? { spec, frame: renderCard(spec, CARD_SIZE.width, CARD_SIZE.height) } : null;
     await this.apply();
   }
 
@@ -128,9 +129,8 @@ export class LocalView {
 
   private showCard(): void {
     if (!this.card) return;
-    const { width, height } = this.host.cfg;
     // The sink may draw on the frame (a banner): it gets a copy, the card stays as rendered.
-    this.host.tv.video({ width, height, data: Buffer.from(this.card.frame) });
+    this.host.tv.video({ ...CARD_SIZE, data: Buffer.from(this.card.frame) });
     this.host.report();
   }
 
