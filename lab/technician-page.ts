@@ -20,6 +20,8 @@ export interface PageRequest {
   /** The local address the request comes from (a loopback address stands for a peer). */
   from?: string;
   contentType?: string;
+  /** A Host header other than the page's own (a DNS rebinding). */
+  host?: string;
 }
 
 /** One request to the page at `base` (http://host:port/); rejects when the connection is refused or dropped. */
@@ -31,6 +33,7 @@ export function pageRequest(base: string, path: string, o: PageRequest = {}): Pr
   if (o.cookie) headers.cookie = o.cookie;
   if (o.csrf) headers['x-csrf-token'] = o.csrf;
   if (o.origin) headers.origin = o.origin;
+  if (o.host) headers.host = o.host;
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, path: u.pathname + u.search, method: o.method ?? (body ? 'POST' : 'GET'), headers, localAddress: o.from, timeout: 30_000 }, (res) => {
       const chunks: Buffer[] = [];

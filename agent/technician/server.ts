@@ -93,6 +93,8 @@ export class PageServer {
     const address = req.socket.remoteAddress ?? '?';
     const path = (req.url ?? '/').split('?')[0];
     try {
+      // Only requests for this address: a page elsewhere that rebinds its own name to the box's address gets nothing.
+      if (req.headers.host !== new URL(this.url).host) throw new HttpError(421, `this page answers for ${new URL(this.url).host} only`);
       if (req.method === 'GET' && (path === '/' || path === '/index.html')) return send(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
       if (req.method === 'GET' && path === '/page.js') return send(res, 200, 'text/javascript; charset=utf-8', PAGE_JS);
       if (req.method === 'GET' && path === '/page.css') return send(res, 200, 'text/css; charset=utf-8', PAGE_CSS);

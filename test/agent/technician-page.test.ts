@@ -97,6 +97,7 @@ t.test('the label password: five tries per phone; a session; posts need the toke
   const js = await pageRequest(base, '/page.js');
   t.notOk(page.body.includes(PASSWORD) || js.body.includes(PASSWORD), 'the password is in neither the page nor its script');
   t.equal((await pageRequest(base, '/api/status')).status, 401, 'the API needs a login');
+  t.equal((await pageRequest(base, '/', { host: `rebound.example:${port}` })).status, 421, 'a request for another name (DNS rebinding) is refused');
 
   for (let i = 0; i < 4; i++) t.equal((await pageRequest(base, '/api/login', { json: { password: `guess-${i}` } })).status, 401);
   const locked = await pageRequest(base, '/api/login', { json: { password: 'guess-5' } });
