@@ -10,6 +10,7 @@
 import type { Agent } from '../agent.js';
 import type { Config } from '../../core/config/schema.js';
 import type { Logger } from '../../core/log.js';
+import { DisconnectedError } from '../../core/errors.js';
 import { Claimer } from './claimer.js';
 import { Desk } from './desk.js';
 import { Gate } from './gate.js';
@@ -32,6 +33,8 @@ export class Technician {
   private server: PageServer | null = null;
   private closeTimer: NodeJS.Timeout | null = null;
   private closesAt: number | null = null;
+  /** The page could not open yet (no LAN address: DHCP not done); tried again while wanted. */
+  private retryTimer: NodeJS.Timeout | null = null;
   private readonly desk: Desk;
   private log: Logger;
   private readonly pageLog: Logger;
@@ -60,7 +63,8 @@ export class Technician {
   }
 
   private get agent(): Agent {
-    if (!this.agentNow) throw new Error('technician page: no agent attached');
+    // Between the claim and the hall's own agent: a moment, and the page asks again.
+    if (!this.agentNow) throw new DisconnectedError('the box is starting again as its hall: a moment');
     return this.agentNow;
   }
 
@@ -96,24 +100,21 @@ export class Technician {
     if (this.server) this.mediaOn(true);
   }
 
-  /** Opens the page (or keeps it open longer). A box that cannot (no password, no LAN address) says why, once. */
+  /**
+   * Opens the page (or keeps it open longer). A box that cannot yet (its LAN has no address: DHCP is not done, the
+   * cable is out) says why and tries again every 10 s until it can, or until the page is closed.
+   */
   async open(why: OpenReason): Promise<void> {
     const cfg = this.agent.config.technician;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     if (!this.server) {
-      try {
-        this.lan = lanSide(cfg);
-      } catch (err) {
-        this.log.error('technician page: cannot open', { why, err });
-        return;
-      }
-      const gate = new Gate(() => this.agentNow?.config.technician.password, this.pageLog);
-      const server = new PageServer(this.desk, gate, this.lan, cfg.port, () => this.desk.brokerAddresses(), this.pageLog);
-      try {
-        await server.listen();
-      } catch (err) {
-        this.log.error('technician page: cannot listen', { address: this.lan.address, port: cfg.port, err });
-        return;
-      }
+      const server = await this.listen(cfg).catch((err) => {
+        if (!this.retryTimer) this.log.error('technician page: cannot open yet; trying again in 10 s', { why, err });
+        this.retryTimer = setTimeout(() => void this.open(why), 10_000);
+        return null;
+      });
+      if (!server) return;
       this.server = server;
       void this.desk.status().catch(() => {}); // resolves the broker's addresses before the first peer
     }
@@ -126,9 +127,19 @@ export class Technician {
     this.log.info('technician page: open', { why, url: this.server.url, closesAt: this.closesAt && new Date(this.closesAt).toISOString() });
   }
 
+  private async listen(cfg: Config['technician']): Promise<PageServer> {
+    this.lan = lanSide(cfg);
+    const gate = new Gate(() => this.agentNow?.config.technician.password, this.pageLog);
+    const server = new PageServer(this.desk, gate, this.lan, cfg.port, () => this.desk.brokerAddresses(), this.pageLog);
+    await server.listen();
+    return server;
+  }
+
   /** Closes the page: no more connections, every session forgotten, the TV's card gone. */
   async close(why: string): Promise<void> {
     this.claimer?.stop();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
     if (this.closeTimer) clearTimeout(this.closeTimer);
     this.closeTimer = null;
     const s = this.server;

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { carrierWithBroker, type Carrier } from '../../lab/provision-fixture.js';
-import { PROVISION_CLI } from '../../lab/provision-cli.js';
+import { PROVISION_CLI, provisionCli } from '../../lab/provision-cli.js';
 import { CLI, startAgent, writeConfig, type AgentProcess } from '../../lab/agent-process.js';
 import { startLocalJanus } from '../../lab/janus.js';
 import { launchChromium, distinctColors } from '../../lab/console-page.js';
@@ -233,6 +233,8 @@ t.test('6. the self-test: the centre (a real Janus) hears the hall', async (t) =
 });
 
 t.test('7. done: the report reaches the carrier, and diemcau-provision report shows it', async (t) => {
+  const none = await provisionCli(['report', 'vn-00010', '--wait', '1'], { DIEMCAU_DB: carrier.store.dir });
+  t.same([none.code, none.err.trim()], [1, `diemcau-provision report: vn-00010 has sent no commissioning report (nothing retained on ${carrier.broker.url})`], 'a hall not commissioned yet');
   await page.fill('#done-name', 'Nguyễn Văn An');
   await page.fill('#done-notes', 'Camera on the back wall, TV left of the stage.');
   await page.click('#done-send');
