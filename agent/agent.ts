@@ -36,6 +36,10 @@ export interface AgentOptions {
   mediaFactory?: MediaFactory;
   /** Stops the agent and exits for systemd to start it again (`agent.restart`); throws to refuse. None: refused. */
   restart?: () => void;
+  /** No broker link (a box that has no identity yet: the technician page runs it while it claims one). */
+  offline?: boolean;
+  /** The panel's 5 s hold of talk + mute: opens the technician page (agent/technician/). */
+  technicianHold?: () => void;
 }
 
 export class Agent {
@@ -92,6 +96,7 @@ export class Agent {
       talk: () => this.meeting.talk(),
       mute: () => this.meeting.mute(),
       toggleAudioOnly: async () => this.media?.setAudioOnly(!this.media.report().audioOnly),
+      technician: () => opts.technicianHold?.(),
     });
     // start() sets up the link, the hall and telemetry from the config; devices and media come from the reconciler.
     this.running = bareHall(this.config);
@@ -133,7 +138,7 @@ export class Agent {
     this.link.subscribe(this.topics.cmd, 1);
     this.link.subscribe(this.topics.desired, 1);
     for (const g of this.config.hall.groups) this.link.subscribe(groupCmdFilter(g), 1);
-    this.link.start();
+    if (!this.opts.offline) this.link.start();
     this.startTelemetry();
     this.refreshHall();
   }
@@ -286,7 +291,7 @@ export class Agent {
     const d = this.devices.get(id);
     if (!d) return;
     this.devices.delete(id);
-    this.router.unregister(`${id}.`);
+    for (const c of d.commands()) this.router.unregister(c.name); // `camera.snapshot` is the media path's
     d.removeAllListeners();
     await d.stop().catch((err) => this.log.warn('device stop failed', { device: id, err }));
   }

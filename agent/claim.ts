@@ -109,8 +109,8 @@ export async function requestIdentity(cfg: ConfigT, req: ClaimRequest, timeoutMs
   }
 }
 
-/** The config a granted answer makes: identity in, claim section out. Pure. */
-export function claimedConfig(cfg: ConfigT, a: ClaimGrantedT, password?: string): ConfigT {
+/** The config a granted answer makes: identity in, claim section out; the carrier's label password, if any. Pure. */
+export function claimedConfig(cfg: ConfigT, a: ClaimGrantedT, password?: string, label?: string): ConfigT {
   const dir = cfg.claim!.dir;
   const next: Record<string, unknown> = structuredClone(cfg);
   delete next.claim;
@@ -126,6 +126,7 @@ export function claimedConfig(cfg: ConfigT, a: ClaimGrantedT, password?: string)
     mqttSection.password = password;
   }
   next.mqtt = mqttSection;
+  if (label !== undefined) next.technician = { ...cfg.technician, password: label };
   return parseWith(Config, next, `claim answer for ${a.boxId}`);
 }
 
@@ -139,7 +140,7 @@ export async function claimOnce(configPath: string, cfg: ConfigT, log: Logger): 
   const req: ClaimRequest = { serial: c.serial, kind: c.kind };
   if (c.installCode) req.installCode = c.installCode.toUpperCase();
   const eph = ephemeralKey();
-  if (c.kind === 'password') req.pub = eph.pub;
+  req.pub = eph.pub; // the password, and the label password of either kind, come sealed to it
   if (c.kind === 'certificate') req.csr = await boxCsr(c.dir, c.serial);
   log.info('claim: asking for identity', { serial: c.serial, kind: c.kind });
   const a = await requestIdentity(cfg, req, c.timeoutS * 1000);
@@ -150,8 +151,9 @@ export async function claimOnce(configPath: string, cfg: ConfigT, log: Logger): 
     await writeFileAtomic(join(c.dir, CA_FILE), a.ca, 0o644);
   } else if (!a.username || !a.sealed) throw new BadRequestError(`claim ${c.serial}: password asked for, answer carries none`);
   const password = a.sealed ? unseal(eph.priv, c.serial, a.sealed) : undefined;
+  const label = a.label ? unseal(eph.priv, c.serial, a.label) : undefined;
   if (a.updateKey) await writeFileAtomic(join(c.dir, UPDATE_KEY_FILE), a.updateKey, 0o644);
-  const next = claimedConfig(cfg, a, password);
+  const next = claimedConfig(cfg, a, password, label);
   // Prove the identity before dropping the factory config: a box that cannot log in as itself claims again.
   const self = await connect(
     next.mqtt.brokers,

@@ -96,12 +96,7 @@ export class CommandRouter {
         `${topic}: payload is ${payload.length} bytes, over the ${limit}-byte limit for commands (mqtt.maxCommandBytes)`,
       );
     }
-    const spec = this.specs.get(name);
-    if (!spec) {
-      throw new DiemcauError('unknown_command', `${topic}: unknown command "${name}"`, {
-        known: [...this.specs.keys()].sort(),
-      });
-    }
+    const spec = this.spec(name, topic);
     let args: unknown = {};
     if (payload.length > 0) {
       try {
@@ -113,6 +108,25 @@ export class CommandRouter {
     if (args === null || typeof args !== 'object' || Array.isArray(args)) {
       throw new BadRequestError(`${topic}: payload must be a JSON object of arguments`);
     }
+    return this.execute(spec, topic, args, expiry, receivedAt);
+  }
+
+  /**
+   * Runs a command for a caller on the box itself (the technician page): the same schema check, queue and timeout as
+   * one from the broker; throws the error a reply would carry.
+   */
+  async invoke(name: string, args: Record<string, unknown>): Promise<unknown> {
+    const what = `${name} (on the box)`;
+    return this.execute(this.spec(name, what), what, args, Number.POSITIVE_INFINITY, Date.now());
+  }
+
+  private spec(name: string, what: string): CommandSpec {
+    const spec = this.specs.get(name);
+    if (!spec) throw new DiemcauError('unknown_command', `${what}: unknown command "${name}"`, { known: [...this.specs.keys()].sort() });
+    return spec;
+  }
+
+  private async execute(spec: CommandSpec, topic: string, args: object, expiry: number, receivedAt: number): Promise<unknown> {
     const filled = withDefaults(spec.schema, args);
     const errors = schemaErrors(spec.schema, filled);
     if (errors.length > 0) throw new BadRequestError(`${topic}: bad arguments: ${errors.join('; ')}`, errors);

@@ -52,6 +52,8 @@ export interface HallHooks {
   /** The mute button's short press: the mic on or off, or declining the centre's call. */
   mute(): Promise<void>;
   toggleAudioOnly(): Promise<void>;
+  /** Talk and mute held together for 5 s: the technician page opens. */
+  technician(): void;
 }
 
 export class Hall {
@@ -69,7 +71,12 @@ export class Hall {
     device.on('input', (name: string) => {
       this.log.info('panel input', { input: name });
       const h = this.hooks;
-      const run = name === 'talk' ? async () => h.talk() : name === 'mute' ? () => h.mute() : name === 'audio-only' ? () => h.toggleAudioOnly() : null;
+      const run =
+        name === 'talk' ? async () => h.talk()
+        : name === 'mute' ? () => h.mute()
+        : name === 'audio-only' ? () => h.toggleAudioOnly()
+        : name === 'technician' ? async () => h.technician()
+        : null;
       if (!run) return;
       run().catch((err) => this.log.warn('panel input failed', { input: name, err }));
     });

@@ -11,6 +11,7 @@ import { Agent } from './agent.js';
 import { ASKED_RESTART_EXIT_CODE, SystemdNotifier } from './systemd.js';
 import { createDevice } from './devices/compose.js';
 import { createMedia } from './media/factory.js';
+import type { Technician } from './technician/technician.js';
 
 export interface RunOptions {
   configPath?: string;
@@ -57,31 +58,43 @@ export async function runAgent(o: RunOptions): Promise<void> {
     const swept = await sweepStaleTemps(dirname(path));
     if (swept.length > 0) log.info('removed stale temp files', { dir: dirname(path), files: swept });
   }
-  if (config.claim) {
-    // A factory config: ask the carrier for this box's identity first (loads the claim code only when needed).
-    if (!path) throw new ConfigError('command-line options', ['claim: a box that claims its identity needs --config FILE to store it']);
-    const { ensureClaimed } = await import('./claim.js');
-    config = await ensureClaimed(path, config, log);
-    // Every line from here on names the box it now is, not `unclaimed`.
-    log = createLogger({ box: config.box.id });
-  }
   // Until a launcher-run start has settled (committed a trial, or found none), a restart could roll an update back.
   let trialPending = false;
-  const agent = new Agent({
-    config,
-    configPath: path,
-    log,
-    version: o.version,
-    deviceFactory: createDevice,
-    mediaFactory: createMedia,
-    restart: () => {
-      if (trialPending) {
-        throw new DiemcauError('busy', 'agent.restart: this start is the trial of an update and commits within 30 s; a restart now would roll the update back. Send it again after.');
-      }
-      log.info('restart asked by the centre', { exitCode: ASKED_RESTART_EXIT_CODE });
-      setTimeout(() => void stop('agent.restart', ASKED_RESTART_EXIT_CODE), RESTART_AFTER_REPLY_MS);
-    },
-  });
+  let agent: Agent | null = null;
+  // The technician's page (agent/technician/): imported only when it opens, so a box that never shows it pays nothing.
+  let technician: Technician | null = null;
+  const page = async (): Promise<Technician | null> => {
+    const t = config.technician;
+    if (!t.enabled || t.password === undefined) {
+      log.warn('technician page: not served', { why: t.enabled ? 'no label password in the config (technician.password)' : 'technician.enabled is false' });
+      return null;
+    }
+    if (!technician) technician = new (await import('./technician/technician.js')).Technician({ log, version: o.version });
+    return technician;
+  };
+  const build = (cfg: Config, offline = false) =>
+    new Agent({
+      config: cfg,
+      configPath: path,
+      log,
+      version: o.version,
+      deviceFactory: createDevice,
+      mediaFactory: createMedia,
+      offline,
+      technicianHold: () =>
+        void page().then((t) => {
+          if (!t || !agent) return;
+          t.attach(agent);
+          return t.open('panel hold');
+        }),
+      restart: () => {
+        if (trialPending) {
+          throw new DiemcauError('busy', 'agent.restart: this start is the trial of an update and commits within 30 s; a restart now would roll the update back. Send it again after.');
+        }
+        log.info('restart asked by the centre', { exitCode: ASKED_RESTART_EXIT_CODE });
+        setTimeout(() => void stop('agent.restart', ASKED_RESTART_EXIT_CODE), RESTART_AFTER_REPLY_MS);
+      },
+    });
   const systemd = new SystemdNotifier(log);
 
   let stopping = false;
@@ -95,7 +108,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
       process.exit(1);
     }, STOP_DEADLINE_MS);
     hard.unref();
-    await agent.stop();
+    await Promise.all([agent?.stop(), technician?.close('the agent stops')]);
     log.info('stopped');
     process.exit(code);
   };
@@ -108,6 +121,23 @@ export async function runAgent(o: RunOptions): Promise<void> {
   });
   process.on('unhandledRejection', (err) => log.error('unhandled rejection', { err }));
 
+  if (config.claim) {
+    // A factory config: ask the carrier for this box's identity first (loads the claim code only when needed).
+    if (!path) throw new ConfigError('command-line options', ['claim: a box that claims its identity needs --config FILE to store it']);
+    const t = await page();
+    if (t) {
+      // On site: the hall's devices, media and the technician page run while the box has no identity yet.
+      agent = build(config, true);
+      systemd.start();
+      config = await t.claimOnSite(path, agent, log);
+    } else {
+      const { ensureClaimed } = await import('./claim.js');
+      config = await ensureClaimed(path, config, log);
+    }
+    log = createLogger({ box: config.box.id });
+  }
+  agent = build(config);
+
   // Run from an A/B slot by the launcher: take update commands, and prove a trial start (agent/update/in-slot.ts).
   const slot = process.env.DIEMCAU_SLOT ? await import('./update/in-slot.js') : null;
   const ctx = slot?.slotContext() ?? null;
@@ -117,7 +147,13 @@ export async function runAgent(o: RunOptions): Promise<void> {
 
   log.info('starting', { version: o.version, config: path, brokers: config.mqtt.brokers, configVersion: config.configVersion, slot: ctx?.slot });
   await agent.start();
-  systemd.start();
+  if (!systemd.active) systemd.start();
+  const onSite = technician as Technician | null; // set by the claim above (TypeScript cannot see into page())
+  if (onSite) {
+    // Claimed on site just now: the page stays open for its window, on the agent that now runs as the hall.
+    onSite.attach(agent);
+    await onSite.open('claimed');
+  }
   if (slot && ctx) await slot.settleIfTrial(ctx, agent, exit, log);
   trialPending = false;
   agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));

@@ -3,13 +3,13 @@
 // the fleet's return after a broker restart (time and peak connects per second), and memory per agent, plus a
 // standalone agent's RSS against an empty node process in the same run.
 import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startBroker, type Broker } from '../lab/mosquitto.js';
 import { flags, percentile, printTable, writeJson } from './report.js';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { demoHallConfig } from '../lab/halls.js';
+import { emptyNode, rssMb } from '../lab/rss.js';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,21 +37,14 @@ function rpc(w: ChildProcess, msg: Msg, reply: string): Promise<Msg> {
   });
 }
 
-function rssOf(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
+const rssOf = rssMb;
 
 /**
  * A standalone agent process, started as on a box, and an empty node process, side by side: RSS after they settle.
  * Then the cost of the agent's node flags: ping round trips to the same agent with and without them.
  */
 async function standalone(broker: Broker): Promise<{ agent: number; empty: number; pingFlags: number; pingPlain: number }> {
-  const empty = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const empty = emptyNode();
   // In simulation mode with every device, as the demo runs it: all of the agent's modules are loaded.
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-bench-solo-'));
   const configFile = join(dir, 'config.json');

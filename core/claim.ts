@@ -18,6 +18,8 @@ export const ClaimRequest = Type.Object(
 );
 export type ClaimRequest = Static<typeof ClaimRequest>;
 
+const SealedT = Type.Object({ epk: Type.String(), iv: Type.String(), ct: Type.String(), tag: Type.String() }, { additionalProperties: false });
+
 export const ClaimGranted = Type.Object({
   ok: Type.Literal(true),
   boxId: Type.String(),
@@ -25,11 +27,11 @@ export const ClaimGranted = Type.Object({
   hall: HallConfig,
   username: Type.Optional(Type.String()),
   /** The password, sealed to the request's `pub`. */
-  sealed: Type.Optional(
-    Type.Object({ epk: Type.String(), iv: Type.String(), ct: Type.String(), tag: Type.String() }, { additionalProperties: false }),
-  ),
+  sealed: Type.Optional(SealedT),
   certificate: Type.Optional(Type.String()),
   ca: Type.Optional(Type.String()),
+  /** The carrier's label password for the technician page, sealed like the password (config.technician.password). */
+  label: Type.Optional(SealedT),
   updateKey: Type.Optional(Type.String({ description: 'PEM ed25519 public key that signs update bundles.' })),
 });
 export type ClaimGrantedT = Static<typeof ClaimGranted>;

@@ -186,3 +186,55 @@ export type RollcallAnswer = Static<typeof RollcallAnswer>;
 /** The result of `floor.grant` and `floor.revoke`. */
 export const FloorAnswer = Type.Object({ floor: HallFloor, muted: Type.Boolean() });
 export type FloorAnswer = Static<typeof FloorAnswer>;
+
+// --- the camera snapshot and the commissioning report ---------------------------------------------------------------
+
+/** The `camera.snapshot` result (and the technician page's picture): a JPEG of what the camera sees. */
+export const SnapshotAnswer = Type.Object({
+  jpeg: Type.String({ description: 'The JPEG, base64 (at most 60 kB before encoding).' }),
+  width: Type.Integer(),
+  height: Type.Integer(),
+  bytes: Type.Integer({ minimum: 1 }),
+  at: Iso('Taken'),
+});
+export type SnapshotAnswer = Static<typeof SnapshotAnswer>;
+
+/** The technician page's selftest: did the centre's bridge hear this hall (the `selftest` command's figures). */
+export const SelftestSummary = Type.Object({
+  received: Type.Boolean(),
+  lossPct: Type.Number(),
+  rttMs: Type.Union([Type.Number(), Type.Null()]),
+  jitterMs: Type.Union([Type.Number(), Type.Null()]),
+  packetsSent: Type.Integer(),
+  at: Iso('Run'),
+  bridge: Type.String(),
+});
+export type SelftestSummary = Static<typeof SelftestSummary>;
+
+/**
+ * `diemcau/v1/<box>/commissioning` (retained, QoS 1): what the technician saw when they pressed "done" on the box's
+ * page; `diemcau-provision report BOXID` shows it.
+ */
+export const CommissioningReport = Type.Object({
+  box: Type.String(),
+  serial: Type.Union([Type.String(), Type.Null()], { description: 'The factory serial, when the box claimed with one.' }),
+  hall: Type.String({ description: 'The hall name.' }),
+  technician: Type.Object({
+    name: Type.String({ minLength: 1, maxLength: 100, description: 'As the technician typed it.' }),
+    address: Type.String({ description: "The phone's address on the hall LAN." }),
+  }),
+  at: Iso('Done pressed'),
+  version: Type.String({ description: 'Agent version.' }),
+  devices: Type.Record(Type.String(), Type.Object({ kind: Type.String(), health: DeviceHealth })),
+  network: Type.Object({
+    address: Type.Union([Type.String(), Type.Null()]),
+    gateway: Type.Union([Type.String(), Type.Null()]),
+    dns: Type.Array(Type.String()),
+    brokerReachable: Type.Boolean(),
+    clockSynced: Type.Union([Type.Boolean(), Type.Null()], { description: 'null: the box cannot tell.' }),
+  }),
+  selftest: Type.Union([Type.Null(), SelftestSummary]),
+  snapshot: Type.Union([Type.Null(), SnapshotAnswer]),
+  notes: Type.Optional(Type.String({ maxLength: 1000 })),
+});
+export type CommissioningReport = Static<typeof CommissioningReport>;

@@ -4,8 +4,8 @@
 export const ROOT = 'diemcau/v1';
 
 /** What a box publishes under its own `diemcau/v1/<box>/`: the ACL lets it write these and nothing else. A command's
- *  response topic must lie under `reply/`. */
-export const BOX_WRITES = ['presence', 'state', 'telemetry', 'reply/#', 'event/#'] as const;
+ *  response topic must lie under `reply/`; `commissioning` is the technician's report (retained). */
+export const BOX_WRITES = ['presence', 'state', 'telemetry', 'reply/#', 'event/#', 'commissioning'] as const;
 /** What a box reads under its own `diemcau/v1/<box>/` (and its groups' command topics). */
 export const BOX_READS = ['config/desired', 'cmd/#'] as const;
 
@@ -25,6 +25,8 @@ export interface BoxTopics {
   state: string;
   telemetry: string;
   desired: string;
+  /** The commissioning report the technician's page publishes (retained). */
+  commissioning: string;
   /** Subscription filter for this box's commands. */
   cmd: string;
   /** Where replies go when a command carries no response topic. */
@@ -40,6 +42,7 @@ export function boxTopics(boxId: string): BoxTopics {
     state: `${base}/state`,
     telemetry: `${base}/telemetry`,
     desired: `${base}/config/desired`,
+    commissioning: `${base}/commissioning`,
     cmd: `${base}/cmd/+`,
     reply: (name) => `${base}/reply/${name}`,
     event: (name) => `${base}/event/${name}`,

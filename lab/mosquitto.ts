@@ -34,20 +34,22 @@ export interface BrokerOptions {
   rendered?: string[];
   /** Raise the open-file limit (for fleet benches). */
   nofile?: number;
+  /** The loopback address it listens on (default 127.0.0.1; a rendered config must bind the same one). */
+  host?: string;
 }
 
-function waitListening(port: number, timeoutMs: number): Promise<void> {
+function waitListening(port: number, timeoutMs: number, host: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = () => {
-      const s = connect(port, '127.0.0.1');
+      const s = connect(port, host);
       s.once('connect', () => {
         s.destroy();
         resolve();
       });
       s.once('error', () => {
         s.destroy();
-        if (Date.now() > deadline) reject(new Error(`mosquitto: not listening on 127.0.0.1:${port} after ${timeoutMs} ms`));
+        if (Date.now() > deadline) reject(new Error(`mosquitto: not listening on ${host}:${port} after ${timeoutMs} ms`));
         else setTimeout(attempt, 50);
       });
     };
@@ -59,12 +61,13 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   if (opts.rendered && opts.port === undefined) throw new Error('startBroker: a rendered config needs the port it listens on');
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-mosq-'));
   const port = opts.port ?? (await freeTcpPort());
+  const host = opts.host ?? '127.0.0.1';
   const anonymous = opts.anonymous ?? !(opts.extraConfig ?? []).some((l) => l.startsWith('password_file'));
   // Started as root, Mosquitto drops to the `mosquitto` user and can no longer read its own temp dir or 0600 files.
   const asRoot = process.getuid?.() === 0 && !(opts.extraConfig ?? []).some((l) => l.startsWith('user ')) ? ['user root'] : [];
   const conf = [
     ...asRoot,
-    ...(opts.rendered ? [] : [`listener ${port} 127.0.0.1`, `allow_anonymous ${anonymous}`]),
+    ...(opts.rendered ? [] : [`listener ${port} ${host}`, `allow_anonymous ${anonymous}`]),
     'persistence false',
     `log_dest file ${join(dir, 'mosquitto.log')}`,
     'log_type error',
@@ -77,7 +80,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
   let stderr = '';
   const broker: Broker = {
     port,
-    url: `mqtt://127.0.0.1:${port}`,
+    url: `mqtt://${host}:${port}`,
     dir,
     proc: null,
     async start() {
@@ -91,7 +94,7 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
         proc.once('exit', (code) => reject(new Error(`mosquitto exited (${code}) at start: ${stderr.trim()} ${logErrors()}`.trim()))),
       );
       exited.catch(() => {});
-      await Promise.race([waitListening(port, 10000), exited]);
+      await Promise.race([waitListening(port, 10000, host), exited]);
     },
     async stop(signal: NodeJS.Signals = 'SIGTERM') {
       const proc = broker.proc;

@@ -25,25 +25,27 @@ export interface Carrier {
   cleanup(): Promise<void>;
 }
 
-export async function carrierWithBroker(count: number, opts: { serials?: boolean; tls?: boolean } = {}): Promise<Carrier> {
+/** `host`: the loopback address the broker listens on (default 127.0.0.1), e.g. one a box's own page is not on. */
+export async function carrierWithBroker(count: number, opts: { serials?: boolean; tls?: boolean; host?: string } = {}): Promise<Carrier> {
+  const host = opts.host ?? '127.0.0.1';
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-prov-'));
   const store = new Store(join(dir, 'db'));
   await store.init();
   const port = await freeTcpPort();
   const tlsPort = opts.tls ? await freeTcpPort() : undefined;
   const csv = join(dir, 'halls.csv');
-  await writeFile(csv, syntheticCsv({ count, broker: `mqtt://127.0.0.1:${port}`, serials: opts.serials }));
+  await writeFile(csv, syntheticCsv({ count, broker: `mqtt://${host}:${port}`, serials: opts.serials }));
   await importHalls(store, csv);
   if (opts.tls) {
     // The carrier CA lives in the database, where `ca` and `reset` find it.
     const ca = caPaths(store.dir);
     await initCa(ca);
-    await issueServerCert(ca, ['127.0.0.1', 'localhost']);
+    await issueServerCert(ca, [host, 'localhost']);
     await writeCrl(ca, []);
   }
   const plugin = pluginPath(store.dir);
   await buildBrokerPlugin(plugin);
-  const broker = await startBroker({ port, rendered: renderBrokerConf(store, { port, tlsPort, bind: '127.0.0.1', plugin }) });
+  const broker = await startBroker({ port, host, rendered: renderBrokerConf(store, { port, tlsPort, bind: host, plugin }) });
   return {
     dir,
     store,

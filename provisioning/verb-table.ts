@@ -5,6 +5,7 @@ import * as verbs from './verbs.js';
 import * as fleet from './fleet-verbs.js';
 import { cmd } from './cmd-verb.js';
 import { rollout } from './rollout-verb.js';
+import { report, REPORT_HELP } from './report-verb.js';
 
 const COMMON = '  --db DIR      provisioning database (default $DIEMCAU_DB or ./diemcau-db)\n  --json        one JSON document on stdout instead of tables';
 const BROKER = `  --url URL     broker the service logs in to, mqtt://host[:port] or mqtts://host[:port] (default $DIEMCAU_BROKER,
@@ -111,6 +112,7 @@ partial (with the box's reasons) / refused (with reason) / offline / pending, an
 ${BROKER}
 ${COMMON}`,
   },
+  report: { run: report, options: ['db', 'url', 'cafile', 'wait', 'snapshot'], help: REPORT_HELP },
   rebase: {
     run: fleet.rebase,
     options: ['db', 'url', 'cafile', 'wait'],
@@ -227,6 +229,7 @@ verbs, in the order a carrier uses them:
   status         who is online, and applied / partial / refused / offline per hall
   cmd            send a command to a hall, a group or all, and print each answer
   push           push desired config to a hall, a group or all; see who applied it
+  report         the commissioning report a technician sent from a box's page
   rebase         bring halls back from a config version that went too high
   handover       move halls to another broker
   bundle         make a signed update bundle

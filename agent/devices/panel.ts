@@ -21,6 +21,9 @@ import { realClock, type Clock } from '../../core/clock.js';
 
 type Role = 'talk' | 'mute' | 'tally' | 'status';
 
+/** Talk and mute held together this long open the technician page (input `technician`). */
+export const TECHNICIAN_HOLD_MS = 5000;
+
 class Panel extends EventEmitter implements PanelDevice {
   readonly id = 'panel';
   readonly kind = 'panel' as const;
@@ -33,6 +36,9 @@ class Panel extends EventEmitter implements PanelDevice {
   private readonly failed = new Map<string, string>();
   private running = false;
   private ledTest = false;
+  /** Both buttons are (or were, until both are up) held together: their own inputs are not the hall's. */
+  private combo = false;
+  private comboTimer: unknown = null;
 
   constructor(
     private readonly cfg: PanelConfig,
@@ -54,6 +60,7 @@ class Panel extends EventEmitter implements PanelDevice {
   async stop(): Promise<void> {
     this.running = false;
     this.reopen.cancel();
+    this.comboUp();
     for (const b of this.buttons.values()) {
       await b.stop();
       await b.line.release().catch(() => {});
@@ -176,12 +183,14 @@ class Panel extends EventEmitter implements PanelDevice {
   private async openButton(role: 'talk' | 'mute', bcm: number, name: string): Promise<void> {
     const line = await this.opener.input(bcm, name, 'both');
     const b = new Button(line, { activeLow: this.cfg.activeLow, debounceMs: this.cfg.debounceMs, longPressMs: this.cfg.longPressMs }, this.clock);
-    if (role === 'talk') b.on('down', () => this.input('talk'));
+    b.on('down', () => this.comboDown());
+    if (role === 'talk') b.on('down', () => !this.combo && this.input('talk'));
     else {
-      b.on('short', () => this.input('mute'));
-      b.on('long', () => this.input('audio-only'));
+      b.on('short', () => !this.combo && this.input('mute'));
+      b.on('long', () => !this.combo && this.input('audio-only'));
     }
     b.on('down', () => this.emit('change'));
+    b.on('up', () => this.comboUp());
     b.on('up', () => this.emit('change'));
     await b.start();
     this.buttons.set(role, b);
@@ -209,7 +218,23 @@ class Panel extends EventEmitter implements PanelDevice {
     }
   }
 
-  private input(name: 'talk' | 'mute' | 'audio-only'): void {
+  /** Mute held, then talk too (or the other way round): after TECHNICIAN_HOLD_MS of both, the technician input. */
+  private comboDown(): void {
+    if (!this.buttons.get('talk')?.isPressed || !this.buttons.get('mute')?.isPressed) return;
+    this.combo = true;
+    this.comboTimer = this.clock.setTimeout(() => {
+      this.comboTimer = null;
+      this.input('technician');
+    }, TECHNICIAN_HOLD_MS);
+  }
+
+  private comboUp(): void {
+    if (this.comboTimer !== null) this.clock.clearTimeout(this.comboTimer);
+    this.comboTimer = null;
+    if (!this.buttons.get('talk')?.isPressed && !this.buttons.get('mute')?.isPressed) this.combo = false;
+  }
+
+  private input(name: 'talk' | 'mute' | 'audio-only' | 'technician'): void {
     this.log.info('panel: input', { input: name });
     this.emit('input', name);
   }

@@ -1,6 +1,8 @@
 // The agent's side of the media path: runs the media worker (worker.ts) as a child process, restarts it with
 // backoff when it crashes and puts the meeting back (join, mute, audio-only, quality), and offers the media
-// commands. The agent wires it in with createMediaPath(cfg.media, log) (agent.ts) and publishes report().
+// commands. The agent wires it in with createMediaPath(cfg.media, log) (agent.ts) and publishes report(). For the
+// person in front of the box it also sets the TV's card, monitors camera and mic outside a meeting (the room's
+// level), and takes stills of the camera and of the TV (worker/local.ts).
 import { EventEmitter } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -10,8 +12,9 @@ import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } 
 import type { Logger } from '../../core/log.js';
 import { WORKER_NODE_FLAGS } from '../node-flags.js';
 import type { MediaConfig } from '../../core/config/media.js';
-import type { MediaPath, MediaReport } from './types.js';
-import type { FromWorker, JoinRequest, Quality, SelftestResult, ToWorker, WorkerExtra } from './worker/protocol.js';
+import type { MediaPath, MediaReport, MicLevel } from './types.js';
+import type { FromWorker, JoinRequest, Quality, SelftestResult, StillResult, ToWorker, WorkerExtra } from './worker/protocol.js';
+import type { CardSpec } from './programme/card.js';
 import type { EchoCalibration } from './room-audio/echo-calibrate.js';
 import { stopChild } from '../../core/stop-child.js';
 
@@ -48,6 +51,9 @@ class Controller extends EventEmitter implements MediaController {
   private audioOnly = false;
   private quality: Quality = '720p';
   private banner: string | null = null;
+  private card: CardSpec | null = null;
+  private monitor = false;
+  private level: MicLevel | null = null;
   private stopping = false;
   private nextId = 1;
   private results = new Map<number, (m: FromWorker) => void>();
@@ -68,7 +74,14 @@ class Controller extends EventEmitter implements MediaController {
   async start(): Promise<void> {
     this.stopping = false;
     await this.spawnWorker();
+    this.restoreTv();
+  }
+
+  /** What a new worker is told again: the TV's banner and card, and whether camera and mic are monitored. */
+  private restoreTv(): void {
     if (this.banner !== null) this.send({ type: 'banner', text: this.banner });
+    if (this.card !== null) this.send({ type: 'card', card: this.card });
+    if (this.monitor) this.send({ type: 'monitor', on: true });
   }
 
   private spawnWorker(): Promise<void> {
@@ -121,6 +134,7 @@ class Controller extends EventEmitter implements MediaController {
       if (m.report.status === 'joined') this.crashStreak = 0;
     } else if (m.type === 'result') this.results.get(m.id)?.(m);
     else if (m.type === 'residue') this.residue = m.urls;
+    else if (m.type === 'level') this.level = { rmsDbfs: m.rmsDbfs, peakDbfs: m.peakDbfs, at: Date.now() };
     else if (m.type === 'joined' || m.type === 'left') this.emit(m.type);
   }
 
@@ -147,7 +161,7 @@ class Controller extends EventEmitter implements MediaController {
       this.send({ type: 'mute', on: this.muted });
       this.send({ type: 'audio-only', on: this.audioOnly });
       this.send({ type: 'quality', max: this.quality });
-      if (this.banner !== null) this.send({ type: 'banner', text: this.banner });
+      this.restoreTv();
       if (this.joinReq) this.send({ type: 'join', join: this.joinReq, residue: this.residue });
       this.residue = [];
     } catch (err) {
@@ -216,6 +230,34 @@ class Controller extends EventEmitter implements MediaController {
     if (this.proc?.connected) this.send({ type: 'banner', text });
   }
 
+  setCard(card: CardSpec | null): void {
+    this.card = card;
+    if (this.proc?.connected) this.send({ type: 'card', card });
+  }
+
+  setMonitor(on: boolean): void {
+    this.monitor = on;
+    if (!on) this.level = null;
+    if (this.proc?.connected) this.send({ type: 'monitor', on });
+  }
+
+  micLevel(): MicLevel | null {
+    return this.level;
+  }
+
+  /** What the camera sees now, as a JPEG: refused while the meeting is private; logged with who asked. */
+  async snapshot(by: string): Promise<StillResult> {
+    if (this.joinReq?.private) throw new BadRequestError('camera.snapshot: the meeting is private (joined with private: true): no picture while it lasts');
+    const still = (await this.request((id) => ({ type: 'still', id, what: 'camera' }))) as StillResult;
+    this.log.info('camera snapshot taken', { by, bytes: still.bytes, room: this.joinReq?.room ?? null });
+    return still;
+  }
+
+  /** What the hall's TV is given now (the programme with its banner, or the card), as a JPEG. */
+  tvStill(): Promise<StillResult> {
+    return this.request((id) => ({ type: 'still', id, what: 'tv' })) as Promise<StillResult>;
+  }
+
   async setQuality(max: Quality): Promise<void> {
     this.quality = max;
     this.send({ type: 'quality', max });
@@ -230,7 +272,7 @@ class Controller extends EventEmitter implements MediaController {
   }
 
   /** A worker request answered by one `result` message with the same id. */
-  private request(msg: (id: number) => ToWorker): Promise<SelftestResult | EchoCalibration> {
+  private request(msg: (id: number) => ToWorker): Promise<SelftestResult | EchoCalibration | StillResult> {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.results.set(id, (m) => {
@@ -271,6 +313,10 @@ class Controller extends EventEmitter implements MediaController {
       command(c.selftest, 40000, (a) => {
         if (this.last.status !== 'joined') throw new BadRequestError(`selftest: the hall is not in a meeting (media status ${this.last.status})`);
         return this.selftest(a.seconds ?? 3);
+      }),
+      command(c.snapshot, 15000, async () => {
+        if (!this.cfg.snapshot) throw new BadRequestError('camera.snapshot: off in this hall (media.snapshot is false in its config)');
+        return this.snapshot('command');
       }),
       command(c.echoCalibrate, 90000, () => {
         if (this.last.status !== 'idle') throw new BadRequestError(`echo-calibrate: only outside a meeting (media status ${this.last.status})`);

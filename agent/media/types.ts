@@ -3,7 +3,15 @@
 import type { EventEmitter } from 'node:events';
 import type { CommandSpec } from '../../core/commands/define.js';
 import type { Static } from '../../core/schema/type.js';
-import type { MediaSection } from '../../core/payloads.js';
+import type { MediaSection, SnapshotAnswer } from '../../core/payloads.js';
+import type { CardSpec } from './programme/card.js';
+
+/** The room's level over the worker's last 200 ms, dBFS (null: silence or no mic), and when it came (ms). */
+export interface MicLevel {
+  rmsDbfs: number | null;
+  peakDbfs: number | null;
+  at: number;
+}
 
 /** The media report, published as `state.media`: its schema is core/payloads.ts's MediaSection. */
 export type MediaReport = Static<typeof MediaSection>;
@@ -23,4 +31,13 @@ export interface MediaPath extends EventEmitter {
   setAudioOnly(on: boolean): Promise<void>;
   /** A line of text drawn onto the programme the hall's TV shows (null: none); kept across worker restarts. */
   setBanner(text: string | null): void;
+  /** What the hall's TV shows while no meeting does (card.ts; null: nothing); kept across worker restarts. */
+  setCard(card: CardSpec | null): void;
+  /** Keep camera and mic running outside a meeting, for micLevel() and the snapshot (the technician page). */
+  setMonitor(on: boolean): void;
+  micLevel(): MicLevel | null;
+  /** A JPEG of what the camera sees now; refused while the meeting is private; logged with `by`. */
+  snapshot(by: string): Promise<SnapshotAnswer>;
+  /** A JPEG of what the hall's TV is given now. */
+  tvStill(): Promise<SnapshotAnswer>;
 }

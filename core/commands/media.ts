@@ -8,6 +8,7 @@ export const JoinArgs = Type.Object(
     room: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 128 })], { description: 'Room id.' }),
     token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Bridge token (Janus token / WHIP bearer).' })),
     display: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Name the centre sees.' })),
+    private: Type.Optional(Type.Boolean({ description: 'A private meeting: no camera snapshot is taken while it lasts.' })),
   },
   { additionalProperties: false },
 );
@@ -35,6 +36,13 @@ export const mediaCommands = {
       { seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30, default: 3, description: 'How long the tone plays.' })) },
       { additionalProperties: false },
     ),
+  }),
+  snapshot: defineCommand({
+    name: 'camera.snapshot',
+    summary:
+      'A JPEG (at most 60 kB, 640x360) of what the camera sees now, from the capture path. Off unless media.snapshot; ' +
+      'refused while the meeting is private; logged.',
+    schema: NoArgs,
   }),
   echoCalibrate: defineCommand({
     name: 'echo-calibrate',

@@ -23,6 +23,12 @@ export const MediaConfig = Type.Object(
       description: "libvpx's temporal denoiser before encoding: cleaner low-light video, about 20% more encoder CPU.",
     }),
     simulate: Type.Boolean({ default: false, description: 'Capture a test pattern (stamped with counter and time) and a tone instead of camera and mic.' }),
+    snapshot: Type.Boolean({
+      default: false,
+      description:
+        'Answer `camera.snapshot` (a JPEG of what the camera sees now, for the central console). Refused while the ' +
+        'meeting is private; every snapshot is logged.',
+    }),
     devices: CaptureDevices,
     roomAudio: RoomAudioConfig,
     signalling: Type.Union([Type.Literal('janus'), Type.Literal('whip')], {

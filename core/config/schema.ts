@@ -6,6 +6,7 @@ import { DisplayConfig } from './display.js';
 import { PanelConfig } from './panel.js';
 import { MediaConfig } from './media.js';
 import { BROKER_URL_PATTERN } from '../broker-url.js';
+import { TechnicianConfig } from './technician.js';
 
 export const BOX_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const GROUP_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';
@@ -162,6 +163,7 @@ export const Config = Type.Object(
     telemetry: TelemetryConfig,
     devices: DevicesConfig,
     media: MediaConfig,
+    technician: TechnicianConfig,
     claim: Type.Optional(ClaimConfig),
   },
   { additionalProperties: false, title: 'diemcau agent configuration', $id: 'https://diemcau.vn/schema/config-v1.json' },

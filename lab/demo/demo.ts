@@ -1,16 +1,15 @@
 // The demo (`npm run demo`): a real Mosquitto on a free loopback port, N agents in simulation mode as separate processes, and a
 // live table of what an operator would see. Ctrl-C (or --duration) stops everything and leaves no process behind.
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { startBroker, type Broker } from '../mosquitto.js';
 import { demoHallConfig, startHall, stopHall, type DemoHall } from '../halls.js';
 import { FleetWatch, renderTable } from './watch.js';
 import { demoFooter } from './footer.js';
 import { startDemoBridge, type DemoBridge } from '../bridge.js';
 import { stopChild } from '../../core/stop-child.js';
+import { emptyNode, rssMb } from '../rss.js';
 
 export interface DemoOptions {
   halls: number;
@@ -18,19 +17,9 @@ export interface DemoOptions {
   media: boolean;
 }
 
-/** RSS of a process from /proc, in MB. */
-function rssMb(pid: number): number | null {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
-
 /** The yardstick for the agent's memory: an empty node process, measured in the same run. */
 async function emptyNodeRss(): Promise<number | null> {
-  const p = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+  const p = emptyNode();
   await new Promise((r) => setTimeout(r, 1500));
   const v = rssMb(p.pid!);
   await stopChild(p, 'SIGKILL', 0);

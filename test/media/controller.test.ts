@@ -19,7 +19,9 @@ t.teardown(async () => {
 t.test('command schemas', async (t) => {
   const m = createMediaPath(mediaConfig(), memoryLogger('m').log);
   const cmd = Object.fromEntries(m.commands().map((c) => [c.name, c]));
-  t.same(Object.keys(cmd).sort(), ['audio-only', 'echo-calibrate', 'join', 'leave', 'mute', 'quality', 'selftest', 'unmute']);
+  t.same(Object.keys(cmd).sort(), ['audio-only', 'camera.snapshot', 'echo-calibrate', 'join', 'leave', 'mute', 'quality', 'selftest', 'unmute']);
+  t.same(errors(cmd.join.schema, { bridge: 'http://x', room: 1, private: true }), [], 'a meeting may be marked private');
+  t.match(errors(cmd['camera.snapshot'].schema, { size: 'big' }).join(), /size/);
   t.same(errors(cmd['echo-calibrate'].schema, {}), []);
   t.match(errors(cmd['echo-calibrate'].schema, { delay: 3 }).join(), /delay/);
   t.same(errors(cmd.join.schema, { bridge: 'http://10.0.0.1:8088/janus', room: 1234, token: 't', display: 'Xã An' }), []);

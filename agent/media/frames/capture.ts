@@ -32,12 +32,18 @@ export function i420Bytes(width: number, height: number): number {
   return width * height + 2 * (width >> 1) * (height >> 1);
 }
 
-/** ffmpeg's input arguments: the test pattern and tone, or the devices; both paced in real time. */
+/**
+ * The simulated room: a 440 Hz tone whose level rises and falls between -30 and -18 dBFS (peak) every 4 s, so that a
+ * level meter moves with it (the technician page), while every 10 ms of it stays loud enough to count as heard.
+ */
+export const SIMULATED_ROOM = 'aevalsrc=0.125*(0.625+0.375*sin(2*PI*0.25*t))*sin(2*PI*440*t)';
+
+/** ffmpeg's input arguments: the test pattern and the simulated room, or the devices; both paced in real time. */
 export function captureInputArgs(o: CaptureOptions): string[] {
   if (o.simulate) {
     return [
       '-re', '-f', 'lavfi', '-i', `testsrc2=size=${o.width}x${o.height}:rate=${o.fps}`,
-      '-re', '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=${AUDIO_RATE}`,
+      '-re', '-f', 'lavfi', '-i', `${SIMULATED_ROOM}:s=${AUDIO_RATE}:c=mono`,
     ];
   }
   return [

@@ -1,7 +1,9 @@
 // The banner between the programme and whatever shows it: each decoded frame gets the banner drawn in (banner.ts)
 // before it reaches the sink (the player on a box, the checking sink in simulation). The worker sets the text when
-// the controller sends `banner` (meeting.ts decides it: the floor, a call, a roll call).
+// the controller sends `banner` (meeting.ts decides it: the floor, a call, a roll call). A still of what the TV gets
+// (the technician page's "on the TV") is a copy of the next frame that passes.
 import type { AudioIn, ProgrammeSink, VideoFrameIn } from '../worker/programme.js';
+import type { CapturedFrame } from '../worker/feed.js';
 import { drawBanner, renderBanner, type RenderedBanner } from './banner.js';
 
 export class BannerSink implements ProgrammeSink {
@@ -9,6 +11,7 @@ export class BannerSink implements ProgrammeSink {
   /** Rendered for one frame size (`renderedFor`); again when the size changes (simulcast, adaptation). */
   private rendered: RenderedBanner | null = null;
   private renderedFor = '';
+  private taps: Array<(f: CapturedFrame) => void> = [];
 
   constructor(private readonly inner: ProgrammeSink) {}
 
@@ -27,7 +30,20 @@ export class BannerSink implements ProgrammeSink {
       // A frame that is not I420 of its size is the sink's to refuse (the player counts it); drawing would overrun.
       if (this.rendered && frame.data.length === (frame.width * frame.height * 3) / 2) drawBanner(frame.data, this.rendered);
     }
+    if (this.taps.length) {
+      const copy = { data: Buffer.from(frame.data), width: frame.width, height: frame.height };
+      for (const tap of this.taps.splice(0)) tap(copy);
+    }
     this.inner.video(frame);
+  }
+
+  /** A copy of the next frame the TV is given; null when none comes within `ms`. */
+  nextShown(ms: number): Promise<CapturedFrame | null> {
+    return new Promise((resolve) => {
+      const tap = (f: CapturedFrame) => (clearTimeout(timer), resolve(f));
+      const timer = setTimeout(() => ((this.taps = this.taps.filter((t) => t !== tap)), resolve(null)), ms);
+      this.taps.push(tap);
+    });
   }
 
   audio(a: AudioIn): void {

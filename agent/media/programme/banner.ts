@@ -7,13 +7,12 @@
 // still reads on every frame the banner is drawn on. Left-aligned like a lower third; as large as fits: the scale
 // is height/240 (3 at 720p) or less when the text would not fit the width, one line, clipped at scale 1.
 // `readBanner` reads a drawn banner back from a frame (the programme check in simulation reports it).
-import { FONT_FIRST, FONT_LAST, GLYPHS, GLYPH_H, GLYPH_W } from './font5x7.js';
+import { CELL_W, GLYPH_H, drawText, fontText, readText } from './glyphs.js';
 import { stampGeometry } from '../frames/frame-stamp.js';
 
 /** Band and text luma (BT.601 video range); chroma under the band is neutral (128). */
 export const BAND_LUMA = 40;
 export const TEXT_LUMA = 235;
-const CELL_W = GLYPH_W + 1;
 /** Band height in glyph pixels: the glyph and two pixels above and below. */
 const BAND_UNITS = GLYPH_H + 4;
 /** The title-safe margin, as a share of each side. */
@@ -54,9 +53,7 @@ export interface RenderedBanner {
 }
 
 /** The text as drawn: characters outside printable ASCII become '?'. */
-export function bannerText(text: string): string {
-  return [...text].map((ch) => (ch.charCodeAt(0) >= FONT_FIRST && ch.charCodeAt(0) <= FONT_LAST && ch.length === 1 ? ch : '?')).join('');
-}
+export const bannerText = fontText;
 
 /** Renders `text` for a width x height frame; null when the frame has no room below its stamp. */
 export function renderBanner(text: string, width: number, height: number): RenderedBanner | null {
@@ -69,18 +66,7 @@ export function renderBanner(text: string, width: number, height: number): Rende
   if (!g || g.maxChars === 0) return null;
   const line = shown.slice(0, g.maxChars);
   const luma = new Uint8Array(width * g.rows).fill(BAND_LUMA);
-  const s = g.scale;
-  const top = 2 * s;
-  for (let i = 0; i < line.length; i++) {
-    const glyph = GLYPHS[line.charCodeAt(i) - FONT_FIRST];
-    for (let c = 0; c < GLYPH_W; c++) {
-      const x = g.x0 + (i * CELL_W + c) * s;
-      for (let r = 0; r < GLYPH_H; r++) {
-        if (!((glyph[c] >> r) & 1)) continue;
-        for (let dy = 0; dy < s; dy++) luma.fill(TEXT_LUMA, (top + r * s + dy) * width + x, (top + r * s + dy) * width + x + s);
-      }
-    }
-  }
+  drawText(luma, width, g.x0, 2 * g.scale, line, g.scale, TEXT_LUMA);
   return { text: line, width, height, geometry: g, luma };
 }
 
@@ -96,8 +82,6 @@ export function drawBanner(frame: Uint8Array, b: RenderedBanner): void {
   frame.fill(128, vOff + (g.y0 >> 1) * cw, vOff + end * cw);
 }
 
-const byBitmap = new Map<string, string>(GLYPHS.map((g, i) => [g.join(','), String.fromCharCode(FONT_FIRST + i)]));
-
 /**
  * The banner drawn on an I420 frame's Y plane, read back exactly (drawn after decoding, so no codec touched it);
  * null when the frame carries none. Cheap on frames without one: the first band row that is not all band luma ends it.
@@ -107,25 +91,8 @@ export function readBanner(frame: Uint8Array, width: number, height: number): st
     const g = bannerGeometry(width, height, s);
     if (!g) continue;
     if (!rowIsBand(frame, width, g.y0) || !rowIsBand(frame, width, g.y0 + g.rows - 1)) continue;
-    let text = '';
-    for (let i = 0; i < g.maxChars; i++) {
-      const cols: number[] = [];
-      for (let c = 0; c < GLYPH_W; c++) {
-        let bits = 0;
-        for (let r = 0; r < GLYPH_H; r++) {
-          // The middle of the glyph pixel: exact values, as drawn.
-          const v = frame[(g.y0 + 2 * s + r * s + (s >> 1)) * width + g.x0 + (i * CELL_W + c) * s + (s >> 1)];
-          if (v === TEXT_LUMA) bits |= 1 << r;
-          else if (v !== BAND_LUMA) return null;
-        }
-        cols.push(bits);
-      }
-      const ch = byBitmap.get(cols.join(','));
-      if (ch === undefined) return null;
-      text += ch;
-    }
-    text = text.trimEnd();
-    return text.length ? text : null;
+    const text = readText(frame, width, g.x0, g.y0 + 2 * s, s, g.maxChars, TEXT_LUMA, BAND_LUMA);
+    return text ? text : null;
   }
   return null;
 }

@@ -44,6 +44,11 @@ export class EncoderControl {
     return this.applied?.video ? this.applied.kbps : null;
   }
 
+  /** The meeting's capture runs. */
+  get capturing(): boolean {
+    return this.capture !== null;
+  }
+
   get framesDropped(): number {
     return this.capture?.stats().video.dropped ?? 0;
   }

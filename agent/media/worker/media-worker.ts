@@ -1,13 +1,12 @@
-// The media worker's state and what it does with each message from the controller (worker-protocol.ts); worker.ts
-// wires the process's IPC channel to it. It captures (capture.ts), feeds RTCVideoSource/RTCAudioSource, keeps one
-// bridge session (worker-session.ts), adapts the encoder (adapt.ts), watches "heard"/"seen" (heard.ts) and
-// recovers (recovery-policy.ts, worker-recovery.ts).
+// The media worker's state and what it does with each message from the controller (protocol.ts); worker.ts wires
+// the process's IPC channel to it. It captures (capture.ts), feeds RTCVideoSource/RTCAudioSource, keeps one bridge
+// session (session.ts), adapts the encoder (adapt.ts), watches "heard"/"seen" (heard.ts) and recovers
+// (recovery-policy.ts, recovery.ts); outside a meeting, local.ts shows the card and monitors camera and mic.
 //
-// Messages are taken one at a time, in the order they came: each is handled to completion before the next starts,
-// so a leave that arrives during a join runs after it and leaves the worker left. What cannot wait its turn: a
-// leave, a new join or a stop cancels the meeting under way when it arrives (worker-meeting.ts), so that a join
-// waiting on a bridge that does not answer gives way at once. The stats tick, recovery and capture restarts run
-// beside the queue as the meeting's background work, and a leave waits until none of it runs any more.
+// Messages are taken one at a time, in order: each is handled to completion before the next starts. A leave, a new
+// join or a stop cancels the meeting under way when it arrives (meeting.ts), so that a join waiting on a bridge that
+// does not answer gives way at once; the stats tick, recovery and capture restarts run beside the queue as the
+// meeting's background work, and a leave waits until none of it runs any more.
 import { MediaFeed } from './feed.js';
 import { BridgeSession } from './session.js';
 import { dropResidue } from '../signalling/create.js';
@@ -22,12 +21,13 @@ import { EncoderControl } from './encoder.js';
 import { RECOVERY } from './recovery-policy.js';
 import { recoverSession, type RecoveryHost } from './recovery.js';
 import { Meeting, isMeetingOver } from './meeting.js';
-import type { FromWorker, SelftestResult, ToWorker, WorkerLog } from './protocol.js';
+import type { FromWorker, SelftestResult, StillResult, ToWorker, WorkerLog } from './protocol.js';
 import type { MediaConfig } from '../../../core/config/media.js';
 import type { MediaReport } from '../types.js';
 import { BadRequestError, errorToWire } from '../../../core/errors.js';
 import { HeapCollector } from './heap-collect.js';
 import { calibrateRoom, type EchoCalibration } from '../room-audio/echo-calibrate.js';
+import { LocalView } from './local.js';
 
 /** The worker's way out: messages to the controller, and the end of the process (always explicit: wrtc). */
 export interface WorkerIo {
@@ -46,7 +46,8 @@ export class MediaWorker {
   // On a box the room path (worker-room.ts) plays the programme and owns the mic; simulating, the checking sink.
   private room: RoomPath | null = null;
   private sink: ProgrammeSink = this.checking;
-  private banner: BannerSink | null = null;
+  private banner!: BannerSink;
+  private local!: LocalView;
   private session: BridgeSession | null = null;
   /** The meeting whose join has run and that no leave has ended yet. */
   private meeting: Meeting | null = null;
@@ -93,6 +94,7 @@ export class MediaWorker {
     this.latest?.cancel();
     setTimeout(() => this.io.exit(code), STOP_LIMIT_MS);
     this.enqueue('stop', async () => {
+      await this.local?.stop();
       await this.leave().catch(() => {});
       this.feed?.stop();
       // wrtc segfaults if the process exits on its own after creating tracks: always leave explicitly.
@@ -136,8 +138,13 @@ export class MediaWorker {
       case 'echo-calibrate':
         return void this.answer(m.id, () => this.echoCalibrate());
       case 'banner':
-        this.banner?.set(m.text);
-        return;
+        return this.banner.set(m.text);
+      case 'card':
+        return this.local.setCard(m.card);
+      case 'monitor':
+        return this.local.setMonitor(m.on);
+      case 'still':
+        return void this.answer(m.id, () => this.local.still(m.what));
       case 'reset-programme-check':
         this.checking.reset();
         return this.publishReport();
@@ -153,6 +160,8 @@ export class MediaWorker {
     // The hall's TV banner (the floor, a call, a roll call) is drawn onto each programme frame before the sink.
     this.sink = this.banner = new BannerSink(this.room ?? this.checking);
     this.encoder = new EncoderControl(cfg, this.feed, this.room !== null, this.log);
+    const { feed, room, log, io } = this;
+    this.local = new LocalView({ cfg, feed, tv: this.banner, room, log, send: (m) => io.send(m), capturing: () => this.encoder.capturing, report: () => this.publishReport() });
     if (!this.heap.start(30000)) this.log('warn', 'media worker: started without --expose-gc; its heap will creep until V8 collects');
     this.io.send({ type: 'ready' });
   }
@@ -166,6 +175,7 @@ export class MediaWorker {
     if (meeting.over) return;
     // An echo calibration holds the loudspeaker and mic for its last few seconds: the meeting starts after it.
     if (this.calibrating) await meeting.until(this.calibrating);
+    await this.local.pause(); // the camera, mic and TV are the meeting's now
     if (this.meeting) await this.leave();
     if (meeting.over) return;
     const req = meeting.req;
@@ -204,6 +214,7 @@ export class MediaWorker {
     this.session = null;
     await this.encoder.stopCapture();
     await this.room?.stop();
+    if (this.latest === null) await this.local.resume(); // no join waits behind this leave
     this.status = 'idle';
     this.heard.reset();
     this.lastStats = this.prevStats = null;
@@ -353,7 +364,7 @@ export class MediaWorker {
   }
 
   /** Sends a request's result, or its error, back with the request's id. */
-  private async answer(id: number, run: () => Promise<SelftestResult | EchoCalibration>): Promise<void> {
+  private async answer(id: number, run: () => Promise<SelftestResult | EchoCalibration | StillResult>): Promise<void> {
     try {
       this.io.send({ type: 'result', id, ok: true, value: await run() });
     } catch (err) {
@@ -361,8 +372,8 @@ export class MediaWorker {
     }
   }
 
-  private report(): MediaReport {
-    return {
+  private publishReport(): void {
+    const report: MediaReport = {
       status: this.status,
       room: this.meeting?.req.room,
       seen: this.heard.seen,
@@ -372,21 +383,16 @@ export class MediaWorker {
       stats: reportedStats(this.lastStats, this.shown, this.encoder.framesDropped),
       error: this.lastError,
     };
-  }
-
-  private publishReport(): void {
     this.io.send({
       type: 'report',
-      report: this.report(),
+      report,
       extra: {
         capture: { frames: this.feed.frames, dropped: this.encoder.framesDropped, audioChunks: this.feed.audioChunks },
         framesEncoded: this.lastStats?.framesEncoded ?? 0,
         programme: this.sink.report(),
         programmeArrivals: this.programmeFresh.report(),
         level: this.encoder.levelName,
-        repairs: this.counters.repairs,
-        iceRestarts: this.counters.iceRestarts,
-        sessions: this.counters.sessions,
+        ...this.counters, // repairs, iceRestarts, sessions
         heap: this.heap.report(),
       },
     });

@@ -5,6 +5,7 @@ import wrtc from '@roamhq/wrtc';
 import { FrameCheck } from '../programme/frame-check.js';
 import { readStampI420 } from '../frames/frame-stamp.js';
 import { readBanner } from '../programme/banner.js';
+import { readCard } from '../programme/card.js';
 
 export interface VideoFrameIn {
   width: number;
@@ -33,11 +34,24 @@ export class CheckingSink implements ProgrammeSink {
   /** The banner read from the last frame's pixels (what the TV would show), and frames that carried one. */
   private bannerShown: string | null = null;
   private bannerFrames = 0;
+  /** The card's lines read from the last frame that carried one (card.ts: the TV outside a meeting), and those frames. */
+  private cardShown: string[] | null = null;
+  private cardFrames = 0;
 
   video(f: VideoFrameIn): void {
     this.width = f.width;
     this.height = f.height;
-    this.check.add(readStampI420(f.data, f.width));
+    const stamp = readStampI420(f.data, f.width);
+    if (stamp === null) {
+      // No stamp: the card (worker/local.ts) rather than the programme? Then it is not the programme's loss.
+      const card = readCard(f.data, f.width, f.height);
+      if (card) {
+        this.cardShown = card;
+        this.cardFrames++;
+        return;
+      }
+    }
+    this.check.add(stamp);
     this.bannerShown = readBanner(f.data, f.width, f.height);
     if (this.bannerShown !== null) this.bannerFrames++;
   }
@@ -59,13 +73,15 @@ export class CheckingSink implements ProgrammeSink {
       audioLoudSamples: this.audioLoud,
       bannerShown: this.bannerShown,
       bannerFrames: this.bannerFrames,
+      cardShown: this.cardShown,
+      cardFrames: this.cardFrames,
     };
   }
 
   /** Forget what was counted (the bench leaves out the first seconds of a subscription). */
   reset(): void {
     this.check = new FrameCheck();
-    this.audioSamples = this.audioLoud = this.bannerFrames = 0;
+    this.audioSamples = this.audioLoud = this.bannerFrames = this.cardFrames = 0;
   }
 
   close(): void {}

@@ -5,6 +5,8 @@ import type { MediaConfig } from '../../../core/config/media.js';
 import type { FeedSelector } from '../signalling/types.js';
 import type { HeapStats } from './heap-collect.js';
 import type { EchoCalibration } from '../room-audio/echo-calibrate.js';
+import type { CardSpec } from '../programme/card.js';
+import type { SnapshotAnswer } from '../../../core/payloads.js';
 
 export type Quality = '720p' | '540p' | '360p';
 
@@ -13,6 +15,8 @@ export interface JoinRequest {
   room: number | string;
   token?: string;
   display?: string;
+  /** A private meeting: the controller takes no camera snapshot while it lasts. */
+  private?: boolean;
   /** Send camera and mic (default true). */
   publish?: boolean;
   /** Remote publisher to receive as the programme (default: cfg.programme by display; null: none). */
@@ -48,6 +52,12 @@ export type ToWorker =
   | { type: 'reset-programme-check' }
   /** A line drawn onto every programme frame before the TV (or the check) gets it; null: none (banner.ts). */
   | { type: 'banner'; text: string | null }
+  /** What the TV shows while no meeting does (card.ts); null: nothing (worker/local.ts). */
+  | { type: 'card'; card: CardSpec | null }
+  /** Keep camera and mic running outside a meeting, and send the room's `level` (worker/local.ts). */
+  | { type: 'monitor'; on: boolean }
+  /** A JPEG of what the camera sees now, or of what the TV is given now. */
+  | { type: 'still'; id: number; what: 'camera' | 'tv' }
   | { type: 'stop' };
 
 export interface WorkerExtra {
@@ -73,11 +83,16 @@ export interface WorkerExtra {
 /** How the worker's parts log: each line goes to the controller as a `log` message. */
 export type WorkerLog = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
 
+/** A still picture (worker/local.ts): the camera snapshot's answer. */
+export type StillResult = SnapshotAnswer;
+
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'report'; report: MediaReport; extra: WorkerExtra }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; msg: string; fields?: Record<string, unknown> }
-  | { type: 'result'; id: number; ok: true; value: SelftestResult | EchoCalibration }
+  | { type: 'result'; id: number; ok: true; value: SelftestResult | EchoCalibration | StillResult }
+  /** The room's level over the last 200 ms while monitored, dBFS (null: silence or no mic). */
+  | { type: 'level'; rmsDbfs: number | null; peakDbfs: number | null }
   | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
   | { type: 'joined' }
   | { type: 'residue'; urls: string[] }
