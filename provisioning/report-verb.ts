@@ -13,13 +13,6 @@ import { BadRequestError, DisconnectedError } from '../core/errors.js';
 import type { Args } from './args.js';
 import { json, table } from './output.js';
 
-export const REPORT_HELP = `usage: diemcau-provision report BOXID [--snapshot FILE] [--wait S] [--url URL] [--db DIR] [--json]
-
-Shows the commissioning report a technician sent from the box's page ("done"): who and when, whether the centre
-heard the hall (selftest), the network, each device's health. Read from the hall's broker (its broker column, or
---url) as the service login; waits up to --wait seconds (default 5) for it. Exit 1 when the box has sent none.
-  --snapshot F  write the report's camera picture (JPEG) to F`;
-
 /** The report retained for `boxId`, or null when none arrives within `waitMs`. */
 async function readReport(url: string, login: { username: string; password: string }, ca: Buffer | undefined, boxId: string, waitMs: number): Promise<unknown> {
   const client = await mqtt

@@ -5,7 +5,7 @@ import * as verbs from './verbs.js';
 import * as fleet from './fleet-verbs.js';
 import { cmd } from './cmd-verb.js';
 import { rollout } from './rollout-verb.js';
-import { report, REPORT_HELP } from './report-verb.js';
+import { report } from './report-verb.js';
 
 const COMMON = '  --db DIR      provisioning database (default $DIEMCAU_DB or ./diemcau-db)\n  --json        one JSON document on stdout instead of tables';
 const BROKER = `  --url URL     broker the service logs in to, mqtt://host[:port] or mqtts://host[:port] (default $DIEMCAU_BROKER,
@@ -112,7 +112,18 @@ partial (with the box's reasons) / refused (with reason) / offline / pending, an
 ${BROKER}
 ${COMMON}`,
   },
-  report: { run: report, options: ['db', 'url', 'cafile', 'wait', 'snapshot'], help: REPORT_HELP },
+  report: {
+    run: report,
+    options: ['db', 'url', 'cafile', 'wait', 'snapshot'],
+    help: `usage: diemcau-provision report BOXID [--snapshot FILE] [--wait S] [--url URL] [--db DIR] [--json]
+
+Shows the commissioning report a technician sent from the box's page ("done"): who and when, whether the centre
+heard the hall (selftest), the network, each device's health. Exit 1 when the box has sent none.
+  --snapshot F  write the report's camera picture (JPEG) to F
+  --wait S      how long to wait for the retained report (default 5)
+${BROKER}
+${COMMON}`,
+  },
   rebase: {
     run: fleet.rebase,
     options: ['db', 'url', 'cafile', 'wait'],
