@@ -191,6 +191,13 @@ export class ClaimService {
         return unreserve('bad_request', errorToWire(err).message);
       }
     }
+    if (id.label && req.pub) {
+      try {
+        answer.label = seal(req.pub!, serial, id.label); // the technician page's label password, for either kind
+      } catch (err) {
+        return unreserve('bad_request', errorToWire(err).message);
+      }
+    }
     this.dirty = true;
     this.stats.granted++;
     this.opts.log.info('serve: claim granted', { serial, boxId, kind: req.kind, by: req.installCode !== undefined ? 'install code' : 'serial' });

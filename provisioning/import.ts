@@ -18,6 +18,8 @@ export interface ImportResult {
   unchanged: number;
   /** Halls in the database that this file does not mention: kept (files may cover one province). */
   kept: number;
+  /** The broker's password file and ACL were written again: the broker must reload them. */
+  brokerFilesRewritten?: boolean;
 }
 
 /** Refused file: every bad row with its line number (or the header's errors), nothing written. */
@@ -70,13 +72,26 @@ export function checkHalls(file: string, text: string): Hall[] {
   return halls;
 }
 
-/** Crockford base32 without look-alikes, grouped for reading aloud: `7KQ2-M9XD`. */
-export function installCode(): string {
+/** `n` characters of Crockford base32 without look-alikes (40 bits of randomness every 8). */
+function base32(n: number): string {
   const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-  const b = randomBytes(8);
+  const b = randomBytes(n);
   let s = '';
-  for (let i = 0; i < 8; i++) s += alphabet[b[i] & 31];
+  for (let i = 0; i < n; i++) s += alphabet[b[i] & 31];
+  return s;
+}
+
+/** An install code, grouped for reading aloud: `7KQ2-M9XD`. */
+export function installCode(): string {
+  const s = base32(8);
   return `${s.slice(0, 4)}-${s.slice(4)}`;
+}
+
+/** The label password printed on a box for its technician's page: 12 characters (60 bits), typed on a phone from the
+ *  label, so no look-alikes and grouped by four: `K7QM-2XD9-PH4T`. The page locks out after 5 wrong tries. */
+export function labelPassword(): string {
+  const s = base32(12);
+  return `${s.slice(0, 4)}-${s.slice(4, 8)}-${s.slice(8)}`;
 }
 
 function changedFields(a: Hall, b: Hall): string[] {
@@ -105,6 +120,7 @@ export async function importHalls(store: Store, file: string, opts: { write?: bo
     const bar = progress('import', incoming.length);
     const codes = new Set(Object.values(ids).map((i) => i.installCode));
     const seen = new Set<string>();
+    let labelled = 0;
     for (const h of incoming) {
       seen.add(h.boxId);
       const old = halls[h.boxId];
@@ -117,14 +133,23 @@ export async function importHalls(store: Store, file: string, opts: { write?: bo
         while (codes.has(code)) code = installCode();
         codes.add(code);
         const password = randomSecret();
-        ids[h.boxId] = { boxId: h.boxId, installCode: code, username: h.boxId, password, hash: hashPassword(password) };
+        ids[h.boxId] = { boxId: h.boxId, installCode: code, username: h.boxId, password, hash: hashPassword(password), label: labelPassword() };
+      } else if (!ids[h.boxId].label) {
+        ids[h.boxId] = { ...ids[h.boxId], label: labelPassword() };
+        labelled++;
       }
       bar.tick();
     }
     bar.done();
     result.kept = Object.keys(halls).filter((id) => !seen.has(id)).length;
-    if (opts.write === false || (result.added.length === 0 && result.changed.length === 0)) return result;
+    if (opts.write === false) return result;
     const sorted = Object.fromEntries(Object.keys(halls).sort().map((k) => [k, halls[k]]));
+    // The ACL as this version renders it: an upgrade that lets boxes write a new topic (say `commissioning`) takes
+    // effect at the next import even when no hall changed.
+    const acl = renderAcl(carrier, Object.values(sorted));
+    const aclChanged = (await store.readText('acl')) !== acl;
+    if (result.added.length === 0 && result.changed.length === 0 && labelled === 0 && !aclChanged) return result;
+    result.brokerFilesRewritten = true;
     const files = brokerFiles(carrier, sorted, ids, hashPassword(carrier.claim.password), hashPassword(carrier.service.password));
     // Identities before halls: a crash in between leaves an identity for a hall not yet listed, which the next
     // import of the same file completes; never a hall without its identity.

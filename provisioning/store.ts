@@ -29,6 +29,9 @@ export interface Identity {
   password: string;
   /** Mosquitto `$7$` hash of `password`, kept so the password file is rendered without hashing again. */
   hash: string;
+  /** The label password printed on the box for the technician's page (sealed into the claim answer). Databases
+   *  made before it existed get one at the next import. */
+  label?: string;
 }
 
 export interface Claim {
@@ -115,6 +118,11 @@ export class Store {
   }
   async desired(): Promise<Record<string, Record<string, unknown> & { version: number }>> {
     return readJson(this.path('desired'), {});
+  }
+
+  /** A rendered file as it is on disk, or null when there is none yet. */
+  async readText(name: 'passwd' | 'acl'): Promise<string | null> {
+    return readFile(join(this.dir, FILES[name]), 'utf8').catch(() => null);
   }
 
   async write(name: Exclude<keyof typeof FILES, 'lock'>, data: unknown): Promise<void> {

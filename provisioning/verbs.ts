@@ -51,7 +51,7 @@ export async function importVerb(a: Args): Promise<number> {
     table([{ rows: r.rows, added: r.added.length, changed: r.changed.length, unchanged: r.unchanged, kept: r.kept }]);
     for (const c of r.changed.slice(0, 50)) process.stdout.write(`changed ${c.boxId}: ${c.fields.join(', ')}\n`);
     if (r.changed.length > 50) process.stdout.write(`... and ${r.changed.length - 50} more changed\n`);
-    if (r.added.length + r.changed.length > 0 && !a.has('dry-run')) {
+    if (r.brokerFilesRewritten) {
       process.stdout.write('broker files rewritten: reload the broker (systemctl reload mosquitto, or SIGHUP)\n');
     }
   }
@@ -68,6 +68,7 @@ export async function codes(a: Args): Promise<number> {
     commune: halls[b].commune.name,
     hall: halls[b].name,
     code: ids[b]?.installCode ?? null,
+    label: ids[b]?.label ?? null,
     serial: halls[b].serial ?? null,
     issuedTo: claims[b]?.serial ?? null,
     claimed: claims[b]?.confirmedAt !== undefined,
@@ -75,7 +76,7 @@ export async function codes(a: Args): Promise<number> {
   if (a.has('json')) json(rows);
   else {
     const claim = (r: (typeof rows)[number]) => (r.claimed ? `yes (${r.issuedTo})` : r.issuedTo ? `issued (${r.issuedTo})` : 'no');
-    table(rows.map((r) => ({ box: r.box, commune: r.commune, hall: r.hall, code: r.code, serial: r.serial ?? '', claimed: claim(r) })));
+    table(rows.map((r) => ({ box: r.box, commune: r.commune, hall: r.hall, code: r.code, label: r.label ?? '', serial: r.serial ?? '', claimed: claim(r) })));
   }
   return 0;
 }

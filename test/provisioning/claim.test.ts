@@ -56,6 +56,9 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
   t.equal(next.claim, undefined, 'the claim credential is gone from the config');
   t.equal(next.mqtt.username, 'vn-00010');
   t.equal(next.mqtt.password, ids['vn-00010'].password);
+  t.match(ids['vn-00010'].label, /^[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/, 'import gave the hall a label password');
+  t.equal(next.technician?.password, ids['vn-00010'].label, "the box's technician page takes the carrier's label password");
+  t.notOk(wire.some((p) => p.includes(ids['vn-00010'].label!)), 'the label password never crosses the broker in clear');
   t.same(next.hall.groups, ['p-01', 'r-north']);
   const onDisk = await loadConfigFile(path);
   t.same(onDisk, next, 'the config file holds the identity');
