@@ -18,7 +18,8 @@ export interface Verdict {
   left: { config: string; version: string | null };
   /** Why the box did not survive; empty: it did. */
   problems: string[];
-  /** Files left behind in the state directories (temp files of a cut write), after the restart. */
+  /** What a cut left behind in the state directories and the restart did not clear: temp files of a cut write, a
+   *  slot tree staged by a cut install (`slots/<x>.new`, as big as a slot). */
   debris: string[];
 }
 
@@ -85,9 +86,11 @@ async function settle(w: World, p: Prepared, run: Running, timeoutMs: number): P
   }
 }
 
-async function temps(dirs: string[]): Promise<string[]> {
+async function debris(p: Prepared): Promise<string[]> {
   const out: string[] = [];
-  for (const d of dirs) for (const name of await readdir(d).catch(() => [] as string[])) if (TEMP.test(name)) out.push(join(d, name));
+  for (const d of [p.box.etc, p.box.root]) for (const name of await readdir(d).catch(() => [] as string[])) if (TEMP.test(name)) out.push(join(d, name));
+  const slots = join(p.box.root, 'slots');
+  for (const name of await readdir(slots).catch(() => [] as string[])) if (name.endsWith('.new')) out.push(join(slots, name));
   return out;
 }
 
@@ -114,5 +117,5 @@ export async function checkAfterCut(w: World, p: Prepared, timeoutMs = 45_000): 
   }
   const after = await configState(p);
   if (after.state !== 'old' && after.state !== 'new') problems.push(`after the restart: ${after.state}`);
-  return { left: { config: state, version }, problems, debris: await temps([p.box.etc, p.box.root]) };
+  return { left: { config: state, version }, problems, debris: await debris(p) };
 }

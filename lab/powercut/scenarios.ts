@@ -106,7 +106,7 @@ export function updateScenario(w: World): Scenario {
     async drive(p, run, since, signal) {
       await poll(`${p.boxId} online`, () => w.online(p.boxId, since), signal);
       await w.ops.publish(`diemcau/v1/${p.boxId}/cmd/update`, JSON.stringify({ url: w.bundleUrl('2.0.0'), version: '2.0.0' }), {
-        properties: { responseTopic: `diemcau/v1/${p.boxId}/reply/update/powercut`, correlationData: Buffer.from('powercut') },
+        properties: { responseTopic: `diemcau/v1/${p.boxId}/reply/update/powercut`, correlationData: Buffer.from('powercut'), messageExpiryInterval: 60 },
       });
       await poll('update: committed', () => logged(run, 'update: committed'), signal);
     },

@@ -87,7 +87,8 @@ export async function sweep(w: World, s: Scenario, o: SweepOptions): Promise<Swe
   }
   if (outcome !== 'completed') throw new Error(`${s.name}: the dry run did not complete (${outcome}); last lines: ${JSON.stringify(run.lines.slice(-5))}`);
   const journal = readJournal(dry.box.journal);
-  const rel = (e: JournalEntry) => `${e.op} ${relative(dry.box.dir, e.path) || e.path}${e.to ? ` -> ${relative(dry.box.dir, e.to)}` : ''}`;
+  const name = (p: string) => (p.startsWith(dry.box.dir + '/') ? relative(dry.box.dir, p) : p);
+  const rel = (e: JournalEntry) => `${e.op} ${name(e.path)}${e.to ? ` -> ${name(e.to)}` : ''}`;
   const after = await snapshot(dry.box.dir, dirs);
   const unrecorded = changed(before, after).filter((f) => !covered(join(dry.box.dir, f), journal));
 

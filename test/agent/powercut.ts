@@ -32,7 +32,7 @@ export async function sweepAndCheck(t: Test, w: World, s: Scenario, nextHall: ()
     onRun: (run) => {
       const at = `${s.name}: cut at ${run.k} (${run.op})${run.torn ? ', torn' : ''}`;
       t.same(run.verdict.problems, [], `${at}: left config ${run.verdict.left.config}, ran ${run.verdict.left.version}`);
-      t.same(run.verdict.debris, [], `${at}: no temp file left after the restart`);
+      t.same(run.verdict.debris, [], `${at}: nothing left behind after the restart`);
     },
   });
   t.comment(`${s.name}: ${r.ops.length} operations:\n  ${r.ops.join('\n  ')}`);
