@@ -9,7 +9,9 @@
 //   DIEMCAU_FS_CUT=K:torn     a power cut during operation K: a write at K reaches the page cache, then of every
 //                             file's bytes not yet fsynced only the first half reach the disk (the others are
 //                             truncated away, the last write torn), then SIGKILL. A tree filled by a child process
-//                             (tar) counts as unsynced until the next sync of the whole file system.
+//                             (tar) counts as unsynced until the next sync of the whole file system. What is
+//                             unsynced is kept in FILE.pagecache, shared by the processes of a run as the
+//                             kernel's page cache is: an agent's unsynced write is still lost when its launcher is cut.
 // What the model leaves out: a rename or unlink not yet made durable by an fsync of its directory is kept (on ext4
 // a journalled rename is not reordered before later ones, and every rename of the layer is followed by that fsync).
 import { appendFileSync, readFileSync, writeFileSync, truncateSync, statSync, readdirSync } from 'node:fs';
@@ -53,16 +55,23 @@ export function readJournal(file: string): JournalEntry[] {
   return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as JournalEntry);
 }
 
-export class FsProbe {
-  /** Files written and not yet fsynced: bytes fsynced, bytes in the page cache. */
-  private readonly unsynced = new Map<string, { synced: number; size: number }>();
+/** What the page cache holds and the disk does not yet: shared by every process of a run, as the kernel's is. */
+interface PageCache {
+  /** Files written and not yet fsynced: bytes fsynced, bytes written. */
+  files: Record<string, { synced: number; size: number }>;
   /** Trees filled by another process and not yet synced. */
-  private readonly unsyncedTrees = new Set<string>();
+  trees: string[];
+}
+
+export class FsProbe {
+  private readonly cacheFile: string;
 
   constructor(
     private readonly journal: string,
     private readonly cut: Cut | null,
-  ) {}
+  ) {
+    this.cacheFile = `${journal}.pagecache`;
+  }
 
   /** Called before each operation: journals it, and at the cut point kills this process. */
   before(op: FsOp, path: string, o: { to?: string; data?: string | Buffer; mode?: number } = {}): void {
@@ -85,48 +94,59 @@ export class FsProbe {
   }
 
   wrote(path: string, bytes: number): void {
-    this.unsynced.set(path, { synced: 0, size: bytes });
+    this.update((c) => (c.files[path] = { synced: 0, size: bytes }));
   }
 
   synced(path: string): void {
-    this.unsynced.delete(path);
+    this.update((c) => delete c.files[path]);
   }
 
   renamed(from: string, to: string): void {
-    for (const [p, e] of [...this.unsynced]) {
-      if (p === from || p.startsWith(from + '/')) {
-        this.unsynced.delete(p);
-        this.unsynced.set(to + p.slice(from.length), e);
-      }
-    }
-    for (const d of [...this.unsyncedTrees]) {
-      if (d === from || d.startsWith(from + '/')) {
-        this.unsyncedTrees.delete(d);
-        this.unsyncedTrees.add(to + d.slice(from.length));
-      }
-    }
+    const moved = (p: string) => (p === from || p.startsWith(from + '/') ? to + p.slice(from.length) : p);
+    this.update((c) => {
+      c.files = Object.fromEntries(Object.entries(c.files).map(([p, e]) => [moved(p), e]));
+      c.trees = c.trees.map(moved);
+    });
   }
 
   removed(path: string): void {
-    for (const p of [...this.unsynced.keys()]) if (p === path || p.startsWith(path + '/')) this.unsynced.delete(p);
-    for (const d of [...this.unsyncedTrees]) if (d === path || d.startsWith(path + '/')) this.unsyncedTrees.delete(d);
+    const kept = (p: string) => p !== path && !p.startsWith(path + '/');
+    this.update((c) => {
+      c.files = Object.fromEntries(Object.entries(c.files).filter(([p]) => kept(p)));
+      c.trees = c.trees.filter(kept);
+    });
   }
 
   filled(dir: string): void {
-    this.unsyncedTrees.add(dir);
+    this.update((c) => c.trees.push(dir));
   }
 
   syncedAll(): void {
-    this.unsynced.clear();
-    this.unsyncedTrees.clear();
+    this.update((c) => {
+      c.files = {};
+      c.trees = [];
+    });
+  }
+
+  private read(): PageCache {
+    try {
+      return JSON.parse(readFileSync(this.cacheFile, 'utf8')) as PageCache;
+    } catch {
+      return { files: {}, trees: [] };
+    }
+  }
+
+  private update(f: (c: PageCache) => unknown): void {
+    const c = this.read();
+    f(c);
+    writeFileSync(this.cacheFile, JSON.stringify(c));
   }
 
   /** The power fails: of each file's bytes not yet fsynced, the first half reached the disk. */
   private losePageCache(): void {
-    for (const [p, e] of this.unsynced) truncateIfThere(p, e.synced + Math.floor((e.size - e.synced) / 2));
-    for (const d of this.unsyncedTrees) {
-      for (const f of filesUnder(d)) truncateIfThere(f, Math.floor(statSync(f).size / 2));
-    }
+    const c = this.read();
+    for (const [p, e] of Object.entries(c.files)) truncateIfThere(p, e.synced + Math.floor((e.size - e.synced) / 2));
+    for (const d of c.trees) for (const f of filesUnder(d)) truncateIfThere(f, Math.floor(statSync(f).size / 2));
   }
 }
 

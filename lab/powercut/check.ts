@@ -1,7 +1,8 @@
 // What a box must be after a cut: first the state on disk as the cut left it (the config validates and is the old
 // one or the new one; a claimed config's identity is whole: the update key complete, the certificate's key the box's
-// own key), then the box started again as the unit starts it: it comes online as itself, settles on a slot (no
-// trial pending, the slot it runs committed) holding a good version byte for byte, and leaves no temp file behind.
+// own key), then the box started again as the unit starts it (and again when the launcher ends, as Restart=always
+// does, up to UNIT_STARTS): it comes online as itself, settles on a slot (no trial pending, the slot it runs
+// committed) holding a good version byte for byte, and leaves nothing of the cut write behind.
 import { readFile, readdir } from 'node:fs/promises';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { join } from 'node:path';
@@ -15,7 +16,7 @@ import { sleep } from '../wait.js';
 
 export interface Verdict {
   /** What the cut left: the config's state ('old', 'new') and the version that ran after the restart. */
-  left: { config: string; version: string | null };
+  left: { config: string; version: string | null; unitStarts: number };
   /** Why the box did not survive; empty: it did. */
   problems: string[];
   /** What a cut left behind in the state directories and the restart did not clear: temp files of a cut write, a
@@ -24,6 +25,9 @@ export interface Verdict {
 }
 
 const TEMP = /^\..+\.\d+\.\d+\.tmp$/;
+/** Starts of the unit before the box must have settled: a trial that dies ends the launcher once, and the next
+ *  start rolls it back. */
+const UNIT_STARTS = 3;
 
 async function identityProblems(w: World, p: Prepared, cfg: Config): Promise<string[]> {
   if (cfg.claim) return []; // still a factory box: it claims again
@@ -64,14 +68,17 @@ interface Settled {
   version: string;
 }
 
-/** Waits for the restarted box to settle: a committed slot running, online as itself after that start. */
-async function settle(w: World, p: Prepared, run: Running, timeoutMs: number): Promise<Settled | string> {
+/**
+ * Waits for the restarted box to settle: a committed slot running, online as itself after that start. A string
+ * says why not; `exited` that the launcher ended (systemd starts it again: Restart=always).
+ */
+async function settle(w: World, p: Prepared, run: Running, timeoutMs: number): Promise<Settled | { exited: string } | string> {
   const end = Date.now() + timeoutMs;
   let last = 'nothing started';
   for (;;) {
     if (run.gone()) {
       const { code, signal } = await run.exited;
-      return `the launcher exited (${signal ?? code}) after ${last}; last lines: ${JSON.stringify(run.lines.slice(-3))}`;
+      return { exited: `the launcher exited (${signal ?? code}) after ${last}; last lines: ${JSON.stringify(run.lines.slice(-3))}` };
     }
     const s = starts(run).pop();
     if (s) {
@@ -100,11 +107,21 @@ export async function checkAfterCut(w: World, p: Prepared, timeoutMs = 45_000): 
   if (state !== 'old' && state !== 'new') problems.push(state);
   if (cfg) problems.push(...(await identityProblems(w, p, cfg)));
 
-  const run = startBox(p.box);
   let version: string | null = null;
-  try {
-    const s = await settle(w, p, run, timeoutMs);
-    if (typeof s === 'string') problems.push(`after the restart: ${s}`);
+  let unitStarts = 0;
+  for (;;) {
+    unitStarts++;
+    const run = startBox(p.box);
+    let s: Awaited<ReturnType<typeof settle>>;
+    try {
+      s = await settle(w, p, run, timeoutMs);
+    } finally {
+      await run.stop();
+    }
+    if (typeof s === 'object' && 'exited' in s) {
+      if (unitStarts < UNIT_STARTS) continue; // systemd's Restart=always
+      problems.push(`after ${unitStarts} starts of the unit: ${s.exited}`);
+    } else if (typeof s === 'string') problems.push(`after the restart: ${s}`);
     else {
       version = s.version;
       if (!p.versions.includes(s.version)) problems.push(`runs ${s.version}, expected ${p.versions.join(' or ')}`);
@@ -112,10 +129,9 @@ export async function checkAfterCut(w: World, p: Prepared, timeoutMs = 45_000): 
       const have = await treeHashes(join(p.box.root, 'slots', s.slot));
       if (!want || JSON.stringify([...want].sort()) !== JSON.stringify([...have].sort())) problems.push(`slot ${s.slot} does not hold ${s.version} byte for byte`);
     }
-  } finally {
-    await run.stop();
+    break;
   }
   const after = await configState(p);
   if (after.state !== 'old' && after.state !== 'new') problems.push(`after the restart: ${after.state}`);
-  return { left: { config: state, version }, problems, debris: await debris(p) };
+  return { left: { config: state, version, unitStarts }, problems, debris: await debris(p) };
 }

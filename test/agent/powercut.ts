@@ -31,7 +31,7 @@ export async function sweepAndCheck(t: Test, w: World, s: Scenario, nextHall: ()
     nextHall,
     onRun: (run) => {
       const at = `${s.name}: cut at ${run.k} (${run.op})${run.torn ? ', torn' : ''}`;
-      t.same(run.verdict.problems, [], `${at}: left config ${run.verdict.left.config}, ran ${run.verdict.left.version}`);
+      t.same(run.verdict.problems, [], `${at}: left config ${run.verdict.left.config}, ran ${run.verdict.left.version} (unit started ${run.verdict.left.unitStarts}x)`);
       t.same(run.verdict.debris, [], `${at}: nothing left behind after the restart`);
     },
   });

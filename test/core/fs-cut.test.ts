@@ -1,7 +1,7 @@
 // The power-cut probe of the durable layer (core/fs-cut.ts, core/atomic-file.ts), in child processes as the power-cut
 // tests use it: operations counted across processes, a crash at operation k (what was written stays whole, the
 // target untouched), a power cut at k (the bytes not yet fsynced lose their second half, a tree tar filled too, until
-// a sync), and nothing journalled when the variable is not set.
+// a sync, whichever process of the run is cut), and nothing journalled when the variable is not set.
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile, readFile, mkdir, readdir, stat } from 'node:fs/promises';
@@ -88,6 +88,18 @@ await fs.makeDir(${JSON.stringify(join(box, 'y'))});`;
     t.equal(r.signal, 'SIGKILL');
     t.equal((await stat(join(tree, 'f'))).size, want, `cut ${cut}: the filled file holds ${want} of 100 bytes`);
   }
+});
+
+t.test("one process's unsynced writes are lost when another is cut: the page cache is the kernel's", async (t) => {
+  const box = await mkdtemp(join(dir, 'shared-'));
+  const tree = join(box, 'slot');
+  await mkdir(tree);
+  const env = { DIEMCAU_FS_JOURNAL: join(box, 'journal') };
+  const fill = await child(`await fs.fillDir(${JSON.stringify(tree)}, async () => { const { writeFile } = await import('node:fs/promises'); await writeFile(${JSON.stringify(join(tree, 'f'))}, 'y'.repeat(100)); });`, env);
+  t.equal(fill.status, 0, 'the filling process ends normally, without a sync');
+  const other = await child(`await fs.makeDir(${JSON.stringify(join(box, 'x'))});`, { ...env, DIEMCAU_FS_CUT: '2:torn' });
+  t.equal(other.signal, 'SIGKILL');
+  t.equal((await stat(join(tree, 'f'))).size, 50, 'the tree the first process filled lost its unsynced half');
 });
 
 t.test('a file renamed before its fsync carries its loss to its new name', async (t) => {
