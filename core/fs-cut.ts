@@ -59,8 +59,6 @@ export function readJournal(file: string): JournalEntry[] {
 interface PageCache {
   /** Files written and not yet fsynced: bytes fsynced, bytes written. */
   files: Record<string, { synced: number; size: number }>;
-  /** Trees filled by another process and not yet synced. */
-  trees: string[];
 }
 
 export class FsProbe {
@@ -103,36 +101,30 @@ export class FsProbe {
 
   renamed(from: string, to: string): void {
     const moved = (p: string) => (p === from || p.startsWith(from + '/') ? to + p.slice(from.length) : p);
-    this.update((c) => {
-      c.files = Object.fromEntries(Object.entries(c.files).map(([p, e]) => [moved(p), e]));
-      c.trees = c.trees.map(moved);
-    });
+    this.update((c) => (c.files = Object.fromEntries(Object.entries(c.files).map(([p, e]) => [moved(p), e]))));
   }
 
   removed(path: string): void {
     const kept = (p: string) => p !== path && !p.startsWith(path + '/');
-    this.update((c) => {
-      c.files = Object.fromEntries(Object.entries(c.files).filter(([p]) => kept(p)));
-      c.trees = c.trees.filter(kept);
-    });
+    this.update((c) => (c.files = Object.fromEntries(Object.entries(c.files).filter(([p]) => kept(p)))));
   }
 
+  /** Every file another process (tar) wrote under `dir` is unsynced, whole. */
   filled(dir: string): void {
-    this.update((c) => c.trees.push(dir));
+    this.update((c) => {
+      for (const f of filesUnder(dir)) c.files[f] = { synced: 0, size: statSync(f).size };
+    });
   }
 
   syncedAll(): void {
-    this.update((c) => {
-      c.files = {};
-      c.trees = [];
-    });
+    this.update((c) => (c.files = {}));
   }
 
   private read(): PageCache {
     try {
       return JSON.parse(readFileSync(this.cacheFile, 'utf8')) as PageCache;
     } catch {
-      return { files: {}, trees: [] };
+      return { files: {} };
     }
   }
 
@@ -146,7 +138,6 @@ export class FsProbe {
   private losePageCache(): void {
     const c = this.read();
     for (const [p, e] of Object.entries(c.files)) truncateIfThere(p, e.synced + Math.floor((e.size - e.synced) / 2));
-    for (const d of c.trees) for (const f of filesUnder(d)) truncateIfThere(f, Math.floor(statSync(f).size / 2));
   }
 }
 
