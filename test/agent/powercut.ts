@@ -38,6 +38,7 @@ export async function sweepAndCheck(t: Test, w: World, s: Scenario, nextHall: ()
   t.comment(`${s.name}: ${r.ops.length} operations:\n  ${r.ops.join('\n  ')}`);
   for (const re of mustWrite) t.ok(r.ops.some((o) => re.test(o)), `${s.name}: the layer saw ${re}`);
   t.same(r.unrecorded, [], `${s.name}: every file changed under etc/ and opt/ was written through the layer`);
+  t.ok(r.tried > 0, `${s.name}: cut points were tried`);
   t.equal(r.survived, r.tried, `${s.name}: N=${r.ops.length}, cut points tried ${r.tried} (stride ${stride(r.ops.length)}, crash and torn), survived ${r.survived}`);
   if (process.env.POWERCUT_JSON) {
     await mkdir(process.env.POWERCUT_JSON, { recursive: true });
