@@ -11,19 +11,36 @@
 // syncall). With DIEMCAU_FS_JOURNAL set, core/fs-cut.ts journals them and can cut the process at any one of them,
 // as a crash or as a power cut (docs/reliability.md, "Power cut at every write"). Without it, `probe` is null.
 import { open, rename, unlink, mkdir, readdir, rm, access } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { dirname, basename, join } from 'node:path';
 import type { FsProbe } from './fs-cut.js';
 
 const probe: FsProbe | null = process.env.DIEMCAU_FS_JOURNAL ? (await import('./fs-cut.js')).probeFromEnv() : null;
 
-/** `.<name>.<pid>.<ms>.tmp`: the temp files writeFileAtomic makes, with the pid of the writer. */
-const TEMP_NAME = /^\..+\.(\d+)\.\d+\.tmp$/;
+/**
+ * `.<name>.<pid>.<ms>.b<boot>.tmp`: the temp files writeFileAtomic makes, with the writer's pid and the first 8 hex
+ * digits of this boot's id (pids start over after a power cut; the boot tells a writer of an earlier boot whose
+ * pid is in use again). Names without the boot part are those of earlier versions.
+ */
+const TEMP_NAME = /^\..+\.(\d+)\.\d+(?:\.b([0-9a-f]{8}))?\.tmp$/;
+const BOOT = bootId();
+
+/** Whether `name` is a temp file of writeFileAtomic (of this version or an earlier one). */
+export const isTempName = (name: string) => TEMP_NAME.test(name);
+
+function bootId(): string {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').replace(/-/g, '').slice(0, 8);
+  } catch {
+    return ''; // not Linux: temp files carry the pid only
+  }
+}
 
 export async function writeFileAtomic(path: string, data: string | Buffer, mode = 0o600): Promise<void> {
   const dir = dirname(path);
   await access(dir).catch(() => makeDir(dir));
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now()}${BOOT ? `.b${BOOT}` : ''}.tmp`);
   try {
     probe?.before('write', tmp, { data, mode });
     const fh = await open(tmp, 'w', mode);
@@ -99,14 +116,15 @@ export async function syncAll(): Promise<void> {
 
 /**
  * Removes the temp files of writers that are no longer running from `dir` (a crash, or a power cut, between open
- * and rename). Returns the names removed. A file of a live process (another writer now) is left alone.
+ * and rename): those of an earlier boot, and those whose pid is gone. Returns the names removed. A file of a live
+ * process of this boot (another writer now) is left alone.
  */
 export async function sweepStaleTemps(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const removed: string[] = [];
   for (const name of names) {
     const m = TEMP_NAME.exec(name);
-    if (!m || alive(Number(m[1]))) continue;
+    if (!m || ((m[2] === undefined || m[2] === BOOT) && alive(Number(m[1])))) continue;
     await removeFile(join(dir, name)).then(
       () => removed.push(name),
       () => {},

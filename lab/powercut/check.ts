@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { loadConfigFile } from '../../agent/config/load.js';
 import { readBoot } from '../../agent/update/slots.js';
 import type { Config } from '../../core/config/schema.js';
+import { isTempName } from '../../core/atomic-file.js';
 import { startBox, starts, treeHashes, type Running } from './box.js';
 import type { Prepared } from './scenarios.js';
 import type { World } from './world.js';
@@ -24,7 +25,6 @@ export interface Verdict {
   debris: string[];
 }
 
-const TEMP = /^\..+\.\d+\.\d+\.tmp$/;
 /** Starts of the unit before the box must have settled: a trial that dies ends the launcher once, and the next
  *  start rolls it back. */
 const UNIT_STARTS = 3;
@@ -95,7 +95,7 @@ async function settle(w: World, p: Prepared, run: Running, timeoutMs: number): P
 
 async function debris(p: Prepared): Promise<string[]> {
   const out: string[] = [];
-  for (const d of [p.box.etc, p.box.root]) for (const name of await readdir(d).catch(() => [] as string[])) if (TEMP.test(name)) out.push(join(d, name));
+  for (const d of [p.box.etc, p.box.root]) for (const name of await readdir(d).catch(() => [] as string[])) if (isTempName(name)) out.push(join(d, name));
   const slots = join(p.box.root, 'slots');
   for (const name of await readdir(slots).catch(() => [] as string[])) if (name.endsWith('.new')) out.push(join(slots, name));
   return out;
