@@ -58,7 +58,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
     const swept = await sweepStaleTemps(dirname(path));
     if (swept.length > 0) log.info('removed stale temp files', { dir: dirname(path), files: swept });
   }
-  // Until a launcher-run start has settled (committed a trial, or found none), a restart could roll an update back.
+  // While this start is the trial of an update (until it commits), a restart could roll the update back.
   let trialPending = false;
   let agent: Agent | null = null;
   // The technician's page (agent/technician/): imported only when it opens, so a box that never shows it pays nothing.
@@ -141,7 +141,9 @@ export async function runAgent(o: RunOptions): Promise<void> {
   // Run from an A/B slot by the launcher: take update commands, and prove a trial start (agent/update/in-slot.ts).
   const slot = process.env.DIEMCAU_SLOT ? await import('./update/in-slot.js') : null;
   const ctx = slot?.slotContext() ?? null;
-  trialPending = ctx !== null;
+  // From the boot record, before the agent starts: a restart asked the moment the box is online is refused only
+  // when there is a trial to settle (deciding by "not settled yet" refused it on every start, for a moment).
+  trialPending = slot !== null && ctx !== null && (await slot.isTrialStart(ctx));
   const exit = (code: number) => void stop('update', code);
   if (slot && ctx && path) slot.registerUpdateCommands(ctx, agent, path, exit, log);
 

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import type { Agent } from '../agent.js';
 import type { Logger } from '../../core/log.js';
 import { ENV_ROOT, ENV_SLOT } from './launcher.js';
-import { INSTALLED, type Slot } from './slots.js';
+import { INSTALLED, readBoot, type Slot } from './slots.js';
 import { updateCommands } from './command.js';
 import { settleTrial } from './health.js';
 import { agentHealthChecks, expectationsOf } from './agent-checks.js';
@@ -29,6 +29,11 @@ export function slotContext(env: NodeJS.ProcessEnv = process.env): SlotContext |
   if (!root || (slot !== 'a' && slot !== 'b')) return null;
   const inst = JSON.parse(readFileSync(join(root, 'slots', slot, INSTALLED), 'utf8')) as { version: string };
   return { root, slot, version: inst.version };
+}
+
+/** Whether this start is the trial of an update: the boot record names this slot's trial. */
+export async function isTrialStart(ctx: SlotContext): Promise<boolean> {
+  return (await readBoot(ctx.root)).trial?.slot === ctx.slot;
 }
 
 /** Registers the update commands; call before agent.start(). `exit(code)` stops the agent and exits. */

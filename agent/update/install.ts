@@ -4,10 +4,9 @@
 // the committed slot as if nothing happened; after it, the launcher gives the new slot one start.
 import { spawn } from 'node:child_process';
 import { createReadStream } from 'node:fs';
-import { rm, mkdir, rename, open } from 'node:fs/promises';
 import { createHash, type KeyObject } from 'node:crypto';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../core/atomic-file.js';
+import { writeFileAtomic, removeTree, makeDir, renameOver, fsyncDir, fillDir, syncAll } from '../../core/atomic-file.js';
 import { DiemcauError } from '../../core/errors.js';
 import { verifyBundle, BundleRefusedError, type Manifest } from '../../core/bundle.js';
 import { readBoot, writeBoot, other, slotDir, INSTALLED, type Slot } from './slots.js';
@@ -29,15 +28,6 @@ export interface InstallOptions {
   /** Told of each step as it completes (state reports, logs). */
   onStep?: (step: InstallStep, manifest: Manifest) => void | Promise<void>;
   now?: Date;
-}
-
-async function fsyncDir(dir: string): Promise<void> {
-  const fh = await open(dir, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
 }
 
 /** Untars `file` from `offset` into `dir`, hashing the same bytes; resolves to the hex SHA-256 of what tar read. */
@@ -67,20 +57,20 @@ export async function installBundle(o: InstallOptions): Promise<{ version: strin
   const slot = other(boot.committed);
   const dir = slotDir(o.root, slot);
   const staging = `${dir}.new`;
-  await rm(staging, { recursive: true, force: true });
-  await mkdir(staging, { recursive: true });
+  await removeTree(staging);
+  await makeDir(staging);
   await step('extracting');
-  const sha = await extract(o.bundle, offset, staging);
+  const sha = await fillDir(staging, () => extract(o.bundle, offset, staging));
   if (sha !== manifest.payload.sha256) {
-    await rm(staging, { recursive: true, force: true });
+    await removeTree(staging);
     throw new BundleRefusedError(o.bundle, 'tampered', 'payload changed while it was being installed');
   }
   // tar does not fsync; flush the staged tree before it is named complete.
-  await new Promise<void>((resolve) => spawn('sync', [], { stdio: 'ignore' }).on('exit', () => resolve()).on('error', () => resolve()));
+  await syncAll();
   await writeFileAtomic(join(staging, INSTALLED), JSON.stringify({ version: manifest.version, entry: manifest.entry }) + '\n', 0o644);
   await step('extracted');
-  await rm(dir, { recursive: true, force: true });
-  await rename(staging, dir);
+  await removeTree(dir);
+  await renameOver(staging, dir);
   await fsyncDir(join(o.root, 'slots'));
   await step('placed');
   await writeBoot(o.root, { committed: boot.committed, trial: { slot, version: manifest.version, starts: 0, ...(o.expect ? { expect: o.expect } : {}) } });

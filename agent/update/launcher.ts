@@ -4,8 +4,10 @@
 // switch or a rollback). Any other exit ends the launcher with the agent's code, and systemd restarts it (among them
 // ASKED_RESTART_EXIT_CODE: the centre's agent.restart).
 import { spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { chooseSlot, readBoot, readInstalled, writeBoot, slotDir, type Slot } from './slots.js';
+import { removeTree, sweepStaleTemps } from '../../core/atomic-file.js';
 import { RESTART_EXIT_CODE } from './install.js';
 import { ASKED_RESTART_EXIT_CODE } from '../systemd.js';
 import { createLogger, type Logger } from '../../core/log.js';
@@ -29,9 +31,23 @@ function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promis
   });
 }
 
+/**
+ * Removes what a write cut short (a crash, a power cut) left in the update root: a temp file of the boot record, a
+ * slot tree staged by an install (`slots/<x>.new`, as big as a slot). Safe here: no agent runs while the launcher
+ * chooses, and only a running agent installs.
+ */
+async function clearCutWrites(root: string, log: Logger): Promise<void> {
+  const temps = await sweepStaleTemps(root);
+  const names = await readdir(join(root, 'slots')).catch(() => [] as string[]);
+  const staged = names.filter((n) => n === 'a.new' || n === 'b.new');
+  for (const n of staged) await removeTree(join(root, 'slots', n));
+  if (temps.length > 0 || staged.length > 0) log.info('launcher: removed what an interrupted write left', { root, temps, staged });
+}
+
 /** Runs slots until the agent exits with something other than RESTART_EXIT_CODE; returns that code. */
 export async function launch(root: string, args: string[], log: Logger): Promise<number> {
   for (;;) {
+    await clearCutWrites(root, log);
     const boot = await readBoot(root);
     const [ia, ib] = await Promise.all([readInstalled(root, 'a'), readInstalled(root, 'b')]);
     const choice = chooseSlot(boot, { a: ia !== null, b: ib !== null }, new Date());

@@ -1,7 +1,7 @@
 // `agent.restart` from the console: the agent answers first, then stops cleanly (presence `offline`, reason
 // `stopped`) and exits with ASKED_RESTART_EXIT_CODE, which the unit counts as a success and restarts whatever
 // Restart= says. Under the A/B launcher (as systemd runs it on a box) the launcher passes that code on to systemd
-// rather than starting the slot again itself.
+// rather than starting the slot again itself; on the trial start of an update the restart is refused `busy`.
 import t, { type Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, readFile, rm } from 'node:fs/promises';
@@ -56,32 +56,51 @@ t.test('diemcau run: answers, stops cleanly, exits with the restart code', async
   t.ok(agent.lines.some((l) => l.msg === 'stopped'), 'after a clean stop');
 });
 
-t.test('under the launcher: the code goes on to systemd; the launcher does not start the slot again', async (t) => {
+/** A box under the launcher with this build in slot a (its entry loads the real CLI, which reads the launcher's
+ *  arguments), committed; `trial` puts the same build in slot b on trial, vouched for `expect`. */
+async function launcherBox(t: Test, config: unknown, trial?: { devices: string[]; media: boolean }) {
   const root = await mkdtemp(join(tmpdir(), 'diemcau-restart-'));
   t.teardown(() => rm(root, { recursive: true, force: true }));
   await mkdir(join(root, 'etc'));
   const cfg = join(root, 'etc/config.json');
-  await writeFile(cfg, JSON.stringify(config('vn-90004')));
-  // Slot a holds this build: its entry loads the real CLI (which reads the launcher's arguments).
-  await mkdir(join(root, 'slots/a'), { recursive: true });
-  await writeFile(join(root, 'slots/a/main.mjs'), `await import(${JSON.stringify(pathToFileURL(CLI).href)});\n`);
-  await writeFile(join(root, 'slots/a', INSTALLED), JSON.stringify({ version: '0.1.0', entry: 'main.mjs' }));
-  await writeBoot(root, { committed: 'a' });
-
+  await writeFile(cfg, JSON.stringify(config));
+  for (const s of trial ? ['a', 'b'] : ['a']) {
+    await mkdir(join(root, 'slots', s), { recursive: true });
+    await writeFile(join(root, 'slots', s, 'main.mjs'), `await import(${JSON.stringify(pathToFileURL(CLI).href)});\n`);
+    await writeFile(join(root, 'slots', s, INSTALLED), JSON.stringify({ version: s === 'a' ? '0.1.0' : '0.2.0', entry: 'main.mjs' }));
+  }
+  await writeBoot(root, trial ? { committed: 'a', trial: { slot: 'b', version: '0.2.0', starts: 0, expect: trial } } : { committed: 'a' });
   const proc = spawn(process.execPath, launcherArgv({ launcher: LAUNCHER, root, config: cfg }), { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.teardown(() => stopChild(proc, 'SIGKILL', 2000));
+  t.teardown(() => stopChild(proc, 'SIGTERM', 5000)); // the launcher forwards it to the agent: no orphan left
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  return { exited, lines: () => out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l)) };
+}
+
+t.test('under the launcher: the code goes on to systemd; the launcher does not start the slot again', async (t) => {
+  // Asked the moment the box is online: no trial to settle, so nothing to refuse (it was refused \`busy\` now and
+  // then, while the start had not yet found that there was no trial).
+  const box = await launcherBox(t, config('vn-90004'));
   await online('vn-90004');
   const { reply } = await restart(t, 'vn-90004');
   t.match(reply, { ok: true, result: { restarting: true } });
-  t.equal(await exited, ASKED_RESTART_EXIT_CODE, 'the launcher exits with the agent’s code');
-  const lines = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  t.equal(await box.exited, ASKED_RESTART_EXIT_CODE, 'the launcher exits with the agent’s code');
+  const lines = box.lines();
   t.equal(lines.filter((l) => l.msg === 'launcher: starting').length, 1, 'the slot started once: systemd restarts, not the launcher');
   t.match(lines.find((l) => l.msg === 'launcher: the agent exited; passing its code on to systemd'), {
     code: ASKED_RESTART_EXIT_CODE,
     reason: 'restart asked by the centre',
   });
+});
+
+t.test('on the trial start of an update the restart is refused busy: it would roll the update back', async (t) => {
+  // The trial waits for a camera the old version vouched for; this one never answers (no such serial port).
+  const cfg = { ...config('vn-90005'), devices: { camera: { port: '/dev/ttyUSB-diemcau-none' } } };
+  const box = await launcherBox(t, cfg, { devices: ['camera'], media: false });
+  await online('vn-90005');
+  t.match(box.lines().filter((l) => l.msg === 'launcher: starting').pop(), { slot: 'b', trial: true }, 'the trial of 0.2.0 runs');
+  const reply = await obs.request('diemcau/v1/vn-90005/cmd/agent.restart', {});
+  t.match(reply, { ok: false, error: { code: 'busy', message: /trial of an update/ } });
 });

@@ -136,7 +136,9 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
     const child = await run(installer([r.root, v2, pub, '1.0.0', 'mid-extract']));
     t.equal(child.signal, 'SIGKILL', 'installer killed in the middle of extraction');
     t.same(await readBoot(r.root), { committed: 'a' }, 'no switch recorded');
+    t.ok((await readdir(join(r.root, 'slots'))).includes('b.new'), 'the kill left a half-extracted slot');
     await launchOnce(r.root);
+    t.same(await readdir(join(r.root, 'slots')), ['a'], 'the next start removed the half-extracted slot (as big as a slot)');
     const last = await lastRun(r.root);
     t.equal(last.version, '1.0.0', 'mid-extraction kill: 1.0.0 runs');
     t.equal(last.cfg, r.configHash, 'mid-extraction kill: config intact');
