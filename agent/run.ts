@@ -57,9 +57,14 @@ export async function runAgent(o: RunOptions): Promise<void> {
     const swept = await sweepStaleTemps(dirname(path));
     if (swept.length > 0) log.info('removed stale temp files', { dir: dirname(path), files: swept });
   }
+  const systemd = new SystemdNotifier(log);
   if (config.claim) {
     // A factory config: ask the carrier for this box's identity first (loads the claim code only when needed).
     if (!path) throw new ConfigError('command-line options', ['claim: a box that claims its identity needs --config FILE to store it']);
+    // The claim waits as long as the carrier is away: READY now, or the unit's start would time out and restart
+    // the box again and again; the watchdog then guards the claim loop too.
+    systemd.start();
+    systemd.status(`claiming an identity as ${config.claim.serial}`);
     const { ensureClaimed } = await import('./claim.js');
     config = await ensureClaimed(path, config, log);
   }
@@ -80,7 +85,6 @@ export async function runAgent(o: RunOptions): Promise<void> {
       setTimeout(() => void stop('agent.restart', ASKED_RESTART_EXIT_CODE), RESTART_AFTER_REPLY_MS);
     },
   });
-  const systemd = new SystemdNotifier(log);
 
   let stopping = false;
   const stop = async (signal: string, code = 0) => {
