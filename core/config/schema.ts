@@ -147,6 +147,21 @@ export const ClaimConfig = Type.Object(
   },
 );
 
+export const TechnicianConfig = Type.Object(
+  {
+    labelPassword: Type.Optional(
+      Type.String({
+        minLength: 8,
+        maxLength: 128,
+        description:
+          "The box's own password for the technician's page, printed on the box's label: baked into the factory config " +
+          'per box (docs/install.md), kept through the claim, never set remotely.',
+      }),
+    ),
+  },
+  { additionalProperties: false, description: 'The technician on site (local only: not a section a carrier may push).' },
+);
+
 export const Config = Type.Object(
   {
     box: Type.Object({ id: BoxId }, { additionalProperties: false }),
@@ -162,6 +177,7 @@ export const Config = Type.Object(
     devices: DevicesConfig,
     media: MediaConfig,
     claim: Type.Optional(ClaimConfig),
+    technician: Type.Optional(TechnicianConfig),
   },
   { additionalProperties: false, title: 'diemcau agent configuration', $id: 'https://diemcau.vn/schema/config-v1.json' },
 );

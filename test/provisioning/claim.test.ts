@@ -295,3 +295,22 @@ t.test('stop() waits for the claims being written and answers them; nothing is w
   await sleep(500);
   t.notOk(writes.some((w) => w.stopped), 'nothing is written after stop()');
 });
+
+t.test("the factory image's label password (technician.labelPassword) is valid in the factory config and kept through the claim", async (t) => {
+  const c = await carrierWithBroker(1, { serials: true });
+  t.teardown(() => c.cleanup());
+  const carrier = await c.store.carrier();
+  const svc = new ClaimService(c.store, { url: c.broker.url, log: silentLogger, updateKeyPem: 'PEM' });
+  await svc.start();
+  t.teardown(() => svc.stop());
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const path = join(dir, 'config.json');
+  // What a carrier bakes per box (docs/install.md): the serial, and the password printed on the box's label.
+  const factory = { box: { id: 'unclaimed' }, mqtt: { brokers: [c.broker.url] }, claim: { serial: 'SN00010', username: carrier.claim.username, password: carrier.claim.password, dir, timeoutS: 5 }, technician: { labelPassword: 'K7Q2-M9XD-4HPA' } };
+  const cfg = parseConfig(factory, 'factory');
+  await writeFile(path, JSON.stringify(factory));
+  const next = await claimOnce(path, cfg, silentLogger);
+  t.equal(next.box.id, 'vn-00010', 'claimed');
+  t.same((await loadConfigFile(path)).technician, { labelPassword: 'K7Q2-M9XD-4HPA' }, 'the label password is still in the config file');
+  t.throws(() => parseConfig({ ...factory, technician: { labelPassword: 'short' } }, 'factory'), /technician\.labelPassword/, 'a password too short to print on a label is refused, naming the field');
+});
