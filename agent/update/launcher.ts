@@ -43,7 +43,11 @@ export async function launch(root: string, args: string[], log: Logger): Promise
       return 1;
     }
     log.info('launcher: starting', { slot: choice.slot, version: inst.version, trial: choice.trial });
-    const env = { ...process.env, [ENV_ROOT]: root, [ENV_SLOT]: choice.slot satisfies Slot };
+    const env: NodeJS.ProcessEnv = { ...process.env, [ENV_ROOT]: root, [ENV_SLOT]: choice.slot satisfies Slot };
+    // systemd names the process it started (this launcher) in WATCHDOG_PID; the agent is the one that pings (it
+    // sends MAINPID with READY), so the watchdog is handed on without it. Kept, the agent never armed its heartbeat
+    // and systemd killed it every WatchdogSec.
+    delete env.WATCHDOG_PID;
     const code = await runChild(join(slotDir(root, choice.slot), inst.entry), args, env);
     if (code === RESTART_EXIT_CODE) continue;
     // Any other code goes on to systemd, which restarts the unit (a clean cgroup: no child of the agent survives).
