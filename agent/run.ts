@@ -118,10 +118,12 @@ export async function runAgent(o: RunOptions): Promise<void> {
   if (slot && ctx && path) slot.registerUpdateCommands(ctx, agent, path, exit, log);
 
   log.info('starting', { version: o.version, config: path, brokers: config.mqtt.brokers, configVersion: config.configVersion, slot: ctx?.slot });
+  // Before the start: a broker on the same host answers before runAgent gets back here (a STATUS= lost that way left
+  // systemd's status empty). The notifier holds a status until READY.
+  agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));
+  agent.link.on('disconnected', (cause: string) => systemd.status(`broker link down (${cause}), reconnecting`));
   await agent.start();
   systemd.start();
   if (slot && ctx) await slot.settleIfTrial(ctx, agent, exit, log);
   trialPending = false;
-  agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));
-  agent.link.on('disconnected', (cause: string) => systemd.status(`broker link down (${cause}), reconnecting`));
 }

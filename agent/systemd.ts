@@ -16,6 +16,7 @@ export class SystemdNotifier {
   private transport: NotifyTransport | null = null;
   private timer: NodeJS.Timeout | null = null;
   private started = false;
+  private pendingStatus: string | null = null;
 
   constructor(private readonly log: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
@@ -32,7 +33,12 @@ export class SystemdNotifier {
     if (!p) return;
     this.transport = this.openTransport(p);
     if (!this.transport) return;
-    this.send('READY=1\nMAINPID=' + process.pid);
+    // No MAINPID: the launcher systemd started stays the main process. It is systemd's child, so systemd sees it
+    // exit whenever the agent dies; an agent named main is not its child ("we'll most likely not notice when it
+    // exits"), and a SIGKILLed agent went unnoticed until the watchdog fired.
+    this.send('READY=1');
+    if (this.pendingStatus) this.send(this.pendingStatus);
+    this.pendingStatus = null;
     const usec = Number(this.env.WATCHDOG_USEC);
     const forPid = this.env.WATCHDOG_PID ? Number(this.env.WATCHDOG_PID) === process.pid : true;
     if (Number.isFinite(usec) && usec > 0 && forPid) {
@@ -42,8 +48,11 @@ export class SystemdNotifier {
     }
   }
 
+  /** Before start() the latest status is kept, and sent right after READY. */
   status(text: string): void {
-    this.send(`STATUS=${text.replace(/\n/g, ' ')}`);
+    const msg = `STATUS=${text.replace(/\n/g, ' ')}`;
+    if (this.started) this.send(msg);
+    else this.pendingStatus = msg;
   }
 
   stop(): void {
