@@ -16,22 +16,26 @@ const run = promisify(execFile);
 
 export interface Ran {
   code: number | null;
+  /** What the command wrote on stdout. */
   out: string;
+  /** Its stderr, and nspawn's own words. */
+  err: string;
 }
 
 function collect(cmd: string, argv: string[], timeoutMs: number): Promise<Ran> {
   return new Promise((done) => {
     const p = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let err = '';
     p.stdout!.on('data', (d) => (out += d));
-    p.stderr!.on('data', (d) => (out += d));
+    p.stderr!.on('data', (d) => (err += d));
     const timer = setTimeout(() => {
-      out += `\n(killed after ${timeoutMs} ms)`;
+      err += `\n(killed after ${timeoutMs} ms)`;
       p.kill('SIGKILL');
     }, timeoutMs);
     p.on('exit', (code) => {
       clearTimeout(timer);
-      done({ code, out });
+      done({ code, out, err });
     });
   });
 }
@@ -61,7 +65,8 @@ export async function copyRoot(pristine: string, binds: Record<string, string> =
     dir,
     run(argv, o = {}) {
       const env = Object.entries(o.env ?? {}).map(([k, v]) => `--setenv=${k}=${v}`);
-      const nspawn = ['--quiet', '--register=no', '--keep-unit', '--resolv-conf=replace-host', '--timezone=off', '-D', dir, ...bindArgs, ...env, '--', ...argv];
+      // --console=pipe: the command's own stdout and stderr (a pty would turn every \n into \r\n).
+      const nspawn = ['--quiet', '--register=no', '--keep-unit', '--console=pipe', '--resolv-conf=replace-host', '--timezone=off', '-D', dir, ...bindArgs, ...env, '--', ...argv];
       return collect('systemd-nspawn', nspawn, o.timeoutMs ?? 600_000);
     },
     remove: () => rm(parent, { recursive: true, force: true }),

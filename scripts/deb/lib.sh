@@ -49,5 +49,5 @@ in_root() {
   while [ "$1" != -- ]; do opts+=("$1"); shift; done
   shift
   need systemd-nspawn systemd-container
-  systemd-nspawn --quiet --register=no --keep-unit --resolv-conf=replace-host --timezone=off -D "$dir" "${opts[@]}" "$@"
+  systemd-nspawn --quiet --register=no --keep-unit --console=pipe --resolv-conf=replace-host --timezone=off -D "$dir" "${opts[@]}" "$@"
 }

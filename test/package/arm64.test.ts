@@ -19,7 +19,7 @@ t.test('installed with apt, it runs and its native modules load under qemu', asy
   const uname = await root.run(['uname', '-m']);
   t.equal(`${arch.out.trim()} ${uname.out.trim()}`, 'arm64 aarch64', 'an arm64 root, running aarch64 code');
   const inst = await root.run(['/bin/sh', '-ec', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /debs/${basename(deb)} 2>&1`], { timeoutMs: 1_800_000 });
-  t.equal(inst.code, 0, `apt-get install: ${inst.out.trim().split('\n').slice(-3).join(' | ')}`);
+  t.equal(inst.code, 0, `apt-get install: ${(inst.out + inst.err).trim().split('\n').slice(-3).join(' | ')}`);
   lap('installed');
   const file = await root.run(['/bin/sh', '-c', 'od -An -tx1 -j18 -N2 /usr/lib/diemcau/node/bin/node']);
   t.equal(file.out.trim(), 'b7 00', 'the shipped node is an aarch64 ELF (e_machine 183)');
@@ -29,6 +29,6 @@ t.test('installed with apt, it runs and its native modules load under qemu', asy
   t.same(JSON.parse(boot.out), { committed: 'a' }, 'postinst (the seed, run by the arm64 node) committed slot a');
   const probe = await root.run(['runuser', '-u', 'diemcau', '--', '/usr/lib/diemcau/node/bin/node', '-e', NATIVES_PROBE, '/opt/diemcau/slots/a'], { timeoutMs: 600_000 });
   const loaded = JSON.parse(probe.out.trim().split('\n').pop() ?? '{}');
-  t.same(loaded, Object.fromEntries(NATIVE_MODULES.map((m) => [m, 'ok'])), `every native module loads and works: ${probe.out.trim()}`);
+  t.same(loaded, Object.fromEntries(NATIVE_MODULES.map((m) => [m, 'ok'])), `every native module loads and works: ${probe.out.trim()} ${probe.err.trim()}`);
   lap('checked');
 });

@@ -22,7 +22,7 @@ const root = await copyRoot(await cachedRoot(...TEST_ROOT_AMD64), { [dirname(deb
 t.teardown(() => root.remove());
 const inst = await root.run(['/bin/sh', '-ec', `apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq /debs/${basename(deb)} 2>&1
   printf '{"box":{"id":"vn-90001"},"mqtt":{"brokers":["mqtt://127.0.0.1:1883"]}}' > /etc/diemcau/config.json`], { timeoutMs: 900_000 });
-if (inst.code !== 0) throw new Error(`installing the package: ${inst.out}`);
+if (inst.code !== 0) throw new Error(`installing the package: ${inst.out}${inst.err}`);
 lap('installed');
 
 const box: Booted = await bootRoot(root.dir, `diemcau-check-${process.pid}`);
@@ -31,7 +31,7 @@ lap('booted');
 
 async function sh(script: string): Promise<string> {
   const r = await box.exec(['/bin/sh', '-ec', script]);
-  if (r.code !== 0) throw new Error(`in the booted root: ${script}\nexit ${r.code}: ${r.out}`);
+  if (r.code !== 0) throw new Error(`in the booted root: ${script}\nexit ${r.code}: ${r.out}${r.err}`);
   return r.out;
 }
 
