@@ -131,6 +131,10 @@ export async function runAgent(o: RunOptions): Promise<void> {
       systemd.start();
       config = await t.claimOnSite(path, agent, log);
     } else {
+      // The claim waits as long as the carrier is away: READY now, or the unit's start would time out and restart
+      // the box again and again; the watchdog then guards the claim loop too.
+      systemd.start();
+      systemd.status(`claiming an identity as ${config.claim.serial}`);
       const { ensureClaimed } = await import('./claim.js');
       config = await ensureClaimed(path, config, log);
     }
@@ -148,6 +152,10 @@ export async function runAgent(o: RunOptions): Promise<void> {
   if (slot && ctx && path) slot.registerUpdateCommands(ctx, agent, path, exit, log);
 
   log.info('starting', { version: o.version, config: path, brokers: config.mqtt.brokers, configVersion: config.configVersion, slot: ctx?.slot });
+  // Before the start: a broker on the same host answers before runAgent gets back here (a STATUS= lost that way left
+  // systemd's status empty). The notifier holds a status until READY.
+  agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));
+  agent.link.on('disconnected', (cause: string) => systemd.status(`broker link down (${cause}), reconnecting`));
   await agent.start();
   if (!systemd.active) systemd.start();
   const onSite = technician as Technician | null; // set by the claim above (TypeScript cannot see into page())
@@ -158,6 +166,4 @@ export async function runAgent(o: RunOptions): Promise<void> {
   }
   if (slot && ctx) await slot.settleIfTrial(ctx, agent, exit, log);
   trialPending = false;
-  agent.link.on('connected', (b: string) => systemd.status(`registered with ${b}`));
-  agent.link.on('disconnected', (cause: string) => systemd.status(`broker link down (${cause}), reconnecting`));
 }

@@ -1,7 +1,8 @@
 // sd_notify for Type=notify units: READY=1 once the agent runs, WATCHDOG=1 from the main event loop at half the
 // unit's WatchdogSec (so a hung loop is killed and restarted by systemd), STATUS= lines, STOPPING=1 on the way out.
-// Node has no unix datagram sockets, so this uses the small native `unix-dgram` addon, loaded only under systemd.
-import { createRequire } from 'node:module';
+// The messages go through the unix-dgram addon, or systemd-notify when the addon does not load
+// (agent/sd-notify-transport.ts); only under systemd (NOTIFY_SOCKET set).
+import { addonFailure, addonTransport, helperTransport, onPath, type NotifyTransport } from './sd-notify-transport.js';
 import type { Logger } from '../core/log.js';
 
 /**
@@ -11,34 +12,33 @@ import type { Logger } from '../core/log.js';
  */
 export const ASKED_RESTART_EXIT_CODE = 79;
 
-interface DgramSocket {
-  send(buf: Buffer, offset: number, length: number, path: string, cb?: (err?: Error) => void): void;
-  on(ev: 'error', cb: (err: Error) => void): void;
-  close(): void;
-}
-
 export class SystemdNotifier {
-  private sock: DgramSocket | null = null;
-  private path: string | null = null;
+  private transport: NotifyTransport | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private started = false;
+  private pendingStatus: string | null = null;
 
   constructor(private readonly log: Logger, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
   /** True when started by systemd with a notify socket. */
   get active(): boolean {
-    return this.path !== null;
+    return this.transport !== null;
   }
 
+  /** Says READY and arms the watchdog; once (a factory box calls it before its claim, the agent after its start). */
   start(): void {
+    if (this.started) return;
+    this.started = true;
     const p = this.env.NOTIFY_SOCKET;
     if (!p) return;
-    // An abstract socket is written with a leading '@' and sent with a leading NUL.
-    this.path = p.startsWith('@') ? '\0' + p.slice(1) : p;
-    const require = createRequire(import.meta.url);
-    const { createSocket } = require('unix-dgram') as { createSocket(type: 'unix_dgram'): DgramSocket };
-    this.sock = createSocket('unix_dgram');
-    this.sock.on('error', (err) => this.log.warn('sd_notify failed', { err }));
-    this.send('READY=1\nMAINPID=' + process.pid);
+    this.transport = this.openTransport(p);
+    if (!this.transport) return;
+    // No MAINPID: the launcher systemd started stays the main process. It is systemd's child, so systemd sees it
+    // exit whenever the agent dies; an agent named main is not its child ("we'll most likely not notice when it
+    // exits"), and a SIGKILLed agent went unnoticed until the watchdog fired.
+    this.send('READY=1');
+    if (this.pendingStatus) this.send(this.pendingStatus);
+    this.pendingStatus = null;
     const usec = Number(this.env.WATCHDOG_USEC);
     const forPid = this.env.WATCHDOG_PID ? Number(this.env.WATCHDOG_PID) === process.pid : true;
     if (Number.isFinite(usec) && usec > 0 && forPid) {
@@ -48,21 +48,42 @@ export class SystemdNotifier {
     }
   }
 
+  /** Before start() the latest status is kept, and sent right after READY. */
   status(text: string): void {
-    this.send(`STATUS=${text.replace(/\n/g, ' ')}`);
+    const msg = `STATUS=${text.replace(/\n/g, ' ')}`;
+    if (this.started) this.send(msg);
+    else this.pendingStatus = msg;
   }
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.send('STOPPING=1');
-    this.sock?.close();
-    this.sock = null;
+    this.transport?.close();
+    this.transport = null;
+  }
+
+  private openTransport(socket: string): NotifyTransport | null {
+    const onError = (err: Error) => this.log.warn('sd_notify failed', { err });
+    // An abstract socket is written with a leading '@' and sent with a leading NUL (systemd-notify does this itself).
+    try {
+      return addonTransport(socket.startsWith('@') ? '\0' + socket.slice(1) : socket, onError);
+    } catch (err) {
+      const reason = addonFailure(err);
+      const helper = onPath('systemd-notify', this.env);
+      if (helper) {
+        this.log.warn('sd_notify: the unix-dgram addon did not load; telling systemd through systemd-notify instead', { reason, helper });
+        return helperTransport(helper, onError);
+      }
+      this.log.error(
+        'sd_notify: the unix-dgram addon did not load and systemd-notify is not on PATH: systemd will not hear READY or the watchdog, and a Type=notify unit restarts the agent when its start times out',
+        { reason },
+      );
+      return null;
+    }
   }
 
   private send(msg: string): void {
-    if (!this.sock || !this.path) return;
-    const buf = Buffer.from(msg);
-    this.sock.send(buf, 0, buf.length, this.path);
+    this.transport?.send(msg);
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { writeFileAtomic, removeTree, makeDir, renameOver, fsyncDir, fillDir, syncAll } from '../../core/atomic-file.js';
 import { DiemcauError } from '../../core/errors.js';
 import { verifyBundle, BundleRefusedError, type Manifest } from '../../core/bundle.js';
-import { readBoot, writeBoot, other, slotDir, INSTALLED, type Slot } from './slots.js';
+import { readBoot, writeBoot, other, slotDir, INSTALLED, type Installed, type Slot } from './slots.js';
 
 /** The exit code by which the agent asks its launcher to start again at once (into the new slot). */
 export const RESTART_EXIT_CODE = 75;
@@ -28,6 +28,19 @@ export interface InstallOptions {
   /** Told of each step as it completes (state reports, logs). */
   onStep?: (step: InstallStep, manifest: Manifest) => void | Promise<void>;
   now?: Date;
+}
+
+/** Names a staged tree complete: `.installed`, written last (the launcher runs only a slot that has one). */
+export function markInstalled(staging: string, installed: Installed): Promise<void> {
+  return writeFileAtomic(join(staging, INSTALLED), JSON.stringify(installed) + '\n', 0o644);
+}
+
+/** Swaps a complete staged tree (`slots/<slot>.new`) in as `slots/<slot>`. */
+export async function placeSlot(root: string, slot: Slot, staging: string): Promise<void> {
+  const dir = slotDir(root, slot);
+  await removeTree(dir);
+  await renameOver(staging, dir);
+  await fsyncDir(join(root, 'slots'));
 }
 
 /** Untars `file` from `offset` into `dir`, hashing the same bytes; resolves to the hex SHA-256 of what tar read. */
@@ -67,11 +80,9 @@ export async function installBundle(o: InstallOptions): Promise<{ version: strin
   }
   // tar does not fsync; flush the staged tree before it is named complete.
   await syncAll();
-  await writeFileAtomic(join(staging, INSTALLED), JSON.stringify({ version: manifest.version, entry: manifest.entry }) + '\n', 0o644);
+  await markInstalled(staging, { version: manifest.version, entry: manifest.entry });
   await step('extracted');
-  await removeTree(dir);
-  await renameOver(staging, dir);
-  await fsyncDir(join(o.root, 'slots'));
+  await placeSlot(o.root, slot, staging);
   await step('placed');
   await writeBoot(o.root, { committed: boot.committed, trial: { slot, version: manifest.version, starts: 0, ...(o.expect ? { expect: o.expect } : {}) } });
   await step('switched');

@@ -5,6 +5,7 @@
 // ASKED_RESTART_EXIT_CODE: the centre's agent.restart).
 import { spawn } from 'node:child_process';
 import { readdir } from 'node:fs/promises';
+import { constants } from 'node:os';
 import { join } from 'node:path';
 import { chooseSlot, readBoot, readInstalled, writeBoot, slotDir, type Slot } from './slots.js';
 import { removeTree, sweepStaleTemps } from '../../core/atomic-file.js';
@@ -15,7 +16,13 @@ import { createLogger, type Logger } from '../../core/log.js';
 export const ENV_ROOT = 'DIEMCAU_UPDATE_ROOT';
 export const ENV_SLOT = 'DIEMCAU_SLOT';
 
-function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+interface Exit {
+  /** The agent's exit code, or 128 + the signal's number when a signal ended it (as a shell reports it). */
+  code: number;
+  signal: NodeJS.Signals | null;
+}
+
+function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<Exit> {
   return new Promise((resolve) => {
     // The launcher's own node flags (e.g. --lite-mode from the unit file) apply to the agent too.
     const child = spawn(process.execPath, [...process.execArgv, entry, ...args], { stdio: 'inherit', env });
@@ -25,9 +32,9 @@ function runChild(entry: string, args: string[], env: NodeJS.ProcessEnv): Promis
     child.on('exit', (code, signal) => {
       process.off('SIGTERM', forward);
       process.off('SIGINT', forward);
-      resolve(code ?? (signal ? 128 : 1));
+      resolve({ code: code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0), signal });
     });
-    child.on('error', () => resolve(1));
+    child.on('error', () => resolve({ code: 1, signal: null }));
   });
 }
 
@@ -59,13 +66,18 @@ export async function launch(root: string, args: string[], log: Logger): Promise
       return 1;
     }
     log.info('launcher: starting', { slot: choice.slot, version: inst.version, trial: choice.trial });
-    const env = { ...process.env, [ENV_ROOT]: root, [ENV_SLOT]: choice.slot satisfies Slot };
-    const code = await runChild(join(slotDir(root, choice.slot), inst.entry), args, env);
+    const env: NodeJS.ProcessEnv = { ...process.env, [ENV_ROOT]: root, [ENV_SLOT]: choice.slot satisfies Slot };
+    // systemd names the process it started (this launcher) in WATCHDOG_PID; the agent is the one that pings (the
+    // unit's NotifyAccess=all takes it from a child), so the watchdog is handed on without it. Kept, the agent never
+    // armed its heartbeat and systemd killed it every WatchdogSec.
+    delete env.WATCHDOG_PID;
+    const { code, signal } = await runChild(join(slotDir(root, choice.slot), inst.entry), args, env);
     if (code === RESTART_EXIT_CODE) continue;
     // Any other code goes on to systemd, which restarts the unit (a clean cgroup: no child of the agent survives).
     // ASKED_RESTART_EXIT_CODE, the centre's agent.restart, is one of them: a restart, not a failure.
     log[code === 0 || code === ASKED_RESTART_EXIT_CODE ? 'info' : 'warn']('launcher: the agent exited; passing its code on to systemd', {
       code,
+      signal: signal ?? undefined,
       reason: code === ASKED_RESTART_EXIT_CODE ? 'restart asked by the centre' : undefined,
     });
     return code;

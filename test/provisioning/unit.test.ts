@@ -11,12 +11,13 @@ import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 import { unitExec, launcherArgv, UNIT_FILE } from '../../lab/unit.js';
 
 const REPO = resolve(import.meta.dirname, '../../..');
+const PACKAGED_TREE = '/usr/lib/diemcau/agent';
 
 t.test('the unit runs the launcher with the agent node flags', async (t) => {
   const u = unitExec();
   t.same(u.nodeFlags, AGENT_NODE_FLAGS, `${UNIT_FILE} ExecStart= node flags are AGENT_NODE_FLAGS`);
-  // The image installs the agent tree at /opt/diemcau/launcher/ (docs/provisioning.md): the script is a path in it.
-  const inTree = u.script.split('/launcher/').slice(1).join('/launcher/');
+  // The package installs the agent tree at /usr/lib/diemcau/agent/ (docs/install.md): the script is a path in it.
+  const inTree = u.script.startsWith(PACKAGED_TREE + '/') ? u.script.slice(PACKAGED_TREE.length + 1) : '';
   t.ok(inTree && existsSync(join(REPO, inTree)), `the unit's script ${u.script} is ${inTree} of this tree`);
   t.match(u.args, ['--root', String, '--', 'run', '--config', String], 'launcher --root DIR -- run --config FILE');
 });
