@@ -16,6 +16,8 @@ export interface CentralConfigIn {
   incidentAfterS?: number;
   readinessConcurrency?: number;
   rebuildGraceS?: number;
+  /** Display names of groups (relative to the config file). */
+  groupsFile?: string;
   port?: number;
 }
 

@@ -30,7 +30,7 @@ const configPath = await writeCentralConfig(dir, {
   carriers: [{ name: 'viettel', url: brokers[0].url }, { name: 'vnpt', url: brokers[1].url }],
   incidentAfterS: 1,
   groupsFile: 'groups.json',
-} as Parameters<typeof writeCentralConfig>[1]);
+});
 await addOperator(configPath, 'nat', 'national', PASSWORD);
 await addOperator(configPath, 'quang', 'provincial', PASSWORD, ['p-03']);
 const server = await startCentral(configPath);
