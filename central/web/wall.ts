@@ -4,6 +4,8 @@
 // Diffs from the live feed only mark cells; one requestAnimationFrame paints the marked cells (a layout is rebuilt
 // only when halls appear, go or change province, or the view is resized or filtered). Hover shows the hall, a
 // click opens its detail. Halls the filter leaves out are drawn faded; a province filter shows that grid alone.
+// The first time after a snapshot that every hall is drawn, the page marks it (performance mark WALL_DRAWN), so that
+// the time from page load to the whole wall can be read from outside (the console bench).
 import { L } from './labels.js';
 import { byName, FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
 import { provinceOf, type Model } from './model.js';
@@ -13,6 +15,8 @@ import type { Filter } from './filter.js';
 const HEAD_PX = 22;
 const MAX_CELL = 18;
 const MIN_CELL = 3;
+/** The performance mark set when the wall first has every hall of a snapshot drawn; detail: {halls}. */
+export const WALL_DRAWN = 'diemcau:wall-drawn';
 
 interface Grid {
   group: string;
@@ -35,6 +39,8 @@ export class Wall {
   private dirty = new Set<string>();
   private layoutDue = true;
   private frame: number | null = null;
+  /** Whether every hall of the last snapshot has been drawn (and WALL_DRAWN marked). */
+  private drawnSinceSnapshot = false;
   /** Paint counts, for the curious and the tests: full repaints of the wall, and cells painted one by one. */
   readonly stats = { layouts: 0, cellsPainted: 0 };
 
@@ -47,6 +53,7 @@ export class Wall {
     this.body = h('div', { class: 'wall-body' });
     this.el = h('div', { class: 'wall' }, this.body, this.tip);
     model.hallsChanged.on((c) => {
+      if (c.snapshot) this.drawnSinceSnapshot = false;
       if (c.structural) this.layoutDue = true;
       else for (const b of c.changed) this.dirty.add(b);
       this.schedule();
@@ -120,12 +127,18 @@ export class Wall {
     });
     this.body.replaceChildren(...this.grids.map((g) => g.section));
     if (!this.grids.length) this.body.replaceChildren(h('p', { class: 'empty' }, L.wall.empty));
+    let drawn = 0;
     for (const grid of this.grids) {
       const rows = Math.ceil(grid.boxes.length / grid.cols);
       grid.canvas.width = Math.min(grid.boxes.length, grid.cols) * this.cell;
       grid.canvas.height = rows * this.cell;
       this.writeHead(grid);
       for (let i = 0; i < grid.boxes.length; i++) this.paint(grid, i);
+      drawn += grid.boxes.length;
+    }
+    if (!this.drawnSinceSnapshot && drawn > 0 && drawn === this.model.halls.size) {
+      this.drawnSinceSnapshot = true;
+      performance.mark(WALL_DRAWN, { detail: { halls: drawn } });
     }
   }
 

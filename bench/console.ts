@@ -1,0 +1,247 @@
+// `npm run bench -- console [--halls 10400] [--procs 2] [--seconds 20] [--json FILE] [--profile DIR]`: the central console at national
+// scale, end to end: 10,400 halls that are the fleet bench's agents (the agent's own Agent class, with a simulated
+// button panel, thousands per process: fleet-worker.ts) on a real Mosquitto, the real `diemcau-central serve`
+// process, and the operators: one headless Chromium page (the page itself, measured from inside) and 19 more live
+// feeds (9 national, 10 provincial), each its own login. What is measured, with the floors of issue 12:
+//   first_render_ms          page load (navigation start) to every hall drawn on the wall   ≤ 1,500
+//   frame_p95_ms             the page's frame times while 1,000 halls change state per s   ≤ 16
+//   server_cpu_s_per_s, server_rss_mb, ws_kb_per_s (the Chromium page's feed) at that load  RSS ≤ 250 MB
+//   roll_call_all_s          roll call started from the page to every hall counted there   ≤ 10
+//   floor_to_console_p95_ms  a hall's talk press (its event/floor) to the entry painted in the page's queue ≤ 500
+//   operators                sessions open at once, the Chromium page among them            ≥ 20
+// The halls' worker processes run at a lower CPU priority (nice 10): they stand for 10,400 boxes that have their
+// own CPUs, on the two cores that also run the server and the browser being measured. `--profile DIR` writes the
+// server's CPU profile (node --cpu-prof, at its exit) and the page's during the changes (DevTools Profiler) there.
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import mqtt from 'mqtt';
+import { startBroker } from '../lab/mosquitto.js';
+import { addOperator, ConsoleClient, startCentral, writeCentralConfig, type LiveClient } from '../lab/central.js';
+import { launchChromium, openConsole } from '../lab/console-page.js';
+import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
+import { countFeedBytes, floorSeen, startFrames, stopFrames, wallDrawn, watchFloor } from './console-probes.js';
+import { flags, percentile, printTable, writeJson } from './report.js';
+
+const PASSWORD = 'bench console password';
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const box = (n: number) => `vn-b${String(n).padStart(5, '0')}`;
+const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
+const round = (v: number, digits = 1) => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** CPU seconds and RSS (MB) of a process, from /proc. */
+function procStats(pid: number): { cpuS: number; rssMb: number } {
+  const x = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const rss = /VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1];
+  return { cpuS: (Number(x[11]) + Number(x[12])) / 100, rssMb: Number(rss) / 1024 };
+}
+
+async function until(what: string, read: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<void> {
+  for (const end = Date.now() + timeoutMs; !(await read()); await sleep(everyMs)) {
+    if (Date.now() > end) throw new Error(`console bench: no ${what} within ${timeoutMs} ms`);
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const f = flags(argv);
+  const N = Number(f.get('halls') ?? 10400);
+  const P = Number(f.get('procs') ?? 2);
+  const CHURN_S = Number(f.get('seconds') ?? 20);
+  const PER_S = 1000;
+  const profile = f.get('profile');
+  if (profile) await mkdir(profile, { recursive: true });
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-bench-console-'));
+  // The carrier broker as `diemcau-provision broker-conf` renders its queue (max_queued_messages: the console takes
+  // every hall's retained state at its connect), with room for 10,400 connections.
+  const broker = await startBroker({ nofile: NOFILE, extraConfig: ['max_queued_messages 100000', 'set_tcp_nodelay true'] });
+  let workers: ChildProcess[] = [];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  try {
+    // The halls: online, then in a meeting and heard, as their media paths would report.
+    workers = await forkWorkers(P, { nice: 10 });
+    const per = Math.ceil(N / P);
+    const t0 = Date.now();
+    await Promise.all(
+      workers.map((w, p) =>
+        rpc(w, { type: 'start', from: p * per, count: Math.min(per, N - p * per), broker: broker.url, spreadS: 30, ratePerS: 1500 / P, panel: true, communes: true }, 'started'),
+      ),
+    );
+    await Promise.all(workers.map((w) => rpc(w, { type: 'media', all: true }, 'media-set')));
+    console.error(`${N} agents started in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+
+    // The server, started after the halls: its picture comes from the retained presence and state.
+    const configPath = await writeCentralConfig(dir, { carriers: [{ name: 'bench', url: broker.url }] });
+    await addOperator(configPath, 'page', 'national', PASSWORD);
+    const others = [
+      ...Array.from({ length: 9 }, (_, i) => ({ name: `nat${i + 1}`, role: 'national', groups: [] as string[] })),
+      ...Array.from({ length: 10 }, (_, i) => ({ name: `prov${i + 1}`, role: 'provincial', groups: [`p-${String(i).padStart(2, '0')}`] })),
+    ];
+    for (const o of others) await addOperator(configPath, o.name, o.role, PASSWORD, o.groups);
+    const s0 = Date.now();
+    const server = await startCentral(configPath, 60000, profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []);
+    cleanups.push(() => server.stop());
+    const pid = server.proc.pid!;
+    const api = await ConsoleClient.login(server.url, 'nat1', PASSWORD);
+    const heard = async () => (await api.get('/api/halls?state=heard&limit=1')).body.total as number;
+    await until(`picture of ${N} heard halls`, async () => (await heard()) >= N, 180000);
+    const pictureMs = Date.now() - s0;
+    console.error(`picture of ${N} halls in ${pictureMs} ms`);
+
+    // 19 operators on the live feed, each its own login.
+    const feeds: LiveClient[] = [];
+    for (const o of others) {
+      const c = await ConsoleClient.login(server.url, o.name, PASSWORD);
+      const live = await c.live();
+      cleanups.push(() => live.close());
+      feeds.push(live);
+    }
+    await Promise.all(feeds.map((l) => l.until(() => l.halls.size > 0 && l.frames[0]?.msg.t === 'snapshot', 'snapshot', 120000)));
+
+    // The Chromium page: logged in through the form, then loaded afresh three times with its session; the last stays.
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const login = await openConsole(browser, server.url, 'page', PASSWORD);
+    await login.page.close();
+    const renders: Array<{ ms: number; halls: number }> = [];
+    let page = login.page;
+    const errors = login.errors;
+    for (let i = 0; i < 3; i++) {
+      if (i > 0) await page.close();
+      page = await login.context.newPage();
+      page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+      await page.goto(server.url);
+      renders.push(await wallDrawn(page, 60000));
+    }
+    if (renders.some((r) => r.halls !== N)) throw new Error(`console bench: the wall drew ${renders.map((r) => r.halls).join(', ')} halls, not ${N}`);
+    console.error(`first render: ${renders.map((r) => Math.round(r.ms)).join(', ')} ms`);
+    const feedBytes = await countFeedBytes(page);
+    await watchFloor(page);
+
+    // 1,000 halls change state per second (heard <-> seen), while a hall after another presses talk.
+    const monitor = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'bench-console-monitor' });
+    cleanups.push(() => monitor.endAsync(true));
+    const pressedAt = new Map<string, number>();
+    monitor.on('message', (topic, payload) => {
+      const ev = JSON.parse(payload.toString());
+      if (ev.action === undefined || ev.action === 'requested') pressedAt.set(topic.split('/')[2], Date.parse(ev.ts));
+    });
+    await monitor.subscribeAsync('diemcau/v1/+/event/floor', { qos: 1 });
+    // The page at rest first, for the frames this machine gives it without any change coming in.
+    await startFrames(page, 'idle');
+    await sleep(3000);
+    const idle = await stopFrames(page);
+    const prof = profile ? await page.context().newCDPSession(page) : null;
+    await prof?.send('Profiler.enable');
+    await prof?.send('Profiler.start');
+    const c0 = procStats(pid);
+    const b0 = feedBytes.bytes();
+    const l0 = feeds.map((l) => l.frames.reduce((s, x) => s + x.bytes, 0));
+    let peakRss = c0.rssMb;
+    await startFrames(page, 'churn');
+    const w0 = Date.now();
+    let changes = 0;
+    const churn = (async () => {
+      let k = 0;
+      for (let tick = 0; tick < CHURN_S * 10; tick++) {
+        const due = w0 + tick * 100;
+        if (due > Date.now()) await sleep(due - Date.now());
+        const sets: Array<Array<[number, boolean]>> = workers.map(() => []);
+        for (let j = 0; j < PER_S / 10; j++, k++) {
+          const n = (k * 7919) % N;
+          sets[Math.min(P - 1, Math.floor(n / per))].push([n, Math.floor(k / N) % 2 === 1]);
+        }
+        workers.forEach((w, p) => w.send({ type: 'media', set: sets[p] }));
+        changes += PER_S / 10;
+        if (tick % 5 === 0) peakRss = Math.max(peakRss, procStats(pid).rssMb);
+      }
+    })();
+    const floorMs: number[] = [];
+    const pressMs: number[] = [];
+    for (let j = 0; Date.now() < w0 + (CHURN_S - 1) * 1000; j++) {
+      const b = box((j * 211 + 5) % N);
+      const sent = Date.now();
+      monitor.publish(`diemcau/v1/${b}/cmd/panel.sim-press`, JSON.stringify({ button: 'talk', ms: 50 }), { qos: 1, properties: { messageExpiryInterval: 10 } });
+      const seen = await floorSeen(page, b, 10000);
+      await until('the talk event', () => pressedAt.has(b), 5000, 20);
+      floorMs.push(seen - pressedAt.get(b)!);
+      pressMs.push(seen - sent);
+      await api.post(`/api/floor/${b}/revoke`);
+      await sleep(200);
+    }
+    await churn;
+    const secs = (Date.now() - w0) / 1000;
+    const frames = await stopFrames(page);
+    if (prof) await writeFile(join(profile!, 'page-churn.cpuprofile'), JSON.stringify((await prof.send('Profiler.stop')).profile));
+    const c1 = procStats(pid);
+    peakRss = Math.max(peakRss, c1.rssMb);
+    const kbPerS = (feedBytes.bytes() - b0) / 1024 / secs;
+    const feedKb = feeds.map((l, i) => (l.frames.reduce((s, x) => s + x.bytes, 0) - l0[i]) / 1024 / secs);
+    console.error(`churn: ${changes} changes in ${secs.toFixed(1)} s; ${floorMs.length} talk presses`);
+
+    // Roll call of every hall, started from the page, to every hall counted there.
+    const meeting = (await api.post('/api/meetings', { title: 'bench', bridge: 'http://127.0.0.1:9/janus', room: 1 })).body;
+    await page.waitForSelector('.rollcall .rc-start:not([disabled])');
+    await startFrames(page, 'rollcall');
+    const rc0 = await page.evaluate(() => {
+      const t = Date.now();
+      document.querySelector<HTMLButtonElement>('.rollcall .rc-start')!.click();
+      return t;
+    });
+    const rcSeen = await page.waitForFunction(
+      (n) => (Number(document.querySelector('.rc-counts [data-count=answered] strong')?.textContent?.replace(/\D/g, '')) === n ? Date.now() : null),
+      N,
+      { timeout: 120000, polling: 'raf' },
+    );
+    const rollCallS = ((await rcSeen.jsonValue()) as number - rc0) / 1000;
+    const rcFrames = await stopFrames(page);
+    peakRss = Math.max(peakRss, procStats(pid).rssMb);
+    const open = feeds.filter((l) => l.ws.readyState === l.ws.OPEN).length + ((await page.textContent('.feed')) === 'live' ? 1 : 0);
+    void meeting;
+
+    const result = {
+      halls: N,
+      hall_kind: 'fleet agents (the Agent class with a simulated panel, in-process, nice 10)',
+      operators: open,
+      picture_ms: pictureMs,
+      first_render_ms: Math.round(sorted(renders.map((r) => r.ms))[1]),
+      first_render_all_ms: renders.map((r) => Math.round(r.ms)),
+      frame_p95_ms: round(percentile(sorted(frames.times), 95)),
+      frame_p99_ms: round(percentile(sorted(frames.times), 99)),
+      frame_max_ms: round(Math.max(...frames.times)),
+      frames: frames.times.length,
+      frame_interval_p95_ms: round(percentile(sorted(frames.intervals), 95)),
+      frame_idle_p95_ms: round(percentile(sorted(idle.times), 95)),
+      changes_per_s: Math.round(changes / secs),
+      server_cpu_s_per_s: round((c1.cpuS - c0.cpuS) / secs, 3),
+      server_rss_mb: Math.round(peakRss),
+      ws_kb_per_s: round(kbPerS),
+      ws_kb_per_s_national_feed: round(feedKb.slice(0, 9).reduce((a, b) => a + b, 0) / 9),
+      ws_kb_per_s_provincial_feed: round(feedKb.slice(9).reduce((a, b) => a + b, 0) / 10),
+      roll_call_all_s: round(rollCallS, 2),
+      roll_call_frame_p95_ms: round(percentile(sorted(rcFrames.times), 95)),
+      floor_to_console_p95_ms: Math.round(percentile(sorted(floorMs), 95)),
+      floor_to_console_p50_ms: Math.round(percentile(sorted(floorMs), 50)),
+      floor_samples: floorMs.length,
+      press_sent_to_console_p95_ms: Math.round(percentile(sorted(pressMs), 95)),
+      page_errors: errors.length,
+    };
+    const floors: Record<string, string> = {
+      operators: '≥ 20',
+      first_render_ms: '≤ 1500',
+      frame_p95_ms: '≤ 16',
+      server_rss_mb: '≤ 250',
+      roll_call_all_s: '≤ 10',
+      floor_to_console_p95_ms: '≤ 500',
+    };
+    printTable(`console bench: ${N} halls, ${open} operators, ${CHURN_S} s at ${PER_S} changes/s`, Object.entries(result).map(([metric, value]) => ({ metric, value: Array.isArray(value) ? value.join(', ') : value, floor: floors[metric] ?? '' })));
+    if (errors.length) console.error(errors.slice(0, 5).join('\n'));
+    await writeJson(f.get('json'), result);
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+    await stopWorkers(workers);
+    await broker.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
