@@ -33,14 +33,15 @@ export function startFrames(page: Page, label: string): Promise<void> {
     const rec = { label, times: [] as number[], intervals: [] as number[], on: true };
     w.__benchFrames = rec;
     let last: number | null = null;
+    // One channel for the whole recording: each frame posts its begin time, which comes back after the frame.
+    const ch = new MessageChannel();
+    ch.port1.onmessage = (ev: MessageEvent<number>) => {
+      rec.times.push(performance.now() - ev.data);
+      if (!rec.on) ch.port1.close();
+    };
     const loop = (ts: number) => {
       if (!rec.on) return;
-      const ch = new MessageChannel();
-      ch.port1.onmessage = () => {
-        rec.times.push(performance.now() - ts);
-        ch.port1.close();
-      };
-      ch.port2.postMessage(0);
+      ch.port2.postMessage(ts);
       if (last !== null) rec.intervals.push(ts - last);
       last = ts;
       requestAnimationFrame(loop);

@@ -1,5 +1,6 @@
-// `npm run bench -- console [--halls 10400] [--procs 2] [--seconds 20] [--json FILE] [--profile DIR]`: the central console at national
-// scale, end to end: 10,400 halls that are the fleet bench's agents (the agent's own Agent class, with a simulated
+// `npm run bench -- console [--halls 10400] [--procs 2] [--seconds 20] [--json FILE] [--profile DIR]
+// [--server-flags a=1,b]` (node flags for the server, without their dashes): the central console at national scale,
+// end to end: 10,400 halls that are the fleet bench's agents (the agent's own Agent class, with a simulated
 // button panel, thousands per process: fleet-worker.ts) on a real Mosquitto, the real `diemcau-central serve`
 // process, and the operators: one headless Chromium page (the page itself, measured from inside) and 19 more live
 // feeds (9 national, 10 provincial), each its own login. What is measured, with the floors of issue 12:
@@ -11,7 +12,8 @@
 //   operators                sessions open at once, the Chromium page among them            ≥ 20
 // The halls' worker processes run at a lower CPU priority (nice 10): they stand for 10,400 boxes that have their
 // own CPUs, on the two cores that also run the server and the browser being measured. `--profile DIR` writes the
-// server's CPU profile (node --cpu-prof, at its exit) and the page's during the changes (DevTools Profiler) there.
+// server's CPU profile (node --cpu-prof, at its exit), and the page's during the changes (DevTools Profiler) with a
+// trace of its frames (chrome://tracing, Perfetto) there.
 import { readFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,11 @@ import { launchChromium, openConsole } from '../lab/console-page.js';
 import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
 import { countFeedBytes, floorSeen, startFrames, stopFrames, wallDrawn, watchFloor } from './console-probes.js';
 import { flags, percentile, printTable, writeJson } from './report.js';
+import { cpuPerSecond, readCpu } from './cpu-share.js';
+
+/** What each process of the bench is, for the CPU shares. */
+const role = (cmd: string): string =>
+  cmd.includes('central/cli.js') ? 'server' : cmd.includes('fleet-worker.js') ? 'halls' : cmd.includes('mosquitto') ? 'broker' : /chrom/.test(cmd) ? 'browser' : 'other';
 
 const PASSWORD = 'bench console password';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -80,7 +87,8 @@ export async function main(argv: string[]): Promise<void> {
     ];
     for (const o of others) await addOperator(configPath, o.name, o.role, PASSWORD, o.groups);
     const s0 = Date.now();
-    const server = await startCentral(configPath, 60000, profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : []);
+    const serverFlags = [...(f.get('server-flags')?.split(',').map((x) => `--${x}`) ?? []), ...(profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [])];
+    const server = await startCentral(configPath, 60000, serverFlags);
     cleanups.push(() => server.stop());
     const pid = server.proc.pid!;
     const api = await ConsoleClient.login(server.url, 'nat1', PASSWORD);
@@ -135,7 +143,9 @@ export async function main(argv: string[]): Promise<void> {
     const prof = profile ? await page.context().newCDPSession(page) : null;
     await prof?.send('Profiler.enable');
     await prof?.send('Profiler.start');
+    if (profile) await browser.startTracing(page, { path: join(profile, 'page-churn.trace.json'), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline.frame'] });
     const c0 = procStats(pid);
+    const share0 = readCpu(role);
     const b0 = feedBytes.bytes();
     const l0 = feeds.map((l) => l.frames.reduce((s, x) => s + x.bytes, 0));
     let peakRss = c0.rssMb;
@@ -174,7 +184,9 @@ export async function main(argv: string[]): Promise<void> {
     const secs = (Date.now() - w0) / 1000;
     const frames = await stopFrames(page);
     if (prof) await writeFile(join(profile!, 'page-churn.cpuprofile'), JSON.stringify((await prof.send('Profiler.stop')).profile));
+    if (profile) await browser.stopTracing();
     const c1 = procStats(pid);
+    const share = cpuPerSecond(share0, readCpu(role));
     peakRss = Math.max(peakRss, c1.rssMb);
     const kbPerS = (feedBytes.bytes() - b0) / 1024 / secs;
     const feedKb = feeds.map((l, i) => (l.frames.reduce((s, x) => s + x.bytes, 0) - l0[i]) / 1024 / secs);
@@ -226,6 +238,9 @@ export async function main(argv: string[]): Promise<void> {
       floor_samples: floorMs.length,
       press_sent_to_console_p95_ms: Math.round(percentile(sorted(pressMs), 95)),
       page_errors: errors.length,
+      cpu_s_per_s_by_part: Object.entries(share.roles).map(([k, v]) => `${k} ${v}`).join(', '),
+      machine_busy_cores: `${share.machine} of ${share.cores}`,
+      load_avg_1m: share.load1,
     };
     const floors: Record<string, string> = {
       operators: '≥ 20',

@@ -63,7 +63,8 @@ export function filterBar(model: Model, filter: Filter): HTMLElement {
     let n = 0;
     if (!filter.active) n = model.halls.size;
     else for (const row of model.halls.values()) if (filter.matches(row, model.keys.get(row.box))) n++;
-    shown.textContent = L.filter.showing(fmt(n), fmt(model.halls.size));
+    const text = L.filter.showing(fmt(n), fmt(model.halls.size));
+    if (shown.textContent !== text) shown.textContent = text; // an equal write would still cost a layout
   };
   let timer: number | null = null;
   let counting = false;

@@ -88,7 +88,9 @@ export class Wall {
     if (this.frame !== null) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
-      if (!this.el.isConnected || this.el.offsetParent === null) return; // hidden: painted when shown (resize)
+      // Hidden (the list is shown): painted when shown (resize). Not offsetParent: reading it here would force a
+      // layout in every frame a diff arrives, before the other views have written theirs.
+      if (!this.el.isConnected || this.el.hidden) return;
       if (this.layoutDue) this.layout();
       else this.paintDirty();
     });
