@@ -238,6 +238,7 @@ export async function main(argv: string[]): Promise<void> {
       floor_samples: floorMs.length,
       press_sent_to_console_p95_ms: Math.round(percentile(sorted(pressMs), 95)),
       page_errors: errors.length,
+      chromium: `${browser.version()} headless`,
       cpu_s_per_s_by_part: Object.entries(share.roles).map(([k, v]) => `${k} ${v}`).join(', '),
       machine_busy_cores: `${share.machine} of ${share.cores}`,
       load_avg_1m: share.load1,

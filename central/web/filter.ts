@@ -51,7 +51,10 @@ export function filterBar(model: Model, filter: Filter): HTMLElement {
   const search = h('input', { type: 'search', placeholder: L.filter.search, 'aria-label': L.filter.search, class: 'f-search' });
   const shown = h('span', { class: 'f-shown' });
   let groupsKey = '';
+  let version = -1;
   const fillGroups = () => {
+    if (version === model.groupsVersion) return; // counts moved, not the groups
+    version = model.groupsVersion;
     const gs = [...model.groupsOf('province'), ...model.groupsOf('other')];
     const key = gs.map((g) => g.group + g.name).join('|');
     if (key === groupsKey) return;

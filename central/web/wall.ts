@@ -192,7 +192,8 @@ export class Wall {
     const g = this.model.groups.get(grid.group);
     const name = grid.group === '' ? L.wall.noProvince : this.model.groupName(grid.group);
     const heard = g ? L.counts.heardOf(fmt(g.counts.heard), fmt(g.counts.total)) : L.wall.heading(fmt(grid.boxes.length));
-    grid.head.textContent = `${name} · ${heard}`;
+    const text = `${name} · ${heard}`;
+    if (grid.head.textContent !== text) grid.head.textContent = text;
   }
 
   private hover(box: string | null, ev: MouseEvent): void {
