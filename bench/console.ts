@@ -169,6 +169,9 @@ export async function main(argv: string[]): Promise<void> {
     })();
     const floorMs: number[] = [];
     const pressMs: number[] = [];
+    /** The two legs: the hall's event to the server's queue (its requestedAt), and from there to the page. */
+    const toServerMs: number[] = [];
+    const toPageMs: number[] = [];
     for (let j = 0; Date.now() < w0 + (CHURN_S - 1) * 1000; j++) {
       const b = box((j * 211 + 5) % N);
       const sent = Date.now();
@@ -177,6 +180,11 @@ export async function main(argv: string[]): Promise<void> {
       await until('the talk event', () => pressedAt.has(b), 5000, 20);
       floorMs.push(seen - pressedAt.get(b)!);
       pressMs.push(seen - sent);
+      const entry = ((await api.get('/api/floor')).body.queue as Array<{ box: string; requestedAt: string }>).find((e) => e.box === b);
+      if (entry) {
+        toServerMs.push(Date.parse(entry.requestedAt) - pressedAt.get(b)!);
+        toPageMs.push(seen - Date.parse(entry.requestedAt));
+      }
       await api.post(`/api/floor/${b}/revoke`);
       await sleep(200);
     }
@@ -236,6 +244,8 @@ export async function main(argv: string[]): Promise<void> {
       floor_to_console_p95_ms: Math.round(percentile(sorted(floorMs), 95)),
       floor_to_console_p50_ms: Math.round(percentile(sorted(floorMs), 50)),
       floor_samples: floorMs.length,
+      floor_hall_to_server_p95_ms: Math.round(percentile(sorted(toServerMs), 95)),
+      floor_server_to_page_p95_ms: Math.round(percentile(sorted(toPageMs), 95)),
       press_sent_to_console_p95_ms: Math.round(percentile(sorted(pressMs), 95)),
       page_errors: errors.length,
       chromium: `${browser.version()} headless`,
