@@ -22,6 +22,7 @@ import type { ChildProcess } from 'node:child_process';
 import mqtt from 'mqtt';
 import { startBroker } from '../lab/mosquitto.js';
 import { addOperator, ConsoleClient, startCentral, writeCentralConfig, type LiveClient } from '../lab/central.js';
+import type { Page } from 'playwright-core';
 import { launchChromium, openConsole } from '../lab/console-page.js';
 import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
 import { countFeedBytes, floorSeen, startFrames, stopFrames, wallDrawn, watchFloor } from './console-probes.js';
@@ -45,10 +46,94 @@ function procStats(pid: number): { cpuS: number; rssMb: number } {
   return { cpuS: (Number(x[11]) + Number(x[12])) / 100, rssMb: Number(rss) / 1024 };
 }
 
-async function until(what: string, read: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<void> {
+async function waitUntil(what: string, read: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 250): Promise<void> {
   for (const end = Date.now() + timeoutMs; !(await read()); await sleep(everyMs)) {
     if (Date.now() > end) throw new Error(`console bench: no ${what} within ${timeoutMs} ms`);
   }
+}
+
+/**
+ * `perS` halls change state each second for `seconds` (heard <-> seen, what their media paths report), spread over
+ * each second in tenths, each hall in turn (a stride prime to N visits every one); `tick` runs every 100 ms.
+ */
+async function churn(workers: ChildProcess[], n: number, per: number, perS: number, seconds: number, tick: () => void): Promise<number> {
+  const t0 = Date.now();
+  let k = 0;
+  for (let i = 0; i < seconds * 10; i++) {
+    const due = t0 + i * 100;
+    if (due > Date.now()) await sleep(due - Date.now());
+    const sets: Array<Array<[number, boolean]>> = workers.map(() => []);
+    for (let j = 0; j < perS / 10; j++, k++) {
+      const hall = (k * 7919) % n;
+      sets[Math.min(workers.length - 1, Math.floor(hall / per))].push([hall, Math.floor(k / n) % 2 === 1]);
+    }
+    workers.forEach((w, p) => w.send({ type: 'media', set: sets[p] }));
+    tick();
+  }
+  return k;
+}
+
+interface FloorTimes {
+  /** The hall's talk event (its ts) to its entry painted in the page's queue. */
+  toPage: number[];
+  /** The press sent (panel.sim-press: a 50 ms press, then the debounce) to the same. */
+  fromSend: number[];
+  /** The two legs: the hall's event to the server's queue (its requestedAt), and from there to the page. */
+  toServer: number[];
+  serverToPage: number[];
+}
+
+/**
+ * One hall after another presses talk (its simulated panel, through the agent's own panel device and meeting code)
+ * until `until`; each request is timed to the page, then revoked.
+ */
+async function pressTalk(monitorUrl: string, page: Page, api: ConsoleClient, n: number, until: number): Promise<FloorTimes> {
+  const monitor = await mqtt.connectAsync(monitorUrl, { protocolVersion: 5, clientId: 'bench-console-monitor' });
+  const out: FloorTimes = { toPage: [], fromSend: [], toServer: [], serverToPage: [] };
+  try {
+    const pressedAt = new Map<string, number>();
+    monitor.on('message', (topic, payload) => {
+      const ev = JSON.parse(payload.toString());
+      if (ev.action === undefined || ev.action === 'requested') pressedAt.set(topic.split('/')[2], Date.parse(ev.ts));
+    });
+    await monitor.subscribeAsync('diemcau/v1/+/event/floor', { qos: 1 });
+    for (let j = 0; Date.now() < until; j++) {
+      const b = box((j * 211 + 5) % n);
+      const sent = Date.now();
+      monitor.publish(`diemcau/v1/${b}/cmd/panel.sim-press`, JSON.stringify({ button: 'talk', ms: 50 }), { qos: 1, properties: { messageExpiryInterval: 10 } });
+      const seen = await floorSeen(page, b, 10000);
+      await waitUntil('the talk event', () => pressedAt.has(b), 5000, 20);
+      const pressed = pressedAt.get(b)!;
+      out.toPage.push(seen - pressed);
+      out.fromSend.push(seen - sent);
+      const entry = ((await api.get('/api/floor')).body.queue as Array<{ box: string; requestedAt: string }>).find((e) => e.box === b);
+      if (entry) {
+        out.toServer.push(Date.parse(entry.requestedAt) - pressed);
+        out.serverToPage.push(seen - Date.parse(entry.requestedAt));
+      }
+      await api.post(`/api/floor/${b}/revoke`);
+      await sleep(200);
+    }
+  } finally {
+    await monitor.endAsync(true);
+  }
+  return out;
+}
+
+/** A roll call of every hall started from the page's panel; seconds until the page counts every answer. */
+async function rollCall(page: Page, n: number): Promise<number> {
+  await page.waitForSelector('.rollcall .rc-start:not([disabled])');
+  const started = await page.evaluate(() => {
+    const t = Date.now();
+    document.querySelector<HTMLButtonElement>('.rollcall .rc-start')!.click();
+    return t;
+  });
+  const counted = await page.waitForFunction(
+    (all) => (Number(document.querySelector('.rc-counts [data-count=answered] strong')?.textContent?.replace(/\D/g, '')) === all ? Date.now() : null),
+    n,
+    { timeout: 120000, polling: 'raf' },
+  );
+  return (((await counted.jsonValue()) as number) - started) / 1000;
 }
 
 export async function main(argv: string[]): Promise<void> {
@@ -93,7 +178,7 @@ export async function main(argv: string[]): Promise<void> {
     const pid = server.proc.pid!;
     const api = await ConsoleClient.login(server.url, 'nat1', PASSWORD);
     const heard = async () => (await api.get('/api/halls?state=heard&limit=1')).body.total as number;
-    await until(`picture of ${N} heard halls`, async () => (await heard()) >= N, 180000);
+    await waitUntil(`picture of ${N} heard halls`, async () => (await heard()) >= N, 180000);
     const pictureMs = Date.now() - s0;
     console.error(`picture of ${N} halls in ${pictureMs} ms`);
 
@@ -127,15 +212,6 @@ export async function main(argv: string[]): Promise<void> {
     const feedBytes = await countFeedBytes(page);
     await watchFloor(page);
 
-    // 1,000 halls change state per second (heard <-> seen), while a hall after another presses talk.
-    const monitor = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'bench-console-monitor' });
-    cleanups.push(() => monitor.endAsync(true));
-    const pressedAt = new Map<string, number>();
-    monitor.on('message', (topic, payload) => {
-      const ev = JSON.parse(payload.toString());
-      if (ev.action === undefined || ev.action === 'requested') pressedAt.set(topic.split('/')[2], Date.parse(ev.ts));
-    });
-    await monitor.subscribeAsync('diemcau/v1/+/event/floor', { qos: 1 });
     // The page at rest first, for the frames this machine gives it without any change coming in.
     await startFrames(page, 'idle');
     await sleep(3000);
@@ -144,6 +220,8 @@ export async function main(argv: string[]): Promise<void> {
     await prof?.send('Profiler.enable');
     await prof?.send('Profiler.start');
     if (profile) await browser.startTracing(page, { path: join(profile, 'page-churn.trace.json'), categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline.frame'] });
+
+    // 1,000 halls change state per second, while one hall after another presses talk.
     const c0 = procStats(pid);
     const share0 = readCpu(role);
     const b0 = feedBytes.bytes();
@@ -151,44 +229,10 @@ export async function main(argv: string[]): Promise<void> {
     let peakRss = c0.rssMb;
     await startFrames(page, 'churn');
     const w0 = Date.now();
-    let changes = 0;
-    const churn = (async () => {
-      let k = 0;
-      for (let tick = 0; tick < CHURN_S * 10; tick++) {
-        const due = w0 + tick * 100;
-        if (due > Date.now()) await sleep(due - Date.now());
-        const sets: Array<Array<[number, boolean]>> = workers.map(() => []);
-        for (let j = 0; j < PER_S / 10; j++, k++) {
-          const n = (k * 7919) % N;
-          sets[Math.min(P - 1, Math.floor(n / per))].push([n, Math.floor(k / N) % 2 === 1]);
-        }
-        workers.forEach((w, p) => w.send({ type: 'media', set: sets[p] }));
-        changes += PER_S / 10;
-        if (tick % 5 === 0) peakRss = Math.max(peakRss, procStats(pid).rssMb);
-      }
-    })();
-    const floorMs: number[] = [];
-    const pressMs: number[] = [];
-    /** The two legs: the hall's event to the server's queue (its requestedAt), and from there to the page. */
-    const toServerMs: number[] = [];
-    const toPageMs: number[] = [];
-    for (let j = 0; Date.now() < w0 + (CHURN_S - 1) * 1000; j++) {
-      const b = box((j * 211 + 5) % N);
-      const sent = Date.now();
-      monitor.publish(`diemcau/v1/${b}/cmd/panel.sim-press`, JSON.stringify({ button: 'talk', ms: 50 }), { qos: 1, properties: { messageExpiryInterval: 10 } });
-      const seen = await floorSeen(page, b, 10000);
-      await until('the talk event', () => pressedAt.has(b), 5000, 20);
-      floorMs.push(seen - pressedAt.get(b)!);
-      pressMs.push(seen - sent);
-      const entry = ((await api.get('/api/floor')).body.queue as Array<{ box: string; requestedAt: string }>).find((e) => e.box === b);
-      if (entry) {
-        toServerMs.push(Date.parse(entry.requestedAt) - pressedAt.get(b)!);
-        toPageMs.push(seen - Date.parse(entry.requestedAt));
-      }
-      await api.post(`/api/floor/${b}/revoke`);
-      await sleep(200);
-    }
-    await churn;
+    let ticks = 0;
+    const churning = churn(workers, N, per, PER_S, CHURN_S, () => ++ticks % 5 === 0 && (peakRss = Math.max(peakRss, procStats(pid).rssMb)));
+    const floor = await pressTalk(broker.url, page, api, N, w0 + (CHURN_S - 1) * 1000);
+    const changes = await churning;
     const secs = (Date.now() - w0) / 1000;
     const frames = await stopFrames(page);
     if (prof) await writeFile(join(profile!, 'page-churn.cpuprofile'), JSON.stringify((await prof.send('Profiler.stop')).profile));
@@ -198,27 +242,16 @@ export async function main(argv: string[]): Promise<void> {
     peakRss = Math.max(peakRss, c1.rssMb);
     const kbPerS = (feedBytes.bytes() - b0) / 1024 / secs;
     const feedKb = feeds.map((l, i) => (l.frames.reduce((s, x) => s + x.bytes, 0) - l0[i]) / 1024 / secs);
-    console.error(`churn: ${changes} changes in ${secs.toFixed(1)} s; ${floorMs.length} talk presses`);
+    console.error(`churn: ${changes} changes in ${secs.toFixed(1)} s; ${floor.toPage.length} talk presses`);
 
     // Roll call of every hall, started from the page, to every hall counted there.
-    const meeting = (await api.post('/api/meetings', { title: 'bench', bridge: 'http://127.0.0.1:9/janus', room: 1 })).body;
-    await page.waitForSelector('.rollcall .rc-start:not([disabled])');
+    const meeting = await api.post('/api/meetings', { title: 'bench', bridge: 'http://127.0.0.1:9/janus', room: 1 });
+    if (meeting.status !== 200) throw new Error(`console bench: creating the meeting: HTTP ${meeting.status}`);
     await startFrames(page, 'rollcall');
-    const rc0 = await page.evaluate(() => {
-      const t = Date.now();
-      document.querySelector<HTMLButtonElement>('.rollcall .rc-start')!.click();
-      return t;
-    });
-    const rcSeen = await page.waitForFunction(
-      (n) => (Number(document.querySelector('.rc-counts [data-count=answered] strong')?.textContent?.replace(/\D/g, '')) === n ? Date.now() : null),
-      N,
-      { timeout: 120000, polling: 'raf' },
-    );
-    const rollCallS = ((await rcSeen.jsonValue()) as number - rc0) / 1000;
+    const rollCallS = await rollCall(page, N);
     const rcFrames = await stopFrames(page);
     peakRss = Math.max(peakRss, procStats(pid).rssMb);
     const open = feeds.filter((l) => l.ws.readyState === l.ws.OPEN).length + ((await page.textContent('.feed')) === 'live' ? 1 : 0);
-    void meeting;
 
     const result = {
       halls: N,
@@ -241,12 +274,12 @@ export async function main(argv: string[]): Promise<void> {
       ws_kb_per_s_provincial_feed: round(feedKb.slice(9).reduce((a, b) => a + b, 0) / 10),
       roll_call_all_s: round(rollCallS, 2),
       roll_call_frame_p95_ms: round(percentile(sorted(rcFrames.times), 95)),
-      floor_to_console_p95_ms: Math.round(percentile(sorted(floorMs), 95)),
-      floor_to_console_p50_ms: Math.round(percentile(sorted(floorMs), 50)),
-      floor_samples: floorMs.length,
-      floor_hall_to_server_p95_ms: Math.round(percentile(sorted(toServerMs), 95)),
-      floor_server_to_page_p95_ms: Math.round(percentile(sorted(toPageMs), 95)),
-      press_sent_to_console_p95_ms: Math.round(percentile(sorted(pressMs), 95)),
+      floor_to_console_p95_ms: Math.round(percentile(sorted(floor.toPage), 95)),
+      floor_to_console_p50_ms: Math.round(percentile(sorted(floor.toPage), 50)),
+      floor_samples: floor.toPage.length,
+      floor_hall_to_server_p95_ms: Math.round(percentile(sorted(floor.toServer), 95)),
+      floor_server_to_page_p95_ms: Math.round(percentile(sorted(floor.serverToPage), 95)),
+      press_sent_to_console_p95_ms: Math.round(percentile(sorted(floor.fromSend), 95)),
       page_errors: errors.length,
       chromium: `${browser.version()} headless`,
       cpu_s_per_s_by_part: Object.entries(share.roles).map(([k, v]) => `${k} ${v}`).join(', '),
