@@ -51,7 +51,7 @@ export async function runAgent(o: RunOptions): Promise<void> {
   }
   let { config } = resolved;
   const { path } = resolved;
-  const log = createLogger({ box: config.box.id });
+  let log = createLogger({ box: config.box.id });
   if (path) {
     // Temp files of saves cut short by a crash or a power cut (a failed save removes its own).
     const swept = await sweepStaleTemps(dirname(path));
@@ -62,6 +62,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
     if (!path) throw new ConfigError('command-line options', ['claim: a box that claims its identity needs --config FILE to store it']);
     const { ensureClaimed } = await import('./claim.js');
     config = await ensureClaimed(path, config, log);
+    // Every line from here on names the box it now is, not `unclaimed`.
+    log = createLogger({ box: config.box.id });
   }
   // Until a launcher-run start has settled (committed a trial, or found none), a restart could roll an update back.
   let trialPending = false;

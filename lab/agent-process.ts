@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { stopChild } from '../core/stop-child.js';
+import { jsonLines } from './json-lines.js';
 
 export const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
 
@@ -32,43 +33,14 @@ export function startAgent(configPath: string, extraArgs: string[] = [], env: No
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });
-  const lines: Array<Record<string, unknown>> = [];
-  const waiters: Array<() => void> = [];
-  let buf = '';
-  proc.stdout!.setEncoding('utf8');
-  proc.stdout!.on('data', (d: string) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        lines.push({ raw: line });
-      }
-      for (const w of waiters.splice(0)) w();
-    }
-  });
+  const log = jsonLines(proc.stdout!, 'agent', () => `stderr: ${ap.stderr}`);
   const ap: AgentProcess = {
     proc,
     configPath,
-    lines,
+    lines: log.lines,
     stderr: '',
     exited: new Promise((resolve) => proc.once('exit', (code, signal) => resolve({ code, signal }))),
-    waitLog(pred, what, timeoutMs = 10000) {
-      return new Promise((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`agent log: no "${what}" within ${timeoutMs} ms; stderr: ${ap.stderr}`)), timeoutMs);
-        const check = () => {
-          const hit = lines.find(pred);
-          if (hit) {
-            clearTimeout(t);
-            resolve(hit);
-          } else waiters.push(check);
-        };
-        check();
-      });
-    },
+    waitLog: log.waitLog,
     async stop(signal = 'SIGTERM') {
       await stopChild(proc, signal, 10_000);
       return ap.exited;

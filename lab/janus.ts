@@ -12,6 +12,9 @@ import { stopChild } from '../core/stop-child.js';
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus'];
 export const JANUS_HTTP_PORT = 8088;
+/** Janus's admin API (lab only: tests count the handles a worker holds on the bridge). */
+export const JANUS_ADMIN_PORT = 7088;
+const ADMIN_SECRET = 'diemcau-lab';
 
 export interface JanusServer {
   proc: ChildProcess;
@@ -20,6 +23,8 @@ export interface JanusServer {
   rooms: number[];
   /** http://<ip>:8088/janus for an address of the namespace Janus runs in. */
   urlFor(ip: string): string;
+  /** http://<ip>:7088/admin: the admin API (janusHandles()). */
+  adminUrlFor(ip: string): string;
   log(): string;
   stop(): Promise<void>;
 }
@@ -76,6 +81,7 @@ export async function startJanus(ns: Netns, opts: JanusOptions = {}): Promise<Ja
   debug_level = ${opts.debugLevel ?? 3}
   session_timeout = 60
   server_name = "diemcau-test"
+  admin_secret = "${ADMIN_SECRET}"
 }
 media: {
   rtp_port_range = "20000-40000"
@@ -115,7 +121,9 @@ nat: {
   https = false
 }
 admin: {
-  admin_http = false
+  admin_http = true
+  admin_port = ${JANUS_ADMIN_PORT}
+  admin_base_path = "/admin"
 }
 `,
   );
@@ -138,6 +146,7 @@ admin: {
     dir,
     rooms,
     urlFor: (ip) => `http://${ip}:${JANUS_HTTP_PORT}/janus`,
+    adminUrlFor: (ip) => `http://${ip}:${JANUS_ADMIN_PORT}/admin`,
     log: () => out,
     async stop() {
       await stopChild(proc, 'SIGTERM', 3000);
@@ -151,6 +160,25 @@ admin: {
     throw err;
   }
   return server;
+}
+
+async function admin(url: string, janus: string): Promise<Record<string, any>> {
+  const res = await fetch(url, { method: 'POST', body: JSON.stringify({ janus, transaction: randomBytes(6).toString('hex'), admin_secret: ADMIN_SECRET }) });
+  const reply = (await res.json()) as Record<string, any>;
+  if (reply.janus !== 'success') throw new Error(`janus admin ${janus} at ${url}: ${JSON.stringify(reply.error ?? reply)}`);
+  return reply;
+}
+
+/** Every plugin handle Janus holds, with its session and what it is to the VideoRoom (publisher, subscriber). */
+export async function janusHandles(adminUrl: string): Promise<Array<{ session: number; handle: number; type: string | null }>> {
+  const out = [];
+  for (const session of (await admin(adminUrl, 'list_sessions')).sessions as number[]) {
+    for (const handle of (await admin(`${adminUrl}/${session}`, 'list_handles')).handles as number[]) {
+      const info = (await admin(`${adminUrl}/${session}/${handle}`, 'handle_info')).info;
+      out.push({ session, handle, type: info?.plugin_specific?.type ?? null });
+    }
+  }
+  return out;
 }
 
 /** The media lab (netns.ts) with Janus running in its `sfu` namespace; close() stops both. */

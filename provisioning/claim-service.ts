@@ -115,6 +115,7 @@ export class ClaimService {
     if (!c || c.confirmedAt) return;
     c.confirmedAt = new Date().toISOString();
     this.stats.confirmed++;
+    this.opts.log.info('serve: box online as itself; its hall is closed to claims', { boxId, serial: c.serial });
     this.dirty = true;
     this.schedule();
   }
@@ -192,6 +193,7 @@ export class ClaimService {
     }
     this.dirty = true;
     this.stats.granted++;
+    this.opts.log.info('serve: claim granted', { serial, boxId, kind: req.kind, by: req.installCode !== undefined ? 'install code' : 'serial' });
     answerWith(answer);
   }
 

@@ -1,7 +1,7 @@
 // What the carrier sees of its boxes: the retained `presence` and `state` of every box, kept current by one
 // subscription as the service user. `classify` turns a box's state and the version pushed to it into the answers a
 // carrier asks for: applied, partial (taken, but parts of it did not start: the box's reasons), refused (with the
-// reason), offline (applies on return), pending.
+// reason), offline (applies on return), pending, or none (nothing pushed to it yet).
 import mqtt, { type MqttClient } from 'mqtt';
 import { EventEmitter } from 'node:events';
 import { everyBox } from '../core/topics.js';
@@ -20,9 +20,11 @@ export interface BoxView {
   update?: { version?: string; status?: string; error?: string };
 }
 
-export type PushStatus = 'applied' | 'partial' | 'refused' | 'offline' | 'pending';
+export type PushStatus = 'applied' | 'partial' | 'refused' | 'offline' | 'pending' | 'none';
 
 export function classify(v: BoxView | undefined, desiredVersion: number, rebase = false): { status: PushStatus; reason?: string } {
+  // Version 0 is no push at all: nothing to apply, on return or otherwise (whether the box is online is its own column).
+  if (desiredVersion === 0) return { status: 'none', reason: 'no config pushed yet' };
   const cfg = v?.config;
   // A refusal of exactly this version first; `version` is what the box runs, and a refusal of some other
   // (older, replayed) version does not undo one it applied.
@@ -57,14 +59,20 @@ export class FleetView extends EventEmitter {
   }
 
   async start(): Promise<void> {
-    this.client = await mqtt.connectAsync(this.url, {
-      protocolVersion: 5,
-      clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-      ...this.login,
-      reconnectPeriod: 1000,
-      properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops every box's state past 1020
-      ...this.connectOpts,
-    });
+    // The first connection is not retried: a wrong broker or login is the carrier's to fix, said at once.
+    this.client = await mqtt.connectAsync(
+      this.url,
+      {
+        protocolVersion: 5,
+        clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
+        ...this.login,
+        reconnectPeriod: 1000,
+        connectTimeout: 10000,
+        properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops every box's state past 1020
+        ...this.connectOpts,
+      },
+      false,
+    );
     this.client.on('message', (topic, payload) => this.onMessage(topic, payload));
     await this.client.subscribeAsync({ [everyBox('presence')]: { qos: 1 }, [everyBox('state')]: { qos: 1 } });
   }

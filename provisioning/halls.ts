@@ -36,6 +36,9 @@ export const REQUIRED_COLUMNS: HallColumn[] = [
   'broker',
 ];
 
+/** A bridge region: lower case, as the `r-<region>` group it makes. */
+const REGION_PATTERN = '^[a-z0-9][a-z0-9_-]{0,30}$';
+
 export const Hall = Type.Object(
   {
     boxId: Type.String({ pattern: BOX_ID_PATTERN }),
@@ -49,7 +52,7 @@ export const Hall = Type.Object(
       name: Type.String({ minLength: 1, maxLength: 100 }),
       phone: Type.String({ pattern: '^\\+?[0-9][0-9 .-]{7,18}$' }),
     }),
-    region: Type.String({ pattern: '^[a-z0-9][a-z0-9_-]{0,30}$' }),
+    region: Type.String({ pattern: REGION_PATTERN }),
     broker: Type.String({ pattern: BROKER_URL_PATTERN }),
     serial: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{3,63}$' })),
     groups: Type.Array(Type.String({ pattern: GROUP_PATTERN }), { uniqueItems: true, maxItems: 64 }),
@@ -83,23 +86,27 @@ export function readHeader(rec: CsvRecord): { index: Map<HallColumn, number>; er
   return { index, errors };
 }
 
-const slug = (s: string) => s.trim().toLowerCase();
-
-/** One data row to a Hall, or the reasons it is refused (each `field: reason`). */
-export function rowToHall(rec: CsvRecord, index: Map<HallColumn, number>): Hall | RowError {
-  const get = (c: HallColumn) => {
+/** The fields of a data row by column, trimmed; '' for a column the file does not have. */
+export function rowGetter(rec: CsvRecord, index: Map<HallColumn, number>): (c: HallColumn) => string {
+  return (c) => {
     const i = index.get(c);
     return i === undefined ? '' : (rec.fields[i] ?? '').trim();
   };
+}
+
+/** One data row to a Hall, or the reasons it is refused (each `field: reason`). Nothing is quietly changed: a value
+ *  that breaks a rule (`North` for a lower-case region) is refused, saying what would be taken. */
+export function rowToHall(rec: CsvRecord, index: Map<HallColumn, number>): Hall | RowError {
+  const get = rowGetter(rec, index);
   if (rec.fields.length !== index.size) {
     return { line: rec.line, reason: `${rec.fields.length} fields, the header has ${index.size}` };
   }
-  const region = slug(get('bridge_region'));
+  const region = get('bridge_region');
   const provinceCode = get('province_code');
   const districtCode = get('district_code');
   const extra = get('groups')
     .split(';')
-    .map(slug)
+    .map((g) => g.trim())
     .filter((g) => g !== '');
   const groups = [`p-${provinceCode}`, ...(districtCode ? [`d-${districtCode}`] : []), `r-${region}`, ...extra];
   const hall: Hall = {
@@ -116,7 +123,8 @@ export function rowToHall(rec: CsvRecord, index: Map<HallColumn, number>): Hall 
   };
   const errors = schemaErrors(Hall, hall)
     .filter((e) => !e.startsWith('boxId:')) // derived from commune_code, which is reported itself
-    .map((e) => columnError(e, get));
+    .map((e) => columnError(e, get, extra))
+    .filter((e): e is string => e !== null);
   if (errors.length > 0) return { line: rec.line, reason: [...new Set(errors)].join('; ') };
   return hall;
 }
@@ -137,13 +145,24 @@ const RULES: Record<string, [HallColumn, string]> = {
   serial: ['serial', 'must be 4-64 letters, digits, - or _'],
 };
 
-function columnError(e: string, get: (c: HallColumn) => string): string {
+const GROUP_RE = new RegExp(GROUP_PATTERN);
+
+/** A schema error as the column and rule a person can act on; null for one another column's error covers. */
+function columnError(e: string, get: (c: HallColumn) => string, extra: string[]): string | null {
   const path = e.slice(0, e.indexOf(':'));
-  if (path.startsWith('groups')) return 'groups: each group must be lower-case letters, digits, . _ - (separated by ;)';
+  if (path === 'groups') return `groups: ${e.slice(e.indexOf(':') + 2)} (${extra.length} in the groups column)`;
+  if (path.startsWith('groups[')) {
+    // p-, d- and r- groups come from their own columns, reported there; the groups column's own are named here.
+    const bad = extra.filter((g) => !GROUP_RE.test(g));
+    if (bad.length === 0) return null;
+    return `groups: each group must be lower-case letters, digits, . _ - (separated by ;) (got ${bad.map((g) => JSON.stringify(g)).join(', ')})`;
+  }
   const rule = RULES[path];
   if (!rule) return e;
   const v = get(rule[0]);
-  return `${rule[0]}: ${rule[1]} (got ${JSON.stringify(v)})`;
+  const lower = v.toLowerCase();
+  const hint = rule[0] === 'bridge_region' && lower !== v && new RegExp(REGION_PATTERN).test(lower) ? `; write "${lower}"` : '';
+  return `${rule[0]}: ${rule[1]} (got ${JSON.stringify(v)}${hint})`;
 }
 
 /** JSON with keys sorted at every level, for telling a changed row from an unchanged one. */

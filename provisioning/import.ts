@@ -1,9 +1,9 @@
 // `diemcau-provision import`: the whole file is parsed and checked first; only a valid file is written, in one
 // atomic replacement of each database file. Same file twice: nothing changes. A changed row: reported by box id.
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readInput } from './verb-common.js';
 import { parseCsv, CsvSyntaxError } from './csv.js';
-import { readHeader, rowToHall, canonicalJson, type Hall, type RowError } from './halls.js';
+import { readHeader, rowToHall, rowGetter, canonicalJson, type Hall, type RowError } from './halls.js';
 import { hashPassword, renderPasswd } from './passwd.js';
 import { renderAcl } from './acl.js';
 import { Store, randomSecret, type Identity, type Carrier } from './store.js';
@@ -20,13 +20,14 @@ export interface ImportResult {
   kept: number;
 }
 
-/** Refused file: every bad row with its line number, nothing written. */
+/** Refused file: every bad row with its line number (or the header's errors), nothing written. */
 export class ImportError extends BadRequestError {
   readonly rows: RowError[];
-  constructor(file: string, rows: RowError[]) {
+  constructor(file: string, rows: RowError[], what: 'rows' | 'header' = 'rows') {
     const shown = rows.slice(0, 20).map((r) => `${file}:${r.line}: ${r.reason}`);
     const more = rows.length > 20 ? [`... and ${rows.length - 20} more`] : [];
-    super(`${file}: ${rows.length} bad row(s), nothing imported\n${[...shown, ...more].join('\n')}`, rows);
+    const head = what === 'header' ? `the header has ${rows.length} error(s)` : `${rows.length} bad row(s)`;
+    super(`${file}: ${head}, nothing imported\n${[...shown, ...more].join('\n')}`, rows);
     this.rows = rows;
   }
 }
@@ -40,27 +41,30 @@ export function checkHalls(file: string, text: string): Hall[] {
     if (err instanceof CsvSyntaxError) throw new ImportError(file, [{ line: err.line, reason: err.message.replace(/^line \d+: /, '') }]);
     throw err;
   }
-  if (records.length === 0) throw new ImportError(file, [{ line: 1, reason: 'empty file: no header' }]);
+  if (records.length === 0) throw new ImportError(file, [{ line: 1, reason: 'empty file: no header' }], 'header');
   const { index, errors } = readHeader(records[0]);
-  if (errors.length > 0) throw new ImportError(file, errors);
+  if (errors.length > 0) throw new ImportError(file, errors, 'header');
   const bad: RowError[] = [];
   const halls: Hall[] = [];
-  const byBox = new Map<string, number>();
+  const byCommune = new Map<string, number>();
   const bySerial = new Map<string, number>();
   for (const rec of records.slice(1)) {
     const r = rowToHall(rec, index);
-    if ('reason' in r) {
-      bad.push(r);
-      continue;
+    const reasons = 'reason' in r ? [r.reason] : [];
+    // Duplicates are reported with the row's other errors (fixing one must not reveal another), and the first row
+    // to use a code holds it even if it is bad itself. A row with the wrong number of fields has no columns to trust.
+    if (rec.fields.length === index.size) {
+      const get = rowGetter(rec, index);
+      for (const [col, seen] of [['commune_code', byCommune], ['serial', bySerial]] as const) {
+        const v = get(col);
+        if (v === '') continue;
+        const first = seen.get(v);
+        if (first === undefined) seen.set(v, rec.line);
+        else reasons.push(`${col} ${v} already on line ${first}`);
+      }
     }
-    const dup = byBox.get(r.boxId);
-    if (dup !== undefined) bad.push({ line: rec.line, reason: `commune_code ${r.commune.code} already on line ${dup}` });
-    const sdup = r.serial === undefined ? undefined : bySerial.get(r.serial);
-    if (sdup !== undefined) bad.push({ line: rec.line, reason: `serial ${r.serial} already on line ${sdup}` });
-    if (dup !== undefined || sdup !== undefined) continue;
-    byBox.set(r.boxId, rec.line);
-    if (r.serial !== undefined) bySerial.set(r.serial, rec.line);
-    halls.push(r);
+    if (reasons.length > 0) bad.push({ line: rec.line, reason: reasons.join('; ') });
+    else halls.push(r as Hall);
   }
   if (bad.length > 0) throw new ImportError(file, bad);
   return halls;
@@ -91,9 +95,7 @@ export function brokerFiles(carrier: Carrier, halls: Record<string, Hall>, ids: 
 }
 
 export async function importHalls(store: Store, file: string, opts: { write?: boolean } = {}): Promise<ImportResult> {
-  const text = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    throw new BadRequestError(`${file}: cannot read: ${err.code ?? err.message}`);
-  });
+  const text = (await readInput(file)).toString('utf8');
   const incoming = checkHalls(file, text);
   const carrier = await store.carrier();
   return store.locked(async () => {

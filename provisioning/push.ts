@@ -15,25 +15,43 @@ import { progress } from './progress.js';
 export type Fragment = Record<string, unknown>;
 export type Desired = Record<string, unknown> & { version: number; rebase?: boolean };
 
-/** Checks a fragment names only remote sections; each section is checked whole when merged. */
+const HALL_GROUPS_FROM_CSV = 'hall.groups: groups come from the halls CSV (the ACL follows it); change the CSV and import';
+
+/**
+ * Checks a fragment whole, every error at once: sections a carrier may not set, and each section it may set as the
+ * box will check it (with defaults filled in; a hall's name and groups come from the CSV, see hallSection).
+ */
 export function checkFragment(f: unknown, source: string): Fragment {
   if (f === null || typeof f !== 'object' || Array.isArray(f)) throw new ConfigError(source, ['(root): must be a JSON object']);
-  const bad = Object.keys(f).filter((k) => !(REMOTE_SECTIONS as readonly string[]).includes(k));
-  if (bad.length > 0) throw new ConfigError(source, bad.map((k) => `${k}: not a section a carrier may set (${REMOTE_SECTIONS.join(', ')})`));
+  const errors: string[] = [];
+  const known: Fragment = {};
+  for (const [k, v] of Object.entries(f)) {
+    if ((REMOTE_SECTIONS as readonly string[]).includes(k)) known[k] = v;
+    else errors.push(`${k}: not a section a carrier may set (${REMOTE_SECTIONS.join(', ')})`);
+  }
+  const hall = known.hall;
+  if (hall !== null && typeof hall === 'object' && !Array.isArray(hall)) {
+    if ((hall as Fragment).groups !== undefined) errors.push(HALL_GROUPS_FROM_CSV);
+    known.hall = { name: 'from the CSV', ...hall, groups: [] }; // what hallSection fills in per box
+  }
+  try {
+    parseWith(DesiredConfig, { ...known, version: 1 }, source);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    errors.push(...err.errors);
+  }
+  if (errors.length > 0) throw new ConfigError(source, errors);
   return f as Fragment;
 }
 
 /**
  * A hall section for one box: name and groups from the imported CSV unless the fragment sets the name. Groups
- * always come from the CSV, because the broker ACL is rendered from it: a box told of a group the ACL does not
- * give it would subscribe and hear nothing. `{"hall": {}}` re-sends names and groups after a re-import.
+ * always come from the CSV (checkFragment refuses them), because the broker ACL is rendered from it: a box told of
+ * a group the ACL does not give it would subscribe and hear nothing. `{"hall": {}}` re-sends names and groups
+ * after a re-import.
  */
-export function hallSection(h: Hall, given: unknown, source: string): Fragment {
-  const g = (given ?? {}) as Record<string, unknown>;
-  if (g.groups !== undefined) {
-    throw new ConfigError(source, ['hall.groups: groups come from the halls CSV (the ACL follows it); change the CSV and import']);
-  }
-  return { name: h.name, ...g, groups: h.groups };
+export function hallSection(h: Hall, given: unknown): Fragment {
+  return { name: h.name, ...((given ?? {}) as Fragment), groups: h.groups };
 }
 
 /** The mqtt section that moves a box to `brokers` and keeps its credential (password or certificate files). */
@@ -102,6 +120,8 @@ export async function pushDesired(
 
 export interface StatusRow {
   boxId: string;
+  /** Connected now (its presence or state says so); null: never heard from. */
+  online: boolean | null;
   version: number;
   status: PushStatus;
   reason?: string;
@@ -110,13 +130,14 @@ export interface StatusRow {
 export function statusRows(view: FleetView, desired: Record<string, Desired>, targets: string[]): StatusRow[] {
   return targets.map((boxId) => {
     const version = desired[boxId]?.version ?? 0;
-    const c = classify(view.boxes.get(boxId), version, desired[boxId]?.rebase === true);
-    return { boxId, version, ...c };
+    const v = view.boxes.get(boxId);
+    const c = classify(v, version, desired[boxId]?.rebase === true);
+    return { boxId, online: v?.online ?? null, version, ...c };
   });
 }
 
 export function countStatus(rows: StatusRow[]): Record<PushStatus, number> {
-  const out: Record<PushStatus, number> = { applied: 0, partial: 0, refused: 0, offline: 0, pending: 0 };
+  const out: Record<PushStatus, number> = { applied: 0, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 };
   for (const r of rows) out[r.status]++;
   return out;
 }

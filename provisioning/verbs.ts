@@ -1,54 +1,44 @@
-// The verbs of `diemcau-provision`, one function each: (args) -> exit code. Each prints a table, or one JSON
-// document with --json. Help texts and dispatch are in cli.ts.
-import { readFile } from 'node:fs/promises';
+// The verbs of `diemcau-provision` that work on the database and the broker's files, one function each:
+// (args) -> exit code. Each prints a table, or one JSON document with --json. The verbs that talk to boxes are in
+// fleet-verbs.ts and cmd-verb.ts; help texts in verb-table.ts, dispatch in cli.ts.
 import { resolve } from 'node:path';
-import type { IClientOptions } from 'mqtt';
+import { isIP } from 'node:net';
 import { Store, randomSecret } from './store.js';
 import { importHalls, brokerFiles } from './import.js';
 import { hashPassword } from './passwd.js';
 import { resolveTargets } from './targets.js';
-import { ClaimService } from './claim-service.js';
-import { FleetView } from './fleet-view.js';
-import { pushDesired, checkFragment, handoverSection, hallSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
-import { BROKER_URL_PATTERN } from '../core/config/schema.js';
 import { caPaths, initCa, issueServerCert } from './ca.js';
 import { writeCrl, readRevoked, revoke } from './crl.js';
 import { renderBrokerConf } from './broker-conf.js';
 import { buildBrokerPlugin, pluginExists, pluginPath, PLUGIN_SOURCE } from './broker-plugin.js';
 import { initKeys, keyPaths, loadPrivateKey, makeBundle, parseExpiry } from './signing.js';
 import { keyId } from '../core/bundle.js';
-import { parseJson } from '../core/schema/parse.js';
 import { BadRequestError } from '../core/errors.js';
-import { createLogger } from '../core/log.js';
 import type { Args } from './args.js';
 import { table, json } from './output.js';
+import { storeOf, need, inputExists } from './verb-common.js';
 
-const store = (a: Args) => new Store(a.get('db', process.env.DIEMCAU_DB ?? './diemcau-db')!);
-const brokerUrl = (a: Args) => a.get('url', process.env.DIEMCAU_BROKER ?? 'mqtt://localhost:1883')!;
-
-async function tlsOpts(a: Args): Promise<IClientOptions> {
-  const ca = a.get('cafile');
-  return ca ? { ca: await readFile(ca) } : {};
-}
-
-function need(a: Args, n: number, what: string): string[] {
-  if (a.pos.length !== n) throw new BadRequestError(`expected ${what} (see --help)`);
-  return a.pos;
-}
+const store = storeOf;
 
 export async function init(a: Args): Promise<number> {
   const s = store(a);
   const { carrier, created } = await s.init();
-  const out = { db: s.dir, created, claim: carrier.claim, service: { username: carrier.service.username }, passwd: s.path('passwd'), acl: s.path('acl') };
+  const out = { db: s.dir, created, claim: carrier.claim, service: carrier.service, passwd: s.path('passwd'), acl: s.path('acl') };
   if (a.has('json')) json(out);
   else {
     process.stdout.write(`${created ? 'created' : 'exists'}: ${s.dir}\n`);
     table([
       { what: 'claim credential (factory image)', value: `${carrier.claim.username} / ${carrier.claim.password}` },
-      { what: 'service login', value: carrier.service.username },
+      { what: 'service login (serve, push, status, cmd, operators)', value: `${carrier.service.username} / ${carrier.service.password}` },
       { what: 'broker password_file', value: s.path('passwd') },
       { what: 'broker acl_file', value: s.path('acl') },
     ]);
+    // The one login that may send commands to boxes and read their replies (the ACL gives it diemcau/v1/#).
+    process.stdout.write(
+      `\nOperators send commands as the service login: \`diemcau-provision cmd BOXID ping\` uses it from ${s.path('carrier')};\n` +
+        `another MQTT client (mosquitto_rr) logs in as ${carrier.service.username} with the password above (docs/mqtt.md, Commands).\n` +
+        'Keep both passwords secret: the claim credential goes only into factory images.\n',
+    );
   }
   return 0;
 }
@@ -72,17 +62,30 @@ export async function codes(a: Args): Promise<number> {
   const s = store(a);
   const [halls, ids, claims] = await Promise.all([s.halls(), s.identities(), s.claims()]);
   const targets = resolveTargets(halls, a.pos[0] ?? 'all');
+  // Machine values: `issuedTo` is the serial the identity was handed to, `claimed` that box was online as itself.
   const rows = targets.map((b) => ({
     box: b,
     commune: halls[b].commune.name,
     hall: halls[b].name,
-    code: ids[b]?.installCode,
-    serial: halls[b].serial ?? '',
-    claimed: claims[b]?.confirmedAt ? `yes (${claims[b].serial})` : claims[b] ? 'issued' : 'no',
+    code: ids[b]?.installCode ?? null,
+    serial: halls[b].serial ?? null,
+    issuedTo: claims[b]?.serial ?? null,
+    claimed: claims[b]?.confirmedAt !== undefined,
   }));
   if (a.has('json')) json(rows);
-  else table(rows);
+  else {
+    const claim = (r: (typeof rows)[number]) => (r.claimed ? `yes (${r.issuedTo})` : r.issuedTo ? `issued (${r.issuedTo})` : 'no');
+    table(rows.map((r) => ({ box: r.box, commune: r.commune, hall: r.hall, code: r.code, serial: r.serial ?? '', claimed: claim(r) })));
+  }
   return 0;
+}
+
+/** A TCP port given as an option: a whole number from 1 to 65535. */
+function port(a: Args, name: string, fallback: number): number {
+  const v = a.get(name);
+  if (v === undefined) return fallback;
+  if (!/^[0-9]+$/.test(v) || Number(v) < 1 || Number(v) > 65535) throw new BadRequestError(`option --${name}: ${v} is not a port (1 to 65535)`);
+  return Number(v);
 }
 
 export async function brokerConf(a: Args): Promise<number> {
@@ -93,8 +96,13 @@ export async function brokerConf(a: Args): Promise<number> {
   if (!given && !(await pluginExists(plugin))) {
     throw new BadRequestError(`no client-id plugin at ${plugin}: build it first with \`diemcau-provision broker-plugin --db ${a.get('db') ?? s.dir}\``);
   }
-  const tlsPort = a.get('tls-port') ? a.num('tls-port', 8883) : undefined;
-  const lines = renderBrokerConf(s, { port: a.num('port', 1883), tlsPort, bind: a.get('bind'), plugin });
+  const tlsPort = a.get('tls-port') !== undefined ? port(a, 'tls-port', 8883) : undefined;
+  const bind = a.get('bind');
+  // Mosquitto takes an address (or a name it resolves) after the port; a typo here would bind nothing or fail later.
+  if (bind !== undefined && !isIP(bind) && !/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(bind)) {
+    throw new BadRequestError(`option --bind: ${bind} is not an address (e.g. 127.0.0.1, 10.0.0.5, ::1) or a host name`);
+  }
+  const lines = renderBrokerConf(s, { port: port(a, 'port', 1883), tlsPort, bind, plugin });
   if (a.has('json')) json({ lines });
   else process.stdout.write(lines.join('\n') + '\n');
   return 0;
@@ -122,104 +130,6 @@ export async function caVerb(a: Args): Promise<number> {
   return 0;
 }
 
-export async function serve(a: Args): Promise<number> {
-  const s = store(a);
-  const pub = await readFile(keyPaths(s.dir).pub, 'utf8').catch(() => undefined);
-  const ca = caPaths(s.dir);
-  const hasCa = await readFile(ca.cert).then(() => true, () => false);
-  const log = createLogger({ part: 'serve' });
-  const svc = new ClaimService(s, { url: brokerUrl(a), connect: await tlsOpts(a), ca: hasCa ? ca : undefined, updateKeyPem: pub, log });
-  await svc.start();
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  await svc.stop();
-  log.info('serve: stopped', svc.stats);
-  return 0;
-}
-
-async function withView<T>(a: Args, fn: (view: FleetView, s: Store) => Promise<T>): Promise<T> {
-  const s = store(a);
-  const carrier = await s.carrier();
-  const view = new FleetView(brokerUrl(a), carrier.service, await tlsOpts(a));
-  await view.start();
-  try {
-    return await fn(view, s);
-  } finally {
-    await view.stop();
-  }
-}
-
-function report(a: Args, head: Record<string, unknown>, rows: StatusRow[]): number {
-  const counts = countStatus(rows);
-  if (a.has('json')) json({ ...head, counts, boxes: rows });
-  else {
-    table([{ ...head, ...counts }]);
-    const notable = rows.filter((r) => r.status !== 'applied');
-    if (notable.length > 0) {
-      process.stdout.write('\n');
-      table(notable.slice(0, 100).map((r) => ({ box: r.boxId, version: r.version, status: r.status, reason: r.reason ?? '' })));
-      if (notable.length > 100) process.stdout.write(`... and ${notable.length - 100} more\n`);
-    }
-  }
-  return counts.refused > 0 || counts.partial > 0 ? 1 : 0;
-}
-
-async function pushWith(
-  a: Args,
-  target: string,
-  fragmentFor: (s: Store) => Promise<(boxId: string) => Fragment>,
-  opts: { rebase?: boolean } = {},
-): Promise<number> {
-  return withView(a, async (view, s) => {
-    const targets = resolveTargets(await s.halls(), target);
-    const frag = await fragmentFor(s);
-    const r = await pushDesired(s, view.mqtt, targets, frag, opts);
-    await view.settle(200, 3000);
-    const desired = (await s.desired()) as Record<string, Desired>;
-    const rows = await waitSettled(view, desired, targets, a.num('wait', 10) * 1000);
-    return report(a, { target, version: r.version, ...(opts.rebase ? { rebase: true } : {}), boxes: targets.length }, rows);
-  });
-}
-
-export async function push(a: Args): Promise<number> {
-  const [target, file] = need(a, 2, 'TARGET FILE.json');
-  const fragment = checkFragment(parseJson(await readFile(file, 'utf8'), file), file);
-  return pushWith(a, target, async (s) => {
-    if (fragment.hall === undefined) return () => fragment;
-    const halls = await s.halls();
-    return (boxId) => ({ ...fragment, hall: hallSection(halls[boxId], fragment.hall, file) });
-  });
-}
-
-/** Re-sends each target's recorded desired config under the fleet's next version, marked `rebase`. */
-export async function rebase(a: Args): Promise<number> {
-  const [target] = need(a, 1, 'TARGET');
-  return pushWith(a, target, async () => () => ({}), { rebase: true });
-}
-
-export async function handover(a: Args): Promise<number> {
-  const [target] = need(a, 1, 'TARGET');
-  const to = (a.get('to') ?? '').split(',').filter(Boolean);
-  if (to.length === 0) throw new BadRequestError('handover: give --to with the new broker URL(s)');
-  for (const u of to) if (!new RegExp(BROKER_URL_PATTERN).test(u)) throw new BadRequestError(`handover: --to ${u} is not an mqtt://host[:port] or mqtts://host[:port] URL`);
-  return pushWith(a, target, async (s) => {
-    const [ids, claims] = await Promise.all([s.identities(), s.claims()]);
-    return (boxId) => ({ mqtt: handoverSection(to, ids[boxId], claims[boxId], a.get('tls-dir')) });
-  });
-}
-
-export async function status(a: Args): Promise<number> {
-  return withView(a, async (view, s) => {
-    const target = a.pos[0] ?? 'all';
-    const targets = resolveTargets(await s.halls(), target);
-    await view.settle(300, 10000);
-    const desired = (await s.desired()) as Record<string, Desired>;
-    return report(a, { target, boxes: targets.length }, statusRows(view, desired, targets));
-  });
-}
-
 export async function keys(a: Args): Promise<number> {
   const s = store(a);
   const { pub, created } = await initKeys(s.dir);
@@ -234,6 +144,7 @@ export async function bundle(a: Args): Promise<number> {
   const version = a.get('version');
   const out = a.get('out');
   if (!version || !out) throw new BadRequestError('bundle: give --version X.Y.Z and --out FILE');
+  await inputExists(dir, 'directory');
   const s = store(a);
   const m = await makeBundle({ dir, version, out, key: await loadPrivateKey(s.dir), expiresAt: parseExpiry(a.get('expires', '90d')!), entry: a.get('entry') });
   if (a.has('json')) json({ file: out, manifest: m });

@@ -5,11 +5,12 @@ import { CameraConfig } from './camera.js';
 import { DisplayConfig } from './display.js';
 import { PanelConfig } from './panel.js';
 import { MediaConfig } from './media.js';
+import { BROKER_URL_PATTERN } from '../broker-url.js';
 
 export const BOX_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,62}$';
 export const GROUP_PATTERN = '^[a-z0-9][a-z0-9._-]{0,62}$';
-/** mqtt://host[:port] or mqtts://host[:port]: the agent speaks MQTT over TCP or TLS (no WebSocket: see link.ts). */
-export const BROKER_URL_PATTERN = '^mqtts?://[^/\\s]+$';
+/** mqtt://host[:port] or mqtts://host[:port], checked strictly: the agent speaks MQTT over TCP or TLS (no WebSocket: see link.ts). */
+export { BROKER_URL_PATTERN };
 /**
  * Highest config version: 15 digits. A carrier that counts pushes never gets near it, and one that writes a
  * time in milliseconds as the version fits until the year 33658; every version and the one after it stay exact

@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process';
 import { startBroker, type Broker } from '../mosquitto.js';
 import { demoHallConfig, startHall, stopHall, type DemoHall } from '../halls.js';
 import { FleetWatch, renderTable } from './watch.js';
+import { demoFooter } from './footer.js';
 import { startDemoBridge, type DemoBridge } from '../bridge.js';
 import { stopChild } from '../../core/stop-child.js';
 import { startDemoConsole, type DemoConsole } from './console.js';
@@ -117,9 +118,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       ];
       const footer = [
         '',
-        `Try: mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/${halls[0].id}/cmd/camera.preset.recall -m '{"n":2}' -D publish message-expiry-interval 30`,
-        `     mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/group/demo/cmd/ping -m '{}' -D publish message-expiry-interval 30`,
-        `     mosquitto_sub -V mqttv5 -p ${broker!.port} -t 'diemcau/v1/+/reply/#' -v   (where every hall answers)`,
+        ...demoFooter(broker!.port, halls[0].id, 'demo'),
         tty ? 'Ctrl-C stops everything.' : '',
       ];
       const text = [...header, renderTable(views, names), ...footer].join('\n');

@@ -1,7 +1,9 @@
 // A tiny WHEP endpoint (draft-ietf-wish-whep) for tests: a real wrtc peer in its own process (wrtc must exit
 // explicitly) that plays a programme: a 640x360@30 grey picture carrying the frame stamp (frame-stamp.ts) and a
 // 1 kHz tone. POST /whep/<name> with a recvonly SDP offer and the bearer token gets 201, the answer and a Location;
-// DELETE of that location ends the session. Every request is printed as `REQ <method> <path>` on stdout.
+// DELETE of that location ends the session. Every request is printed as `REQ <method> <path>` on stdout. SIGUSR1
+// stops the programme (no frame or audio reaches wrtc, so nothing is sent: a programme whose source went away while
+// the endpoint keeps its sessions), SIGUSR2 starts it again.
 // Run: node dist/test/media/whep-endpoint.js <token>; it prints `LISTENING <port>` when ready.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type IncomingMessage } from 'node:http';
@@ -13,6 +15,8 @@ export interface WhepEndpoint {
   url(name: string): string;
   /** Requests seen, e.g. `POST /whep/programme`. */
   readonly requests: string[];
+  /** Stops (true) or starts again (false) the programme on every session. */
+  pause(on: boolean): void;
   close(): Promise<void>;
 }
 
@@ -34,6 +38,7 @@ export async function startWhepEndpoint(token: string, host = '127.0.0.1'): Prom
   return {
     url: (name) => `http://${host}:${port}/whep/${name}`,
     requests,
+    pause: (on) => void proc.kill(on ? 'SIGUSR1' : 'SIGUSR2'),
     close: () => stopChild(proc, 'SIGTERM', 3000),
   };
 }
@@ -56,13 +61,18 @@ async function serve(token: string, host: string): Promise<void> {
   const tracks = { video: video.createTrack(), audio: audio.createTrack() };
   const frame = new Uint8Array((W * H * 3) / 2).fill(128);
   let counter = 0;
+  let paused = false;
+  process.on('SIGUSR1', () => (paused = true));
+  process.on('SIGUSR2', () => (paused = false));
   const frames = setInterval(() => {
+    if (paused) return;
     writeStamp(frame, W, H, ++counter, Date.now());
     video.onFrame({ width: W, height: H, data: frame });
   }, 1000 / 30);
   const tone = new Int16Array(480);
   let phase = 0;
   const chunks = setInterval(() => {
+    if (paused) return;
     for (let i = 0; i < tone.length; i++) tone[i] = Math.round(8192 * Math.sin((2 * Math.PI * 1000 * phase++) / 48000));
     audio.onData({ samples: tone, sampleRate: 48000, bitsPerSample: 16, channelCount: 1, numberOfFrames: tone.length });
   }, 10);

@@ -1,8 +1,9 @@
 // When the worker subscribes to the programme: at once, again after a failure once the retry time has passed
 // (not before), not while a subscription is on its way, again when the programme went silent past the stale time,
-// and never on behalf of a session that has been replaced.
+// and never on behalf of a session that has been replaced. What counts as the programme arriving: audio packets
+// or decoded frames going up on the same subscription (its PeerConnection's stats), read once a second at most.
 import t from 'tap';
-import { ProgrammeKeeper } from '../../agent/media/worker/programme.js';
+import { ProgrammeFreshness, ProgrammeKeeper } from '../../agent/media/worker/programme-keeper.js';
 import { sleep, waitFor } from '../../lab/wait.js';
 
 // The keeper reads the wall clock. "Not before" checks happen within a few ms of the event they follow; the
@@ -23,15 +24,15 @@ t.test('subscribe, retry after failure, resubscribe when silent', async (t) => {
   };
   const current = () => true;
 
-  k.keep(subscribe, undefined, current);
+  k.keep(subscribe, 0, current);
   t.equal(calls, 1, 'subscribes at once');
   await waitFor('the failure named', () => warnings, { until: (w) => w.length > 0 });
   t.same(warnings, ['media: programme not received: HTTP 404'], 'the failure is named');
-  k.keep(subscribe, undefined, current);
+  k.keep(subscribe, 0, current);
   t.equal(calls, 1, 'no retry before the retry time');
   await sleep(RETRY_MS + 100);
   outcome = 'ok';
-  k.keep(subscribe, undefined, current);
+  k.keep(subscribe, 0, current);
   t.equal(calls, 2, 'retried after it');
   await sleep(10);
   k.keep(subscribe, Date.now(), current);
@@ -51,10 +52,79 @@ t.test('a replaced session does not set the state', async (t) => {
   const k = new ProgrammeKeeper(() => {}, { stale: 60_000, retry: 60_000 });
   let calls = 0;
   let replaced = false;
-  k.keep(() => (calls++, Promise.reject(new Error('x'))), undefined, () => !replaced);
+  k.keep(() => (calls++, Promise.reject(new Error('x'))), 0, () => !replaced);
   replaced = true;
   k.reset();
   await sleep(10);
-  k.keep(() => (calls++, Promise.resolve()), undefined, () => true);
+  k.keep(() => (calls++, Promise.resolve()), 0, () => true);
   t.equal(calls, 2, 'the new session subscribes at once: the old failure did not start a retry wait');
+});
+
+t.test('freshness: only new packets or new decoded frames on the same subscription count', async (t) => {
+  const f = new ProgrammeFreshness();
+  const sub = {};
+  const at = (s: number) => 1_000_000 + s * 1000;
+  f.note(sub, { at: at(0), audioPackets: 0, framesDecoded: 0 });
+  t.equal(f.lastArrivedAt, 0, 'a subscription on which nothing arrived yet: nothing arrived');
+  f.note(sub, { at: at(1), audioPackets: 50, framesDecoded: 30 });
+  t.equal(f.lastArrivedAt, at(1), 'packets and frames went up: arrived');
+  f.note(sub, { at: at(2), audioPackets: 100, framesDecoded: 30 });
+  t.equal(f.lastArrivedAt, at(2), 'audio packets alone (an audio-only programme): arrived');
+  f.note(sub, { at: at(3), audioPackets: 100, framesDecoded: 60 });
+  t.equal(f.lastArrivedAt, at(3), 'decoded frames alone: arrived');
+  for (let s = 4; s < 40; s++) f.note(sub, { at: at(s), audioPackets: 100, framesDecoded: 60 });
+  t.equal(f.lastArrivedAt, at(3), 'the same counts for 36 s (a dead subscription, its audio sink still handing out silence): nothing arrived');
+  t.same(f.report(), { audioPackets: 100, framesDecoded: 60, lastArrivedAt: at(3) }, 'reported as read');
+
+  const renewed = {};
+  f.note(renewed, { at: at(40), audioPackets: 0, framesDecoded: 0 });
+  t.equal(f.lastArrivedAt, at(3), 'a new subscription with nothing on it yet: still nothing (not compared with the old one)');
+  f.note(renewed, { at: at(41), audioPackets: 20, framesDecoded: 5 });
+  t.equal(f.lastArrivedAt, at(41), 'its first packets count, though fewer than the old one had');
+  f.note(sub, { at: at(39), audioPackets: 100, framesDecoded: 60 });
+  t.equal(f.lastArrivedAt, at(41), 'a late reading never moves the time back');
+});
+
+t.test('freshness: one reading a second at most', async (t) => {
+  const f = new ProgrammeFreshness(1000);
+  t.ok(f.due(5000), 'the first reading at once');
+  t.notOk(f.due(5100), 'not again within the second (a centre ticks every 100 ms)');
+  t.notOk(f.due(5999), 'nor just before it ends');
+  t.ok(f.due(6000), 'again after it');
+  t.notOk(f.due(6000), 'a yes counts as taken: a slow reading is not started twice');
+});
+
+t.test('keeper and freshness together: a flowing programme is kept, one whose counts stand still is renewed', async (t) => {
+  const warnings: string[] = [];
+  const k = new ProgrammeKeeper((m) => warnings.push(m), { stale: STALE_MS, retry: RETRY_MS });
+  const f = new ProgrammeFreshness(0);
+  let calls = 0;
+  const subscribe = () => (calls++, Promise.resolve());
+  const sub = {};
+  let packets = 0;
+  const tick = (flowing: boolean) => {
+    if (flowing) packets += 50;
+    f.note(sub, { at: Date.now(), audioPackets: packets, framesDecoded: 0 });
+    k.keep(subscribe, f.lastArrivedAt, () => true);
+  };
+  tick(true);
+  t.equal(calls, 1, 'subscribed');
+  const flowUntil = Date.now() + STALE_MS + 500;
+  while (Date.now() < flowUntil) {
+    await sleep(100);
+    tick(true);
+  }
+  t.equal(calls, 1, 'packets kept arriving past the stale time: not renewed');
+  // The counts stand still from here. Measured right after the keeper looked (its clock reading is never later
+  // than ours), so a stalled machine cannot make this fail: only a renewal before the stale time can.
+  const lastArrived = f.lastArrivedAt;
+  let renewedAfterMs = 0;
+  const still = () => {
+    tick(false);
+    if (calls === 2 && !renewedAfterMs) renewedAfterMs = Date.now() - lastArrived;
+    return calls;
+  };
+  await waitFor('the keeper renewing the subscription', still, { until: (n) => n === 2, timeoutMs: STALE_MS + 3000, everyMs: 100 });
+  t.ok(renewedAfterMs > STALE_MS, `renewed once the counts stood still past the stale time (${renewedAfterMs} ms > ${STALE_MS})`);
+  t.same(warnings, ['media: programme stopped; subscribing again']);
 });

@@ -98,7 +98,6 @@ t.test('real processes: mic reaches the feed cleaned, programme reaches loudspea
   room.video({ width: W, height: H, data: frame });
   await waitFor('the frame shown', () => Buffer.concat(shown).length, { until: (n) => n >= frame.length });
   t.ok(Buffer.concat(shown).subarray(0, frame.length).equals(Buffer.from(frame)), 'the frame reached the display process unchanged');
-  t.ok(room.lastInputAt > 0, 'programme input stamped for the staleness check');
   t.match(room.report(), { framesShown: 1, audioChunks: 30, roomAudio: 'running' });
 
   // The room audio process dies: logged with its cause, restarted, and the mic flows again.

@@ -1,7 +1,8 @@
 // The WHIP client (agent/media/signalling/whip.ts) against a WHIP endpoint the test runs on top of the real Janus:
 // publish with a bearer token, a wrong token refused with the HTTP status named, an ICE restart by PATCH when the
 // path is cut, and DELETE at leave. Then WHEP: the programme received from a WHEP endpoint that is a real wrtc peer
-// in its own process (whep-endpoint.ts), checked frame by frame from the stamps in its pixels, and heard.
+// in its own process (whep-endpoint.ts), checked frame by frame from the stamps in its pixels, and heard; when it
+// stops arriving, subscribed again and the replaced subscription deleted.
 import t from 'tap';
 import { startJanusLab, type JanusLab } from '../../lab/janus.js';
 import { setLoss } from '../../lab/netns.js';
@@ -11,6 +12,7 @@ import { applySdpFrag, iceCredentials } from '../../agent/media/signalling/whip.
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { ROOM, mediaConfig, memoryLogger, programme, startCentre } from '../../lab/media/fixture.js';
 import { waitFor } from '../../lab/wait.js';
+import { PROGRAMME } from '../../agent/media/worker/programme-keeper.js';
 
 t.test('sdpfrag helpers', async (t) => {
   const answer = 'v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\na=candidate:1 1 udp 1 10.0.0.1 5000 typ host\r\nm=video 9 UDP/TLS/RTP/SAVPF 96\r\nc=IN IP4 0.0.0.0\r\na=ice-ufrag:old\r\na=ice-pwd:oldpwd\r\n';
@@ -106,7 +108,30 @@ t.test('receives the programme through WHEP: frames in order, the tone heard, DE
   t.pass('the tone is heard (over 1 s of it)');
   t.ok(whep.requests.includes('POST /whep/programme'), 'subscribed by POST');
 
+  // The programme stops arriving (its source went away; the endpoint keeps the session): the worker subscribes
+  // again within the keeper's stale time, and the subscription it replaces is deleted, not left to the leave.
+  const count = (what: string) => whep.requests.filter((x) => x.startsWith(what)).length;
+  const postsBefore = count('POST /whep/programme');
+  const deletesBefore = count('DELETE ');
+  whep.pause(true);
+  const stopped = Date.now();
+  await waitFor('the worker subscribing again', () => count('POST /whep/programme'), {
+    until: (n) => n > postsBefore,
+    timeoutMs: PROGRAMME.staleMs + 15_000,
+    everyMs: 200,
+  });
+  t.pass(`subscribed again ${((Date.now() - stopped) / 1000).toFixed(1)} s after the programme stopped (stale time ${PROGRAMME.staleMs / 1000} s)`);
+  t.ok(log.lines.some((l) => l.includes('programme stopped; subscribing again')), 'and said why');
+  const deleted = () => count('DELETE ') > deletesBefore;
+  await waitFor('the replaced subscription deleted', deleted, { timeoutMs: 5000 }).catch(() => {});
+  t.ok(deleted(), `the replaced subscription is deleted (requests: ${JSON.stringify(whep.requests)})`);
+  whep.pause(false);
+  const f0 = programme(hall).frames;
+  await waitFor('30 more programme frames', () => programme(hall), { until: (p) => p.frames > f0 + 30, timeoutMs: 20_000 });
+  t.pass('the programme is decoded again on the new subscription');
+  const deletes = count('DELETE ');
+
   await hall.leave();
-  await waitFor('a WHEP DELETE', () => whep.requests, { until: (q) => q.some((x) => /^DELETE \/whep\/res\//.test(x)) });
+  await waitFor('a WHEP DELETE at the leave', () => count('DELETE '), { until: (n) => n > deletes });
   t.pass('leave deletes the WHEP resource');
 });

@@ -115,6 +115,36 @@ t.test('import: validate whole, idempotent, changes reported, bad rows refused w
   t.ok(codes.length > 10 && codes.every((c: { code: string }) => /^[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(c.code)), 'install codes listed per group');
 });
 
+t.test('import says everything at once: duplicates with other errors, groups and regions as written, header apart', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-import-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  const db = join(dir, 'db');
+  t.equal((await cli(['init', '--db', db, '--json'])).code, 0);
+  const rows = [
+    HALL_COLUMNS.join(','),
+    '01,Hà Nội,,,00004,Phường Ba Đình,Hội trường,Chị Lan,+84 912345678,north,mqtt://b:1883,SN0001,',
+    // the same commune code and serial as line 2, and a bad phone: all three said
+    '01,Hà Nội,,,00004,Phường lặp,Hội trường,Chị Lan,not-a-phone,north,mqtt://b:1883,SN0001,',
+    '01,Hà Nội,,,00005,Phường Y,Hội trường,Chị Lan,+84 912345678,north,mqtt://b:1883,,ok;Bad Group;x y',
+    '01,Hà Nội,,,00006,Phường Z,Hội trường,Chị Lan,+84 912345678,North,mqtt://b:1883,,',
+  ];
+  await writeFile(join(dir, 'rows.csv'), rows.join('\n') + '\n');
+  const r = await cli(['import', join(dir, 'rows.csv'), '--db', db]);
+  t.equal(r.code, 2);
+  t.match(r.err, /rows\.csv: 3 bad row\(s\), nothing imported/);
+  t.match(r.err, /rows\.csv:3: contact_phone: must be a phone number.*; commune_code 00004 already on line 2; serial SN0001 already on line 2/, 'a duplicate is said with the row\'s other error');
+  t.match(r.err, /rows\.csv:4: groups: each group must be lower-case letters, digits, \. _ - \(separated by ;\) \(got "Bad Group", "x y"\)/, 'the groups that are wrong are named');
+  t.match(r.err, /rows\.csv:5: bridge_region: must be a lower-case name \(letters, digits, - and _\) \(got "North"; write "north"\)/, 'North is refused, not quietly lower-cased');
+  t.notMatch(r.err, /rows\.csv:5: groups/, 'the region\'s group is not reported twice');
+  t.notOk(await readFile(join(db, 'halls.json')).then(() => true, () => false), 'nothing written');
+
+  await writeFile(join(dir, 'hdr.csv'), 'province_code,commune,hall_name\n01,00004,H\n');
+  const hdr = await cli(['import', join(dir, 'hdr.csv'), '--db', db]);
+  t.equal(hdr.code, 2);
+  t.match(hdr.err, /hdr\.csv: the header has \d+ error\(s\), nothing imported/, 'header errors are the header\'s');
+  t.notMatch(hdr.err, /bad row/, 'not counted as bad rows');
+});
+
 t.test('a progress bar on a terminal (a real pty from script(1)), none in a pipe; --json stays clean', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-import-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));

@@ -60,8 +60,8 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   const all = await cli(['push', 'all', frag, '--db', db, '--url', url, '--json', '--wait', '10']);
   t.equal(all.code, 0, all.err);
   const r = JSON.parse(all.out);
-  t.same(r.counts, { applied: 3, partial: 0, refused: 0, offline: 1, pending: 0 }, 'three online boxes ack, the unclaimed hall is offline');
-  t.same(r.boxes.find((x: { boxId: string }) => x.boxId === 'vn-00013'), { boxId: 'vn-00013', version: r.version, status: 'offline', reason: 'applies on return' });
+  t.same(r.counts, { applied: 3, partial: 0, refused: 0, offline: 1, pending: 0, none: 0 }, 'three online boxes ack, the unclaimed hall is offline');
+  t.same(r.boxes.find((x: { boxId: string }) => x.boxId === 'vn-00013'), { boxId: 'vn-00013', online: null, version: r.version, status: 'offline', reason: 'applies on return' }, 'never seen, so not connected');
   const saved = await loadConfigFile(a.path);
   t.equal(saved.telemetry.intervalS, 30, 'the box saved the pushed section');
   t.equal(saved.configVersion, r.version, 'and the version');
@@ -72,13 +72,13 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   await waitFor('the late box applying the retained config', () => late.agent.config, { until: (cfg) => cfg.configVersion === r.version });
   t.equal(late.agent.config.telemetry.intervalS, 30, 'the late box applied the retained config');
   const st = JSON.parse((await cli(['status', '--db', db, '--url', url, '--json'])).out);
-  t.same(st.counts, { applied: 4, partial: 0, refused: 0, offline: 0, pending: 0 }, 'status: all four applied');
+  t.same(st.counts, { applied: 4, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 }, 'status: all four applied');
 
   // A group push reaches the group only.
   await writeFile(frag, JSON.stringify({ telemetry: { intervalS: 60 } }));
   const g = JSON.parse((await cli(['push', 'group:r-north', frag, '--db', db, '--url', url, '--json'])).out);
   t.same(g.boxes.map((x: { boxId: string }) => x.boxId), ['vn-00010', 'vn-00013'], 'r-north is halls 0 and 3');
-  t.same(g.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0 });
+  t.same(g.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 });
   t.equal(b.agent.config.telemetry.intervalS, 30, 'a hall outside the group is untouched');
 
   // A hall moves to another region without a visit: re-import (the ACL follows), reload, re-send hall sections.
@@ -115,13 +115,13 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   t.match(br.boxes[0].reason, /^media: start: .*video0/, 'the step, and the reason is the box\'s own');
   t.equal(m.agent.config.configVersion, br.version, 'the box runs the new version');
   const human = await cli(['status', 'vn-00012', '--db', db, '--url', url]);
-  t.match(human.out, /vn-00012\s+\d+\s+partial\s+.*video0/, 'status shows the failed part to people');
+  t.match(human.out, /vn-00012\s+yes\s+\d+\s+partial\s+.*video0/, 'status shows the failed part to people');
 
   // A push that does not validate is refused before anything is sent.
   await writeFile(media, JSON.stringify({ telemetry: { intervalS: 0 } }));
   const inval = await cli(['push', 'all', media, '--db', db, '--url', url]);
   t.equal(inval.code, 2);
-  t.match(inval.err, /desired config for vn-00010: refused\n\s+telemetry\.intervalS/);
+  t.match(inval.err, /media\.json: refused, 1 error\(s\)\n\s+telemetry\.intervalS/, 'the file is refused before any box is looked at');
   await writeFile(media, JSON.stringify({ box: { id: 'x' } }));
   t.match((await cli(['push', 'all', media, '--db', db, '--url', url])).err, /box: not a section a carrier may set/);
 

@@ -51,7 +51,7 @@ async function rebase(target: string) {
 t.test('a box at the maximum version is rebased onto the carrier sequence', async (t) => {
   const p1 = await push('all', 30);
   t.equal(p1.code, 0, p1.err);
-  t.same(p1.json.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0 });
+  t.same(p1.json.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 });
 
   // Someone with the carrier's credential publishes by hand, past anything the tool would send.
   const carrier = await c.store.carrier();
@@ -67,7 +67,7 @@ t.test('a box at the maximum version is rebased onto the carrier sequence', asyn
 
   const r = await rebase(A);
   t.equal(r.code, 0, `rebase: ${r.err}`);
-  t.match(r.json, { target: A, version: 3, rebase: true, counts: { applied: 1, partial: 0, refused: 0, offline: 0, pending: 0 } }, 'one more than any version recorded');
+  t.match(r.json, { target: A, version: 3, rebase: true, counts: { applied: 1, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 } }, 'one more than any version recorded');
   const s = await saved(A);
   t.equal(s.configVersion, 3, 'the box saved the rebased version');
   t.equal(s.telemetry.intervalS, 20, 'and the sections recorded for it (the refused push included)');
@@ -75,7 +75,7 @@ t.test('a box at the maximum version is rebased onto the carrier sequence', asyn
 
   const p3 = await push('all', 40);
   t.equal(p3.code, 0, p3.err);
-  t.same(p3.json.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0 }, 'normal pushes reach it again');
+  t.same(p3.json.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 }, 'normal pushes reach it again');
   t.equal(p3.json.version, 4);
   t.equal((await saved(A)).telemetry.intervalS, 40);
   const recorded = JSON.parse(await readFile(join(db, 'desired.json'), 'utf8'));
@@ -92,13 +92,13 @@ t.test('a carrier record past the maximum: push says so, `rebase all` starts aga
   t.match(p1.err, /version: the next version 1000000000000000 would pass the maximum 999999999999999: run `diemcau-provision rebase all`/);
   const r = await rebase('all');
   t.equal(r.code, 0, r.err);
-  t.match(r.json, { version: 1, counts: { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0 } }, 'both boxes (at v4) take v1');
+  t.match(r.json, { version: 1, counts: { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 } }, 'both boxes (at v4) take v1');
   t.equal((await saved(A)).configVersion, 1);
   t.equal((await saved(B)).configVersion, 1);
   const p2 = await push('all', 50);
   t.equal(p2.code, 0, p2.err);
   t.equal(p2.json.version, 2);
-  t.same(p2.json.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0 });
+  t.same(p2.json.counts, { applied: 2, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 });
 });
 
 t.test('after a restart the retained rebase is not taken again', async (t) => {
@@ -107,6 +107,6 @@ t.test('after a restart the retained rebase is not taken again', async (t) => {
   const started = await agents[A].waitLog((l) => l.msg === 'starting', 'starting line');
   t.equal(started.configVersion, 2);
   const st = await cli(['status', A, '--db', db, '--url', url, '--json']);
-  t.same(JSON.parse(st.out).counts, { applied: 1, partial: 0, refused: 0, offline: 0, pending: 0 });
+  t.same(JSON.parse(st.out).counts, { applied: 1, partial: 0, refused: 0, offline: 0, pending: 0, none: 0 });
   t.equal((await saved(A)).configVersion, 2);
 });

@@ -12,10 +12,6 @@ export class BannerSink implements ProgrammeSink {
 
   constructor(private readonly inner: ProgrammeSink) {}
 
-  get lastInputAt(): number | undefined {
-    return this.inner.lastInputAt;
-  }
-
   set(text: string | null): void {
     this.text = text;
     this.renderedFor = '';

@@ -25,7 +25,8 @@ export class JanusSignalling extends EventEmitter implements Signalling {
   readonly kind = 'janus' as const;
   private session: number | null = null;
   private publisher: number | null = null;
-  private subscribers: number[] = [];
+  /** The subscription's handle (one at a time: a new one replaces it). */
+  private subscriber: number | null = null;
   private waiters = new Map<string, Waiter>();
   private polling = false;
   private closed = false;
@@ -214,8 +215,13 @@ export class JanusSignalling extends EventEmitter implements Signalling {
   }
 
   async subscribe(pc: Negotiator, sel: FeedSelector, opts: SubscribeOptions = {}): Promise<void> {
+    // The subscription this one replaces is given back, or Janus keeps it (feeding a closed PeerConnection, were its
+    // publisher still there) until the session ends. Not waited for: a broken path must not hold up the new one.
+    const old = this.subscriber;
+    this.subscriber = null;
+    if (old !== null) void this.post(`/${this.session}/${old}`, { janus: 'detach' }).catch(() => {});
     const handle = await this.attach();
-    this.subscribers.push(handle);
+    this.subscriber = handle;
     const feed = await this.findFeed(handle, sel);
     const { jsep } = await this.message(handle, { request: 'join', ptype: 'subscriber', room: Number(this.opts.room), streams: [{ feed }] });
     if (!jsep?.sdp) throw new ProtocolError(`janus ${this.base}: subscribe to feed ${feed}: no SDP offer`);

@@ -44,7 +44,10 @@ export interface Signalling extends EventEmitter {
   publish(pc: Negotiator): Promise<void>;
   /** Renegotiates the published PeerConnection (tracks changed, or ICE restart). */
   republish(pc: Negotiator, opts: { iceRestart: boolean }): Promise<void>;
-  /** Receives a remote publisher on a second PeerConnection. Resolves when the exchange is done. */
+  /**
+   * Receives a remote publisher on a second PeerConnection. Resolves when the exchange is done. One subscription at
+   * a time: a new one replaces the one before, which the bridge is told to drop.
+   */
   subscribe(pc: Negotiator, feed: FeedSelector, opts?: SubscribeOptions): Promise<void>;
   /** Cheap round trip to the bridge: resolves when it answers at all. Recovery waits for it before an ICE restart. */
   ping(timeoutMs: number): Promise<void>;

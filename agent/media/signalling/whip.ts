@@ -46,6 +46,8 @@ export class WhipSignalling extends EventEmitter implements Signalling {
   readonly kind = 'whip' as const;
   private resources: Resource[] = [];
   private publisher: Resource | null = null;
+  /** The WHEP subscription (one at a time: a new one replaces it). */
+  private subscription: Resource | null = null;
   private closed = false;
 
   constructor(private readonly opts: JoinOptions) {
@@ -130,7 +132,14 @@ export class WhipSignalling extends EventEmitter implements Signalling {
   async subscribe(pc: Negotiator, feed: FeedSelector, _opts?: SubscribeOptions): Promise<void> {
     const url = 'display' in feed ? feed.display : String(feed.feed);
     if (!/^https?:\/\//.test(url)) throw new BadRequestError(`whep: programme "${url}" is not a WHEP endpoint URL`);
-    await this.offerTo(url, pc, 'subscribe');
+    // The subscription this one replaces is deleted, or the endpoint keeps it until we leave. Not waited for.
+    const old = this.subscription;
+    this.subscription = null;
+    if (old) {
+      this.resources = this.resources.filter((x) => x !== old);
+      void this.send(old.url, { method: 'DELETE', headers: this.headers('application/sdp') }, 'delete').catch(() => {});
+    }
+    this.subscription = await this.offerTo(url, pc, 'subscribe');
   }
 
   async close(): Promise<void> {

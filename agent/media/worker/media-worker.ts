@@ -11,10 +11,11 @@
 import { MediaFeed } from './feed.js';
 import { BridgeSession } from './session.js';
 import { dropResidue } from '../signalling/create.js';
-import { CheckingSink, ProgrammeKeeper, type ProgrammeSink } from './programme.js';
+import { CheckingSink, type ProgrammeSink } from './programme.js';
+import { ProgrammeFreshness, ProgrammeKeeper } from './programme-keeper.js';
 import { roomPathFor, type RoomPath } from './room.js';
 import { BannerSink } from '../programme/banner-sink.js';
-import { readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
+import { reportedStats, readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
 import { HeardTracker, type RepairAction } from './heard.js';
 import { EstimateMemory } from './adapt.js';
 import { EncoderControl } from './encoder.js';
@@ -57,6 +58,8 @@ export class MediaWorker {
   private readonly heap = new HeapCollector();
   private readonly estimates = new EstimateMemory();
   private readonly programme = new ProgrammeKeeper((msg, fields) => this.log('warn', msg, fields));
+  /** When the programme last really arrived (its PeerConnection's stats, read once a second at most). */
+  private readonly programmeFresh = new ProgrammeFreshness();
   private recovering = false;
   private readonly counters = { repairs: 0, iceRestarts: 0, sessions: 0 };
   private prevStats: PublisherStats | null = null;
@@ -274,7 +277,7 @@ export class MediaWorker {
 
   private async tick(meeting: Meeting): Promise<void> {
     const pub = this.session?.pub;
-    this.ensureProgramme(meeting);
+    await this.keepProgramme(meeting);
     if (!pub) return this.publishReport();
     const st = await meeting.until(readPublisherStats(pub.pc)).catch((err) => {
       if (isMeetingOver(err)) throw err;
@@ -325,11 +328,19 @@ export class MediaWorker {
     }
   }
 
-  /** Called every tick: keeps a programme subscription alive, whether it starts before or after we join. */
-  private ensureProgramme(meeting: Meeting): void {
+  /**
+   * Called every tick: keeps a programme subscription alive, whether it starts before or after we join, judged by
+   * what arrives on it (read once a second at most, PROGRAMME.statsMs).
+   */
+  private async keepProgramme(meeting: Meeting): Promise<void> {
     const s = this.session;
+    if (!s) return;
+    const read = this.programmeFresh.due(Date.now()) ? await meeting.until(s.programmeArrivals()) : null;
+    if (read) this.programmeFresh.note(read.subscription, read.arrivals);
     const wanted = meeting.req.programme !== null && (this.cfg.receiveProgramme || meeting.req.programme);
-    if (s && wanted && this.status === 'joined') this.programme.keep(() => s.receiveProgramme(), this.sink.lastInputAt, () => this.session === s);
+    if (s === this.session && wanted && this.status === 'joined') {
+      this.programme.keep(() => s.receiveProgramme(), this.programmeFresh.lastArrivedAt, () => this.session === s);
+    }
   }
 
   /** Outside a meeting only: the trials play noise through the hall's loudspeaker and hold its mic. */
@@ -351,9 +362,6 @@ export class MediaWorker {
   }
 
   private report(): MediaReport {
-    const st = this.lastStats;
-    const a = st?.audio;
-    const tenths = (s: number) => Math.round(s * 10000) / 10;
     return {
       status: this.status,
       room: this.meeting?.req.room,
@@ -361,16 +369,7 @@ export class MediaWorker {
       heard: this.heard.heard,
       muted: this.feed.muted,
       audioOnly: !this.encoder.videoActive,
-      stats: {
-        bitrateKbps: this.shown.bitrateKbps,
-        fps: this.shown.fps,
-        width: st?.frameWidth ?? undefined,
-        height: st?.frameHeight ?? undefined,
-        lossPct: a?.fractionLost != null ? Math.round(a.fractionLost * 1000) / 10 : undefined,
-        jitterMs: a?.jitterS != null ? tenths(a.jitterS) : undefined,
-        rttMs: a?.rttS != null ? tenths(a.rttS) : st?.pairRttS != null ? tenths(st.pairRttS) : undefined,
-        framesDropped: this.encoder.framesDropped,
-      },
+      stats: reportedStats(this.lastStats, this.shown, this.encoder.framesDropped),
       error: this.lastError,
     };
   }
@@ -383,6 +382,7 @@ export class MediaWorker {
         capture: { frames: this.feed.frames, dropped: this.encoder.framesDropped, audioChunks: this.feed.audioChunks },
         framesEncoded: this.lastStats?.framesEncoded ?? 0,
         programme: this.sink.report(),
+        programmeArrivals: this.programmeFresh.report(),
         level: this.encoder.levelName,
         repairs: this.counters.repairs,
         iceRestarts: this.counters.iceRestarts,

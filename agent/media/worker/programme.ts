@@ -18,8 +18,6 @@ export interface AudioIn {
 }
 
 export interface ProgrammeSink {
-  /** ms since epoch of the last frame or audio handed in (0: none yet); without it no staleness check. */
-  lastInputAt?: number;
   video(frame: VideoFrameIn): void;
   audio(data: AudioIn): void;
   report(): Record<string, unknown>;
@@ -35,11 +33,8 @@ export class CheckingSink implements ProgrammeSink {
   /** The banner read from the last frame's pixels (what the TV would show), and frames that carried one. */
   private bannerShown: string | null = null;
   private bannerFrames = 0;
-  /** When a frame or audio last arrived (ms since epoch): the worker resubscribes when this goes stale. */
-  lastInputAt = 0;
 
   video(f: VideoFrameIn): void {
-    this.lastInputAt = Date.now();
     this.width = f.width;
     this.height = f.height;
     this.check.add(readStampI420(f.data, f.width));
@@ -48,7 +43,6 @@ export class CheckingSink implements ProgrammeSink {
   }
 
   audio(a: AudioIn): void {
-    this.lastInputAt = Date.now();
     this.audioSamples += a.samples.length / (a.channelCount ?? 1);
     // Peak over the chunk: enough to tell a tone from silence.
     let peak = 0;
@@ -95,52 +89,4 @@ export function attachProgramme(pc: RTCPeerConnection, sink: ProgrammeSink): () 
   return () => {
     for (const s of stops.splice(0)) s();
   };
-}
-
-/**
- * Programme silent this long: its publisher went away (or never came); subscribe again. Long, because the
- * programme's own publisher may be riding out a link cut, and a resubscription then gains nothing.
- */
-const PROGRAMME_STALE_MS = 30000;
-const PROGRAMME_RETRY_MS = 3000;
-
-/** When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s of silence. */
-export class ProgrammeKeeper {
-  private state: 'off' | 'subscribing' | 'on' = 'off';
-  private since = 0;
-
-  constructor(
-    private readonly warn: (msg: string, fields?: Record<string, unknown>) => void,
-    private readonly ms = { stale: PROGRAMME_STALE_MS, retry: PROGRAMME_RETRY_MS },
-  ) {}
-
-  /** A new session: nothing subscribed yet. */
-  reset(): void {
-    this.state = 'off';
-    this.since = 0;
-  }
-
-  /** Called every tick while the programme is wanted; `current` says whether the session that subscribed still is. */
-  keep(subscribe: () => Promise<void>, lastInputAt: number | undefined, current: () => boolean): void {
-    if (this.state === 'subscribing') return;
-    const now = Date.now();
-    const stale = this.state === 'on' && lastInputAt !== undefined && now - Math.max(this.since, lastInputAt) > this.ms.stale;
-    const retry = this.state === 'off' && now - this.since >= this.ms.retry;
-    if (!stale && !retry) return;
-    if (stale) this.warn('media: programme stopped; subscribing again');
-    this.state = 'subscribing';
-    this.since = now;
-    subscribe().then(
-      () => current() && this.set('on'),
-      (err) => {
-        if (current()) this.set('off');
-        this.warn('media: programme not received', { err: (err as Error).message });
-      },
-    );
-  }
-
-  private set(state: 'off' | 'on'): void {
-    this.state = state;
-    this.since = Date.now();
-  }
 }

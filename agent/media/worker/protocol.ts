@@ -57,6 +57,11 @@ export interface WorkerExtra {
   framesEncoded?: number;
   /** Programme received: the checking sink's report. */
   programme?: Record<string, unknown>;
+  /**
+   * What the programme PeerConnection's stats say arrived (current subscription), and when the programme last did
+   * (ms since epoch, 0: never): what the programme keeper judges by (programme-keeper.ts).
+   */
+  programmeArrivals?: { audioPackets: number; framesDecoded: number; lastArrivedAt: number };
   level?: string;
   repairs?: number;
   iceRestarts?: number;

@@ -33,7 +33,6 @@ export interface RoomPathOptions {
 
 /** Events: 'audio-started' (AudioIo) each time a room audio process reaches PLAYING; 'audio-exit' (AudioIoExit). */
 export class RoomPath extends EventEmitter implements ProgrammeSink {
-  lastInputAt = 0;
   /** Room audio processes that died without stop(). */
   audioRestarts = 0;
   private ioNow: AudioIo | null = null;
@@ -85,12 +84,10 @@ export class RoomPath extends EventEmitter implements ProgrammeSink {
   }
 
   video(frame: VideoFrameIn): void {
-    this.lastInputAt = Date.now();
     this.sink.video(frame);
   }
 
   audio(a: AudioIn): void {
-    this.lastInputAt = Date.now();
     this.sink.audio(a);
   }
 

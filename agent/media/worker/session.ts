@@ -8,6 +8,8 @@ import type { Signalling } from '../signalling/types.js';
 import { createSignalling } from '../signalling/create.js';
 import { negotiator, newPeerConnection, newPublisher, setVideoRates, type Publisher } from './peer.js';
 import { attachProgramme, type ProgrammeSink } from './programme.js';
+import { readProgrammeArrivals } from './stats.js';
+import type { ProgrammeArrivals } from './programme-keeper.js';
 import type { MediaConfig } from '../../../core/config/media.js';
 import { DisconnectedError } from '../../../core/errors.js';
 
@@ -103,6 +105,17 @@ export class BridgeSession extends EventEmitter {
       pc.addTransceiver('video', { direction: 'recvonly' });
     }
     await this.signalling.subscribe(negotiator(pc), sel, { maxDelayMs: this.join.programmeMaxDelayMs });
+  }
+
+  /**
+   * What has arrived on the current programme subscription, and which one it is; null: none, or it was closed
+   * during the reading (renewed, or the session closed), so the next reading counts.
+   */
+  async programmeArrivals(): Promise<{ subscription: object; arrivals: ProgrammeArrivals } | null> {
+    const pc = this.sub;
+    if (!pc || this.closed) return null;
+    const arrivals = await readProgrammeArrivals(pc).catch(() => null);
+    return arrivals && { subscription: pc, arrivals };
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

@@ -1,8 +1,11 @@
 // What the worker reads from getStats on the publishing PeerConnection (W3C webrtc-stats: outbound-rtp,
 // remote-inbound-rtp, candidate-pair, media-source), boiled down to the numbers heard.ts, adapt.ts and the report
-// use. Bitrate and fps come from deltas between two readings.
+// use. Bitrate and fps come from deltas between two readings. And from the programme PeerConnection (inbound-rtp),
+// what has arrived on it, for the programme keeper (programme-keeper.ts).
 import { selftestVerdict, type RtpSnapshot } from './heard.js';
 import type { SelftestResult } from './protocol.js';
+import type { ProgrammeArrivals } from './programme-keeper.js';
+import type { MediaReport } from '../types.js';
 
 type Stat = Record<string, any>;
 
@@ -18,6 +21,22 @@ export interface PublisherStats {
   availableBps: number | null;
   /** RTT of the selected candidate pair (STUN), seconds. */
   pairRttS: number | null;
+}
+
+/** The `stats` of the media report (state.media.stats) from the last reading: loss in %, times in ms. */
+export function reportedStats(st: PublisherStats | null, shown: { bitrateKbps: number; fps: number }, framesDropped: number): MediaReport['stats'] {
+  const a = st?.audio;
+  const tenths = (sec: number) => Math.round(sec * 10000) / 10;
+  return {
+    bitrateKbps: shown.bitrateKbps,
+    fps: shown.fps,
+    width: st?.frameWidth ?? undefined,
+    height: st?.frameHeight ?? undefined,
+    lossPct: a?.fractionLost != null ? Math.round(a.fractionLost * 1000) / 10 : undefined,
+    jitterMs: a?.jitterS != null ? tenths(a.jitterS) : undefined,
+    rttMs: a?.rttS != null ? tenths(a.rttS) : st?.pairRttS != null ? tenths(st.pairRttS) : undefined,
+    framesDropped,
+  };
 }
 
 function snapshot(out: Stat | undefined, remote: Stat | undefined): RtpSnapshot | null {
@@ -59,6 +78,20 @@ export async function readPublisherStats(pc: RTCPeerConnection): Promise<Publish
     availableBps: pair?.availableOutgoingBitrate ?? null,
     pairRttS: pair?.currentRoundTripTime ?? null,
   };
+}
+
+/** Audio packets received and video frames decoded so far on `pc`, over all its inbound streams. */
+export async function readProgrammeArrivals(pc: RTCPeerConnection): Promise<ProgrammeArrivals> {
+  const report = await pc.getStats();
+  let audioPackets = 0;
+  let framesDecoded = 0;
+  report.forEach((s: Stat) => {
+    if (s.type !== 'inbound-rtp') return;
+    const kind = s.kind ?? s.mediaType;
+    if (kind === 'audio') audioPackets += s.packetsReceived ?? 0;
+    else if (kind === 'video') framesDecoded += s.framesDecoded ?? 0;
+  });
+  return { at: Date.now(), audioPackets, framesDecoded };
 }
 
 /** The selftest: a tone into the uplink for `seconds` (through `tone`), then what the bridge's reports say of it. */

@@ -1,0 +1,111 @@
+// When the worker subscribes to the central programme (again): at first, a while after a failure, and when the
+// programme stopped arriving. The worker calls keep() on every stats tick while the programme is wanted.
+//
+// "Arriving" is judged from the programme PeerConnection's stats (ProgrammeFreshness), not from the sinks'
+// callbacks: wrtc's RTCAudioSink hands over 10 ms of audio every 10 ms whether packets come or not (libwebrtc's
+// jitter buffer conceals a gap with silence for as long as it lasts), so a subscription whose publisher went away,
+// or whose path broke, looked alive for ever and was never renewed.
+
+export const PROGRAMME = {
+  /**
+   * Nothing arrived on the subscription this long: its publisher went away or was replaced (a new feed), or the
+   * path to us broke; subscribe again. Long, because the programme's own publisher may be riding out a link cut
+   * on the same feed (ICE restarts for up to 20 s, RECOVERY.iceRestartWindowMs), and a new subscription then gains
+   * nothing.
+   */
+  staleMs: 30_000,
+  /** Pause after a failed subscription (no such publisher yet: the programme may start after the hall joins). */
+  retryMs: 3000,
+  /**
+   * How often the programme PeerConnection's stats are read, at most: the stale time is 30 s, so a second is
+   * plenty, and every getStats call costs wrtc a full stats collection on its threads. The hall's tick reads its
+   * publisher at this rate too; a centre that reports every 100 ms still reads the programme once a second.
+   */
+  statsMs: 1000,
+};
+
+/** What the programme PeerConnection says has arrived on it so far (W3C webrtc-stats, inbound-rtp). */
+export interface ProgrammeArrivals {
+  /** When it was read (ms since epoch). */
+  at: number;
+  /** RTP packets received on its audio streams: Opus sends one every 20 ms, silence included (no DTX). */
+  audioPackets: number;
+  /** Video frames decoded (not packets: a bridge may send padding on a video stream that carries no picture). */
+  framesDecoded: number;
+}
+
+/**
+ * When the programme last really arrived: a reading whose audio packets or decoded frames went up since the reading
+ * before of the same PeerConnection (a new subscription's counts start from zero).
+ */
+export class ProgrammeFreshness {
+  /** ms since epoch of the last reading that showed new programme (0: none yet). */
+  lastArrivedAt = 0;
+  private readAt = -Infinity;
+  private prev: { source: object } & ProgrammeArrivals = { source: {}, at: 0, audioPackets: 0, framesDecoded: 0 };
+
+  constructor(private readonly everyMs = PROGRAMME.statsMs) {}
+
+  /** Whether a reading is due at `now`; a yes counts as taken, so a slow getStats is not started twice. */
+  due(now: number): boolean {
+    if (now - this.readAt < this.everyMs) return false;
+    this.readAt = now;
+    return true;
+  }
+
+  /** A reading of `source` (the subscription's PeerConnection). */
+  note(source: object, r: ProgrammeArrivals): void {
+    const prev = this.prev.source === source ? this.prev : { audioPackets: 0, framesDecoded: 0 };
+    if (r.audioPackets > prev.audioPackets || r.framesDecoded > prev.framesDecoded) this.lastArrivedAt = Math.max(this.lastArrivedAt, r.at);
+    this.prev = { source, ...r };
+  }
+
+  /** For the worker's report: the last reading's counts and when the programme last arrived. */
+  report(): { audioPackets: number; framesDecoded: number; lastArrivedAt: number } {
+    return { audioPackets: this.prev.audioPackets, framesDecoded: this.prev.framesDecoded, lastArrivedAt: this.lastArrivedAt };
+  }
+}
+
+/** When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s with nothing arriving. */
+export class ProgrammeKeeper {
+  private state: 'off' | 'subscribing' | 'on' = 'off';
+  private since = 0;
+
+  constructor(
+    private readonly warn: (msg: string, fields?: Record<string, unknown>) => void,
+    private readonly ms = { stale: PROGRAMME.staleMs, retry: PROGRAMME.retryMs },
+  ) {}
+
+  /** A new session: nothing subscribed yet. */
+  reset(): void {
+    this.state = 'off';
+    this.since = 0;
+  }
+
+  /**
+   * Called every tick while the programme is wanted. `lastArrivedAt`: when the programme last arrived
+   * (ProgrammeFreshness); `current` says whether the session that subscribed still is.
+   */
+  keep(subscribe: () => Promise<void>, lastArrivedAt: number, current: () => boolean): void {
+    if (this.state === 'subscribing') return;
+    const now = Date.now();
+    const stale = this.state === 'on' && now - Math.max(this.since, lastArrivedAt) > this.ms.stale;
+    const retry = this.state === 'off' && now - this.since >= this.ms.retry;
+    if (!stale && !retry) return;
+    if (stale) this.warn('media: programme stopped; subscribing again', { lastArrivedMsAgo: lastArrivedAt ? now - lastArrivedAt : null });
+    this.state = 'subscribing';
+    this.since = now;
+    subscribe().then(
+      () => current() && this.set('on'),
+      (err) => {
+        if (current()) this.set('off');
+        this.warn('media: programme not received', { err: (err as Error).message });
+      },
+    );
+  }
+
+  private set(state: 'off' | 'on'): void {
+    this.state = state;
+    this.since = Date.now();
+  }
+}

@@ -1,0 +1,237 @@
+// The verbs of `diemcau-provision`: what each runs, the options it takes and its --help. Every option a verb
+// takes is described in its help (test/provisioning/cli-input.test.ts checks it). Dispatch is in cli.ts.
+import type { Args } from './args.js';
+import * as verbs from './verbs.js';
+import * as fleet from './fleet-verbs.js';
+import { cmd } from './cmd-verb.js';
+import { rollout } from './rollout-verb.js';
+
+const COMMON = '  --db DIR      provisioning database (default $DIEMCAU_DB or ./diemcau-db)\n  --json        one JSON document on stdout instead of tables';
+const BROKER = `  --url URL     broker the service logs in to, mqtt://host[:port] or mqtts://host[:port] (default $DIEMCAU_BROKER,
+                else the broker most of the target halls use in the database, said on stderr)
+  --cafile F    CA certificate for an mqtts:// broker`;
+
+export interface Verb {
+  run: (a: Args) => Promise<number>;
+  /** Options that take a value. */
+  options: string[];
+  /** Bare flags (besides --json, which every verb takes). */
+  flags?: string[];
+  help: string;
+}
+
+export const VERBS: Record<string, Verb> = {
+  init: {
+    run: verbs.init,
+    options: ['db'],
+    help: `usage: diemcau-provision init [--db DIR] [--json]
+
+Creates the database and prints its two credentials: the carrier-wide claim credential (for factory images) and
+the service login, which serve, push, status and cmd use, and operators' own MQTT clients (mosquitto_rr) too.
+${COMMON}`,
+  },
+  import: {
+    run: verbs.importVerb,
+    options: ['db'],
+    flags: ['dry-run'],
+    help: `usage: diemcau-provision import HALLS.csv [--db DIR] [--dry-run] [--json]
+
+Imports halls. Columns (header names): province_code, province_name, [district_code, district_name], commune_code,
+commune_name, hall_name, contact_name, contact_phone, bridge_region, broker, [serial], [groups: a;b].
+Every row is checked first; a bad row is reported with its line number and nothing is written. Each new hall gets
+its box id (vn-<commune code>), broker password and install code; the broker password file and ACL are rewritten.
+Importing the same file again changes nothing; changed rows are listed with the fields that changed.
+  --dry-run     check and report, write nothing
+${COMMON}`,
+  },
+  codes: {
+    run: verbs.codes,
+    options: ['db'],
+    help: `usage: diemcau-provision codes [TARGET] [--db DIR] [--json]
+
+Lists halls with their install codes (for work orders) and claim state. TARGET: BOXID, group:NAME or all.
+With --json: serial (from the CSV), issuedTo (the serial the identity went to) and claimed (true once that box
+was online as itself) are separate fields.
+${COMMON}`,
+  },
+  'broker-conf': {
+    run: verbs.brokerConf,
+    options: ['db', 'port', 'tls-port', 'bind', 'plugin'],
+    help: `usage: diemcau-provision broker-conf [--port 1883] [--tls-port 8883] [--bind ADDR] [--plugin PATH] [--db DIR]
+
+Prints the mosquitto.conf lines that load the rendered password file and ACL, the client-id plugin (a client id
+belongs to the login of that name: no login can take a box's connection over) and, with --tls-port, a
+client-certificate listener whose client id is the certificate's box id.
+  --port N       the password listener's port (default 1883)
+  --tls-port N   also a client-certificate listener on this port (mqtts://; needs \`ca\` first)
+  --bind ADDR    listen on this address only, e.g. the one boxes reach (default: every address)
+  --plugin PATH  where the broker finds the plugin (default: the one broker-plugin built in DIR/broker/)
+${COMMON}`,
+  },
+  'broker-plugin': {
+    run: verbs.brokerPlugin,
+    options: ['db', 'out'],
+    help: `usage: diemcau-provision broker-plugin [--out PATH] [--db DIR]
+
+Builds the broker's client-id plugin (a Mosquitto 2.0 plugin, C) with cc ($CC) into DIR/broker/diemcau_clientid.so.
+Needs a C compiler and Mosquitto's plugin headers (Debian: gcc mosquitto-dev libmosquitto-dev).
+  --out PATH    build it here instead
+${COMMON}`,
+  },
+  ca: {
+    run: verbs.caVerb,
+    options: ['db', 'host'],
+    help: `usage: diemcau-provision ca --host NAME[,NAME...] [--db DIR]
+
+Creates the carrier CA (once) and a server certificate for the broker. Boxes that claim a certificate send a CSR;
+the CA signs it with CN = box id. Private keys of boxes never leave the boxes.
+  --host NAMES  the broker's names and addresses, as boxes reach it (comma-separated)
+${COMMON}`,
+  },
+  serve: {
+    run: fleet.serve,
+    options: ['db', 'url', 'cafile'],
+    help: `usage: diemcau-provision serve [--url URL] [--db DIR]
+
+Answers claims on diemcau/v1/claim/<serial>/req until stopped (SIGTERM). A hall is handed out to one serial;
+once its box has been online as itself it cannot be claimed again. Logs each claim granted or refused.
+${BROKER}
+${COMMON}`,
+  },
+  push: {
+    run: fleet.push,
+    options: ['db', 'url', 'cafile', 'wait'],
+    help: `usage: diemcau-provision push TARGET FILE.json [--wait S] [--url URL] [--db DIR] [--json]
+
+Pushes desired config sections (hall, mqtt, telemetry, devices, media; each replaces the box's section whole) to
+TARGET: BOXID, group:NAME or all, under one new version, retained: offline boxes apply it on return. The file is
+checked whole first (every error at once). Waits up to --wait seconds (default 10) for acks, then shows applied /
+partial (with the box's reasons) / refused (with reason) / offline / pending, and which boxes are connected.
+  --wait S      how long to wait for acks
+${BROKER}
+${COMMON}`,
+  },
+  rebase: {
+    run: fleet.rebase,
+    options: ['db', 'url', 'cafile', 'wait'],
+    help: `usage: diemcau-provision rebase TARGET [--wait S] [--url URL] [--db DIR] [--json]
+
+The way back from a config version that went too high (a box refuses every push as older than what it applied,
+or push says the next version would pass the maximum, 999999999999999). Re-sends each target's recorded desired
+config under the fleet's next version, marked \`rebase\`: the box takes it even if it applied a higher version.
+When the database's own record is what went too high, \`rebase all\` starts every box again from version 1.
+TARGET: BOXID, group:NAME or all. Waits and reports like push.
+  --wait S      how long to wait for acks (default 10)
+${BROKER}
+${COMMON}`,
+  },
+  status: {
+    run: fleet.status,
+    options: ['db', 'url', 'cafile'],
+    help: `usage: diemcau-provision status [TARGET] [--url URL] [--db DIR] [--json]
+
+Shows, per box, whether it is connected now (online: yes, no, never seen) and whether the last pushed config
+version is applied, partial (the parts that did not start, and why), refused (reason), offline (applies on
+return), pending, or none (nothing pushed yet). The table lists every box that is not both connected and applied.
+${BROKER}
+${COMMON}`,
+  },
+  cmd: {
+    run: cmd,
+    options: ['db', 'url', 'cafile', 'timeout'],
+    help: `usage: diemcau-provision cmd TARGET NAME [ARGS-JSON] [--timeout S] [--url URL] [--db DIR] [--json]
+
+Sends the command NAME (docs/mqtt.md, e.g. ping, camera.move '{"pan":2000,"tilt":300}') with its arguments as a
+JSON object (default {}) and prints each box's answer. TARGET: BOXID, group:NAME (one publish on the group's
+topic; every hall of the group answers) or all. Logs in as the service login, with a message expiry of --timeout
+and a response topic under each box's own reply/ (where the ACL lets it answer). Boxes that do not answer in time
+are named (and whether they are connected). Exit 0 when every box answered ok, 1 otherwise.
+  --timeout S   how long to wait for the answers (default 10)
+${BROKER}
+${COMMON}`,
+  },
+  handover: {
+    run: fleet.handover,
+    options: ['db', 'url', 'cafile', 'wait', 'to', 'tls-dir'],
+    help: `usage: diemcau-provision handover TARGET --to URL[,URL] [--wait S] [--url URL] [--db DIR] [--json]
+
+Moves halls to another broker (another carrier's) without a visit: pushes an mqtt section with the new broker
+list and the box's own credential. The box acks on the old broker, then moves.
+  --to URLS     the new broker URL(s), comma-separated, in order of preference
+  --tls-dir D   where certificate boxes keep ca.crt/box.crt/box.key (default /etc/diemcau)
+  --wait S      how long to wait for acks (default 10)
+${BROKER}
+${COMMON}`,
+  },
+  reset: {
+    run: verbs.reset,
+    options: ['db'],
+    help: `usage: diemcau-provision reset BOXID [--db DIR] [--json]
+
+Reopens a hall to a new claim (its box was replaced): the old claim no longer counts and the hall's broker
+password is rotated, so the old box is shut out once the broker reloads its password file. \`serve\` picks the
+reset up by itself.
+${COMMON}`,
+  },
+  keys: {
+    run: verbs.keys,
+    options: ['db'],
+    help: `usage: diemcau-provision keys [--db DIR] [--json]\n\nCreates the ed25519 update signing key pair (once). The public key goes to boxes in their claim answer.\n${COMMON}`,
+  },
+  bundle: {
+    run: verbs.bundle,
+    options: ['db', 'version', 'out', 'expires', 'entry'],
+    help: `usage: diemcau-provision bundle DIR --version X.Y.Z --out FILE [--expires 90d] [--entry dist/agent/cli.js]
+
+Packs DIR (the agent tree) into a signed update bundle. Boxes refuse it if tampered, unsigned, signed by another
+key, expired, or not newer than what they run.
+  --version V   the version the bundle installs
+  --out FILE    where the bundle is written
+  --expires T   boxes refuse it after this long (default 90d)
+  --entry PATH  the agent's entry point inside DIR (default dist/agent/cli.js)
+${COMMON}`,
+  },
+  rollout: {
+    run: rollout,
+    options: ['db', 'url', 'cafile', 'bundle-url', 'canary', 'share', 'max-failures', 'timeout', 'target', 'poll-ms'],
+    help: `usage: diemcau-provision rollout BUNDLE --bundle-url URL [--target all] [--canary 10] [--share 10]
+                                  [--max-failures 5] [--timeout 600] [--url URL] [--db DIR] [--json]
+
+Staged update: the canary halls, then --share percent, then all. Each hall gets the update command and is
+counted done when it reports the new version, failed when it refuses or rolls back. A stage whose failure rate
+passes --max-failures percent halts the rollout. Halls in a meeting install afterwards (they count when done).
+  --bundle-url URL   where boxes download the bundle (http:// or https://)
+  --target T         BOXID, group:NAME or all (default all)
+  --canary N         halls in the first stage (default 10)
+  --share P          percent of the halls in the second stage (default 10)
+  --max-failures P   a stage with more failures than this percent halts the rollout (default 5)
+  --timeout S        how long a hall may take to report the new version (default 600)
+  --poll-ms MS       how often a hall is asked how its update goes (default 2000)
+${BROKER}
+${COMMON}`,
+  },
+};
+
+export const MAIN = `usage: diemcau-provision <verb> [options]
+
+verbs, in the order a carrier uses them:
+  init           create the provisioning database; prints the claim credential and the service login
+  import         import halls from a CSV (validated whole; idempotent)
+  codes          list install codes for work orders
+  reset          reopen a hall to a new claim (box replaced)
+  broker-plugin  build the broker plugin that ties a client id to its login
+  broker-conf    mosquitto.conf lines for the rendered password file, ACL and plugin
+  ca             carrier CA and broker certificate (for certificate identities)
+  keys           update signing key pair
+  serve          answer zero-touch claims
+  status         who is online, and applied / partial / refused / offline per hall
+  cmd            send a command to a hall, a group or all, and print each answer
+  push           push desired config to a hall, a group or all; see who applied it
+  rebase         bring halls back from a config version that went too high
+  handover       move halls to another broker
+  bundle         make a signed update bundle
+  rollout        staged update: canary, share, all
+
+'diemcau-provision <verb> --help' describes each verb; 'diemcau-provision --version' prints the version.
+Exit codes: 0 done, 1 done with refusals (or failed), 2 bad input (the message names it), 3 the broker could
+not be reached. With --json an error is one JSON document on stdout too: {"error": {"code", "message"}}.`;
