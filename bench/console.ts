@@ -84,10 +84,11 @@ interface FloorTimes {
 }
 
 /**
- * One hall after another presses talk (its simulated panel, through the agent's own panel device and meeting code)
- * until `until`; each request is timed to the page, then revoked.
+ * A hall presses talk every `everyMs` (its simulated panel, through the agent's own panel device and meeting code)
+ * until `until`, whether or not the requests before are answered (a queue of several, as in a meeting, and as many
+ * samples on a slow machine as on a fast one); each request is timed to the page, then revoked.
  */
-async function pressTalk(monitorUrl: string, page: Page, api: ConsoleClient, n: number, until: number): Promise<FloorTimes> {
+async function pressTalk(monitorUrl: string, page: Page, api: ConsoleClient, n: number, until: number, everyMs = 350): Promise<FloorTimes> {
   const monitor = await mqtt.connectAsync(monitorUrl, { protocolVersion: 5, clientId: 'bench-console-monitor' });
   const out: FloorTimes = { toPage: [], fromSend: [], toServer: [], serverToPage: [] };
   try {
@@ -97,11 +98,10 @@ async function pressTalk(monitorUrl: string, page: Page, api: ConsoleClient, n: 
       if (ev.action === undefined || ev.action === 'requested') pressedAt.set(topic.split('/')[2], Date.parse(ev.ts));
     });
     await monitor.subscribeAsync('diemcau/v1/+/event/floor', { qos: 1 });
-    for (let j = 0; Date.now() < until; j++) {
-      const b = box((j * 211 + 5) % n);
+    const press = async (b: string) => {
       const sent = Date.now();
       monitor.publish(`diemcau/v1/${b}/cmd/panel.sim-press`, JSON.stringify({ button: 'talk', ms: 50 }), { qos: 1, properties: { messageExpiryInterval: 10 } });
-      const seen = await floorSeen(page, b, 10000);
+      const seen = await floorSeen(page, b, 15000);
       await waitUntil('the talk event', () => pressedAt.has(b), 5000, 20);
       const pressed = pressedAt.get(b)!;
       out.toPage.push(seen - pressed);
@@ -112,8 +112,13 @@ async function pressTalk(monitorUrl: string, page: Page, api: ConsoleClient, n: 
         out.serverToPage.push(seen - Date.parse(entry.requestedAt));
       }
       await api.post(`/api/floor/${b}/revoke`);
-      await sleep(200);
+    };
+    const presses: Array<Promise<void>> = [];
+    for (let j = 0; Date.now() < until; j++) {
+      presses.push(press(box((j * 211 + 5) % n)));
+      await sleep(everyMs);
     }
+    await Promise.all(presses);
   } finally {
     await monitor.endAsync(true);
   }
