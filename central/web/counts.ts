@@ -1,9 +1,10 @@
 // The counts at the top: every hall of this page by state ("8,912 of 9,034 heard"), then one chip per province and
 // per other group with its own "heard of total" and a bar of its states. Clicking a chip filters both views by it.
 // Only the chips of groups that changed are touched, and in place (their text and bar), as is the total: at 1,000
-// changes a second nearly every province moves in every diff, and new elements would cost a layout each time.
+// changes a second nearly every province moves in every diff, and new elements would cost a layout each time. Both
+// are written at the counts' pace (dom.ts countsPace).
 import { L } from './labels.js';
-import { fmt, h, STATE_COLOR, STATE_ORDER } from './dom.js';
+import { countsPace, fmt, h, STATE_COLOR, STATE_ORDER } from './dom.js';
 import type { Model } from './model.js';
 import type { Filter } from './filter.js';
 import type { Counts, GroupRow, Visual } from './types.js';
@@ -102,19 +103,30 @@ export function countsBar(model: Model, filter: Filter): HTMLElement {
     );
   };
 
-  let totalsDue = false;
+  let totalDue = false;
+  const chipsDue = new Set<string>();
+  countsPace.on(() => {
+    if (totalDue) renderTotal();
+    totalDue = false;
+    for (const g of chipsDue) {
+      const row = model.groups.get(g);
+      const el = chipOf.get(g);
+      if (row && el) update(el, row);
+    }
+    chipsDue.clear();
+  });
   model.hallsChanged.on(() => {
-    if (totalsDue) return;
-    totalsDue = true;
-    requestAnimationFrame(() => {
-      totalsDue = false;
-      renderTotal();
-    });
+    totalDue = true;
+    countsPace.kick();
   });
   model.groupsChanged.on((changed) => {
     const rows = [...changed].map((g) => model.groups.get(g)).filter((g): g is GroupRow => !!g && shown(g));
-    if (changed.size === 0 || rows.some((g) => !chipOf.has(g.group)) || [...chipOf.keys()].some((g) => !model.groups.has(g))) return renderAll();
-    for (const g of rows) update(chipOf.get(g.group)!, g);
+    if (changed.size === 0 || rows.some((g) => !chipOf.has(g.group)) || [...chipOf.keys()].some((g) => !model.groups.has(g))) {
+      chipsDue.clear();
+      return renderAll();
+    }
+    for (const g of rows) chipsDue.add(g.group);
+    countsPace.kick();
   });
   filter.onChange(() => {
     for (const [g, el] of chipOf) el.classList.toggle('on', g === filter.group);

@@ -7,7 +7,7 @@
 // The first time after a snapshot that every hall is drawn, the page marks it (performance mark WALL_DRAWN), so that
 // the time from page load to the whole wall can be read from outside (the console bench).
 import { L } from './labels.js';
-import { byName, FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
+import { byName, countsPace, FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
 import { provinceOf, type Model } from './model.js';
 import type { Filter } from './filter.js';
 
@@ -58,11 +58,18 @@ export class Wall {
       else for (const b of c.changed) this.dirty.add(b);
       this.schedule();
     });
-    model.groupsChanged.on((groups) => {
-      for (const g of groups) {
+    // The headings' counts at the counts' pace (dom.ts countsPace), in the same frame as the chips'.
+    const headsDue = new Set<string>();
+    countsPace.on(() => {
+      for (const g of headsDue) {
         const grid = this.gridOf.get(g);
         if (grid) this.writeHead(grid);
       }
+      headsDue.clear();
+    });
+    model.groupsChanged.on((groups) => {
+      for (const g of groups) if (this.gridOf.has(g)) headsDue.add(g);
+      countsPace.kick();
     });
     filter.onChange(() => {
       this.layoutDue = true;
