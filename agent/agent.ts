@@ -23,7 +23,8 @@ import { readTelemetry } from './telemetry.js';
 import type { Presence, StateSections } from '../core/payloads.js';
 
 export type DeviceFactory = (id: DeviceId, cfg: DeviceConfig, log: Logger) => Promise<Device>;
-export type MediaFactory = (cfg: Config['media'], log: Logger) => Promise<MediaPath>;
+/** `box`: this box's id, the display name its feed is published under when a `join` names none. */
+export type MediaFactory = (cfg: Config['media'], log: Logger, box: string) => Promise<MediaPath>;
 
 export interface AgentOptions {
   config: Config;
@@ -299,7 +300,7 @@ export class Agent {
   /** Builds and starts the media path; when it cannot start, lets go of what it began and says why in `state.media`. */
   private async startMedia(cfg: Config['media']): Promise<void> {
     if (!this.opts.mediaFactory) throw new ConfigError('media', ['media.enabled: this build has no media path']);
-    const media = await this.opts.mediaFactory(cfg, this.log.child({ part: 'media' }));
+    const media = await this.opts.mediaFactory(cfg, this.log.child({ part: 'media' }), this.config.box.id);
     try {
       await media.start();
     } catch (err) {

@@ -2,9 +2,10 @@
 // many per process) against one real Mosquitto. Measures time to all online, a group command answered by all,
 // the fleet's return after a broker restart (time and peak connects per second), and memory per agent, plus a
 // standalone agent's RSS against an empty node process in the same run.
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
+import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
 import { startBroker, type Broker } from '../lab/mosquitto.js';
 import { flags, percentile, printTable, writeJson } from './report.js';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
@@ -14,28 +15,7 @@ import { writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const WORKER = fileURLToPath(new URL('./fleet-worker.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
-/** The open-file limit the bench raises its processes to: the hard limit this machine allows (at most 65,536). */
-function nofileLimit(): number {
-  const hard = execFileSync('prlimit', ['--pid', String(process.pid), '--nofile', '--output=HARD', '--noheadings'], { encoding: 'utf8' }).trim();
-  return hard === 'unlimited' ? 65536 : Math.min(65536, Number(hard));
-}
-const NOFILE = nofileLimit();
-
-type Msg = { type: string } & Record<string, any>;
-
-function rpc(w: ChildProcess, msg: Msg, reply: string): Promise<Msg> {
-  return new Promise((resolve) => {
-    const on = (m: Msg) => {
-      if (m.type !== reply) return;
-      w.off('message', on);
-      resolve(m);
-    };
-    w.on('message', on);
-    w.send(msg);
-  });
-}
 
 const rssOf = rssMb;
 
@@ -91,7 +71,7 @@ export async function main(argv: string[]): Promise<void> {
   if (!(N > 0 && P > 0)) throw new Error('fleet: --agents and --procs must be positive');
 
   const broker = await startBroker({ nofile: NOFILE, extraConfig: ['max_keepalive 600', 'set_tcp_nodelay true'] });
-  const workers: ChildProcess[] = [];
+  let workers: ChildProcess[] = [];
   const monitor = mqtt.connect(broker.url, { protocolVersion: 5, clientId: 'bench-monitor', reconnectPeriod: 100, clean: true });
   try {
     await new Promise<void>((r) => monitor.once('connect', () => r()));
@@ -112,11 +92,7 @@ export async function main(argv: string[]): Promise<void> {
 
     // Phase 1: start the fleet; time until the operator sees every hall online.
     const per = Math.ceil(N / P);
-    for (let p = 0; p < P; p++) {
-      const w = fork(WORKER, [], { execPath: 'prlimit', execArgv: [`--nofile=${NOFILE}`, process.execPath], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-      workers.push(w);
-      await new Promise<void>((r) => w.once('message', () => r()));
-    }
+    workers = await forkWorkers(P);
     const t0 = Date.now();
     workers.forEach((w, p) =>
       w.send({ type: 'start', from: p * per, count: Math.min(per, N - p * per), broker: broker.url, spreadS, ratePerS: ratePerS / P }),
@@ -194,20 +170,7 @@ export async function main(argv: string[]): Promise<void> {
     ]);
     await writeJson(jsonPath, result);
   } finally {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.exitCode !== null) return r();
-            const t = setTimeout(() => w.kill('SIGKILL'), 10000);
-            w.once('exit', () => {
-              clearTimeout(t);
-              r();
-            });
-            w.send({ type: 'stop' });
-          }),
-      ),
-    );
+    await stopWorkers(workers);
     await monitor.endAsync(true);
     await broker.cleanup();
   }

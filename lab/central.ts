@@ -16,6 +16,8 @@ export interface CentralConfigIn {
   incidentAfterS?: number;
   readinessConcurrency?: number;
   rebuildGraceS?: number;
+  /** Display names of groups (relative to the config file). */
+  groupsFile?: string;
   port?: number;
 }
 
@@ -53,9 +55,12 @@ export interface CentralProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** Starts `diemcau-central serve --config FILE`; resolves once it listens (its log says where). */
-export function startCentral(configPath: string, timeoutMs = 20000): Promise<CentralProcess> {
-  const proc = spawn(process.execPath, [CENTRAL_CLI, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * Starts `diemcau-central serve --config FILE`; resolves once it listens (its log says where). `nodeArgs` go to
+ * node before the script (the console bench's `--cpu-prof`).
+ */
+export function startCentral(configPath: string, timeoutMs = 20000, nodeArgs: string[] = []): Promise<CentralProcess> {
+  const proc = spawn(process.execPath, [...nodeArgs, CENTRAL_CLI, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, any>> = [];
   let err = '';
   let buf = '';

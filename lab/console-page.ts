@@ -22,6 +22,9 @@ export const CHROMIUM_FLAGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
+/** The performance mark the page sets when its wall first has every hall drawn (central/web/wall.ts WALL_DRAWN). */
+export const WALL_DRAWN = 'diemcau:wall-drawn';
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
 }

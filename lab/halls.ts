@@ -19,6 +19,16 @@ const COMMUNES = [
   ['28999', 'Xã Phú Hữu', '79'],
 ] as const;
 
+/** The provinces of those communes, by code (before the 2025 merger), for the console's groups file. */
+export const DEMO_PROVINCES: Record<string, string> = {
+  'p-01': 'Hà Nội',
+  'p-40': 'Nghệ An',
+  'p-46': 'Thừa Thiên Huế',
+  'p-56': 'Khánh Hòa',
+  'p-79': 'TP Hồ Chí Minh',
+  'p-82': 'Tiền Giang',
+};
+
 export interface DemoHall {
   id: string;
   name: string;

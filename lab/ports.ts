@@ -23,3 +23,12 @@ export function freeUdpPort(): Promise<number> {
     });
   });
 }
+
+/** Whether `port` on loopback can be listened on now (a preferred port, with a free one as the fallback). */
+export function tcpPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '127.0.0.1', () => srv.close(() => resolve(true)));
+  });
+}

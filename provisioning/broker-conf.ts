@@ -23,6 +23,10 @@ export function renderBrokerConf(store: Store, o: BrokerConfOptions): string[] {
   const lines = [
     '# mosquitto.conf for diemcau (Mosquitto 2.0); passwd and acl are rewritten by `diemcau-provision import`.',
     'per_listener_settings false',
+    // The central console takes every hall's retained presence and state at its connect, and a reply from every hall
+    // to a national command within a second: with Mosquitto's default queue (1,000 messages per client beyond those
+    // in flight) it got 1,020 of 10,400 states. A box's queue holds a few commands at most, so boxes are unaffected.
+    'max_queued_messages 100000',
     '# A client id belongs to the login of that name (and `<name>-...`): no other login can take it over.',
     `plugin ${o.plugin}`,
     `plugin_opt_password_file ${store.path('passwd')}`,

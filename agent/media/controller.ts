@@ -21,6 +21,11 @@ import { stopChild } from '../../core/stop-child.js';
 export interface MediaPathOptions {
   /** argv prefix for the worker, e.g. `['ip','netns','exec','hall']` in tests that put the hall in a namespace. */
   spawnPrefix?: string[];
+  /**
+   * The display name to publish under when `join` names none: the box id, so that the console finds a hall joined
+   * by a group command (one command for every hall cannot name each) among the room's publishers.
+   */
+  display?: string;
 }
 
 export interface MediaController extends MediaPath {
@@ -173,7 +178,8 @@ class Controller extends EventEmitter implements MediaController {
    * Resolves when the worker reports the join done or failed (it keeps retrying a failed one by itself), or left
    * (a leave sent meanwhile cancels the join).
    */
-  async join(req: JoinRequest): Promise<MediaReport> {
+  async join(asked: JoinRequest): Promise<MediaReport> {
+    const req = asked.display === undefined && this.opts.display !== undefined ? { ...asked, display: this.opts.display } : asked;
     this.joinReq = req;
     const settled = new Promise<void>((resolve) => {
       const done = () => {

@@ -2,7 +2,7 @@
 // never loads the media controller.
 import type { MediaFactory } from '../agent.js';
 
-export const createMedia: MediaFactory = async (cfg, log) => {
+export const createMedia: MediaFactory = async (cfg, log, box) => {
   const { createMediaPath } = await import('./controller.js');
-  return createMediaPath(cfg, log);
+  return createMediaPath(cfg, log, { display: box });
 };

@@ -114,3 +114,41 @@ export function throttled(fn: () => Promise<unknown>, ms: number): () => void {
   };
   return kick;
 }
+
+/**
+ * The counts' pace: numbers that move with nearly every diff of the live feed (the totals, each province's chip and
+ * wall heading) are written in one animation frame at most every COUNTS_MS, the next frame after a quiet spell.
+ * A person reads them at that pace anyway, and each writing costs a layout and a paint of the text; the wall's
+ * cells, the floor queue and the progress counts are not paced.
+ */
+export const COUNTS_MS = 500;
+
+class Pace {
+  private readonly fns: Array<() => void> = [];
+  private due = false;
+  private last = -Infinity;
+
+  constructor(private readonly ms: number) {}
+
+  /** `fn` runs in each paced frame; it writes what changed since the last one. */
+  on(fn: () => void): void {
+    this.fns.push(fn);
+  }
+
+  /** Something changed: a paced frame is due. */
+  kick(): void {
+    if (this.due) return;
+    this.due = true;
+    const frame = () =>
+      requestAnimationFrame(() => {
+        this.due = false;
+        this.last = performance.now();
+        for (const fn of this.fns) fn();
+      });
+    const wait = this.last + this.ms - performance.now();
+    if (wait > 0) window.setTimeout(frame, wait);
+    else frame();
+  }
+}
+
+export const countsPace = new Pace(COUNTS_MS);

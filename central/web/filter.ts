@@ -51,7 +51,10 @@ export function filterBar(model: Model, filter: Filter): HTMLElement {
   const search = h('input', { type: 'search', placeholder: L.filter.search, 'aria-label': L.filter.search, class: 'f-search' });
   const shown = h('span', { class: 'f-shown' });
   let groupsKey = '';
+  let version = -1;
   const fillGroups = () => {
+    if (version === model.groupsVersion) return; // counts moved, not the groups
+    version = model.groupsVersion;
     const gs = [...model.groupsOf('province'), ...model.groupsOf('other')];
     const key = gs.map((g) => g.group + g.name).join('|');
     if (key === groupsKey) return;
@@ -63,7 +66,8 @@ export function filterBar(model: Model, filter: Filter): HTMLElement {
     let n = 0;
     if (!filter.active) n = model.halls.size;
     else for (const row of model.halls.values()) if (filter.matches(row, model.keys.get(row.box))) n++;
-    shown.textContent = L.filter.showing(fmt(n), fmt(model.halls.size));
+    const text = L.filter.showing(fmt(n), fmt(model.halls.size));
+    if (shown.textContent !== text) shown.textContent = text; // an equal write would still cost a layout
   };
   let timer: number | null = null;
   let counting = false;

@@ -86,7 +86,7 @@ export class HallList {
     if (this.frame !== null) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
-      if (this.el.offsetParent === null) return; // hidden; the resize on showing brings it back
+      if (!this.el.isConnected || this.el.hidden) return; // hidden; the resize on showing brings it back (not offsetParent: a forced layout)
       if (this.orderDue) this.reorder();
       this.render();
     });

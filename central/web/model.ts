@@ -57,6 +57,9 @@ export class Model {
     readiness: new Map(),
   };
   seq = 0;
+  /** Moves when a group appears, goes or is renamed (not when its counts change): what lists of groups depend on. */
+  groupsVersion = 0;
+  private byKind = new Map<GroupRow['kind'], { version: number; rows: GroupRow[] }>();
 
   readonly hallsChanged = new Topic<HallChange>();
   readonly groupsChanged = new Topic<ReadonlySet<string>>();
@@ -76,6 +79,7 @@ export class Model {
       this.halls.clear();
       this.keys.clear();
       this.groups.clear();
+      this.groupsVersion++;
       for (const k of Object.keys(this.totals) as Visual[]) this.totals[k] = 0;
     }
     for (const row of m.halls) {
@@ -99,6 +103,8 @@ export class Model {
     }
     const groups = new Set<string>();
     for (const g of m.groups ?? []) {
+      const was = this.groups.get(g.group);
+      if (!was || was.name !== g.name || was.kind !== g.kind) this.groupsVersion++;
       this.groups.set(g.group, g);
       groups.add(g.group);
     }
@@ -127,9 +133,17 @@ export class Model {
     if (p.command || p.rollcall || p.readiness) this.progressChanged.emit(p);
   }
 
-  /** Groups of a kind, ordered by display name. */
+  /**
+   * Groups of a kind, ordered by display name, each with its latest counts. The order is kept until groups come,
+   * go or are renamed: a diff moves the counts of thousands of commune groups, and views ask on every diff.
+   */
   groupsOf(kind: GroupRow['kind']): GroupRow[] {
-    return [...this.groups.values()].filter((g) => g.kind === kind).sort((a, b) => byName(a.name, b.name) || byName(a.group, b.group));
+    let c = this.byKind.get(kind);
+    if (c?.version !== this.groupsVersion) {
+      const rows = [...this.groups.values()].filter((g) => g.kind === kind).sort((a, b) => byName(a.name, b.name) || byName(a.group, b.group));
+      this.byKind.set(kind, (c = { version: this.groupsVersion, rows }));
+    }
+    return c.rows.map((g) => this.groups.get(g.group)!);
   }
 
   groupName(group: string): string {

@@ -16,6 +16,7 @@ export function rollcallPanel(ctx: Ctx): HTMLElement {
   const counts = h('div', { class: 'bigcounts rc-counts' });
   const missing = h('div', { class: 'rc-missing' });
   let shown: number | null = null;
+  let latest: RollcallCounts | null = null;
 
   const renderCounts = (id: number, c: RollcallCounts) => {
     title.textContent = L.rollcall.title(id);
@@ -27,7 +28,7 @@ export function rollcallPanel(ctx: Ctx): HTMLElement {
     if (id === null) return;
     // A provincial page may not read a roll call covering other provinces (403): the counts are all it gets.
     const r = await api.get<{ missing: string[] }>(`/api/rollcalls/${id}`);
-    if (id !== shown) return;
+    if (id !== shown || latest?.missing === 0) return;
     const list = h('ul', { class: 'missing-list' });
     for (const box of r.missing.slice(0, SHOW_MISSING)) {
       const li = h('li', { 'data-box': box }, h('a', { href: '#' }, box), ' ', model.halls.get(box)?.name ?? '');
@@ -43,10 +44,15 @@ export function rollcallPanel(ctx: Ctx): HTMLElement {
 
   const follow = (id: number, c: RollcallCounts) => {
     if (shown !== null && id < shown) return;
+    // The start's own answer can come after the live feed's first counts: counts only grow, an older one is dropped.
+    if (id === shown && latest && c.answered + c.confirmed < latest.answered + latest.confirmed) return;
     if (id !== shown) missing.replaceChildren();
     shown = id;
+    latest = c;
     renderCounts(id, c);
-    loadMissing();
+    // None missing: no list to read (and an older one, read while halls were still answering, must not stay).
+    if (c.missing === 0) fill(missing, h('h3', {}, L.rollcall.missingList(fmt(0))), h('ul', { class: 'missing-list' }));
+    else loadMissing();
   };
 
   model.progressChanged.on((p) => p.rollcall && follow(p.rollcall.id, p.rollcall.counts));

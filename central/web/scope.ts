@@ -22,9 +22,11 @@ export class ScopePicker {
   /** Rebuilt only when the groups or the filter change (not their counts: an open select would close). */
   private fill(): void {
     const { model } = this.ctx;
+    // Counts moved, nothing else (every diff): the list is as it was.
+    if (!this.ctx.filter.active && this.key.startsWith(`-1|${model.groupsVersion}|`)) return;
     const groups = [...model.groupsOf('province'), ...model.groupsOf('other')];
     const filtered = this.ctx.filter.active ? this.filtered().length : -1;
-    const key = `${filtered}|${groups.map((g) => g.group + '=' + g.name).join('|')}`;
+    const key = `${filtered}|${model.groupsVersion}|${groups.map((g) => g.group + '=' + g.name).join('|')}`;
     if (key === this.key) return;
     this.key = key;
     const was = this.el.value;

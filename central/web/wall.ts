@@ -4,8 +4,10 @@
 // Diffs from the live feed only mark cells; one requestAnimationFrame paints the marked cells (a layout is rebuilt
 // only when halls appear, go or change province, or the view is resized or filtered). Hover shows the hall, a
 // click opens its detail. Halls the filter leaves out are drawn faded; a province filter shows that grid alone.
+// The first time after a snapshot that every hall is drawn, the page marks it (performance mark WALL_DRAWN), so that
+// the time from page load to the whole wall can be read from outside (the console bench).
 import { L } from './labels.js';
-import { byName, FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
+import { byName, countsPace, FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
 import { provinceOf, type Model } from './model.js';
 import type { Filter } from './filter.js';
 
@@ -13,6 +15,8 @@ import type { Filter } from './filter.js';
 const HEAD_PX = 22;
 const MAX_CELL = 18;
 const MIN_CELL = 3;
+/** The performance mark set when the wall first has every hall of a snapshot drawn; detail: {halls}. */
+export const WALL_DRAWN = 'diemcau:wall-drawn';
 
 interface Grid {
   group: string;
@@ -35,6 +39,8 @@ export class Wall {
   private dirty = new Set<string>();
   private layoutDue = true;
   private frame: number | null = null;
+  /** Whether every hall of the last snapshot has been drawn (and WALL_DRAWN marked). */
+  private drawnSinceSnapshot = false;
   /** Paint counts, for the curious and the tests: full repaints of the wall, and cells painted one by one. */
   readonly stats = { layouts: 0, cellsPainted: 0 };
 
@@ -47,15 +53,23 @@ export class Wall {
     this.body = h('div', { class: 'wall-body' });
     this.el = h('div', { class: 'wall' }, this.body, this.tip);
     model.hallsChanged.on((c) => {
+      if (c.snapshot) this.drawnSinceSnapshot = false;
       if (c.structural) this.layoutDue = true;
       else for (const b of c.changed) this.dirty.add(b);
       this.schedule();
     });
-    model.groupsChanged.on((groups) => {
-      for (const g of groups) {
+    // The headings' counts at the counts' pace (dom.ts countsPace), in the same frame as the chips'.
+    const headsDue = new Set<string>();
+    countsPace.on(() => {
+      for (const g of headsDue) {
         const grid = this.gridOf.get(g);
         if (grid) this.writeHead(grid);
       }
+      headsDue.clear();
+    });
+    model.groupsChanged.on((groups) => {
+      for (const g of groups) if (this.gridOf.has(g)) headsDue.add(g);
+      countsPace.kick();
     });
     filter.onChange(() => {
       this.layoutDue = true;
@@ -81,7 +95,9 @@ export class Wall {
     if (this.frame !== null) return;
     this.frame = requestAnimationFrame(() => {
       this.frame = null;
-      if (!this.el.isConnected || this.el.offsetParent === null) return; // hidden: painted when shown (resize)
+      // Hidden (the list is shown): painted when shown (resize). Not offsetParent: reading it here would force a
+      // layout in every frame a diff arrives, before the other views have written theirs.
+      if (!this.el.isConnected || this.el.hidden) return;
       if (this.layoutDue) this.layout();
       else this.paintDirty();
     });
@@ -120,12 +136,18 @@ export class Wall {
     });
     this.body.replaceChildren(...this.grids.map((g) => g.section));
     if (!this.grids.length) this.body.replaceChildren(h('p', { class: 'empty' }, L.wall.empty));
+    let drawn = 0;
     for (const grid of this.grids) {
       const rows = Math.ceil(grid.boxes.length / grid.cols);
       grid.canvas.width = Math.min(grid.boxes.length, grid.cols) * this.cell;
       grid.canvas.height = rows * this.cell;
       this.writeHead(grid);
       for (let i = 0; i < grid.boxes.length; i++) this.paint(grid, i);
+      drawn += grid.boxes.length;
+    }
+    if (!this.drawnSinceSnapshot && drawn > 0 && drawn === this.model.halls.size) {
+      this.drawnSinceSnapshot = true;
+      performance.mark(WALL_DRAWN, { detail: { halls: drawn } });
     }
   }
 
@@ -177,7 +199,8 @@ export class Wall {
     const g = this.model.groups.get(grid.group);
     const name = grid.group === '' ? L.wall.noProvince : this.model.groupName(grid.group);
     const heard = g ? L.counts.heardOf(fmt(g.counts.heard), fmt(g.counts.total)) : L.wall.heading(fmt(grid.boxes.length));
-    grid.head.textContent = `${name} · ${heard}`;
+    const text = `${name} · ${heard}`;
+    if (grid.head.textContent !== text) grid.head.textContent = text;
   }
 
   private hover(box: string | null, ev: MouseEvent): void {

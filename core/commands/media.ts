@@ -7,7 +7,7 @@ export const JoinArgs = Type.Object(
     bridge: Type.String({ pattern: '^https?://.+', examples: ['https://bridge.example/janus', 'http://10.0.0.2:8088/whip/room-1'], description: 'Bridge API URL (Janus HTTP API or WHIP endpoint).' }),
     room: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 128 })], { description: 'Room id.' }),
     token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Bridge token (Janus token / WHIP bearer).' })),
-    display: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Name the centre sees.' })),
+    display: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Name the centre sees (default: the box id).' })),
     private: Type.Optional(Type.Boolean({ description: 'A private meeting: no camera snapshot is taken while it lasts.' })),
   },
   { additionalProperties: false },

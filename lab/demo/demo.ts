@@ -1,5 +1,6 @@
-// The demo (`npm run demo`): a real Mosquitto on a free loopback port, N agents in simulation mode as separate processes, and a
-// live table of what an operator would see. Ctrl-C (or --duration) stops everything and leaves no process behind.
+// The demo (`npm run demo`): a real Mosquitto on a free loopback port, N agents in simulation mode as separate processes, a
+// live table of what an operator would see, and the central console (lab/demo/console.ts) whose page shows the same
+// halls and runs the meeting. Ctrl-C (or --duration) stops everything and leaves no process behind.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,11 +11,14 @@ import { demoFooter } from './footer.js';
 import { startDemoBridge, type DemoBridge } from '../bridge.js';
 import { stopChild } from '../../core/stop-child.js';
 import { emptyNode, rssMb } from '../rss.js';
+import { startDemoConsole, type DemoConsole } from './console.js';
 
 export interface DemoOptions {
   halls: number;
   durationS?: number;
   media: boolean;
+  /** The console's port (default: 8080 when free, else any free one). */
+  consolePort?: number;
 }
 
 /** The yardstick for the agent's memory: an empty node process, measured in the same run. */
@@ -34,6 +38,8 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   let mediaNote = 'media off (--no-media)';
   const halls: DemoHall[] = [];
   let watch: FleetWatch | null = null;
+  let central: DemoConsole | null = null;
+  let joinNote = '';
   let timer: NodeJS.Timeout | null = null;
   let stopping: Promise<void> | null = null;
 
@@ -42,6 +48,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       if (timer) clearInterval(timer);
       await Promise.all(halls.map((h) => stopHall(h)));
       await watch?.stop();
+      await central?.stop();
       await bridge?.stop();
       await broker?.cleanup();
       await rm(dir, { recursive: true, force: true });
@@ -59,6 +66,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
         mediaNote = `bridge: Janus ${b.url}, room ${b.room}`;
       }
     }
+    central = await startDemoConsole(dir, broker.url, bridge && { url: bridge.url, room: bridge.room }, { port: o.consolePort, group: 'demo' });
     // Each hall sends a stamped test pattern and a tone, 640x360 so that several fit on two cores.
     const media = bridge ? { enabled: true, simulate: true, width: 640, height: 360, fps: 30, maxBitrateKbps: 800 } : null;
     const baseline = await emptyNodeRss();
@@ -75,10 +83,10 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       const views = halls.map((h) => watch!.halls.get(h.id) ?? { id: h.id, online: null, onlineAt: null, state: null, telemetryAt: null, rssMb: null });
       if (allOnlineAt === null && views.every((v) => v.online)) allOnlineAt = Math.max(...views.map((v) => v.onlineAt!));
       if (allOnlineAt !== null && bridge && !joined) {
-        // What the operator does when the meeting starts: one command to the group, every hall joins.
+        // What the operator does when the meeting starts, here through the console: one command to the group (no
+        // response topic: each hall answers on diemcau/v1/<box>/reply/join), every hall joins.
         joined = true;
-        // No response topic: one cannot lie in every hall's reply tree; each answers on diemcau/v1/<box>/reply/join.
-        watch!.publish('diemcau/v1/group/demo/cmd/join', JSON.stringify({ bridge: bridge.url, room: bridge.room }));
+        void central!.joinAll(o.halls).catch((err) => (joinNote = `   join failed: ${(err as Error).message}`));
       }
       const rss = views.map((v) => v.rssMb).filter((x): x is number => x !== null);
       const header = [
@@ -88,6 +96,13 @@ export async function runDemo(o: DemoOptions): Promise<void> {
             ? `   agent RSS max ${Math.max(...rss).toFixed(1)} MB = ${(Math.max(...rss) / baseline).toFixed(2)}x an empty node (${baseline.toFixed(1)} MB)`
             : ''),
         mediaNote,
+        `console: ${central!.url}   login: ${central!.username} / ${central!.password}` +
+          (central!.meeting === null ? '   (no meeting: the halls have no media)' : `   meeting ${central!.meeting}: the demo halls joined from it${joinNote}`),
+        ...(central!.meeting === null
+          ? []
+          : [
+              `         a hall asks for the floor (grant it in the console's queue): mosquitto_pub -V mqttv5 -p ${broker!.port} -t diemcau/v1/${halls[0].id}/cmd/panel.sim-press -m '{"button":"talk","ms":100}' -D publish message-expiry-interval 30`,
+            ]),
         '',
       ];
       const footer = [

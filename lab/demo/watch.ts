@@ -31,10 +31,6 @@ export class FleetWatch {
     });
   }
 
-  publish(topic: string, payload: string, props: Record<string, unknown> = {}): void {
-    this.client?.publish(topic, payload, { qos: 1, properties: { messageExpiryInterval: 30, ...props } });
-  }
-
   async stop(): Promise<void> {
     await this.client?.endAsync(true);
   }

@@ -3,7 +3,8 @@
 // What they read: the provincial page holds only its province; talk buttons pressed on the simulated panels come
 // into the floor queue in the same order on every page; a grant clicked on one page shows on the others, with the
 // hall's answer; revoke empties the queue; a group
-// action is sent only after its confirmation and its answers are counted on the page; the viewer has no buttons.
+// action is sent only after its confirmation and its answers are counted on the page; a roll call every hall answers
+// lists none missing as soon as it counts none missing; the viewer has no buttons.
 import t from 'tap';
 import { startWorld, PASSWORD, HALLS, HANOI, eventually, type World } from './world.js';
 import { launchChromium, openConsole, cellColors, type ConsolePage } from '../../lab/console-page.js';
@@ -139,6 +140,26 @@ t.test('a group action is sent only once confirmed; its answers are counted on t
   }, 'three answers counted on the page', 20000);
   t.equal(line, 'Display off: 3 of 3 answered, 0 failed');
   t.equal(await commandsSent(), 1, 'sent once');
+});
+
+t.test('a roll call every hall answers: the missing list is empty the moment the count says 0 missing', async (t) => {
+  const p = nat.page;
+  t.equal((await w.nat.post('/api/meetings', { title: 'roll call', bridge: 'http://127.0.0.1:9/janus', room: 1 })).status, 200);
+  await p.waitForSelector('.rollcall .rc-start:not([disabled])');
+  await p.selectOption('.rollcall select.scope', '@all');
+  await p.click('.rollcall .rc-start');
+  // Read in every frame until the count shows 0 missing, and then what the list shows in that same frame.
+  const seen = await p.waitForFunction(
+    () =>
+      document.querySelector('.rc-counts [data-count=missing] strong')?.textContent === '0' && {
+        answered: document.querySelector('.rc-counts [data-count=answered] strong')!.textContent,
+        listed: document.querySelectorAll('.rollcall .missing-list li').length,
+        heading: document.querySelector('.rollcall h3')?.textContent ?? null,
+      },
+    undefined,
+    { polling: 'raf', timeout: 20000 },
+  );
+  t.same(await seen.jsonValue(), { answered: String(HALLS.length), listed: 0, heading: 'Missing halls (0)' }, 'all answered, none listed missing');
 });
 
 t.test("the viewer's page has no action buttons, and shows everything else", async (t) => {

@@ -14,7 +14,7 @@ import { startBroker } from '../../lab/mosquitto.js';
 import { addOperator, ConsoleClient, startCentral, writeCentralConfig } from '../../lab/central.js';
 import { startInProcessHalls, stopInProcessHalls } from '../../lab/in-process-halls.js';
 import { WireBox, media } from '../../lab/wire-box.js';
-import { launchChromium, openConsole, legendColors, cellColors, cellOnScreen, distinctColors, near } from '../../lab/console-page.js';
+import { launchChromium, openConsole, legendColors, cellColors, cellOnScreen, distinctColors, near, WALL_DRAWN } from '../../lab/console-page.js';
 import { PASSWORD, eventually } from './world.js';
 
 const N = 600;
@@ -30,7 +30,7 @@ const configPath = await writeCentralConfig(dir, {
   carriers: [{ name: 'viettel', url: brokers[0].url }, { name: 'vnpt', url: brokers[1].url }],
   incidentAfterS: 1,
   groupsFile: 'groups.json',
-} as Parameters<typeof writeCentralConfig>[1]);
+});
 await addOperator(configPath, 'nat', 'national', PASSWORD);
 await addOperator(configPath, 'quang', 'provincial', PASSWORD, ['p-03']);
 const server = await startCentral(configPath);
@@ -95,6 +95,8 @@ t.test('the wall draws every hall in the colour of its state', async (t) => {
   t.same([by('offline'), by('in-meeting'), by('seen'), by('heard'), by('problem')], [stopped.length, 12, 12, 24, 12], 'every state on the wall');
   t.equal(await p.textContent('.total .heard-of'), `24 of ${TOTAL} heard`);
   t.equal(await p.$$eval('canvas.grid', (els) => els.length), 12, 'one grid per province');
+  const marks = await p.evaluate((name) => performance.getEntriesByName(name).map((m) => (m as PerformanceMark).detail), WALL_DRAWN);
+  t.same(marks, [{ halls: TOTAL }], `the page marked ${WALL_DRAWN} once, with every hall drawn`);
 });
 
 t.test('a change repaints the hall\'s cell, not the wall; hover names the hall, a click opens it', async (t) => {

@@ -1,9 +1,11 @@
 // A meeting with real media through the console (a media test: Janus in a network namespace, a real agent process
-// with simulated camera and microphone): join a hall through the server and see the progress reach "joined"; a
-// readiness sweep passes on it; the floor granted lights its tally LED (once the agent has floor.grant); and the
-// preview: the server subscribes to the hall's feed on Janus on the page's behalf, and a WebRTC peer answering
-// with the server's SDP decodes the hall's stamped frames.
+// with simulated camera and microphone): join the hall's province through the server (one group command, which
+// names no display) and see the progress reach "joined"; a readiness sweep passes on it; the floor granted lights
+// its tally LED (once the agent has floor.grant); and the preview: the server subscribes to the hall's feed on
+// Janus on the page's behalf (found by the box id the agent publishes under when `join` names no display), and a
+// WebRTC peer answering with the server's SDP decodes the hall's stamped frames.
 import t from 'tap';
+import mqtt from 'mqtt';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,14 +42,21 @@ const nat = await ConsoleClient.login(server.url, 'nat', PASSWORD);
 await eventually(async () => (await nat.get(`/api/halls?q=${BOX}`)).body.halls[0]?.presence === 'online', 'hall online', 30000);
 const meeting = (await nat.post('/api/meetings', { title: 'preview', bridge: janus.url, room: janus.rooms[0] })).body;
 
-t.test('join through the console: progress reaches joined, the hall is heard', async (t) => {
+t.test('join the province through the console: progress reaches joined, the hall is heard', async (t) => {
   const page = await nat.live();
   t.teardown(() => page.close());
-  const r = await nat.post(`/api/meetings/${meeting.id}/join`, { scope: { boxes: [BOX] } });
+  // What went out on the broker: one group command, no display named in it.
+  const spy = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'preview-test-spy' });
+  t.teardown(() => spy.endAsync(true));
+  const joins: Array<{ topic: string; args: any }> = [];
+  spy.on('message', (topic, payload) => joins.push({ topic, args: JSON.parse(payload.toString()) }));
+  await spy.subscribeAsync(['diemcau/v1/+/cmd/join', 'diemcau/v1/group/+/cmd/join'], { qos: 1 });
+  const r = await nat.post(`/api/meetings/${meeting.id}/join`, { scope: { groups: ['p-01'] } });
   t.match(r.body, { asked: 1, reached: 0 });
   const p = await page.until(() => page.progress.command.get(r.body.id)?.reached === 1 && page.progress.command.get(r.body.id), 'joined', 45000);
   t.match(p, { asked: 1, answered: 1, ok: 1, reached: 1 });
   await page.until(() => page.halls.get(BOX)?.state === 'heard', 'heard at the centre', 30000);
+  t.same(joins.map((j) => [j.topic, j.args.display]), [['diemcau/v1/group/p-01/cmd/join', undefined]], 'one group command, naming no display');
 });
 
 t.test('readiness passes on a hall in the meeting', async (t) => {

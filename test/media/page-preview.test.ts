@@ -52,8 +52,7 @@ t.test('a meeting created and joined from the meeting bar: "1 of 1 joined", hear
   await p.fill('.meeting-create input[name=room]', String(janus.rooms[0]));
   await p.click('.meeting-create button[type=submit]');
   await p.waitForSelector('.meeting-bar .meeting-join');
-  // The hall joined on its own (the filter's halls: a box scope): the server then names its feed by its box id,
-  // which is how the preview finds it (a group join leaves the agent's default display name).
+  // The hall joined on its own (the filter's halls: a box scope); a group join is console-preview.test.ts's.
   await p.fill('.f-search', BOX);
   await eventually(async () => (await p.textContent('.f-shown'))?.startsWith('1 of'), 'the hall found');
   await p.selectOption('.meeting-bar select.scope', '@filtered');
