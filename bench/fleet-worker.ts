@@ -1,68 +1,130 @@
-// One process of the fleet bench: runs many agents (the agent's own Agent class: its MQTT link, state and command
-// code) against the bench's broker, and reports to the controller over IPC.
+// One process of the fleet bench: runs many clients against the bench's broker and reports to the controller over
+// IPC. A client is either a hall (the agent's own Agent class: its MQTT link, state and command code) or, for the
+// comparison, a plain mqtt.js client with the library's defaults (mqtt.connect, a fixed 1 s reconnectPeriod).
+import { readFileSync } from 'node:fs';
+import mqtt from 'mqtt';
 import { Agent } from '../agent/agent.js';
 import { parseConfig } from '../agent/config/load.js';
 import { silentLogger } from '../core/log.js';
 
-interface Start {
+export interface Start {
   type: 'start';
+  kind: 'agent' | 'mqttjs';
+  /** Box ids are `vn-<prefix><n>`: each phase of the bench has its own. */
+  prefix: string;
   from: number;
   count: number;
   broker: string;
-  spreadS: number;
+  /** The carrier CA file, for an mqtts broker. */
+  ca?: string;
+  /** The agents' `mqtt.reconnect` (the mqtt.js clients keep the library's own). */
+  reconnect: Record<string, number>;
   ratePerS: number;
 }
 
-const agents: Agent[] = [];
-let watchingReconnects = false;
+/** What the controller reads of a client. */
+interface Member {
+  readonly connected: boolean;
+  /** Connect attempts that timed out. */
+  readonly timeouts: number;
+  stop(): Promise<void>;
+}
+
+const members: Member[] = [];
+let watching = false;
 let reconnects: number[] = [];
+/** ms from opening the socket to CONNACK, of each return watched. */
+let connectMs: number[] = [];
 
 const send = (msg: unknown) => process.send?.(msg);
 
+function returned(ms: number | null): void {
+  if (!watching) return;
+  reconnects.push(Date.now());
+  if (ms !== null) connectMs.push(ms);
+}
+
+async function startAgent(m: Start, n: number): Promise<Member> {
+  const id = `vn-${m.prefix}${String(n).padStart(5, '0')}`;
+  const config = parseConfig(
+    {
+      box: { id },
+      hall: { name: `Bench hall ${n}`, groups: ['bench', `p-${String(n % 34).padStart(2, '0')}`] },
+      mqtt: {
+        brokers: [m.broker],
+        ...(m.ca ? { tls: { ca: m.ca } } : {}),
+        keepaliveS: 120,
+        willDelayS: 30,
+        sessionExpiryS: 120,
+        stateThrottleMs: 1000,
+        reconnect: m.reconnect,
+      },
+      telemetry: { intervalS: 600 },
+    },
+    `bench agent ${n}`,
+  );
+  const a = new Agent({ config, configPath: null, log: silentLogger, version: 'bench' });
+  a.link.on('connected', () => returned(a.link.status().lastConnectMs));
+  await a.start();
+  return {
+    get connected() {
+      return a.link.connected;
+    },
+    get timeouts() {
+      return a.link.status().connectTimeouts;
+    },
+    stop: () => a.stop(),
+  };
+}
+
+function startMqttjs(m: Start, n: number, ca: Buffer | undefined): Member {
+  let timeouts = 0;
+  let openedAt = performance.now();
+  const c = mqtt.connect(m.broker, { clientId: `mqttjs-${m.prefix}${n}`, reconnectPeriod: 1000, ...(ca ? { ca } : {}) });
+  c.on('reconnect', () => (openedAt = performance.now()));
+  c.on('connect', () => returned(Math.round(performance.now() - openedAt)));
+  c.on('error', (err) => {
+    if (err.message === 'connack timeout') timeouts++;
+  });
+  return {
+    get connected() {
+      return c.connected;
+    },
+    get timeouts() {
+      return timeouts;
+    },
+    stop: () => c.endAsync(true),
+  };
+}
+
 async function start(m: Start): Promise<void> {
   const gap = 1000 / m.ratePerS;
+  const ca = m.ca ? readFileSync(m.ca) : undefined;
   const t0 = Date.now();
   for (let i = 0; i < m.count; i++) {
     const n = m.from + i;
-    const config = parseConfig(
-      {
-        box: { id: `vn-b${String(n).padStart(5, '0')}` },
-        hall: { name: `Bench hall ${n}`, groups: ['bench', `p-${String(n % 34).padStart(2, '0')}`] },
-        mqtt: {
-          brokers: [m.broker],
-          keepaliveS: 120,
-          willDelayS: 30,
-          sessionExpiryS: 120,
-          stateThrottleMs: 1000,
-          reconnect: { massSpreadS: m.spreadS },
-        },
-        telemetry: { intervalS: 600 },
-      },
-      `bench agent ${n}`,
-    );
-    const a = new Agent({ config, configPath: null, log: silentLogger, version: 'bench' });
-    a.link.on('connected', () => {
-      if (watchingReconnects) reconnects.push(Date.now());
-    });
-    agents.push(a);
-    await a.start();
-    const due = t0 + (i + 1) * gap;
-    const wait = due - Date.now();
+    members.push(m.kind === 'agent' ? await startAgent(m, n) : startMqttjs(m, n, ca));
+    const wait = t0 + (i + 1) * gap - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
-  send({ type: 'started', count: agents.length });
+  send({ type: 'started', count: members.length });
 }
+
+const connectedCount = () => members.filter((c) => c.connected).length;
 
 process.on('message', (m: { type: string } & Record<string, unknown>) => {
   if (m.type === 'start') void start(m as unknown as Start);
-  else if (m.type === 'rss') send({ type: 'rss', rss: process.memoryUsage.rss(), connected: agents.filter((a) => a.link.connected).length });
+  else if (m.type === 'rss') send({ type: 'rss', rss: process.memoryUsage.rss(), connected: connectedCount() });
   else if (m.type === 'watch-reconnects') {
     reconnects = [];
-    watchingReconnects = true;
+    connectMs = [];
+    watching = true;
     send({ type: 'watching' });
-  } else if (m.type === 'reconnects') send({ type: 'reconnects', times: reconnects, connected: agents.filter((a) => a.link.connected).length });
-  else if (m.type === 'stop') {
-    void Promise.allSettled(agents.map((a) => a.stop())).then(() => process.exit(0));
+  } else if (m.type === 'reconnects') {
+    const timeouts = members.reduce((s, c) => s + c.timeouts, 0);
+    send({ type: 'reconnects', times: reconnects, connectMs, connected: connectedCount(), timeouts });
+  } else if (m.type === 'stop') {
+    void Promise.allSettled(members.map((c) => c.stop())).then(() => process.exit(0));
   }
 });
 send({ type: 'ready' });

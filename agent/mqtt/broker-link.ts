@@ -1,5 +1,6 @@
 // The box's link to the carrier broker: MQTT 5, a persistent session, presence with a delayed Last Will, failover
-// down a list of brokers, and reconnection that spreads a fleet's return (agent/mqtt/backoff.ts).
+// down a list of brokers, and reconnection that spreads a fleet's return at the rate the broker takes
+// (agent/mqtt/backoff.ts).
 //
 // mqtt.js's own reconnect (a fixed period, 1 s by default) is switched off: each attempt is a fresh client, so the
 // broker URL can change between attempts and every retry waits a jittered delay. The client is built on our own
@@ -13,7 +14,7 @@ import { MqttClient, type IClientOptions, type IPublishPacket, type IClientPubli
 import type { Static } from '../../core/schema/type.js';
 import type { MqttConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/log.js';
-import { reconnectDelay, isMassReason, type DropCause } from './backoff.js';
+import { reconnectDelay, isMassReason, isOverload, type DropCause, type FailedAttempt } from './backoff.js';
 import { RECEIVE_MAXIMUM } from '../../core/receive-maximum.js';
 
 export type MqttSettings = Static<typeof MqttConfig>;
@@ -32,7 +33,14 @@ export interface LinkStatus {
   since: number;
   connects: number;
   lastDrop: { cause: DropCause; reason: string; at: number } | null;
+  /** Attempts that gave up waiting for the broker (TCP, TLS handshake and CONNACK over the connect timeout). */
+  connectTimeouts: number;
+  /** ms from opening the socket to CONNACK, of the last attempt that registered. */
+  lastConnectMs: number | null;
 }
+
+/** How long an attempt waits for TCP, the TLS handshake and CONNACK together. */
+export const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Events:
@@ -46,12 +54,14 @@ export class BrokerLink extends EventEmitter {
   private stopped = true;
   private attempt = 0;
   private refusals = 0;
+  /** Attempts since the last registration that found the broker overloaded: each doubles the mass window. */
+  private overloads = 0;
   private cause: DropCause = 'link';
   private brokerIndex = 0;
   private readonly subs = new Map<string, 0 | 1>();
   /** Publishes waiting for their acknowledgement; settled `false` when their client is dropped. */
   private readonly pending = new Set<(ok: boolean) => void>();
-  private st: LinkStatus = { connected: false, broker: null, since: Date.now(), connects: 0, lastDrop: null };
+  private st: LinkStatus = { connected: false, broker: null, since: Date.now(), connects: 0, lastDrop: null, connectTimeouts: 0, lastConnectMs: null };
 
   constructor(
     private opts: LinkOptions,
@@ -159,7 +169,7 @@ export class BrokerLink extends EventEmitter {
       clientId: this.opts.clientId,
       clean: false, // a persistent session: a short blip reconnects before the will delay and nothing flaps
       reconnectPeriod: 0,
-      connectTimeout: 10_000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       keepalive: m.keepaliveS,
       resubscribe: false,
       writeCache: false,
@@ -198,9 +208,10 @@ export class BrokerLink extends EventEmitter {
     } catch (err) {
       // A TLS file that cannot be read: say which, and keep trying (it may be provisioned later).
       this.log.error('broker TLS files unreadable', { broker: url, err });
-      this.onAttemptFailed(url, 'tls files unreadable', false);
+      this.onAttemptFailed(url, 'tls files unreadable', false, { timedOut: false, cutByServer: false });
       return;
     }
+    const openedAt = performance.now();
     const client = new MqttClient(() => openStream(url, options), options);
     this.client = client;
     let wasConnected = false;
@@ -209,7 +220,13 @@ export class BrokerLink extends EventEmitter {
     let refused = false;
     let massReason = false;
     let serverDisconnected = false;
+    let tcpUp = false;
+    let reset = false;
+    let otherError = false;
+    let timedOut = false;
+    let refusedCode: number | undefined;
     client.stream?.on('end', () => (serverEnded = true));
+    client.stream?.on('connect', () => (tcpUp = true));
     client.on('connect', () => {
       // A CONNACK for a client stop() (or a reconfigure) already let go of: its stores are closed, and a publish on
       // it would throw. Nothing to do: the new client, or none, is in charge.
@@ -217,8 +234,10 @@ export class BrokerLink extends EventEmitter {
       wasConnected = true;
       this.attempt = 0;
       this.refusals = 0;
+      this.overloads = 0;
       this.cause = 'link';
-      this.st = { ...this.st, connected: true, broker: url, since: Date.now(), connects: this.st.connects + 1 };
+      const lastConnectMs = Math.round(performance.now() - openedAt);
+      this.st = { ...this.st, connected: true, broker: url, since: Date.now(), connects: this.st.connects + 1, lastConnectMs };
       client.publish(this.opts.presenceTopic, this.opts.presence('online'), { qos: 1, retain: true });
       if (this.subs.size > 0) {
         const map: Record<string, { qos: 0 | 1 }> = {};
@@ -239,6 +258,10 @@ export class BrokerLink extends EventEmitter {
     client.on('error', (err: Error & { code?: string | number }) => {
       reason = err.message;
       if (err.code === 'ECONNREFUSED') refused = true;
+      else if (err.code === 'ECONNRESET') reset = true;
+      else if (err.message === 'connack timeout') timedOut = true;
+      else otherError = true;
+      if (typeof err.code === 'number') refusedCode = err.code;
       if (typeof err.code === 'number' && isMassReason(err.code)) {
         refused = true;
         massReason = true;
@@ -271,19 +294,25 @@ export class BrokerLink extends EventEmitter {
         this.emit('disconnected', cause, this.st.lastDrop!.reason);
         this.schedule(reconnectDelay(0, cause, this.opts.mqtt.reconnect, this.rand));
       } else {
-        this.onAttemptFailed(url, reason || 'connection closed', refused, massReason);
+        if (timedOut) this.st = { ...this.st, connectTimeouts: this.st.connectTimeouts + 1 };
+        // Cut by the server: the socket was up and the server closed or reset it before answering, with no error of
+        // ours (a certificate we refused, a TLS alert) in between.
+        const cutByServer = tcpUp && (serverEnded || reset) && !otherError && !timedOut;
+        this.onAttemptFailed(url, reason || 'connection closed', refused, { reasonCode: refusedCode, timedOut, cutByServer }, massReason);
       }
     });
   }
 
-  private onAttemptFailed(url: string, reason: string, refused: boolean, massReason = false): void {
+  private onAttemptFailed(url: string, reason: string, refused: boolean, how: FailedAttempt, massReason = false): void {
     const n = this.opts.mqtt.brokers.length;
+    // Judged against the cause the attempt was made under: a timeout in a mass return is the broker's queue.
+    if (isOverload(how, this.cause)) this.overloads++;
     this.refusals = refused ? this.refusals + 1 : 0;
     if (massReason || this.refusals >= n) this.cause = 'mass';
     this.attempt++;
     this.brokerIndex = (this.brokerIndex + 1) % n;
-    const delay = reconnectDelay(this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand);
-    this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, retryInMs: delay });
+    const delay = reconnectDelay(this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand, this.overloads);
+    this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, overloads: this.overloads, retryInMs: delay });
     this.schedule(delay);
   }
 
