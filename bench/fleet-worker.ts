@@ -35,6 +35,8 @@ let watching = false;
 let reconnects: number[] = [];
 /** ms from opening the socket to CONNACK, of each return watched. */
 let connectMs: number[] = [];
+/** CPU time of this process since the watch began (µs). */
+let cpuFrom = process.cpuUsage();
 
 const send = (msg: unknown) => process.send?.(msg);
 
@@ -118,11 +120,13 @@ process.on('message', (m: { type: string } & Record<string, unknown>) => {
   else if (m.type === 'watch-reconnects') {
     reconnects = [];
     connectMs = [];
+    cpuFrom = process.cpuUsage();
     watching = true;
     send({ type: 'watching' });
   } else if (m.type === 'reconnects') {
     const timeouts = members.reduce((s, c) => s + c.timeouts, 0);
-    send({ type: 'reconnects', times: reconnects, connectMs, connected: connectedCount(), timeouts });
+    const cpu = process.cpuUsage(cpuFrom);
+    send({ type: 'reconnects', times: reconnects, connectMs, connected: connectedCount(), timeouts, cpuMs: (cpu.user + cpu.system) / 1000 });
   } else if (m.type === 'stop') {
     void Promise.allSettled(members.map((c) => c.stop())).then(() => process.exit(0));
   }

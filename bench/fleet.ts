@@ -6,6 +6,7 @@
 // the same restart over TCP and TLS, for the ratio. Last, a standalone agent's RSS against an empty node process.
 import { execFileSync, fork, type ChildProcess } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
 import { startBroker, type Broker } from '../lab/mosquitto.js';
@@ -89,6 +90,7 @@ async function poll(workers: ChildProcess[]) {
     connectMs: rs.flatMap((m) => m.connectMs as number[]),
     connected: rs.reduce((s, m) => s + (m.connected as number), 0),
     timeouts: rs.reduce((s, m) => s + (m.timeouts as number), 0),
+    cpuMs: rs.reduce((s, m) => s + (m.cpuMs as number), 0),
   };
 }
 
@@ -108,6 +110,16 @@ interface Return {
   timeouts: number;
   connectP50Ms: number;
   connectP99Ms: number;
+  /** CPU per return, ms: the clients' processes and the broker's (where a bench machine's time goes). */
+  clientCpuMs: number;
+  brokerCpuMs: number;
+}
+
+/** CPU time (ms) a process has used, from /proc. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
 }
 
 /** Restarts the broker under a connected fleet; measures until every client is back (or `limitMs` passed). */
@@ -115,6 +127,7 @@ async function restartAndWatch(broker: Broker, workers: ChildProcess[], N: numbe
   await Promise.all(workers.map((w) => rpc(w, { type: 'watch-reconnects' }, 'watching')));
   const restartAt = Date.now();
   await broker.restart(0);
+  const brokerCpu0 = cpuMsOf(broker.proc?.pid);
   let r = await poll(workers);
   while (r.connected < N && Date.now() < restartAt + limitMs) {
     await sleep(1000);
@@ -123,12 +136,15 @@ async function restartAndWatch(broker: Broker, workers: ChildProcess[], N: numbe
   const perSecond = new Map<number, number>();
   for (const t of r.times) perSecond.set(Math.floor((t - restartAt) / 1000), (perSecond.get(Math.floor((t - restartAt) / 1000)) ?? 0) + 1);
   const ms = [...r.connectMs].sort((a, b) => a - b);
+  const brokerCpuMs = cpuMsOf(broker.proc?.pid) - brokerCpu0;
   return {
     allS: r.connected >= N ? (Math.max(...r.times) - restartAt) / 1000 : NaN,
     peakPerS: Math.max(0, ...perSecond.values()),
     timeouts: r.timeouts,
     connectP50Ms: percentile(ms, 50),
     connectP99Ms: percentile(ms, 99),
+    clientCpuMs: round(r.cpuMs / N),
+    brokerCpuMs: round(brokerCpuMs / N),
   };
 }
 
@@ -213,9 +229,11 @@ export async function main(argv: string[]): Promise<void> {
     console.log(`tcp: back ${tcp.allS} s, peak ${tcp.peakPerS}/s, ${tcp.timeouts} timeouts`);
     await stopFleet(workers);
 
-    // TLS: the same fleet on the carrier's mqtts listener.
+    // TLS: the same fleet on the carrier's mqtts listener, switched on no faster than the broker's rate (a fleet
+    // started faster than the machine takes TLS handshakes measures the machine's queue, not the agent).
     t0 = Date.now();
-    workers = await startFleet(N, P, { ...agentSpec, prefix: 't', url: tls.url, ca: tls.ca });
+    const tlsStartRate = Math.min(startRate, N / windowS);
+    workers = await startFleet(N, P, { ...agentSpec, ratePerS: tlsStartRate, prefix: 't', url: tls.url, ca: tls.ca });
     const tlsOnlineS = await untilAll(N, t0, 180_000, hallsOnline(online, 't'));
     console.log(`tls: online ${tlsOnlineS.toFixed(1)} s`);
     await sleep(3000);
@@ -227,7 +245,7 @@ export async function main(argv: string[]): Promise<void> {
     const plain: Record<string, Return & { onlineS: number }> = {};
     for (const [name, url, ca] of skipMqttjs ? [] : ([['tcp', broker.url, undefined], ['tls', tls.url, tls.ca]] as const)) {
       t0 = Date.now();
-      workers = await startFleet(N, P, { kind: 'mqttjs', prefix: name[1], url, ca, reconnect: {}, ratePerS: startRate });
+      workers = await startFleet(N, P, { kind: 'mqttjs', prefix: name[1], url, ca, reconnect: {}, ratePerS: ca ? tlsStartRate : startRate });
       const onlineS = await untilAll(N, t0, 180_000, clientsConnected(workers));
       await sleep(3000);
       plain[name] = { onlineS, ...(await restartAndWatch(broker, workers, N, 120_000)) };
@@ -257,6 +275,8 @@ export async function main(argv: string[]): Promise<void> {
       tls_connect_timeouts: overTls.timeouts,
       tls_reconnect_connect_p50_ms: overTls.connectP50Ms,
       tls_reconnect_connect_p99_ms: overTls.connectP99Ms,
+      tls_reconnect_cpu_ms_per_box: { clients: overTls.clientCpuMs, broker: overTls.brokerCpuMs },
+      reconnect_cpu_ms_per_box: { clients: tcp.clientCpuMs, broker: tcp.brokerCpuMs },
       mqttjs_reconnect_all_s: round(plain.tcp?.allS ?? NaN),
       mqttjs_reconnect_peak_per_s: plain.tcp?.peakPerS ?? null,
       mqttjs_tls_reconnect_all_s: round(plain.tls?.allS ?? NaN),
@@ -288,6 +308,8 @@ export async function main(argv: string[]): Promise<void> {
       { metric: 'TLS: peak reconnects per second', value: result.tls_reconnect_peak_per_s, floor: `≤ ${peakFloor}` },
       { metric: 'TLS: connects timed out', value: result.tls_connect_timeouts, floor: '= 0' },
       { metric: 'TLS: connect time p50 / p99 in the return (ms)', value: `${result.tls_reconnect_connect_p50_ms} / ${result.tls_reconnect_connect_p99_ms}`, floor: '' },
+      { metric: 'TLS: CPU per return, clients / broker (ms)', value: `${overTls.clientCpuMs} / ${overTls.brokerCpuMs}`, floor: '' },
+      { metric: 'TCP: CPU per return, clients / broker (ms)', value: `${tcp.clientCpuMs} / ${tcp.brokerCpuMs}`, floor: '' },
       { metric: 'mqtt.js defaults: all back (s)', value: result.mqttjs_reconnect_all_s, floor: '' },
       { metric: 'mqtt.js defaults: peak per second', value: result.mqttjs_reconnect_peak_per_s ?? '', floor: '' },
       { metric: 'mqtt.js defaults, TLS: all back (s)', value: result.mqttjs_tls_reconnect_all_s, floor: '' },

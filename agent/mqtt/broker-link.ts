@@ -7,15 +7,14 @@
 // TCP/TLS stream rather than through mqtt.connect(), which loads WebSocket and SOCKS support a box never uses
 // (about 8 MB of the agent's memory budget), and mqtt-packet's 65,536-buffer number cache is off (writeCache: false).
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
-import { createRequire } from 'node:module';
+import type { SecureContext } from 'node:tls';
 import { MqttClient, type IClientOptions, type IPublishPacket, type IClientPublishOptions } from 'mqtt';
 import type { Static } from '../../core/schema/type.js';
 import type { MqttConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/log.js';
 import { reconnectDelay, isMassReason, isOverload, type DropCause, type FailedAttempt } from './backoff.js';
 import { RECEIVE_MAXIMUM } from '../../core/receive-maximum.js';
+import { openStream, TlsContextCache } from './broker-stream.js';
 
 export type MqttSettings = Static<typeof MqttConfig>;
 
@@ -39,8 +38,14 @@ export interface LinkStatus {
   lastConnectMs: number | null;
 }
 
-/** How long an attempt waits for TCP, the TLS handshake and CONNACK together. */
-export const CONNECT_TIMEOUT_MS = 10_000;
+/** How long an attempt waits for the broker's host to answer (TCP connected): past it, the next broker. */
+export const TCP_CONNECT_TIMEOUT_MS = 10_000;
+/**
+ * How long an attempt waits for TCP, the TLS handshake and CONNACK together. Longer than the TCP wait: a broker that
+ * accepted us and is slow to finish is working through a queue of handshakes, and leaving it then throws away the
+ * work it did for us and comes back to add to the queue (docs/mqtt.md, "Reconnection").
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Events:
@@ -59,6 +64,7 @@ export class BrokerLink extends EventEmitter {
   private cause: DropCause = 'link';
   private brokerIndex = 0;
   private readonly subs = new Map<string, 0 | 1>();
+  private readonly tlsContexts = new TlsContextCache();
   /** Publishes waiting for their acknowledgement; settled `false` when their client is dropped. */
   private readonly pending = new Set<(ok: boolean) => void>();
   private st: LinkStatus = { connected: false, broker: null, since: Date.now(), connects: 0, lastDrop: null, connectTimeouts: 0, lastConnectMs: null };
@@ -189,12 +195,6 @@ export class BrokerLink extends EventEmitter {
     };
     if (m.username !== undefined) o.username = m.username;
     if (m.password !== undefined) o.password = m.password;
-    if (m.tls) {
-      if (m.tls.ca) o.ca = readFileSync(m.tls.ca);
-      if (m.tls.cert) o.cert = readFileSync(m.tls.cert);
-      if (m.tls.key) o.key = readFileSync(m.tls.key);
-      o.rejectUnauthorized = m.tls.rejectUnauthorized;
-    }
     return o;
   }
 
@@ -202,17 +202,19 @@ export class BrokerLink extends EventEmitter {
     this.timer = null;
     if (this.stopped) return;
     const url = this.opts.mqtt.brokers[this.brokerIndex % this.opts.mqtt.brokers.length];
-    let options: IClientOptions;
+    const options = this.clientOptions();
+    let secureContext: SecureContext | undefined;
     try {
-      options = this.clientOptions();
+      if (url.startsWith('mqtts:')) secureContext = this.tlsContexts.get(this.opts.mqtt.tls);
     } catch (err) {
-      // A TLS file that cannot be read: say which, and keep trying (it may be provisioned later).
-      this.log.error('broker TLS files unreadable', { broker: url, err });
-      this.onAttemptFailed(url, 'tls files unreadable', false, { timedOut: false, cutByServer: false });
+      // A TLS file that cannot be read or does not parse: say which, and keep trying (it may be provisioned later).
+      this.log.error('broker TLS files unusable', { broker: url, err });
+      this.onAttemptFailed(url, 'tls files unusable', false, { timedOut: false, cutByServer: false });
       return;
     }
     const openedAt = performance.now();
-    const client = new MqttClient(() => openStream(url, options), options);
+    const rejectUnauthorized = this.opts.mqtt.tls?.rejectUnauthorized ?? true;
+    const client = new MqttClient(() => openStream(url, secureContext, rejectUnauthorized), options);
     this.client = client;
     let wasConnected = false;
     let serverEnded = false;
@@ -227,6 +229,13 @@ export class BrokerLink extends EventEmitter {
     let refusedCode: number | undefined;
     client.stream?.on('end', () => (serverEnded = true));
     client.stream?.on('connect', () => (tcpUp = true));
+    const tcpTimer = setTimeout(() => {
+      if (tcpUp || this.client !== client) return;
+      timedOut = true;
+      reason = `no TCP answer in ${TCP_CONNECT_TIMEOUT_MS} ms`;
+      client.stream.destroy();
+    }, TCP_CONNECT_TIMEOUT_MS);
+    tcpTimer.unref();
     client.on('connect', () => {
       // A CONNACK for a client stop() (or a reconfigure) already let go of: its stores are closed, and a publish on
       // it would throw. Nothing to do: the new client, or none, is in charge.
@@ -269,6 +278,7 @@ export class BrokerLink extends EventEmitter {
     });
     client.on('message', (topic, payload, packet) => this.emit('message', topic, payload, packet as IPublishPacket));
     client.once('close', () => {
+      clearTimeout(tcpTimer);
       if (this.client !== client) return;
       this.client = null;
       this.settlePending();
@@ -337,24 +347,4 @@ export class BrokerLink extends EventEmitter {
     c.end(true);
     this.st = { ...this.st, connected: false, since: Date.now() };
   }
-}
-
-/** The byte stream to a broker URL: mqtt://host[:1883] or mqtts://host[:8883]. */
-function openStream(url: string, o: IClientOptions) {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  if (u.protocol === 'mqtts:') {
-    // Loaded only for TLS brokers: node:tls costs about 3 MB of RSS that a plain-TCP box need not carry.
-    const { connect: tlsConnect } = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
-    return tlsConnect({
-      host,
-      port: Number(u.port || 8883),
-      servername: /^[\d.:]+$/.test(host) ? undefined : host,
-      ca: o.ca as Buffer | undefined,
-      cert: o.cert as Buffer | undefined,
-      key: o.key as Buffer | undefined,
-      rejectUnauthorized: o.rejectUnauthorized ?? true,
-    });
-  }
-  return tcpConnect({ host, port: Number(u.port || 1883) });
 }

@@ -63,7 +63,7 @@ export const ReconnectConfig = Type.Object(
     brokerConnectsPerS: Type.Number({
       minimum: 1,
       maximum: 1_000_000,
-      default: 800,
+      default: 1000,
       description:
         'Connects per second the broker completes without a queue of handshakes (over TLS when the brokers are ' +
         'mqtts): `npm run bench -- fleet` measures it. After a mass event the first retry is spread over ' +

@@ -78,7 +78,7 @@ t.test('planner: the steps from one config to the next', async (t) => {
 t.test('config: defaults, every error at once, desired sections left out stay as they are', async (t) => {
   const cfg = parseConfig({ box: { id: 'vn-1' } }, 'x');
   t.equal(cfg.mqtt.willDelayS, 15);
-  t.same(cfg.mqtt.reconnect, { minMs: 500, maxMs: 60000, fleetSize: 10400, brokerConnectsPerS: 800 }, 'no fixed window unless set');
+  t.same(cfg.mqtt.reconnect, { minMs: 500, maxMs: 60000, fleetSize: 10400, brokerConnectsPerS: 1000 }, 'no fixed window unless set');
   t.same(cfg.devices, {});
   t.equal(cfg.media.enabled, false);
   try {
