@@ -3,6 +3,7 @@
 // fleet size over the broker's rate, and a broker that cannot take a box (here: past its `max_connections`) makes
 // that box wait twice as long, where a broker that is not listening yet does not.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
 import mqtt from 'mqtt';
 import { startBroker } from '../../lab/mosquitto.js';
 import { carrierTlsListener } from '../../lab/tls-listener.js';
@@ -94,7 +95,7 @@ t.test('a broker that cuts the handshake doubles the window; one not listening y
 
   // Started at once after a refused attempt, with 1.98 s before the next: the blocker is in first.
   await broker.start();
-  const blocker = await mqtt.connectAsync(tls.url, { ca: tls.ca, clientId: 'blocker', reconnectPeriod: 0 });
+  const blocker = await mqtt.connectAsync(tls.url, { ca: readFileSync(tls.ca), clientId: 'blocker', reconnectPeriod: 0 });
   t.teardown(() => blocker.endAsync(true));
   const cut = await waitFor('an attempt the broker cut', () => failures().find((l) => l.overloads > 0), { timeoutMs: 15_000 });
   t.match(cut, { cause: 'mass', overloads: 1, retryInMs: 3960 }, 'cut: the next try drawn over twice the window');
