@@ -1,9 +1,9 @@
-// `npm run bench -- reconnect [--agents N] [--json FILE]`: a model of a fleet's return after the broker was away
-// for a while, with the agent's own delay function (agent/mqtt/backoff.ts), to weigh the policy for refused
-// connections after a mass event (docs/mqtt.md, "A broker crash"). Every box drew its first retry over the spread
-// window when the broker went; an attempt before the broker is back is refused at once (a closed port answers with
-// a reset). Two policies for the next attempt:
-//  - spread: draw again over the window (what the agent does);
+// `npm run bench -- reconnect [--agents N] [--broker-rate R] [--spread S] [--json FILE]`: a model of a fleet's
+// return after the broker was away for a while, with the agent's own delay function (agent/mqtt/backoff.ts), to
+// weigh the policy for refused connections after a mass event (docs/mqtt.md, "A broker crash"). Every box drew its
+// first retry over the mass window (fleetSize / brokerConnectsPerS, or --spread) when the broker went; an attempt
+// before the broker is back is refused at once (a closed port answers with a reset). Two policies for the next:
+//  - spread: what the agent does (over the window again; over twice the window from the second refusal on);
 //  - short: the link schedule (exponential from reconnect.minMs, full jitter).
 // Printed per outage length: when boxes are back after the broker (mean, p95) and the busiest second of connects.
 import { reconnectDelay, massWindowMs, type ReconnectPolicy } from '../agent/mqtt/backoff.js';

@@ -26,11 +26,20 @@ export function massWindowMs(p: ReconnectPolicy, overloads = 0): number {
   return Math.min(base * 2 ** Math.min(overloads, 30), Math.max(base, p.maxMs));
 }
 
-/** Delay in ms before attempt number `attempt` (0 = first retry after the drop). */
+/**
+ * Delay in ms before attempt number `attempt` (0 = first retry after the drop).
+ *
+ * In a mass return the first retry is drawn over the window W, so the fleet arrives at the broker's rate, and a box
+ * refused once (it tried before the broker was back from a restart) draws over W again and is in within W of the
+ * broker's return. A box refused twice is in a longer outage, where the fleet's next tries lie evenly over their
+ * gaps: when the broker returns they arrive at N / (mean gap), twice the rate for gaps drawn over W, so from then on
+ * they are drawn over 2W. No backoff past that (a broker not listening yet costs nothing to ask; a longer wait only
+ * makes the return longer): only the broker's signs of overload widen the window. Never below `minMs`: a small
+ * fleet's window is a few milliseconds. docs/mqtt.md, "A broker crash", has the model's figures.
+ */
 export function reconnectDelay(attempt: number, cause: DropCause, p: ReconnectPolicy, rand: () => number, overloads = 0): number {
-  const exp = Math.min(p.maxMs, p.minMs * 2 ** Math.min(attempt, 30));
-  const ceiling = cause === 'mass' ? Math.max(exp, massWindowMs(p, overloads)) : exp;
-  return Math.floor(rand() * ceiling);
+  if (cause === 'mass') return Math.floor(rand() * Math.max(massWindowMs(p, overloads) * (attempt >= 2 ? 2 : 1), p.minMs));
+  return Math.floor(rand() * Math.min(p.maxMs, p.minMs * 2 ** Math.min(attempt, 30)));
 }
 
 /** MQTT 5 reason codes (DISCONNECT from the server, or CONNACK) that mean "the broker, not you". */

@@ -38,12 +38,11 @@ export interface LinkStatus {
   lastConnectMs: number | null;
 }
 
-/** How long an attempt waits for the broker's host to answer (TCP connected): past it, the next broker. */
-export const TCP_CONNECT_TIMEOUT_MS = 10_000;
 /**
- * How long an attempt waits for TCP, the TLS handshake and CONNACK together. Longer than the TCP wait: a broker that
- * accepted us and is slow to finish is working through a queue of handshakes, and leaving it then throws away the
- * work it did for us and comes back to add to the queue (docs/mqtt.md, "Reconnection").
+ * How long an attempt waits for TCP, the TLS handshake and CONNACK together (then: the next broker). A broker slow
+ * to answer is working through a queue: of SYNs, which the kernel retries at 1, 3, 7 and 15 s while its accept queue
+ * is full, or of handshakes. Leaving it sooner throws away the work it did for us and comes back to add to the
+ * queue (docs/mqtt.md, "Reconnection"), which is how a fleet's return collapses into timeouts.
  */
 export const CONNECT_TIMEOUT_MS = 30_000;
 
@@ -229,13 +228,6 @@ export class BrokerLink extends EventEmitter {
     let refusedCode: number | undefined;
     client.stream?.on('end', () => (serverEnded = true));
     client.stream?.on('connect', () => (tcpUp = true));
-    const tcpTimer = setTimeout(() => {
-      if (tcpUp || this.client !== client) return;
-      timedOut = true;
-      reason = `no TCP answer in ${TCP_CONNECT_TIMEOUT_MS} ms`;
-      client.stream.destroy();
-    }, TCP_CONNECT_TIMEOUT_MS);
-    tcpTimer.unref();
     client.on('connect', () => {
       // A CONNACK for a client stop() (or a reconfigure) already let go of: its stores are closed, and a publish on
       // it would throw. Nothing to do: the new client, or none, is in charge.
@@ -278,7 +270,6 @@ export class BrokerLink extends EventEmitter {
     });
     client.on('message', (topic, payload, packet) => this.emit('message', topic, payload, packet as IPublishPacket));
     client.once('close', () => {
-      clearTimeout(tcpTimer);
       if (this.client !== client) return;
       this.client = null;
       this.settlePending();

@@ -24,8 +24,10 @@ t.test('backoff: full jitter, capped; mass events spread over fleetSize / broker
   t.equal(reconnectDelay(0, 'mass', { ...policy, brokerConnectsPerS: 2600 }, () => 0.5), 2000, 'a faster broker, a shorter window');
   t.equal(reconnectDelay(0, 'mass', { ...policy, fleetSize: 400 }, () => 0.5), 250, 'a smaller fleet, a shorter window');
   t.equal(reconnectDelay(0, 'mass', { ...policy, massSpreadS: 45 }, () => 0.5), 22500, 'a fixed window when the carrier sets one');
-  t.equal(reconnectDelay(10, 'mass', policy, () => 0.5), 30000, 'later mass retries use the larger of window and backoff');
-  t.equal(reconnectDelay(2, 'mass', policy, () => 0.5), 6500, 'a refused retry draws over the window again');
+  t.equal(reconnectDelay(1, 'mass', policy, () => 0.5), 6500, 'refused once (too early after a restart): over the window again');
+  t.equal(reconnectDelay(2, 'mass', policy, () => 0.5), 13000, 'refused twice (a longer outage): over twice the window');
+  t.equal(reconnectDelay(10, 'mass', policy, () => 0.5), 13000, 'however many were refused: no backoff past that');
+  t.equal(reconnectDelay(3, 'mass', { ...policy, fleetSize: 5 }, () => 0.5), 250, 'never below minMs (5 boxes: a 5 ms window)');
   // 10,400 boxes drawing their delay: each second of the return holds about the broker's rate, none far more.
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
@@ -40,6 +42,7 @@ t.test('backoff: full jitter, capped; mass events spread over fleetSize / broker
 t.test('backoff: every answer of an overloaded broker doubles the window, up to the cap', async (t) => {
   t.equal(massWindowMs(policy, 1), 26000);
   t.equal(reconnectDelay(1, 'mass', policy, () => 0.5, 1), 13000, 'the retry after one overload draws over 26 s');
+  t.equal(reconnectDelay(2, 'mass', policy, () => 0.5, 1), 26000, 'and, in a longer outage, over twice that');
   t.equal(massWindowMs(policy, 2), 52000);
   t.equal(massWindowMs(policy, 3), 60000, 'capped at maxMs');
   t.equal(massWindowMs({ ...policy, massSpreadS: 120 }, 3), 120000, 'never below a longer window the carrier set');
