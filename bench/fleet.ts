@@ -27,6 +27,11 @@ function nofileLimit(): number {
 const NOFILE = nofileLimit();
 
 type Msg = { type: string } & Record<string, any>;
+/**
+ * Clients switched on and not yet connected, at most, across the workers: boxes are switched on at the start rate
+ * only as fast as the machine takes them. Only the start; the return after the restart is the agents' own.
+ */
+const MAX_CONNECTING = 400;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function rpc(w: ChildProcess, msg: Msg, reply: string): Promise<Msg> {
@@ -60,7 +65,15 @@ async function startFleet(N: number, P: number, s: FleetSpec): Promise<ChildProc
     await new Promise<void>((r) => w.once('message', () => r()));
   }
   workers.forEach((w, p) => {
-    const start: Start = { type: 'start', ...s, from: p * per, count: Math.min(per, N - p * per), broker: s.url, ratePerS: s.ratePerS / workers.length };
+    const start: Start = {
+      type: 'start',
+      ...s,
+      from: p * per,
+      count: Math.min(per, N - p * per),
+      broker: s.url,
+      ratePerS: s.ratePerS / workers.length,
+      maxConnecting: Math.ceil(MAX_CONNECTING / workers.length),
+    };
     w.send(start);
   });
   return workers;
