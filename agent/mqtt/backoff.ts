@@ -18,7 +18,7 @@ import type { ReconnectConfig } from '../../core/config/schema.js';
 export type DropCause = 'link' | 'mass';
 export type ReconnectPolicy = Static<typeof ReconnectConfig>;
 
-/** The window in ms the first retry after a mass event is drawn over, after `overloads` answers of an overloaded broker. */
+/** The window (ms) the first retry after a mass event is drawn over, after `overloads` signs of an overloaded broker. */
 export function massWindowMs(p: ReconnectPolicy, overloads = 0): number {
   const base = (p.massSpreadS ?? p.fleetSize / p.brokerConnectsPerS) * 1000;
   // Doubling stops at the backoff cap (or the base window, if the carrier set a longer one): a box that keeps

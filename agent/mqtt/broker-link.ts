@@ -98,6 +98,7 @@ export class BrokerLink extends EventEmitter {
     this.log.info('broker settings changed: reconnecting', { brokers: settings.brokers });
     this.dropClient();
     this.attempt = 0;
+    this.overloads = 0; // another broker: what the last one said of its load is not this one's
     this.schedule(0);
   }
 

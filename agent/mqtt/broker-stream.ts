@@ -1,9 +1,8 @@
 // The byte stream to a broker: TCP for mqtt://, TLS for mqtts://, and the TLS context it is opened with.
 //
 // A TLS context (the CA parsed into a certificate store, the box's key and certificate) is made once and kept while
-// the files stay the same: making one per attempt cost about 1 ms of CPU, a quarter of a TLS connect, which a fleet
-// returning after a restart pays 10,400 times over on the broker's side of the wire too (the handshakes wait for
-// the boxes). The files are read again at each attempt, so a renewed certificate is used at the next one.
+// the files stay the same: making one per attempt cost about 1 ms of the box's CPU, a quarter of a TLS connect. The
+// files are read again at each attempt, so a renewed certificate is used at the next one.
 import { readFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { createRequire } from 'node:module';
