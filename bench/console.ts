@@ -162,7 +162,7 @@ export async function main(argv: string[]): Promise<void> {
     const t0 = Date.now();
     await Promise.all(
       workers.map((w, p) =>
-        rpc(w, { type: 'start', from: p * per, count: Math.min(per, N - p * per), broker: broker.url, spreadS: 30, ratePerS: 1500 / P, panel: true, communes: true }, 'started'),
+        rpc(w, { type: 'start', kind: 'agent', prefix: 'b', from: p * per, count: Math.min(per, N - p * per), broker: broker.url, reconnect: { massSpreadS: 30 }, ratePerS: 1500 / P, maxConnecting: 1000, panel: true, communes: true }, 'started'),
       ),
     );
     await Promise.all(workers.map((w) => rpc(w, { type: 'media', all: true }, 'media-set')));

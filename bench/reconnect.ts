@@ -1,15 +1,15 @@
-// `npm run bench -- reconnect [--agents N] [--json FILE]`: a model of a fleet's return after the broker was away
-// for a while, with the agent's own delay function (agent/mqtt/backoff.ts), to weigh the policy for refused
-// connections after a mass event (docs/mqtt.md, "A broker crash"). Every box drew its first retry over the spread
-// window when the broker went; an attempt before the broker is back is refused at once (a closed port answers with
-// a reset). Two policies for the next attempt:
-//  - spread: draw again over the window (what the agent does);
+// `npm run bench -- reconnect [--agents N] [--broker-rate R] [--spread S] [--json FILE]`: a model of a fleet's
+// return after the broker was away for a while, with the agent's own delay function (agent/mqtt/backoff.ts), to
+// weigh the policy for refused connections after a mass event (docs/mqtt.md, "A broker crash"). Every box drew its
+// first retry over the mass window (fleetSize / brokerConnectsPerS, or --spread) when the broker went; an attempt
+// before the broker is back is refused at once (a closed port answers with a reset). Two policies for the next:
+//  - spread: what the agent does (over the window again; over twice the window from the second refusal on);
 //  - short: the link schedule (exponential from reconnect.minMs, full jitter).
 // Printed per outage length: when boxes are back after the broker (mean, p95) and the busiest second of connects.
-import { reconnectDelay, type ReconnectPolicy } from '../agent/mqtt/backoff.js';
+import { reconnectDelay, massWindowMs, type ReconnectPolicy } from '../agent/mqtt/backoff.js';
+import { parseConfig } from '../agent/config/load.js';
 import { printTable, writeJson, flags, percentile } from './report.js';
 
-const POLICY: ReconnectPolicy = { minMs: 500, maxMs: 60_000, massSpreadS: 45 };
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -17,7 +17,7 @@ function seeded(seed: number): () => number {
 }
 
 /** Seconds after the broker's return at which each box connects. */
-function returns(n: number, outageMs: number, next: 'spread' | 'short', rand: () => number): number[] {
+function returns(n: number, outageMs: number, next: 'spread' | 'short', POLICY: ReconnectPolicy, rand: () => number): number[] {
   const back: number[] = [];
   for (let i = 0; i < n; i++) {
     let t = reconnectDelay(0, 'mass', POLICY, rand);
@@ -30,10 +30,16 @@ function returns(n: number, outageMs: number, next: 'spread' | 'short', rand: ()
 export async function main(argv: string[]): Promise<void> {
   const f = flags(argv);
   const n = Number(f.get('agents') ?? 10400);
+  // The agent's defaults for the rest; the fleet is the one modelled. --spread: a fixed window, as before the rate.
+  const reconnect: Record<string, number> = { fleetSize: n };
+  if (f.has('broker-rate')) reconnect.brokerConnectsPerS = Number(f.get('broker-rate'));
+  if (f.has('spread')) reconnect.massSpreadS = Number(f.get('spread'));
+  const POLICY = parseConfig({ box: { id: 'vn-model' }, mqtt: { reconnect } }, '--broker-rate/--spread').mqtt.reconnect;
+  const windowS = massWindowMs(POLICY) / 1000;
   const rows: Array<Record<string, string | number>> = [];
   for (const outageS of [2, 10, 20, 45, 120, 600]) {
     for (const next of ['spread', 'short'] as const) {
-      const back = returns(n, outageS * 1000, next, seeded(7));
+      const back = returns(n, outageS * 1000, next, POLICY, seeded(7));
       const perSecond = new Map<number, number>();
       for (const b of back) perSecond.set(Math.floor(b), (perSecond.get(Math.floor(b)) ?? 0) + 1);
       rows.push({
@@ -45,6 +51,6 @@ export async function main(argv: string[]): Promise<void> {
       });
     }
   }
-  printTable(`${n} boxes, spread ${POLICY.massSpreadS} s (even rate ${Math.round(n / POLICY.massSpreadS)}/s), refused attempts retried by:`, rows);
-  await writeJson(f.get('json'), { agents: n, policy: POLICY, rows });
+  printTable(`${n} boxes, mass window ${windowS} s (even rate ${Math.round(n / windowS)}/s), refused attempts retried by:`, rows);
+  await writeJson(f.get('json'), { agents: n, policy: POLICY, window_s: windowS, rows });
 }

@@ -1,20 +1,20 @@
 // The box's link to the carrier broker: MQTT 5, a persistent session, presence with a delayed Last Will, failover
-// down a list of brokers, and reconnection that spreads a fleet's return (agent/mqtt/backoff.ts).
+// down a list of brokers, and reconnection that spreads a fleet's return at the rate the broker takes
+// (agent/mqtt/backoff.ts).
 //
 // mqtt.js's own reconnect (a fixed period, 1 s by default) is switched off: each attempt is a fresh client, so the
 // broker URL can change between attempts and every retry waits a jittered delay. The client is built on our own
 // TCP/TLS stream rather than through mqtt.connect(), which loads WebSocket and SOCKS support a box never uses
 // (about 8 MB of the agent's memory budget), and mqtt-packet's 65,536-buffer number cache is off (writeCache: false).
 import { EventEmitter } from 'node:events';
-import { readFileSync } from 'node:fs';
-import { connect as tcpConnect } from 'node:net';
-import { createRequire } from 'node:module';
+import type { SecureContext } from 'node:tls';
 import { MqttClient, type IClientOptions, type IPublishPacket, type IClientPublishOptions } from 'mqtt';
 import type { Static } from '../../core/schema/type.js';
 import type { MqttConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/log.js';
-import { reconnectDelay, isMassReason, type DropCause } from './backoff.js';
+import { reconnectDelay, isMassReason, isOverload, type DropCause, type FailedAttempt } from './backoff.js';
 import { RECEIVE_MAXIMUM } from '../../core/receive-maximum.js';
+import { openStream, TlsContextCache } from './broker-stream.js';
 
 export type MqttSettings = Static<typeof MqttConfig>;
 
@@ -32,7 +32,19 @@ export interface LinkStatus {
   since: number;
   connects: number;
   lastDrop: { cause: DropCause; reason: string; at: number } | null;
+  /** Attempts that gave up waiting for the broker (TCP, TLS handshake and CONNACK over the connect timeout). */
+  connectTimeouts: number;
+  /** ms from opening the socket to CONNACK, of the last attempt that registered. */
+  lastConnectMs: number | null;
 }
+
+/**
+ * How long an attempt waits for TCP, the TLS handshake and CONNACK together (then: the next broker). A broker slow
+ * to answer is working through a queue: of SYNs, which the kernel retries at 1, 3, 7 and 15 s while its accept queue
+ * is full, or of handshakes. Leaving it sooner throws away the work it did for us and comes back to add to the
+ * queue (docs/mqtt.md, "Reconnection"), which is how a fleet's return collapses into timeouts.
+ */
+export const CONNECT_TIMEOUT_MS = 30_000;
 
 /**
  * Events:
@@ -46,12 +58,15 @@ export class BrokerLink extends EventEmitter {
   private stopped = true;
   private attempt = 0;
   private refusals = 0;
+  /** Attempts since the last registration that found the broker overloaded: each doubles the mass window. */
+  private overloads = 0;
   private cause: DropCause = 'link';
   private brokerIndex = 0;
   private readonly subs = new Map<string, 0 | 1>();
+  private readonly tlsContexts = new TlsContextCache();
   /** Publishes waiting for their acknowledgement; settled `false` when their client is dropped. */
   private readonly pending = new Set<(ok: boolean) => void>();
-  private st: LinkStatus = { connected: false, broker: null, since: Date.now(), connects: 0, lastDrop: null };
+  private st: LinkStatus = { connected: false, broker: null, since: Date.now(), connects: 0, lastDrop: null, connectTimeouts: 0, lastConnectMs: null };
 
   constructor(
     private opts: LinkOptions,
@@ -83,6 +98,7 @@ export class BrokerLink extends EventEmitter {
     this.log.info('broker settings changed: reconnecting', { brokers: settings.brokers });
     this.dropClient();
     this.attempt = 0;
+    this.overloads = 0; // another broker: what the last one said of its load is not this one's
     this.schedule(0);
   }
 
@@ -159,7 +175,7 @@ export class BrokerLink extends EventEmitter {
       clientId: this.opts.clientId,
       clean: false, // a persistent session: a short blip reconnects before the will delay and nothing flaps
       reconnectPeriod: 0,
-      connectTimeout: 10_000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       keepalive: m.keepaliveS,
       resubscribe: false,
       writeCache: false,
@@ -179,12 +195,6 @@ export class BrokerLink extends EventEmitter {
     };
     if (m.username !== undefined) o.username = m.username;
     if (m.password !== undefined) o.password = m.password;
-    if (m.tls) {
-      if (m.tls.ca) o.ca = readFileSync(m.tls.ca);
-      if (m.tls.cert) o.cert = readFileSync(m.tls.cert);
-      if (m.tls.key) o.key = readFileSync(m.tls.key);
-      o.rejectUnauthorized = m.tls.rejectUnauthorized;
-    }
     return o;
   }
 
@@ -192,16 +202,19 @@ export class BrokerLink extends EventEmitter {
     this.timer = null;
     if (this.stopped) return;
     const url = this.opts.mqtt.brokers[this.brokerIndex % this.opts.mqtt.brokers.length];
-    let options: IClientOptions;
+    const options = this.clientOptions();
+    let secureContext: SecureContext | undefined;
     try {
-      options = this.clientOptions();
+      if (url.startsWith('mqtts:')) secureContext = this.tlsContexts.get(this.opts.mqtt.tls);
     } catch (err) {
-      // A TLS file that cannot be read: say which, and keep trying (it may be provisioned later).
-      this.log.error('broker TLS files unreadable', { broker: url, err });
-      this.onAttemptFailed(url, 'tls files unreadable', false);
+      // A TLS file that cannot be read or does not parse: say which, and keep trying (it may be provisioned later).
+      this.log.error('broker TLS files unusable', { broker: url, err });
+      this.onAttemptFailed(url, 'tls files unusable', false, { timedOut: false, cutByServer: false });
       return;
     }
-    const client = new MqttClient(() => openStream(url, options), options);
+    const openedAt = performance.now();
+    const rejectUnauthorized = this.opts.mqtt.tls?.rejectUnauthorized ?? true;
+    const client = new MqttClient(() => openStream(url, secureContext, rejectUnauthorized), options);
     this.client = client;
     let wasConnected = false;
     let serverEnded = false;
@@ -209,7 +222,13 @@ export class BrokerLink extends EventEmitter {
     let refused = false;
     let massReason = false;
     let serverDisconnected = false;
+    let tcpUp = false;
+    let reset = false;
+    let otherError = false;
+    let timedOut = false;
+    let refusedCode: number | undefined;
     client.stream?.on('end', () => (serverEnded = true));
+    client.stream?.on('connect', () => (tcpUp = true));
     client.on('connect', () => {
       // A CONNACK for a client stop() (or a reconfigure) already let go of: its stores are closed, and a publish on
       // it would throw. Nothing to do: the new client, or none, is in charge.
@@ -217,8 +236,10 @@ export class BrokerLink extends EventEmitter {
       wasConnected = true;
       this.attempt = 0;
       this.refusals = 0;
+      this.overloads = 0;
       this.cause = 'link';
-      this.st = { ...this.st, connected: true, broker: url, since: Date.now(), connects: this.st.connects + 1 };
+      const lastConnectMs = Math.round(performance.now() - openedAt);
+      this.st = { ...this.st, connected: true, broker: url, since: Date.now(), connects: this.st.connects + 1, lastConnectMs };
       client.publish(this.opts.presenceTopic, this.opts.presence('online'), { qos: 1, retain: true });
       if (this.subs.size > 0) {
         const map: Record<string, { qos: 0 | 1 }> = {};
@@ -239,6 +260,10 @@ export class BrokerLink extends EventEmitter {
     client.on('error', (err: Error & { code?: string | number }) => {
       reason = err.message;
       if (err.code === 'ECONNREFUSED') refused = true;
+      else if (err.code === 'ECONNRESET') reset = true;
+      else if (err.message === 'connack timeout') timedOut = true;
+      else otherError = true;
+      if (typeof err.code === 'number') refusedCode = err.code;
       if (typeof err.code === 'number' && isMassReason(err.code)) {
         refused = true;
         massReason = true;
@@ -271,19 +296,25 @@ export class BrokerLink extends EventEmitter {
         this.emit('disconnected', cause, this.st.lastDrop!.reason);
         this.schedule(reconnectDelay(0, cause, this.opts.mqtt.reconnect, this.rand));
       } else {
-        this.onAttemptFailed(url, reason || 'connection closed', refused, massReason);
+        if (timedOut) this.st = { ...this.st, connectTimeouts: this.st.connectTimeouts + 1 };
+        // Cut by the server: the socket was up and the server closed or reset it before answering, with no error of
+        // ours (a certificate we refused, a TLS alert) in between.
+        const cutByServer = tcpUp && (serverEnded || reset) && !otherError && !timedOut;
+        this.onAttemptFailed(url, reason || 'connection closed', refused, { reasonCode: refusedCode, timedOut, cutByServer }, massReason);
       }
     });
   }
 
-  private onAttemptFailed(url: string, reason: string, refused: boolean, massReason = false): void {
+  private onAttemptFailed(url: string, reason: string, refused: boolean, how: FailedAttempt, massReason = false): void {
     const n = this.opts.mqtt.brokers.length;
+    // Judged against the cause the attempt was made under: a timeout in a mass return is the broker's queue.
+    if (isOverload(how, this.cause)) this.overloads++;
     this.refusals = refused ? this.refusals + 1 : 0;
     if (massReason || this.refusals >= n) this.cause = 'mass';
     this.attempt++;
     this.brokerIndex = (this.brokerIndex + 1) % n;
-    const delay = reconnectDelay(this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand);
-    this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, retryInMs: delay });
+    const delay = reconnectDelay(this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand, this.overloads);
+    this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, overloads: this.overloads, retryInMs: delay });
     this.schedule(delay);
   }
 
@@ -308,24 +339,4 @@ export class BrokerLink extends EventEmitter {
     c.end(true);
     this.st = { ...this.st, connected: false, since: Date.now() };
   }
-}
-
-/** The byte stream to a broker URL: mqtt://host[:1883] or mqtts://host[:8883]. */
-function openStream(url: string, o: IClientOptions) {
-  const u = new URL(url);
-  const host = u.hostname.replace(/^\[|\]$/g, '');
-  if (u.protocol === 'mqtts:') {
-    // Loaded only for TLS brokers: node:tls costs about 3 MB of RSS that a plain-TCP box need not carry.
-    const { connect: tlsConnect } = createRequire(import.meta.url)('node:tls') as typeof import('node:tls');
-    return tlsConnect({
-      host,
-      port: Number(u.port || 8883),
-      servername: /^[\d.:]+$/.test(host) ? undefined : host,
-      ca: o.ca as Buffer | undefined,
-      cert: o.cert as Buffer | undefined,
-      key: o.key as Buffer | undefined,
-      rejectUnauthorized: o.rejectUnauthorized ?? true,
-    });
-  }
-  return tcpConnect({ host, port: Number(u.port || 1883) });
 }

@@ -53,16 +53,34 @@ export const ReconnectConfig = Type.Object(
   {
     minMs: Type.Integer({ minimum: 50, maximum: 60000, default: 500, description: 'First backoff step after a link drop.' }),
     maxMs: Type.Integer({ minimum: 1000, maximum: 600000, default: 60000, description: 'Backoff cap.' }),
-    massSpreadS: Type.Number({
-      minimum: 0,
-      maximum: 3600,
-      default: 45,
-      description:
-        'After a mass event (broker shutting down or busy, or every broker refusing), the first retry is spread ' +
-        'uniformly over this many seconds, so a whole fleet does not return in the same second.',
+    // After a mass event the fleet returns at the rate the broker takes: the first retry is drawn over
+    // fleetSize / brokerConnectsPerS seconds (docs/mqtt.md, "Reconnection"). Both are the carrier's figures.
+    fleetSize: Type.Integer({
+      minimum: 1,
+      maximum: 10_000_000,
+      default: 10400,
+      description: 'Boxes that drop together when their broker goes (the carrier\'s fleet on that broker).',
     }),
+    brokerConnectsPerS: Type.Number({
+      minimum: 1,
+      maximum: 1_000_000,
+      default: 1000,
+      description:
+        'Connects per second the broker completes without a queue of handshakes (over TLS when the brokers are ' +
+        'mqtts): `npm run bench -- fleet` measures it. After a mass event the first retry is spread over ' +
+        'fleetSize / brokerConnectsPerS seconds, so the fleet returns at this rate.',
+    }),
+    massSpreadS: Type.Optional(
+      Type.Number({
+        minimum: 0,
+        maximum: 3600,
+        description:
+          'A fixed window in seconds for the first retry after a mass event, in place of fleetSize / ' +
+          'brokerConnectsPerS (the rule before the rate; tests and a carrier that wants a set window).',
+      }),
+    ),
   },
-  { additionalProperties: false, default: {}, description: 'Reconnection: exponential backoff with full jitter.' },
+  { additionalProperties: false, default: {}, description: 'Reconnection: exponential backoff with full jitter; a mass event spread at the broker\'s rate.' },
 );
 
 export const MqttConfig = Type.Object(

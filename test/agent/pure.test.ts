@@ -1,6 +1,6 @@
 // Unit tests of the pure parts: backoff, planner, schema validation and defaults, topics, hall indicator.
 import t from 'tap';
-import { reconnectDelay, isMassReason } from '../../agent/mqtt/backoff.js';
+import { reconnectDelay, massWindowMs, isMassReason, isOverload, type FailedAttempt } from '../../agent/mqtt/backoff.js';
 import { plan, allStarted } from '../../agent/desired/plan.js';
 import { parseConfig, mergeDesired, parseDesired } from '../../agent/config/load.js';
 import { exampleConfig } from '../../agent/config/example.js';
@@ -11,22 +11,50 @@ import { indicatorFor } from '../../agent/hall.js';
 import type { MediaReport } from '../../agent/media/types.js';
 import { ConfigError } from '../../core/errors.js';
 
-const policy = { minMs: 500, maxMs: 60000, massSpreadS: 45 };
+// The carrier's figures: 10,400 boxes, a broker that completes 800 connects a second: a 13 s mass window.
+const policy = { minMs: 500, maxMs: 60000, fleetSize: 10400, brokerConnectsPerS: 800 };
 
-t.test('backoff: full jitter, capped; mass events spread over the window', async (t) => {
+t.test('backoff: full jitter, capped; mass events spread over fleetSize / brokerConnectsPerS', async (t) => {
   t.equal(reconnectDelay(0, 'link', policy, () => 0.999), 499);
   t.equal(reconnectDelay(3, 'link', policy, () => 0.5), 2000);
   t.equal(reconnectDelay(30, 'link', policy, () => 0.999), 59940, 'capped at maxMs');
   t.equal(reconnectDelay(0, 'link', policy, () => 0), 0, 'full jitter reaches zero');
-  t.equal(reconnectDelay(0, 'mass', policy, () => 0.5), 22500, 'first retry after a mass event spreads over 45 s');
-  t.equal(reconnectDelay(10, 'mass', policy, () => 0.5), 30000, 'later mass retries use the larger of window and backoff');
-  // 10,400 boxes drawing their delay: the busiest second of the return stays under 300 connects.
+  t.equal(massWindowMs(policy), 13000, '10,400 boxes at 800 a second: 13 s');
+  t.equal(reconnectDelay(0, 'mass', policy, () => 0.5), 6500, 'first retry after a mass event drawn over the window');
+  t.equal(reconnectDelay(0, 'mass', { ...policy, brokerConnectsPerS: 2600 }, () => 0.5), 2000, 'a faster broker, a shorter window');
+  t.equal(reconnectDelay(0, 'mass', { ...policy, fleetSize: 400 }, () => 0.5), 250, 'a smaller fleet, a shorter window');
+  t.equal(reconnectDelay(0, 'mass', { ...policy, massSpreadS: 45 }, () => 0.5), 22500, 'a fixed window when the carrier sets one');
+  t.equal(reconnectDelay(1, 'mass', policy, () => 0.5), 6500, 'refused once (too early after a restart): over the window again');
+  t.equal(reconnectDelay(2, 'mass', policy, () => 0.5), 13000, 'refused twice (a longer outage): over twice the window');
+  t.equal(reconnectDelay(10, 'mass', policy, () => 0.5), 13000, 'however many were refused: no backoff past that');
+  t.equal(reconnectDelay(3, 'mass', { ...policy, fleetSize: 5 }, () => 0.5), 250, 'never below minMs (5 boxes: a 5 ms window)');
+  // 10,400 boxes drawing their delay: each second of the return holds about the broker's rate, none far more.
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const perSecond = new Array(46).fill(0);
+  const perSecond = new Array(14).fill(0);
   for (let i = 0; i < 10400; i++) perSecond[Math.floor(reconnectDelay(0, 'mass', policy, rand) / 1000)]++;
-  t.ok(Math.max(...perSecond) < 300, `peak ${Math.max(...perSecond)} per second`);
+  t.equal(perSecond[13], 0, 'every box tries within the 13 s window');
+  t.ok(Math.max(...perSecond) <= 800 * 1.1, `peak ${Math.max(...perSecond)} per second, for a broker that takes 800`);
+  t.ok(Math.min(...perSecond.slice(0, 13)) >= 800 * 0.9, `and no second of the window idle (least ${Math.min(...perSecond.slice(0, 13))})`);
   t.ok(isMassReason(0x8b) && isMassReason(0x89) && !isMassReason(0x87) && !isMassReason(undefined));
+});
+
+t.test('backoff: every answer of an overloaded broker doubles the window, up to the cap', async (t) => {
+  t.equal(massWindowMs(policy, 1), 26000);
+  t.equal(reconnectDelay(1, 'mass', policy, () => 0.5, 1), 13000, 'the retry after one overload draws over 26 s');
+  t.equal(reconnectDelay(2, 'mass', policy, () => 0.5, 1), 26000, 'and, in a longer outage, over twice that');
+  t.equal(massWindowMs(policy, 2), 52000);
+  t.equal(massWindowMs(policy, 3), 60000, 'capped at maxMs');
+  t.equal(massWindowMs({ ...policy, massSpreadS: 120 }, 3), 120000, 'never below a longer window the carrier set');
+  const fail = (f: Partial<FailedAttempt>) => ({ timedOut: false, cutByServer: false, ...f });
+  t.ok(isOverload(fail({ reasonCode: 0x89 }), 'link'), '"server busy" says so in words, whatever the cause');
+  t.ok(isOverload(fail({ reasonCode: 0x9f }), 'mass'), '"connection rate exceeded"');
+  t.notOk(isOverload(fail({ reasonCode: 0x86 }), 'mass'), 'a bad password is not the broker being busy');
+  t.notOk(isOverload(fail({ reasonCode: 0x8b }), 'mass'), '"shutting down" is a mass event, not an overload');
+  t.ok(isOverload(fail({ timedOut: true }), 'mass'), 'a connect that timed out in a mass return');
+  t.ok(isOverload(fail({ cutByServer: true }), 'mass'), 'a handshake the server cut in a mass return');
+  t.notOk(isOverload(fail({ timedOut: true }), 'link'), 'a timeout on our own link is the ordinary backoff\'s');
+  t.notOk(isOverload(fail({}), 'mass'), 'a refused connect (broker not listening yet) costs the broker nothing');
 });
 
 t.test('planner: the steps from one config to the next', async (t) => {
@@ -53,20 +81,21 @@ t.test('planner: the steps from one config to the next', async (t) => {
 t.test('config: defaults, every error at once, desired sections left out stay as they are', async (t) => {
   const cfg = parseConfig({ box: { id: 'vn-1' } }, 'x');
   t.equal(cfg.mqtt.willDelayS, 15);
+  t.same(cfg.mqtt.reconnect, { minMs: 500, maxMs: 60000, fleetSize: 10400, brokerConnectsPerS: 1000 }, 'no fixed window unless set');
   t.same(cfg.devices, {});
   t.equal(cfg.media.enabled, false);
   try {
-    parseConfig({ box: { id: 'A' }, mqtt: { brokers: [], reconnect: { minMs: 1 } }, devices: { camera: { transport: 'usb' } } }, 'f.json');
+    parseConfig({ box: { id: 'A' }, mqtt: { brokers: [], reconnect: { minMs: 1, brokerConnectsPerS: 0 } }, devices: { camera: { transport: 'usb' } } }, 'f.json');
     t.fail('should throw');
   } catch (err) {
     t.ok(err instanceof ConfigError);
     const e = (err as ConfigError).errors;
     t.same(
       e.map((l) => l.split(':')[0]),
-      ['box.id', 'mqtt.brokers', 'mqtt.reconnect.minMs', 'devices.camera.transport'],
+      ['box.id', 'mqtt.brokers', 'mqtt.reconnect.minMs', 'mqtt.reconnect.brokerConnectsPerS', 'devices.camera.transport'],
       'every field at fault, named',
     );
-    t.match((err as Error).message, /^f\.json: 4 error/);
+    t.match((err as Error).message, /^f\.json: 5 error/);
   }
   const d = parseDesired({ version: 5, hall: { name: 'Y' } }, 'd');
   t.equal(d.mqtt, undefined, 'an optional section left out is not filled with defaults');
