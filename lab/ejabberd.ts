@@ -87,9 +87,10 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
   const ctl = async (i: number, args: string[]): Promise<string> => {
     const n = nodes[i];
     const name = `ctl-${randomBytes(3).toString('hex')}@${n.ip}`;
+    const [cmd, ...inNs] = n.ns.prefix;
     const proc = spawn(
-      'ip',
-      [...n.ns.prefix, 'erl', '-name', name, '-start_epmd', 'false', '-hidden', '-noinput', '-s', 'ejabberd_ctl', '-extra', n.erlName, ...args],
+      cmd,
+      [...inNs, 'erl', '-name', name, '-start_epmd', 'false', '-hidden', '-noinput', '-s', 'ejabberd_ctl', '-extra', n.erlName, ...args],
       { env: envOf(n), cwd: n.dir, stdio: ['ignore', 'pipe', 'pipe'] },
     );
     const output = collect(proc);
@@ -108,23 +109,24 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
     const from = (await stat(join(n.dir, 'ejabberd.log')).catch(() => null))?.size ?? 0;
     const limit = opts.nofile ? ['prlimit', `--nofile=${opts.nofile}`] : [];
     const args = ['-name', n.erlName, '-start_epmd', 'false', '-noinput', '+K', 'true', '+P', '1000000', '-mnesia', 'dir', `"${join(n.dir, 'mnesia')}"`, '-s', 'ejabberd'];
-    const proc = spawn('ip', [...n.ns.prefix, ...limit, 'erl', ...args], { env: envOf(n), cwd: n.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const [cmd, ...inNs] = n.ns.prefix;
+    const proc = spawn(cmd, [...inNs, ...limit, 'erl', ...args], { env: envOf(n), cwd: n.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     // Each `exec` in the chain (ip, prlimit, erl, erlexec) replaces the process: this pid is the node's beam.
     n.proc = proc;
     const output = collect(proc);
     proc.stdout!.resume();
     const deadline = Date.now() + 60_000;
     const loaded = `Loading configuration from ${join(n.dir, 'ejabberd.yml')}`;
-    const listening = `Start accepting TCP connections at ${n.ip}:${opts.port} for mod_mqtt`;
+    const listening = listeningLine(n, opts.port);
     for (;;) {
       if (proc.exitCode !== null || proc.signalCode !== null) {
         n.proc = null;
         throw new Error(`ejabberd node ${n.erlName} exited at start (${proc.exitCode ?? proc.signalCode}): ${output().trim().slice(-1500)}`);
       }
       const log = (await logOf(n)).slice(from);
-      if (log.includes(loaded) && log.includes(listening)) return;
+      if (log.includes(loaded) && listening.test(log)) return;
       if (Date.now() > deadline) {
-        throw new Error(`ejabberd node ${n.erlName}: no "${loaded}" and "${listening}" in its log after 60 s: ${log.slice(-1500)}`);
+        throw new Error(`ejabberd node ${n.erlName}: no "${loaded}" and no MQTT listener on port ${opts.port} in its log after 60 s: ${log.slice(-1500)}`);
       }
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -168,7 +170,8 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
       await writeFile(join(n.dir, '.erlang.cookie'), cookie, { mode: 0o400 });
       await writeFile(join(n.dir, 'ejabberd.yml'), opts.config);
       // Each namespace has its own port space, so each node has its own epmd, which we own (not a daemon).
-      const epmd = spawn('ip', [...m.ns.prefix, 'epmd'], { stdio: 'ignore' });
+      const [cmd, ...inNs] = m.ns.prefix;
+      const epmd = spawn(cmd, [...inNs, 'epmd'], { stdio: 'ignore' });
       epmds.push(epmd);
     }
     await Promise.all(nodes.map((n) => start(n.index)));
@@ -190,14 +193,20 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
   return { nodes, urls: nodes.map((n) => n.url), hostIp: lan.hostIp, ctl, start, stop, running, cleanup };
 }
 
+/** The log line of an MQTT listener on the node's address (or on every address) and `port`. */
+function listeningLine(n: EjabberdNode, port: number): RegExp {
+  const at = [n.ip, '0.0.0.0', '::', '[::]'].map((a) => a.replace(/[.[\]]/g, '\\$&')).join('|');
+  return new RegExp(`Start accepting TCP connections at (${at}):${port} for mod_mqtt`);
+}
+
 /** After a join, the node's listener starts again: wait until its log says so as often as the node started. */
 async function waitListening(n: EjabberdNode, port: number, logOf: (n: EjabberdNode) => Promise<string>): Promise<void> {
-  const listening = `Start accepting TCP connections at ${n.ip}:${port} for mod_mqtt`;
-  const started = 'is started in the node';
+  const listening = new RegExp(listeningLine(n, port).source, 'g');
+  const started = /is started in the node/g;
   const deadline = Date.now() + 60_000;
   for (;;) {
     const log = await logOf(n);
-    const count = (s: string) => log.split(s).length - 1;
+    const count = (re: RegExp) => log.match(re)?.length ?? 0;
     if (count(listening) >= count(started) && count(started) > 0) return;
     if (Date.now() > deadline) throw new Error(`ejabberd node ${n.erlName}: not accepting MQTT on ${n.ip}:${port} after joining`);
     await new Promise((r) => setTimeout(r, 200));

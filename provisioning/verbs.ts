@@ -130,7 +130,7 @@ export async function ejabberdConf(a: Args): Promise<number> {
   const files = { config: join(out, 'ejabberd.yml'), accounts: join(out, 'accounts.xml') };
   await writeFileAtomic(files.config, conf, 0o640);
   await writeFileAtomic(files.accounts, accounts.xml, 0o600);
-  const result = { ...files, domain, accounts: accounts.written, skipped: skip.size, groups: new Set(Object.values(halls).flatMap((h) => h.groups)).size };
+  const result = { config: files.config, accountsFile: files.accounts, domain, written: accounts.written, skipped: skip.size, groups: new Set(Object.values(halls).flatMap((h) => h.groups)).size };
   if (a.has('json')) json(result);
   else {
     table([{ config: files.config, accounts: files.accounts, written: accounts.written, groups: result.groups }]);
