@@ -46,6 +46,8 @@ export class BrokerLink extends EventEmitter {
   private stopped = true;
   private attempt = 0;
   private refusals = 0;
+  /** Attempts failed since the link was last up (or since start): each broker of the list gets one hop. */
+  private failedSinceUp = 0;
   private cause: DropCause = 'link';
   private brokerIndex = 0;
   private readonly subs = new Map<string, 0 | 1>();
@@ -83,6 +85,7 @@ export class BrokerLink extends EventEmitter {
     this.log.info('broker settings changed: reconnecting', { brokers: settings.brokers });
     this.dropClient();
     this.attempt = 0;
+    this.failedSinceUp = 0;
     this.schedule(0);
   }
 
@@ -216,6 +219,7 @@ export class BrokerLink extends EventEmitter {
       if (this.client !== client) return;
       wasConnected = true;
       this.attempt = 0;
+      this.failedSinceUp = 0;
       this.refusals = 0;
       this.cause = 'link';
       this.st = { ...this.st, connected: true, broker: url, since: Date.now(), connects: this.st.connects + 1 };
@@ -281,8 +285,13 @@ export class BrokerLink extends EventEmitter {
     this.refusals = refused ? this.refusals + 1 : 0;
     if (massReason || this.refusals >= n) this.cause = 'mass';
     this.attempt++;
+    this.failedSinceUp++;
     this.brokerIndex = (this.brokerIndex + 1) % n;
-    const delay = reconnectDelay(this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand);
+    // Until every broker of the list has failed once, the next one is tried after the short backoff: a hop from a
+    // dead node to the next node of a cluster keeps the place in the spread window the first retry drew, and a
+    // second whole window would only keep the box away. A broker that said "busy" is still a mass event.
+    const hop = !massReason && this.failedSinceUp < n;
+    const delay = reconnectDelay(this.attempt, hop ? 'link' : this.cause, this.opts.mqtt.reconnect, this.rand);
     this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, retryInMs: delay });
     this.schedule(delay);
   }
