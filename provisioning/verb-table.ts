@@ -171,11 +171,14 @@ ${COMMON}`,
   handover: {
     run: fleet.handover,
     options: ['db', 'url', 'cafile', 'wait', 'to', 'tls-dir'],
-    help: `usage: diemcau-provision handover TARGET --to URL[,URL] [--wait S] [--url URL] [--db DIR] [--json]
+    flags: ['spread'],
+    help: `usage: diemcau-provision handover TARGET --to URL[,URL] [--spread] [--wait S] [--url URL] [--db DIR] [--json]
 
-Moves halls to another broker (another carrier's) without a visit: pushes an mqtt section with the new broker
-list and the box's own credential. The box acks on the old broker, then moves.
+Moves halls to another broker (another carrier's, or a cluster) without a visit: pushes an mqtt section with the
+new broker list and the box's own credential. The box acks on the old broker, then moves.
   --to URLS     the new broker URL(s), comma-separated, in order of preference
+  --spread      the URLs are the nodes of one cluster: each box gets them in its own order (picked by its box
+                id), so boxes spread evenly over the nodes, and a dead node's boxes evenly over the others
   --tls-dir D   where certificate boxes keep ca.crt/box.crt/box.key (default /etc/diemcau)
   --wait S      how long to wait for acks (default 10)
 ${BROKER}
