@@ -11,6 +11,8 @@ interface Start {
   broker: string;
   spreadS: number;
   ratePerS: number;
+  /** Halls as provisioned (the cluster bench): their own ids, groups, logins and broker lists. */
+  halls?: Array<{ id: string; groups: string[]; username: string; password: string; brokers: string[] }>;
 }
 
 const agents: Agent[] = [];
@@ -24,12 +26,13 @@ async function start(m: Start): Promise<void> {
   const t0 = Date.now();
   for (let i = 0; i < m.count; i++) {
     const n = m.from + i;
+    const h = m.halls?.[i];
     const config = parseConfig(
       {
-        box: { id: `vn-b${String(n).padStart(5, '0')}` },
-        hall: { name: `Bench hall ${n}`, groups: ['bench', `p-${String(n % 34).padStart(2, '0')}`] },
+        box: { id: h?.id ?? `vn-b${String(n).padStart(5, '0')}` },
+        hall: { name: `Bench hall ${n}`, groups: h?.groups ?? ['bench', `p-${String(n % 34).padStart(2, '0')}`] },
         mqtt: {
-          brokers: [m.broker],
+          ...(h ? { brokers: h.brokers, username: h.username, password: h.password } : { brokers: [m.broker] }),
           keepaliveS: 120,
           willDelayS: 30,
           sessionExpiryS: 120,
@@ -61,6 +64,7 @@ process.on('message', (m: { type: string } & Record<string, unknown>) => {
     watchingReconnects = true;
     send({ type: 'watching' });
   } else if (m.type === 'reconnects') send({ type: 'reconnects', times: reconnects, connected: agents.filter((a) => a.link.connected).length });
+  else if (m.type === 'where') send({ type: 'where', at: agents.map((a) => (a.link.connected ? a.link.status().broker : null)) });
   else if (m.type === 'stop') {
     void Promise.allSettled(agents.map((a) => a.stop())).then(() => process.exit(0));
   }
