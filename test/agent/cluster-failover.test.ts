@@ -16,6 +16,7 @@ import { retainedPicture, clusterPicture } from '../../lab/retained-picture.js';
 import { nodeOrder } from '../../provisioning/push.js';
 import { Requester } from '../../provisioning/requests.js';
 import { createLogger } from '../../core/log.js';
+import { addOperator, ConsoleClient, startCentral, writeCentralConfig } from '../../lab/central.js';
 
 const HALLS = 150;
 const SPREAD_S = 3;
@@ -29,6 +30,19 @@ const halls = await c.store.halls();
 const ids = await c.store.identities();
 const boxIds = Object.keys(halls).sort();
 const provisioned = boxIds.map((id) => ({ id, groups: halls[id].groups, username: id, password: ids[id].password, brokers: nodeOrder(id, urls) }));
+
+// The central console, started before the fleet, through node 2 with the carrier's service login.
+async function startConsole(url: string, name: string): Promise<{ stop(): Promise<void>; online(): Promise<number> }> {
+  const dir = await mkdtemp(join(c.dir, `central-${name}-`));
+  const configPath = await writeCentralConfig(dir, { carriers: [{ name: 'carrier', url, username: carrier.service.username, password: carrier.service.password }] });
+  await addOperator(configPath, 'nat', 'national', 'correct horse battery');
+  const server = await startCentral(configPath);
+  const nat = await ConsoleClient.login(server.url, 'nat', 'correct horse battery');
+  const online = async () => ((await nat.get(`/api/halls?limit=${boxIds.length}`)).body.halls as Array<{ state: string }>).filter((h) => h.state === 'online').length;
+  return { stop: () => server.stop(), online };
+}
+const central = await startConsole(urls[2], 'main');
+t.teardown(() => central.stop());
 
 // Two halls as real `diemcau run` processes, the rest in this process.
 const real: Array<{ id: string; proc: AgentProcess }> = [];
@@ -94,6 +108,8 @@ t.test('the carrier pushes a desired config through one node; every hall applies
   const pic = await clusterPicture(urls, carrier.service);
   t.equal([...pic.presence.values()].filter((p) => p === 'online').length, boxIds.length, 'every hall online, retained');
   t.equal(pic.desired.size, boxIds.length, 'every hall has its retained desired config');
+  await waitFor('the console through node 2 shows every hall online', central.online, { until: (n) => n === boxIds.length, timeoutMs: 20_000, everyMs: 250 });
+  t.pass('the console, logged in to node 2 before the fleet came, shows every hall online');
   // The engine's limit, written down in docs/scale.md: retained topics are indexed per node (lab/retained-picture.ts).
   const one = await retainedPicture(urls[1], carrier.service);
   t.ok(one.desired.size < boxIds.length, `node 1 alone hands out ${one.desired.size} of the ${boxIds.length} configs pushed through node 2`);
@@ -125,6 +141,8 @@ t.test('kill -9 one node under the fleet: its halls move to the others, nothing 
   const lost = [...desiredBefore].filter(([box, v]) => pic.desired.get(box) !== v).length;
   t.equal(lost, 0, 'no retained desired config lost or changed');
   t.equal(await groupAnswered(urls[1]), boxIds.length, 'a group command after the kill reaches every hall');
+  await waitFor('the console shows every hall online after the kill', central.online, { until: (n) => n === boxIds.length, timeoutMs: 20_000, everyMs: 250 });
+  t.pass("the console still shows every hall online: node 0's halls announced themselves again through the others");
 });
 
 t.test('the node comes back, rejoins, and serves', async (t) => {
@@ -136,6 +154,14 @@ t.test('the node comes back, rejoins, and serves', async (t) => {
   t.equal(pic.desired.size, boxIds.length, "the returned node alone hands out every hall's retained config (copied from the cluster)");
   t.equal([...pic.presence.values()].filter((p) => p === 'online').length, boxIds.length, "and every hall's presence, online");
   t.equal(await groupAnswered(urls[0]), boxIds.length, 'a group command sent through it reaches every hall on the other nodes');
+});
+
+t.test('a console started now rebuilds its picture from its own node only (the per-node retained index)', async (t) => {
+  const late = await startConsole(urls[1], 'late');
+  t.teardown(() => late.stop());
+  await new Promise((r) => setTimeout(r, 3000)); // the retained replay, then nothing until a hall publishes
+  const seen = await late.online();
+  t.ok(seen > 0 && seen < boxIds.length, `it shows ${seen} of ${boxIds.length} halls online: those whose presence went through node 1 (docs/scale.md)`);
 });
 
 t.test('the whole cluster stopped: a mass event, and the first retries are spread over the window', async (t) => {
