@@ -78,7 +78,7 @@ export function renderEjabberdConf(carrier: Carrier, halls: Iterable<Pick<Hall, 
     ...groups.map((g) => `  ${q(groupAcl(g))}: {allow: ${q(groupAcl(g))}}`),
     'modules:',
     '  mod_mqtt:',
-    // The console and the claim service rebuild their picture from retained messages: all of them, not 1,000.
+    // The console and `diemcau-provision status` rebuild their picture from retained messages: all of them, not 1,000.
     '    match_retained_limit: infinity',
     '    access_publish:',
     ...BOX_WRITES.map((l) => `      ${q(`${ROOT}/%u/${l}`)}: ${BOX}`),
