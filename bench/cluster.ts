@@ -4,10 +4,11 @@
 // time until every hall is registered again, the peak of returns per second, the halls that answer a group command
 // afterwards, and the retained desired configs lost. The single Mosquitto "node" is the broker itself, restarted
 // at once by its supervisor after the kill.
-import { execFileSync, fork, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import mqtt, { type MqttClient } from 'mqtt';
-import { flags, percentile, printTable, writeJson } from './report.js';
+import { flags, percentile, printTable, round, writeJson } from './report.js';
+import { nofileLimit, rpc, stopWorkers } from './workers.js';
 import { carrierWithCluster } from '../lab/cluster-fixture.js';
 import { startBroker } from '../lab/mosquitto.js';
 import { clusterPicture } from '../lab/retained-picture.js';
@@ -17,28 +18,10 @@ import type { Hall } from '../provisioning/halls.js';
 
 const WORKER = fileURLToPath(new URL('./fleet-worker.js', import.meta.url));
 const REGIONS = ['r-north', 'r-central', 'r-south'];
-type Msg = { type: string } & Record<string, any>;
 type ProvisionedHall = { id: string; groups: string[]; username: string; password: string; brokers: string[] };
 
-function nofileLimit(): number {
-  const hard = execFileSync('prlimit', ['--pid', String(process.pid), '--nofile', '--output=HARD', '--noheadings'], { encoding: 'utf8' }).trim();
-  return hard === 'unlimited' ? 65536 : Math.min(65536, Number(hard));
-}
-
-function rpc(w: ChildProcess, msg: Msg, reply: string): Promise<Msg> {
-  return new Promise((resolve) => {
-    const on = (m: Msg) => {
-      if (m.type !== reply) return;
-      w.off('message', on);
-      resolve(m);
-    };
-    w.on('message', on);
-    w.send(msg);
-  });
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
 interface Target {
   name: string;
@@ -151,20 +134,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
       retained_lost: lost,
     };
   } finally {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.exitCode !== null) return r();
-            const t = setTimeout(() => w.kill('SIGKILL'), 15000);
-            w.once('exit', () => {
-              clearTimeout(t);
-              r();
-            });
-            w.send({ type: 'stop' });
-          }),
-      ),
-    );
+    await stopWorkers(workers, 15000);
     await monitor.endAsync(true);
   }
 }

@@ -2,12 +2,13 @@
 // many per process) against one real Mosquitto. Measures time to all online, a group command answered by all,
 // the fleet's return after a broker restart (time and peak connects per second), and memory per agent, plus a
 // standalone agent's RSS against an empty node process in the same run.
-import { execFileSync, fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import mqtt from 'mqtt';
 import { startBroker, type Broker } from '../lab/mosquitto.js';
-import { flags, percentile, printTable, writeJson } from './report.js';
+import { flags, percentile, printTable, round, writeJson } from './report.js';
+import { nofileLimit, rpc, stopWorkers } from './workers.js';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { demoHallConfig } from '../lab/halls.js';
 import { writeFile, mkdtemp, rm } from 'node:fs/promises';
@@ -16,26 +17,7 @@ import { join } from 'node:path';
 
 const WORKER = fileURLToPath(new URL('./fleet-worker.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
-/** The open-file limit the bench raises its processes to: the hard limit this machine allows (at most 65,536). */
-function nofileLimit(): number {
-  const hard = execFileSync('prlimit', ['--pid', String(process.pid), '--nofile', '--output=HARD', '--noheadings'], { encoding: 'utf8' }).trim();
-  return hard === 'unlimited' ? 65536 : Math.min(65536, Number(hard));
-}
 const NOFILE = nofileLimit();
-
-type Msg = { type: string } & Record<string, any>;
-
-function rpc(w: ChildProcess, msg: Msg, reply: string): Promise<Msg> {
-  return new Promise((resolve) => {
-    const on = (m: Msg) => {
-      if (m.type !== reply) return;
-      w.off('message', on);
-      resolve(m);
-    };
-    w.on('message', on);
-    w.send(msg);
-  });
-}
 
 function rssOf(pid: number): number | null {
   try {
@@ -201,26 +183,8 @@ export async function main(argv: string[]): Promise<void> {
     ]);
     await writeJson(jsonPath, result);
   } finally {
-    await Promise.all(
-      workers.map(
-        (w) =>
-          new Promise<void>((r) => {
-            if (w.exitCode !== null) return r();
-            const t = setTimeout(() => w.kill('SIGKILL'), 10000);
-            w.once('exit', () => {
-              clearTimeout(t);
-              r();
-            });
-            w.send({ type: 'stop' });
-          }),
-      ),
-    );
+    await stopWorkers(workers);
     await monitor.endAsync(true);
     await broker.cleanup();
   }
-}
-
-function round(v: number, digits = 2): number {
-  const k = 10 ** digits;
-  return Math.round(v * k) / k;
 }

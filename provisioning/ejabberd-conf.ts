@@ -63,6 +63,10 @@ export function renderEjabberdConf(carrier: Carrier, halls: Iterable<Pick<Hall, 
     ...(o.bind ? [`    ip: ${q(o.bind)}`] : []),
     '    module: mod_mqtt',
     '    backlog: 4096',
+    // Every publish asks every node which of its subscribers match, and mod_mqtt ends the publisher's session when
+    // a node has not answered within this (mod_mqtt_mnesia:mqtree_multi_match): at the default 5 s, a node behind
+    // on a burst of logins (Mnesia overloaded) made the others drop their boxes, which logged in again, and so on.
+    'rpc_timeout: 30 sec',
     'auth_method: [internal]',
     'auth_password_format: scram',
     'auth_scram_hash: sha256',

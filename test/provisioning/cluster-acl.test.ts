@@ -3,7 +3,8 @@
 // node; a real agent process logging in with its bare box id and answering the service across nodes; and client
 // ids, which ejabberd scopes to the account (a session is account + client id), so another login naming a box's
 // client id is a different session and the box stays on, where a Mosquitto without the client-id plugin
-// (issue 10) hands the id over and drops the box.
+// (issue 10) hands the id over and drops the box; and the box's delayed will, published by its node when its link
+// dies, seen through another node.
 import t from 'tap';
 import mqtt, { type MqttClient } from 'mqtt';
 import { mkdtemp } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { login } from '../../lab/provision-fixture.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Requester } from '../../provisioning/requests.js';
+import { waitFor } from '../../lab/wait.js';
 
 const c = await carrierWithCluster(3);
 t.teardown(() => c.cleanup());
@@ -39,7 +41,7 @@ t.test('the claim credential asks for an identity and does nothing else, across 
 
 t.test("a box's client id, named by other logins: the box stays on the cluster; Mosquitto without the plugin drops it", async (t) => {
   const agent = startAgent(
-    await writeConfig({ box: { id: A }, mqtt: { brokers: [n0], username: A, password: ids[A].password } }, await mkdtemp(join(c.dir, 'box-'))),
+    await writeConfig({ box: { id: A }, mqtt: { brokers: [n0], username: A, password: ids[A].password, willDelayS: 2 } }, await mkdtemp(join(c.dir, 'box-'))),
   );
   t.teardown(() => agent.stop('SIGKILL'));
   await agent.waitLog((l) => l.msg === 'registered with broker', 'registered with broker', 30000);
@@ -75,4 +77,16 @@ t.test("a box's client id, named by other logins: the box stays on the cluster; 
   const intruder = await login(m.url, B, ids[B].password, A);
   t.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still on'), 3000))]), 'dropped', 'Mosquitto: the box is dropped');
   await Promise.all([box.endAsync(true), intruder.endAsync(true)]);
+
+  // The box's own link dies (its process killed): node 0 publishes its delayed will, seen through node 2.
+  const presence: Array<{ state: string; at: number }> = [];
+  ops.on('message', (topic, payload) => {
+    if (topic === `diemcau/v1/${A}/presence`) presence.push({ state: JSON.parse(payload.toString()).state, at: Date.now() });
+  });
+  await ops.subscribeAsync(`diemcau/v1/${A}/presence`, { qos: 1 });
+  const killedAt = Date.now();
+  await agent.stop('SIGKILL');
+  const offline = await waitFor('the will', () => presence.find((p) => p.state === 'offline' && p.at >= killedAt), { timeoutMs: 15000, everyMs: 100 });
+  const after = (offline!.at - killedAt) / 1000;
+  t.ok(after >= 1.5, `the box's will ("offline") came ${after.toFixed(1)} s after its link died: after its 2 s will delay, not at once`);
 });
