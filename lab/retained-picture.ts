@@ -27,11 +27,15 @@ export async function clusterPicture(urls: string[], service: Credential): Promi
   return all;
 }
 
-/** Collects retained messages until none has come for `quietMs` (at most `timeoutMs`). */
-export async function retainedPicture(url: string, service: Credential, quietMs = 1000, timeoutMs = 30_000): Promise<RetainedPicture> {
+/**
+ * Collects retained messages until none has come for `quietMs` since the last (at most `timeoutMs`). A broker may
+ * take a while to gather thousands of them after its SUBACK (ejabberd reads each from disk first): the quiet
+ * starts with the first message, or after `firstMs` without any.
+ */
+export async function retainedPicture(url: string, service: Credential, quietMs = 1000, timeoutMs = 60_000, firstMs = 15_000): Promise<RetainedPicture> {
   const client = await login(url, service.username, service.password, `picture-${Math.random().toString(36).slice(2, 8)}`);
   const pic: RetainedPicture = { presence: new Map(), desired: new Map() };
-  let last = Date.now();
+  let last = 0;
   client.on('message', (topic, payload, packet) => {
     if (!packet.retain) return;
     last = Date.now();
@@ -47,7 +51,8 @@ export async function retainedPicture(url: string, service: Credential, quietMs 
   try {
     await client.subscribeAsync([everyBox('presence'), everyBox('config/desired')], { qos: 1 });
     const start = Date.now();
-    while (Date.now() - last < quietMs && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 100));
+    const settled = () => (last === 0 ? Date.now() - start >= firstMs : Date.now() - last >= quietMs);
+    while (!settled() && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 100));
     return pic;
   } finally {
     await client.endAsync(true);

@@ -98,11 +98,12 @@ export class CarrierLink extends EventEmitter {
   /**
    * The retained presence and state another node of the cluster hands out, passed on as if replayed by ours: a node
    * indexes only the retained topics published through it (docs/scale.md), the store behind them is the cluster's.
-   * A short clean session, ended after a second without a message (at most 60 s); a node that is down is skipped.
+   * A short clean session, ended a second after the last message (or 15 s without any: a node gathers thousands
+   * of them before the first leaves), at most 60 s; a node that is down is skipped.
    */
   private async readRetained(url: string): Promise<void> {
     const c = mqtt.connect(url, { ...this.options(), reconnectPeriod: 0 });
-    let last = Date.now();
+    let last = 0;
     c.on('message', (topic, payload, packet) => {
       if (!packet.retain) return;
       last = Date.now();
@@ -115,8 +116,9 @@ export class CarrierLink extends EventEmitter {
         c.once('close', () => reject(new Error('connection closed')));
       });
       await c.subscribeAsync({ [everyBox('presence')]: { qos: 1 }, [everyBox('state')]: { qos: 1 } });
-      last = Date.now();
-      for (const start = Date.now(); Date.now() - last < 1000 && Date.now() - start < 60_000; ) await new Promise((r) => setTimeout(r, 100));
+      const start = Date.now();
+      const settled = () => (last === 0 ? Date.now() - start >= 15_000 : Date.now() - last >= 1000);
+      while (!settled() && Date.now() - start < 60_000) await new Promise((r) => setTimeout(r, 100));
     } catch (err) {
       this.log.warn('carrier: retained read from a cluster node failed', { carrier: this.cfg.name, url, err });
     } finally {
