@@ -42,14 +42,14 @@ export async function forkWorkers(count: number, opts: { nice?: number } = {}): 
   return workers;
 }
 
-/** Asks each worker to stop its agents and exit; SIGKILL after 10 s. */
-export function stopWorkers(workers: ChildProcess[]): Promise<void> {
+/** Asks each worker to stop its agents and exit; SIGKILL after `killAfterMs`. */
+export function stopWorkers(workers: ChildProcess[], killAfterMs = 10000): Promise<void> {
   return Promise.all(
     workers.map(
       (w) =>
         new Promise<void>((r) => {
           if (w.exitCode !== null || w.signalCode !== null) return r();
-          const t = setTimeout(() => w.kill('SIGKILL'), 10000);
+          const t = setTimeout(() => w.kill('SIGKILL'), killAfterMs);
           w.once('exit', () => {
             clearTimeout(t);
             r();

@@ -11,6 +11,8 @@ import { parseConfig } from '../agent/config/load.js';
 import { createDevice } from '../agent/devices/compose.js';
 import { silentLogger } from '../core/log.js';
 
+export type ProvisionedHall = { id: string; groups: string[]; username: string; password: string; brokers: string[] };
+
 export interface Start {
   type: 'start';
   kind: 'agent' | 'mqttjs';
@@ -27,6 +29,8 @@ export interface Start {
   /** Clients of this process still connecting past which the next waits (a fleet switched on faster than the
    *  machine takes handshakes measures its queue, and collapses into timeouts before the restart is measured). */
   maxConnecting: number;
+  /** Halls as provisioned (the cluster bench): their own ids, groups, logins and broker lists. */
+  halls?: ProvisionedHall[];
   /** A simulated panel (talk and mute buttons, tally and status LEDs) on every hall: `panel.sim-press` presses talk. */
   panel?: boolean;
   /** Each hall in its own commune group too (`c-<n>`), as real halls are. */
@@ -75,13 +79,14 @@ function returned(ms: number | null): void {
 }
 
 async function startAgent(m: Start, n: number): Promise<Member> {
-  const id = `vn-${m.prefix}${String(n).padStart(5, '0')}`;
+  const h = m.halls?.[n - m.from];
+  const id = h?.id ?? `vn-${m.prefix}${String(n).padStart(5, '0')}`;
   const config = parseConfig(
     {
       box: { id },
-      hall: { name: `Bench hall ${n}`, groups: ['bench', `p-${String(n % 34).padStart(2, '0')}`, ...(m.communes ? [`c-${String(n).padStart(5, '0')}`] : [])] },
+      hall: { name: `Bench hall ${n}`, groups: h?.groups ?? ['bench', `p-${String(n % 34).padStart(2, '0')}`, ...(m.communes ? [`c-${String(n).padStart(5, '0')}`] : [])] },
       mqtt: {
-        brokers: [m.broker],
+        ...(h ? { brokers: h.brokers, username: h.username, password: h.password } : { brokers: [m.broker] }),
         ...(m.ca ? { tls: { ca: m.ca } } : {}),
         keepaliveS: 120,
         willDelayS: 30,
@@ -162,6 +167,7 @@ process.on('message', (m: { type: string } & Record<string, unknown>) => {
     for (const [n, heard] of set) members[n - first]?.agent?.state.set('media', mediaReport(heard));
     send({ type: 'media-set', count: set.length });
   }
+  else if (m.type === 'where') send({ type: 'where', at: members.map((c) => (c.agent?.link.connected ? c.agent.link.status().broker : null)) });
   else if (m.type === 'rss') send({ type: 'rss', rss: process.memoryUsage.rss(), connected: connectedCount() });
   else if (m.type === 'watch-reconnects') {
     reconnects = [];

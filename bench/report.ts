@@ -42,3 +42,9 @@ export function percentile(sorted: number[], p: number): number {
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i];
 }
+
+/** `v` to `digits` decimals, for the JSON the benches write. */
+export function round(v: number, digits = 2): number {
+  const k = 10 ** digits;
+  return Math.round(v * k) / k;
+}

@@ -14,6 +14,14 @@ const Carrier = Type.Object(
   {
     name: Type.String({ pattern: CARRIER_NAME_PATTERN, description: 'Short carrier name shown to operators (viettel, vnpt).' }),
     url: Type.String({ pattern: BROKER_URL_PATTERN, description: "The carrier broker: mqtt://host[:port] or mqtts://host[:port]." }),
+    nodes: Type.Optional(
+      Type.Array(Type.String({ pattern: BROKER_URL_PATTERN }), {
+        maxItems: 32,
+        description:
+          "The other nodes of the carrier's broker cluster (docs/scale.md): the console fails over to them, and reads " +
+          'the retained presence and state of each when it connects (a node hands out only those published through it).',
+      }),
+    ),
     username: Type.Optional(Type.String({ minLength: 1, description: "The carrier's command credential (its service login)." })),
     password: Type.Optional(Type.String()),
     ca: Type.Optional(Type.String({ minLength: 1, description: 'CA certificate (PEM) of an mqtts:// broker.' })),

@@ -11,7 +11,7 @@ import { stopChild } from '../core/stop-child.js';
 export const CENTRAL_CLI = fileURLToPath(new URL('../central/cli.js', import.meta.url));
 
 export interface CentralConfigIn {
-  carriers: Array<{ name: string; url: string; username?: string; password?: string }>;
+  carriers: Array<{ name: string; url: string; nodes?: string[]; username?: string; password?: string }>;
   bridge?: { janus: string | null; token?: string | null };
   incidentAfterS?: number;
   readinessConcurrency?: number;

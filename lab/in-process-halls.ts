@@ -3,7 +3,7 @@
 // processes.
 import { Agent } from '../agent/agent.js';
 import { parseConfig } from '../agent/config/load.js';
-import { silentLogger } from '../core/log.js';
+import { silentLogger, type Logger } from '../core/log.js';
 
 export interface InProcessHall {
   id: string;
@@ -30,6 +30,39 @@ export async function startInProcessHalls(count: number, brokers: string[], opts
     const agent = new Agent({ config, configPath: null, log: silentLogger, version: 'in-process' });
     await agent.start();
     out.push({ id, province, agent });
+  }
+  return out;
+}
+
+/** A hall as provisioned for a cluster: its box id, groups, login and its own order of the nodes. */
+export interface ProvisionedHall {
+  id: string;
+  groups: string[];
+  username: string;
+  password: string;
+  brokers: string[];
+}
+
+/** Starts one agent per provisioned hall, each with `mqtt` settings added (reconnect policy, timings). */
+export async function startProvisionedHalls(
+  halls: ProvisionedHall[],
+  mqtt: Record<string, unknown> = {},
+  log: (boxId: string) => Logger = () => silentLogger,
+): Promise<InProcessHall[]> {
+  const out: InProcessHall[] = [];
+  for (const h of halls) {
+    const config = parseConfig(
+      {
+        box: { id: h.id },
+        hall: { name: `Hall ${h.id}`, groups: h.groups },
+        mqtt: { willDelayS: 1, stateThrottleMs: 200, ...mqtt, brokers: h.brokers, username: h.username, password: h.password },
+        telemetry: { intervalS: 600 },
+      },
+      `provisioned hall ${h.id}`,
+    );
+    const agent = new Agent({ config, configPath: null, log: log(h.id), version: 'in-process' });
+    await agent.start();
+    out.push({ id: h.id, province: h.groups.find((g) => g.startsWith('p-'))?.slice(2) ?? '', agent });
   }
   return out;
 }

@@ -141,6 +141,59 @@ export async function setLoss(ns: Netns, percent: number): Promise<void> {
 }
 
 /**
+ * A LAN of `count` namespaces and the host on one /24, as hosts on one switch: the switch is a bridge inside a
+ * namespace of its own (`<tag>l`), so deleting that namespace takes the bridge and every cable with it. Member i is
+ * `<tag>n<i>` at .(i+2); the host is .1. For a cluster whose nodes must reach each other and be reached by clients.
+ */
+export interface Lan {
+  members: Array<{ ns: Netns; ip: string }>;
+  hostIp: string;
+  close(): Promise<void>;
+}
+
+export async function createLan(count: number): Promise<Lan> {
+  const tag = randomBytes(3).toString('hex');
+  const used = await run('ip', ['-4', '-o', 'addr']);
+  let x = 0;
+  do x = 1 + (randomBytes(1)[0] % 250);
+  while (used.includes(`10.201.${x}.`));
+  const ip = (n: number) => `10.201.${x}.${n}`;
+  const sw = await createNetns(`${tag}l`);
+  const made: Netns[] = [sw];
+  try {
+    await sw.exec('ip', ['link', 'add', 'br0', 'type', 'bridge']);
+    await sw.exec('ip', ['link', 'set', 'br0', 'up']);
+    // One cable per member, plus the host's: the member end gets the address, the switch end joins the bridge.
+    const cable = async (end: Netns | null, ifbase: string, addr: string) => {
+      await run('ip', ['link', 'add', `${ifbase}a`, 'type', 'veth', 'peer', 'name', `${ifbase}b`]);
+      await run('ip', ['link', 'set', `${ifbase}b`, 'netns', sw.name]);
+      await sw.exec('ip', ['link', 'set', `${ifbase}b`, 'master', 'br0', 'up']);
+      if (end) await run('ip', ['link', 'set', `${ifbase}a`, 'netns', end.name]);
+      await ipIn({ ns: end }, ['addr', 'add', `${addr}/24`, 'dev', `${ifbase}a`]);
+      await ipIn({ ns: end }, ['link', 'set', `${ifbase}a`, 'up']);
+    };
+    const members: Lan['members'] = [];
+    for (let i = 0; i < count; i++) {
+      const ns = await createNetns(`${tag}n${i}`);
+      made.push(ns);
+      await cable(ns, `dc${tag}n${i}`, ip(i + 2));
+      members.push({ ns, ip: ip(i + 2) });
+    }
+    await cable(null, `dc${tag}h`, ip(1));
+    return {
+      members,
+      hostIp: ip(1),
+      async close() {
+        for (const ns of made.reverse()) await ns.close();
+      },
+    };
+  } catch (err) {
+    for (const ns of made.reverse()) await ns.close();
+    throw err;
+  }
+}
+
+/**
  * The lab the media tests run in: `sfu` (Janus) joined to `hall` (the media worker) by the hall link, and to the
  * host (test subscribers, Chromium) by the centre link. Taking the hall link down cuts the hall off the bridge
  * while the centre keeps watching.

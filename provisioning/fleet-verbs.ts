@@ -6,7 +6,7 @@ import { Store } from './store.js';
 import { resolveTargets } from './targets.js';
 import { ClaimService } from './claim-service.js';
 import { FleetView } from './fleet-view.js';
-import { pushDesired, checkFragment, handoverSection, hallSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
+import { pushDesired, checkFragment, handoverSection, nodeOrder, hallSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
 import { caPaths } from './ca.js';
 import { keyPaths } from './signing.js';
 import { parseJson } from '../core/schema/parse.js';
@@ -98,7 +98,8 @@ export async function handover(a: Args): Promise<number> {
   for (const u of to) checkBrokerUrl(u, 'handover: --to');
   return pushWith(a, 'handover', target, async (s) => {
     const [ids, claims] = await Promise.all([s.identities(), s.claims()]);
-    return (boxId) => ({ mqtt: handoverSection(to, ids[boxId], claims[boxId], a.get('tls-dir')) });
+    const order = (boxId: string) => (a.has('spread') ? nodeOrder(boxId, to) : to);
+    return (boxId) => ({ mqtt: handoverSection(order(boxId), ids[boxId], claims[boxId], a.get('tls-dir')) });
   });
 }
 

@@ -2,6 +2,7 @@
 // fleet (one more than any version pushed before), merged section by section into each target's desired config,
 // checked against the agent's own schema before anything is recorded, recorded (desired.json, atomic), then
 // published retained on each box's `config/desired`: a box offline now gets it when it returns.
+import { createHash } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import { DesiredConfig, MAX_CONFIG_VERSION, REMOTE_SECTIONS } from '../core/config/schema.js';
 import { parseWith } from '../core/schema/parse.js';
@@ -60,6 +61,19 @@ export function handoverSection(brokers: string[], id: Identity, claim: Claim | 
     return { brokers, tls: { ca: `${tlsDir}/ca.crt`, cert: `${tlsDir}/box.crt`, key: `${tlsDir}/box.key` } };
   }
   return { brokers, username: id.username, password: id.password };
+}
+
+/**
+ * One box's order of a cluster's nodes: a rotation and a direction picked by a hash of its box id. Boxes start
+ * evenly on every node, and the boxes of a node that dies move on evenly to the others (for three nodes the six
+ * orders are every permutation), rather than all onto the node listed after it.
+ */
+export function nodeOrder(boxId: string, urls: string[]): string[] {
+  const h = createHash('sha256').update(boxId).digest().readUInt32BE(0);
+  const n = urls.length;
+  const start = h % n;
+  const step = Math.floor(h / n) % 2 === 0 ? 1 : n - 1;
+  return urls.map((_, i) => urls[(start + i * step) % n]);
 }
 
 export interface PushResult {

@@ -55,6 +55,24 @@ With --json: serial (from the CSV), issuedTo (the serial the identity went to) a
 was online as itself) are separate fields.
 ${COMMON}`,
   },
+  'ejabberd-conf': {
+    run: verbs.ejabberdConf,
+    options: ['db', 'domain', 'port', 'bind', 'out', 'registered'],
+    help: `usage: diemcau-provision ejabberd-conf --domain DOMAIN [--port 1883] [--bind ADDR] [--out DIR] [--registered FILE] [--db DIR] [--json]
+
+Writes the carrier's side of an ejabberd MQTT cluster (ejabberd 23.01) from the database: ejabberd.yml, the same
+file on every node (the MQTT listener, the access rules equivalent to the Mosquitto ACL: a box reaches only its
+own topics and its groups' commands), and accounts.xml, the box, claim and service accounts as SCRAM credentials.
+A box logs in with its box id, as on Mosquitto: ejabberd completes it to BOXID@DOMAIN. Load them:
+  ejabberdctl import_piefxis DIR/accounts.xml     once, on any node (the cluster shares its accounts)
+  ejabberdctl reload_config                       on each node, after ejabberd.yml changed
+  --domain D         the carrier's MQTT domain: the one host of the cluster, every account is on it
+  --port N           the MQTT listener's port (default 1883)
+  --bind ADDR        listen on this address only (default: every address)
+  --out DIR          where to write (default DIR/broker/ejabberd of the database)
+  --registered FILE  the accounts the cluster has (\`ejabberdctl registered_users DOMAIN\`): left out of accounts.xml
+${COMMON}`,
+  },
   'broker-conf': {
     run: verbs.brokerConf,
     options: ['db', 'port', 'tls-port', 'bind', 'plugin'],
@@ -166,11 +184,14 @@ ${COMMON}`,
   handover: {
     run: fleet.handover,
     options: ['db', 'url', 'cafile', 'wait', 'to', 'tls-dir'],
-    help: `usage: diemcau-provision handover TARGET --to URL[,URL] [--wait S] [--url URL] [--db DIR] [--json]
+    flags: ['spread'],
+    help: `usage: diemcau-provision handover TARGET --to URL[,URL] [--spread] [--wait S] [--url URL] [--db DIR] [--json]
 
-Moves halls to another broker (another carrier's) without a visit: pushes an mqtt section with the new broker
-list and the box's own credential. The box acks on the old broker, then moves.
+Moves halls to another broker (another carrier's, or a cluster) without a visit: pushes an mqtt section with the
+new broker list and the box's own credential. The box acks on the old broker, then moves.
   --to URLS     the new broker URL(s), comma-separated, in order of preference
+  --spread      the URLs are the nodes of one cluster: each box gets them in its own order (picked by its box
+                id), so boxes spread evenly over the nodes, and a dead node's boxes evenly over the others
   --tls-dir D   where certificate boxes keep ca.crt/box.crt/box.key (default /etc/diemcau)
   --wait S      how long to wait for acks (default 10)
 ${BROKER}
@@ -234,6 +255,7 @@ verbs, in the order a carrier uses them:
   reset          reopen a hall to a new claim (box replaced)
   broker-plugin  build the broker plugin that ties a client id to its login
   broker-conf    mosquitto.conf lines for the rendered password file, ACL and plugin
+  ejabberd-conf  ejabberd.yml and accounts for an ejabberd MQTT cluster instead
   ca             carrier CA and broker certificate (for certificate identities)
   keys           update signing key pair
   serve          answer zero-touch claims

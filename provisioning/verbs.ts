@@ -1,7 +1,9 @@
 // The verbs of `diemcau-provision` that work on the database and the broker's files, one function each:
 // (args) -> exit code. Each prints a table, or one JSON document with --json. The verbs that talk to boxes are in
 // fleet-verbs.ts and cmd-verb.ts; help texts in verb-table.ts, dispatch in cli.ts.
-import { resolve } from 'node:path';
+import { resolve, join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { isIP } from 'node:net';
 import { Store, randomSecret } from './store.js';
 import { importHalls, brokerFiles } from './import.js';
@@ -10,13 +12,14 @@ import { resolveTargets } from './targets.js';
 import { caPaths, initCa, issueServerCert } from './ca.js';
 import { writeCrl, readRevoked, revoke } from './crl.js';
 import { renderBrokerConf } from './broker-conf.js';
+import { renderEjabberdConf, renderEjabberdAccounts, carrierLogins } from './ejabberd-conf.js';
 import { buildBrokerPlugin, pluginExists, pluginPath, PLUGIN_SOURCE } from './broker-plugin.js';
 import { initKeys, keyPaths, loadPrivateKey, makeBundle, parseExpiry } from './signing.js';
 import { keyId } from '../core/bundle.js';
 import { BadRequestError } from '../core/errors.js';
 import type { Args } from './args.js';
 import { table, json } from './output.js';
-import { storeOf, need, inputExists } from './verb-common.js';
+import { storeOf, need, inputExists, readInput } from './verb-common.js';
 
 const store = storeOf;
 
@@ -106,6 +109,34 @@ export async function brokerConf(a: Args): Promise<number> {
   const lines = renderBrokerConf(s, { port: port(a, 'port', 1883), tlsPort, bind, plugin });
   if (a.has('json')) json({ lines });
   else process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+export async function ejabberdConf(a: Args): Promise<number> {
+  const s = store(a);
+  const domain = a.get('domain');
+  // A JID domain part: a DNS name (or address) the boxes need not resolve: it only names the accounts' host.
+  if (!domain || !/^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(domain)) {
+    throw new BadRequestError(`option --domain: ${domain === undefined ? 'missing' : `${domain} is not a domain`} (lower case, e.g. mqtt.carrier.vn)`);
+  }
+  const bind = a.get('bind');
+  if (bind !== undefined && !isIP(bind)) throw new BadRequestError(`option --bind: ${bind} is not an address (e.g. 10.0.0.5, ::)`);
+  const registered = a.get('registered');
+  const skip = new Set(registered === undefined ? [] : (await readInput(registered, '--registered')).toString('utf8').split(/\s+/).filter(Boolean));
+  const [carrier, halls, ids] = await Promise.all([s.carrier(), s.halls(), s.identities()]);
+  const out = resolve(a.get('out') ?? join(s.dir, 'broker', 'ejabberd'));
+  await mkdir(out, { recursive: true, mode: 0o700 });
+  const conf = renderEjabberdConf(carrier, Object.values(halls), { domain, port: port(a, 'port', 1883), bind });
+  const accounts = await renderEjabberdAccounts(domain, carrierLogins(carrier, ids), skip);
+  const files = { config: join(out, 'ejabberd.yml'), accounts: join(out, 'accounts.xml') };
+  await writeFileAtomic(files.config, conf, 0o640);
+  await writeFileAtomic(files.accounts, accounts.xml, 0o600);
+  const result = { config: files.config, accountsFile: files.accounts, domain, written: accounts.written, skipped: skip.size, groups: new Set(Object.values(halls).flatMap((h) => h.groups)).size };
+  if (a.has('json')) json(result);
+  else {
+    table([{ config: files.config, accounts: files.accounts, written: accounts.written, groups: result.groups }]);
+    process.stdout.write(`load: ejabberdctl import_piefxis ${files.accounts} (any node), then ejabberdctl reload_config on each node\n`);
+  }
   return 0;
 }
 

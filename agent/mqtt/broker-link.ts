@@ -60,6 +60,8 @@ export class BrokerLink extends EventEmitter {
   private refusals = 0;
   /** Attempts since the last registration that found the broker overloaded: each doubles the mass window. */
   private overloads = 0;
+  /** Attempts failed since the link was last up (or since start): each broker of the list gets one hop. */
+  private failedSinceUp = 0;
   private cause: DropCause = 'link';
   private brokerIndex = 0;
   private readonly subs = new Map<string, 0 | 1>();
@@ -99,6 +101,7 @@ export class BrokerLink extends EventEmitter {
     this.dropClient();
     this.attempt = 0;
     this.overloads = 0; // another broker: what the last one said of its load is not this one's
+    this.failedSinceUp = 0;
     this.schedule(0);
   }
 
@@ -235,6 +238,7 @@ export class BrokerLink extends EventEmitter {
       if (this.client !== client) return;
       wasConnected = true;
       this.attempt = 0;
+      this.failedSinceUp = 0;
       this.refusals = 0;
       this.overloads = 0;
       this.cause = 'link';
@@ -312,9 +316,14 @@ export class BrokerLink extends EventEmitter {
     this.refusals = refused ? this.refusals + 1 : 0;
     if (massReason || this.refusals >= n) this.cause = 'mass';
     this.attempt++;
+    this.failedSinceUp++;
     this.brokerIndex = (this.brokerIndex + 1) % n;
-    const delay = reconnectDelay(this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand, this.overloads);
-    this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, overloads: this.overloads, retryInMs: delay });
+    // Until every broker of the list has failed once, the next one is tried after the short backoff: a hop from a
+    // dead node to the next node of a cluster keeps the place in the spread window the first retry drew, and a
+    // second whole window would only keep the box away. A broker that said "busy" is still a mass event.
+    const hop = !massReason && this.failedSinceUp < n;
+    const delay = reconnectDelay(this.attempt, hop ? 'link' : this.cause, this.opts.mqtt.reconnect, this.rand, this.overloads);
+    this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, hop, overloads: this.overloads, retryInMs: delay });
     this.schedule(delay);
   }
 

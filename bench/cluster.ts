@@ -1,0 +1,229 @@
+// `npm run bench -- cluster --agents N --json FILE`: N provisioned halls (the agent's own code, many per process, as
+// in the fleet bench) on a three-node ejabberd cluster in network namespaces, then the same run on one Mosquitto
+// beside it. Each run: time to all online; a group command to every hall (p99); one broker node killed (kill -9):
+// time until every hall is registered again, the peak of returns per second, the halls that answer a group command
+// afterwards, and the retained desired configs lost. The single Mosquitto "node" is the broker itself, restarted
+// at once by its supervisor after the kill.
+import type { ChildProcess } from 'node:child_process';
+import mqtt, { type MqttClient } from 'mqtt';
+import { flags, percentile, printTable, round, writeJson } from './report.js';
+import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
+import type { ProvisionedHall, Start } from './fleet-worker.js';
+import { carrierWithCluster } from '../lab/cluster-fixture.js';
+import { startBroker } from '../lab/mosquitto.js';
+import { clusterPicture } from '../lab/retained-picture.js';
+import { nodeOrder } from '../provisioning/push.js';
+import type { Credential } from '../provisioning/store.js';
+import type { Hall } from '../provisioning/halls.js';
+
+const REGIONS = ['r-north', 'r-central', 'r-south'];
+
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Target {
+  name: string;
+  nodes: number;
+  /** Where the bench's own service client connects (a node that is not killed). */
+  serviceUrl: string;
+  brokersFor(boxId: string): string[];
+  /** Kills one node; resolves with the URLs that stay up. */
+  kill(): Promise<string[]>;
+  /** After the measurements: the killed node back (cluster: it rejoins). */
+  revive(): Promise<void>;
+}
+
+interface RunResult {
+  agents: number;
+  nodes: number;
+  all_online_s: number;
+  group_cmd_p99_ms: number;
+  answered: number;
+  node_kill_all_back_s: number;
+  node_kill_peak_per_s: number;
+  answered_after_kill: number;
+  retained_lost: number;
+}
+
+async function run(target: Target, halls: Record<string, Hall>, service: Credential, o: { procs: number; spreadS: number; ratePerS: number }): Promise<RunResult> {
+  const ids = Object.keys(halls).sort();
+  const N = ids.length;
+  const workers: ChildProcess[] = [];
+  const monitor: MqttClient = await mqtt.connectAsync(target.serviceUrl, {
+    protocolVersion: 5,
+    clientId: `bench-monitor-${target.name}`,
+    username: service.username,
+    password: service.password,
+    reconnectPeriod: 100,
+    properties: { receiveMaximum: 65535 },
+  });
+  try {
+    const online = new Map<string, number>();
+    let replies: number[] = [];
+    let cmdAt = 0;
+    monitor.on('message', (topic, payload) => {
+      if (topic.endsWith('/reply/ping')) return void replies.push(Date.now() - cmdAt);
+      if (payload.toString().includes('"online"')) {
+        if (!online.has(topic.split('/')[2])) online.set(topic.split('/')[2], Date.now());
+      }
+    });
+    await monitor.subscribeAsync(['diemcau/v1/+/presence', 'diemcau/v1/+/reply/ping'], { qos: 0 });
+    const groupCommand = async (): Promise<number[]> => {
+      replies = [];
+      cmdAt = Date.now();
+      for (const g of REGIONS) monitor.publish(`diemcau/v1/group/${g}/cmd/ping`, '{}', { qos: 1, properties: { messageExpiryInterval: 60 } });
+      for (const end = Date.now() + 30_000; replies.length < N && Date.now() < end; ) await sleep(50);
+      return [...replies].sort((a, b) => a - b);
+    };
+
+    const per = Math.ceil(N / o.procs);
+    workers.push(...(await forkWorkers(o.procs)));
+    const t0 = Date.now();
+    workers.forEach((w, p) => {
+      const mine = ids.slice(p * per, (p + 1) * per).map((id): ProvisionedHall => ({ id, groups: halls[id].groups, username: id, password: '', brokers: target.brokersFor(id) }));
+      const start: Start = {
+        type: 'start',
+        kind: 'agent',
+        prefix: 'c',
+        from: p * per,
+        count: mine.length,
+        broker: '',
+        reconnect: { massSpreadS: o.spreadS },
+        ratePerS: o.ratePerS / o.procs,
+        maxConnecting: Math.ceil(400 / o.procs),
+        halls: mine.map((h) => ({ ...h, password: passwords.get(h.id)! })),
+      };
+      w.send(start);
+    });
+    for (const end = t0 + 240_000; online.size < N && Date.now() < end; ) await sleep(200);
+    const allOnlineS = online.size >= N ? (Math.max(...online.values()) - t0) / 1000 : NaN;
+    console.log(`${target.name}: online ${online.size}/${N} in ${allOnlineS.toFixed(1)} s`);
+    await sleep(3000);
+
+    // Every hall's desired config, retained, through the service's node (as `push` does).
+    for (const id of ids) monitor.publish(`diemcau/v1/${id}/config/desired`, JSON.stringify({ version: 1, telemetry: { intervalS: 600 } }), { qos: 1, retain: true });
+    await sleep(3000);
+    const lat = await groupCommand();
+    console.log(`${target.name}: group command answered by ${lat.length}/${N}`);
+
+    await Promise.all(workers.map((w) => rpc(w, { type: 'watch-reconnects' }, 'watching')));
+    const killAt = Date.now();
+    const live = await target.kill();
+    let times: number[] = [];
+    let back = 0;
+    for (const end = killAt + o.spreadS * 1000 + 120_000; Date.now() < end; ) {
+      await sleep(500);
+      const where = (await Promise.all(workers.map((w) => rpc(w, { type: 'where' }, 'where')))).flatMap((m) => m.at as Array<string | null>);
+      back = where.filter((b) => b !== null && live.includes(b)).length;
+      if (back >= N) break;
+    }
+    const allBackAt = Date.now();
+    times = (await Promise.all(workers.map((w) => rpc(w, { type: 'reconnects' }, 'reconnects')))).flatMap((m) => m.times as number[]);
+    const perSecond = new Map<number, number>();
+    for (const t of times) perSecond.set(Math.floor((t - killAt) / 1000), (perSecond.get(Math.floor((t - killAt) / 1000)) ?? 0) + 1);
+    const backS = back >= N ? (Math.min(allBackAt, Math.max(...times)) - killAt) / 1000 : NaN;
+    console.log(`${target.name}: ${back}/${N} back after the kill in ${backS.toFixed(1)} s`);
+    await sleep(2000);
+    const after = await groupCommand();
+    const pic = await clusterPicture(live, service);
+    const lost = ids.filter((id) => pic.desired.get(id) !== 1).length;
+    await target.revive();
+    return {
+      agents: N,
+      nodes: target.nodes,
+      all_online_s: round(allOnlineS),
+      group_cmd_p99_ms: round(percentile(lat, 99)),
+      answered: lat.length,
+      node_kill_all_back_s: round(backS),
+      node_kill_peak_per_s: Math.max(0, ...perSecond.values()),
+      answered_after_kill: after.length,
+      retained_lost: lost,
+    };
+  } finally {
+    await stopWorkers(workers, 15000);
+    await monitor.endAsync(true);
+  }
+}
+
+const passwords = new Map<string, string>();
+
+export async function main(argv: string[]): Promise<void> {
+  const f = flags(argv);
+  const N = Number(f.get('agents') ?? 10400);
+  const procs = Number(f.get('procs') ?? 4);
+  const spreadS = Number(f.get('spread') ?? 45);
+  const ratePerS = Number(f.get('rate') ?? 1200);
+  if (!(N > 0 && procs > 0)) throw new Error('cluster: --agents and --procs must be positive');
+  const nofile = NOFILE;
+  const opts = { procs, spreadS, ratePerS };
+
+  const setupAt = Date.now();
+  const c = await carrierWithCluster(N, { nofile });
+  console.log(`cluster of 3 with ${N} accounts ready in ${((Date.now() - setupAt) / 1000).toFixed(1)} s`);
+  let cluster: RunResult;
+  let single: RunResult;
+  const carrier = await c.store.carrier();
+  const halls = await c.store.halls();
+  for (const [id, i] of Object.entries(await c.store.identities())) passwords.set(id, i.password);
+  try {
+    const urls = c.cluster.urls;
+    cluster = await run(
+      {
+        name: 'ejabberd cluster',
+        nodes: urls.length,
+        serviceUrl: urls[2],
+        brokersFor: (id) => nodeOrder(id, urls),
+        kill: async () => {
+          await c.cluster.stop(0, 'SIGKILL');
+          return urls.slice(1);
+        },
+        revive: () => c.cluster.start(0),
+      },
+      halls,
+      carrier.service,
+      opts,
+    );
+  } finally {
+    await c.cluster.cleanup().catch(() => {}); // the nodes; the carrier's files stay for the Mosquitto run
+  }
+  // The same halls on one Mosquitto, with the same rendered password file and ACL.
+  const m = await startBroker({ nofile, extraConfig: [`password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`, 'set_tcp_nodelay true'] }).catch(async (err) => {
+    await c.cleanup();
+    throw err;
+  });
+  try {
+    single = await run(
+      {
+        name: 'single Mosquitto',
+        nodes: 1,
+        serviceUrl: m.url,
+        brokersFor: () => [m.url],
+        kill: async () => {
+          await m.stop('SIGKILL');
+          await m.start();
+          return [m.url];
+        },
+        revive: async () => {},
+      },
+      halls,
+      carrier.service,
+      opts,
+    );
+  } finally {
+    await m.cleanup();
+    await c.cleanup();
+  }
+  const result = { ...cluster, reconnect_spread_s: spreadS, mosquitto: single };
+  const row = (metric: string, key: keyof RunResult, floor: string) => ({ metric, cluster: cluster[key], mosquitto: single[key], floor });
+  printTable(`cluster bench (${N} halls)`, [
+    row('nodes', 'nodes', ''),
+    row('all online (s)', 'all_online_s', ''),
+    row('group command p99 (ms)', 'group_cmd_p99_ms', ''),
+    row('answered', 'answered', `= ${N}`),
+    row('node killed: all back (s)', 'node_kill_all_back_s', '≤ 60'),
+    row('node killed: peak returns per second', 'node_kill_peak_per_s', ''),
+    row('answered after the kill', 'answered_after_kill', `= ${N}`),
+    row('retained configs lost', 'retained_lost', '= 0'),
+  ]);
+  await writeJson(f.get('json'), result);
+}

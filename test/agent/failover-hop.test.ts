@@ -1,0 +1,41 @@
+// A box lists every node of a cluster. When its node dies, the socket closes cleanly (a mass event: the first retry
+// waits its turn in the spread window), the retry finds that node refusing, and the box moves on to the next node
+// of its list. That hop must not wait a second whole window: the first retry already spread the fleet.
+import t from 'tap';
+import { startBroker } from '../../lab/mosquitto.js';
+import { BrokerLink } from '../../agent/mqtt/broker-link.js';
+import { parseConfig } from '../../agent/config/load.js';
+import { silentLogger } from '../../core/log.js';
+
+const SPREAD_S = 4;
+
+t.test('a node killed: the retry that finds it refusing hops to the next node without a second spread', async (t) => {
+  const a = await startBroker();
+  const b = await startBroker();
+  t.teardown(() => Promise.all([a.cleanup(), b.cleanup()]));
+  // rand 0.99: each delay is drawn at the end of its range, so the two policies lie a window apart.
+  const link = new BrokerLink(
+    {
+      clientId: 'vn-81001',
+      mqtt: parseConfig({ box: { id: 'vn-81001' }, mqtt: { brokers: [a.url, b.url], reconnect: { minMs: 200, massSpreadS: SPREAD_S } } }, 'test').mqtt,
+      presenceTopic: 'diemcau/v1/vn-81001/presence',
+      presence: (state) => JSON.stringify({ state }),
+    },
+    silentLogger,
+    () => 0.99,
+  );
+  t.teardown(() => link.stop());
+  const up = new Promise((r) => link.once('connected', r));
+  link.start();
+  t.equal(await up, a.url, 'on the first node');
+  const dropped = new Promise<string>((r) => link.once('disconnected', (cause: string) => r(cause)));
+  const moved = new Promise<string>((r) => link.once('connected', r));
+  const killedAt = Date.now();
+  await a.stop('SIGKILL');
+  t.equal(await dropped, 'mass', 'the node closing the link is a mass event: the first retry is spread');
+  const to = await Promise.race([moved, new Promise<string>((r) => setTimeout(() => r('nowhere'), 4 * SPREAD_S * 1000))]);
+  const took = (Date.now() - killedAt) / 1000;
+  t.equal(to, b.url, 'on the second node');
+  // One window (3.96 s here) plus a short hop (under 0.4 s); a second window would make it about 7.9 s.
+  t.ok(took < SPREAD_S * 1.5, `on the next node ${took.toFixed(1)} s after the kill: one ${SPREAD_S} s window, not two`);
+});

@@ -1,0 +1,92 @@
+// The carrier's side of an ejabberd cluster as `diemcau-provision ejabberd-conf` renders it, on three real nodes in
+// three network namespaces: the cross-box checks Mosquitto passes (lab/acl-checks.ts) with each login on another
+// node; a real agent process logging in with its bare box id and answering the service across nodes; and client
+// ids, which ejabberd scopes to the account (a session is account + client id), so another login naming a box's
+// client id is a different session and the box stays on, where a Mosquitto without the client-id plugin
+// (issue 10) hands the id over and drops the box; and the box's delayed will, published by its node when its link
+// dies, seen through another node.
+import t from 'tap';
+import mqtt, { type MqttClient } from 'mqtt';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+import { carrierWithCluster, LAB_DOMAIN } from '../../lab/cluster-fixture.js';
+import { boxChecks, claimChecks } from '../../lab/acl-checks.js';
+import { login } from '../../lab/provision-fixture.js';
+import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { startBroker } from '../../lab/mosquitto.js';
+import { Requester } from '../../provisioning/requests.js';
+import { waitFor } from '../../lab/wait.js';
+
+const c = await carrierWithCluster(3);
+t.teardown(() => c.cleanup());
+const [n0, n1, n2] = c.cluster.urls;
+const carrier = await c.store.carrier();
+const ids = await c.store.identities();
+const [A, B] = Object.keys(ids).sort();
+
+t.test('the nodes loaded the rendered config and formed one cluster', async (t) => {
+  const want = c.cluster.nodes.map((n) => n.erlName).sort();
+  for (const i of [0, 1, 2]) t.same(await c.cluster.running(i), want, `node ${i} runs with all three`);
+  const users = (await c.cluster.ctl(0, ['registered_users', LAB_DOMAIN])).split('\n').filter(Boolean);
+  t.equal(users.length, Object.keys(ids).length + 2, 'every box, the claim and the service login are accounts, imported on one node and seen on another');
+});
+
+t.test('boxes are confined to their own topics and their groups, across nodes', async (t) => {
+  for (const r of await boxChecks({ a: n0, b: n1, service: n2, claim: n1 }, c.store)) t.equal(r.got, r.want, r.what);
+});
+
+t.test('the claim credential asks for an identity and does nothing else, across nodes', async (t) => {
+  for (const r of await claimChecks({ a: n0, b: n1, service: n2, claim: n1 }, c.store)) t.equal(r.got, r.want, r.what);
+});
+
+t.test("a box's client id, named by other logins: the box stays on the cluster; Mosquitto without the plugin drops it", async (t) => {
+  const agent = startAgent(
+    await writeConfig({ box: { id: A }, mqtt: { brokers: [n0], username: A, password: ids[A].password, willDelayS: 2 } }, await mkdtemp(join(c.dir, 'box-'))),
+  );
+  t.teardown(() => agent.stop('SIGKILL'));
+  await agent.waitLog((l) => l.msg === 'registered with broker', 'registered with broker', 30000);
+  const ops = await login(n2, carrier.service.username, carrier.service.password, 'ops-cluster');
+  t.teardown(() => ops.endAsync(true));
+  const requester = new Requester(ops);
+  await requester.start();
+  const ping = () => requester.request(A, 'ping', {}, 3000).then((r) => r.ok, () => false);
+  t.ok(await ping(), 'the agent, logged in with its bare box id on node 0, answers the service on node 2');
+
+  const drops = () => agent.lines.filter((l) => l.msg === 'broker link dropped').length;
+  const held: MqttClient[] = [];
+  const others = [
+    { who: `another box (${B})`, username: B, password: ids[B].password },
+    { who: 'the claim credential', username: carrier.claim.username, password: carrier.claim.password },
+    { who: 'the service', username: carrier.service.username, password: carrier.service.password },
+  ];
+  for (const o of others) {
+    for (const url of [n0, n1]) {
+      held.push(await login(url, o.username, o.password, A));
+      t.ok(await ping(), `${o.who} connected with client id ${A} on ${url === n0 ? 'the same' : 'another'} node: the box still answers`);
+    }
+  }
+  await Promise.all(held.map((h) => h.endAsync(true)));
+  t.equal(drops(), 0, 'the box was never dropped');
+
+  // The same with Mosquitto as it comes: the rendered password file and ACL, no client-id plugin.
+  const m = await startBroker({ extraConfig: [`password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`] });
+  t.teardown(() => m.cleanup());
+  const box = await mqtt.connectAsync(m.url, { protocolVersion: 5, clientId: A, username: A, password: ids[A].password, reconnectPeriod: 0 });
+  // Mosquitto 2.0 closes the taken-over connection without a DISCONNECT.
+  const closed = new Promise<string>((r) => box.once('close', () => r('dropped')));
+  const intruder = await login(m.url, B, ids[B].password, A);
+  t.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still on'), 3000))]), 'dropped', 'Mosquitto: the box is dropped');
+  await Promise.all([box.endAsync(true), intruder.endAsync(true)]);
+
+  // The box's own link dies (its process killed): node 0 publishes its delayed will, seen through node 2.
+  const presence: Array<{ state: string; at: number }> = [];
+  ops.on('message', (topic, payload) => {
+    if (topic === `diemcau/v1/${A}/presence`) presence.push({ state: JSON.parse(payload.toString()).state, at: Date.now() });
+  });
+  await ops.subscribeAsync(`diemcau/v1/${A}/presence`, { qos: 1 });
+  const killedAt = Date.now();
+  await agent.stop('SIGKILL');
+  const offline = await waitFor('the will', () => presence.find((p) => p.state === 'offline' && p.at >= killedAt), { timeoutMs: 15000, everyMs: 100 });
+  const after = (offline!.at - killedAt) / 1000;
+  t.ok(after >= 1.5, `the box's will ("offline") came ${after.toFixed(1)} s after its link died: after its 2 s will delay, not at once`);
+});
