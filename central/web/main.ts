@@ -78,6 +78,7 @@ function start(operator: Operator): void {
   const leave = () => {
     live.stop();
     detail.end();
+    api.onLoggedOut = () => {};
     loginForm();
   };
   logout.addEventListener('click', async () => {
