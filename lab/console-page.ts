@@ -48,12 +48,36 @@ export async function openConsole(browser: Browser, url: string, username: strin
     if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
   });
   await page.goto(url);
+  await logIn(page, username, password);
+  return { context, page, errors, close: () => context.close() };
+}
+
+/** Logs in through the page's login form (already shown); resolves once the live snapshot is in. */
+export async function logIn(page: Page, username: string, password: string): Promise<void> {
   await page.fill('form.login input[name=username]', username);
   await page.fill('form.login input[name=password]', password);
   await page.click('form.login button[type=submit]');
-  await page.waitForSelector('.console');
+  // Let go of the handle at once: a handle kept by DevTools keeps its element, and all the page hung on it, alive.
+  await (await page.waitForSelector('.console'))?.dispose();
   await page.waitForFunction(() => (window as any).diemcau?.model?.seq > 0, undefined, { timeout: 20000 });
-  return { context, page, errors, close: () => context.close() };
+}
+
+/**
+ * How many objects of the class of `sample` (an expression naming one, e.g. `window.diemcau.model`) the page's heap
+ * holds once garbage is collected: what a page that let go of something still keeps (DevTools protocol).
+ */
+export async function liveInstances(page: Page, sample: string): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const proto = await cdp.send('Runtime.evaluate', { expression: `Object.getPrototypeOf(${sample})` });
+    if (!proto.result.objectId) throw new Error(`liveInstances: ${sample} is not an object`);
+    const found = await cdp.send('Runtime.queryObjects', { prototypeObjectId: proto.result.objectId });
+    const n = await cdp.send('Runtime.callFunctionOn', { objectId: found.objects.objectId!, functionDeclaration: 'function () { return this.length; }', returnByValue: true });
+    return n.result.value as number;
+  } finally {
+    await cdp.detach();
+  }
 }
 
 export type Rgb = [number, number, number];

@@ -8,6 +8,7 @@ import mqtt, { type IClientOptions, type IClientPublishOptions, type IPublishPac
 import { everyBox } from '../../core/topics.js';
 import type { Logger } from '../../core/log.js';
 import type { CarrierConfig } from '../config.js';
+import type { CarrierStatus } from '../wire.js';
 
 export const SUBSCRIPTIONS: Record<string, { qos: 0 | 1 }> = {
   [everyBox('presence')]: { qos: 1 },
@@ -17,13 +18,7 @@ export const SUBSCRIPTIONS: Record<string, { qos: 0 | 1 }> = {
   [everyBox('reply/#')]: { qos: 1 },
 };
 
-export interface CarrierStatus {
-  name: string;
-  connected: boolean;
-  /** When it last connected or dropped (ISO), null before the first attempt ended. */
-  since: string | null;
-  connects: number;
-}
+export type { CarrierStatus };
 
 /**
  * Events: 'message' (topic, payload, packet), 'up' () after each connect once subscribed (the retained replay

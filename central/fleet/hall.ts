@@ -3,30 +3,10 @@
 // boiled down to the HallRow and the visual state, the highest that applies of: problem, heard, seen, in-meeting,
 // online, offline.
 import { HallHistory } from './history.js';
+import type { HallRow, MediaView, Visual } from '../wire.js';
 
-export type Visual = 'problem' | 'heard' | 'seen' | 'in-meeting' | 'online' | 'offline';
+export type { HallRow, MediaView, Visual };
 export const VISUALS: readonly Visual[] = ['offline', 'online', 'in-meeting', 'seen', 'heard', 'problem'];
-
-export interface MediaView {
-  status: string;
-  seen: boolean;
-  heard: boolean;
-  muted: boolean;
-}
-
-/** What the page and the API show of a hall (docs/console.md, HallRow). */
-export interface HallRow {
-  box: string;
-  name: string;
-  carrier: string;
-  groups: string[];
-  state: Visual;
-  presence: 'online' | 'offline';
-  version: string | null;
-  media: MediaView | null;
-  floor: string | null;
-  problem: string | null;
-}
 
 const BAD_HEALTH = new Set(['missing', 'error', 'not answering']);
 const IN_MEETING = new Set(['joining', 'joined', 'recovering']);

@@ -2,24 +2,10 @@
 // state. Every message changes one hall, and the counts move by that hall alone (10,400 halls: nothing is rescanned
 // per message). What changed since the last look is kept as sets the live feed drains every 100 ms.
 import { Hall, type MediaView, type Visual } from './hall.js';
-import { groupKind, type GroupKind } from '../contract.js';
+import { groupKind } from '../contract.js';
+import type { Counts, GroupRow } from '../wire.js';
 
-export interface Counts {
-  total: number;
-  offline: number;
-  online: number;
-  inMeeting: number;
-  seen: number;
-  heard: number;
-  problem: number;
-}
-
-export interface GroupRow {
-  group: string;
-  kind: GroupKind;
-  name: string;
-  counts: Counts;
-}
+export type { Counts, GroupRow };
 
 const KEY: Record<Visual, keyof Counts> = {
   offline: 'offline',

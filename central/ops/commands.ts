@@ -8,6 +8,7 @@ import type { Picture } from '../fleet/picture.js';
 import type { Hall } from '../fleet/hall.js';
 import type { Resolved } from './scope.js';
 import type { LiveSink } from './live-sink.js';
+import type { CommandProgress } from '../wire.js';
 
 /** Message expiry of a command: a stale `join` must never run minutes later. */
 export const COMMAND_EXPIRY_S = 60;
@@ -26,16 +27,7 @@ export interface StartCommand {
   boxArgs?: (box: string) => Record<string, unknown>;
 }
 
-export interface CommandProgress {
-  id: number;
-  command: string;
-  asked: number;
-  answered: number;
-  ok: number;
-  failed: number;
-  reached?: number;
-  done: boolean;
-}
+export type { CommandProgress };
 
 class Run {
   readonly answered = new Set<string>();

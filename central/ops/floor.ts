@@ -9,8 +9,9 @@ import type { Picture } from '../fleet/picture.js';
 import { Conflict, NotFound } from '../errors.js';
 import { FLOOR_GRANT, FLOOR_REVOKE } from '../contract.js';
 import type { LiveSink } from './live-sink.js';
+import type { FloorStatus, QueueEntry } from '../wire.js';
 
-export type FloorStatus = 'requested' | 'granted' | 'called' | 'declined';
+export type { FloorStatus, QueueEntry };
 
 interface Entry {
   box: string;
@@ -19,14 +20,6 @@ interface Entry {
   requestedAt: number;
   seq: number;
   error: string | null;
-}
-
-export interface QueueEntry {
-  box: string;
-  name: string;
-  status: FloorStatus;
-  requestedAt: string;
-  error?: string;
 }
 
 const EXPIRY_S = 30;

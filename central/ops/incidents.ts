@@ -7,6 +7,7 @@ import type { Picture } from '../fleet/picture.js';
 import type { Hall } from '../fleet/hall.js';
 import { BadRequestError } from '../../core/errors.js';
 import type { LiveSink } from './live-sink.js';
+import type { Incident } from '../wire.js';
 
 interface Open {
   id: number;
@@ -133,7 +134,7 @@ export class Incidents {
     return { box, until: new Date(until).toISOString() };
   }
 
-  list(visible: (box: string) => boolean): unknown[] {
+  list(visible: (box: string) => boolean): Incident[] {
     return [...this.open.entries()]
       .filter(([box]) => visible(box))
       .sort((a, b) => a[1].openedAt - b[1].openedAt)

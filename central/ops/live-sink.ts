@@ -1,6 +1,8 @@
 // What operations tell the live feed (http/live.ts): progress of an operation (with the halls it concerns, so a
 // page is sent only what its operator may see), and that the floor queue, the incidents or the meeting changed.
-export type ProgressKind = 'command' | 'rollcall' | 'readiness';
+import type { ProgressKind } from '../wire.js';
+
+export type { ProgressKind };
 
 export interface LiveSink {
   progress(kind: ProgressKind, id: number, body: Record<string, unknown>, boxes: ReadonlySet<string>): void;

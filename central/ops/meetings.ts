@@ -10,6 +10,7 @@ import { Conflict, NotFound } from '../errors.js';
 import type { Commands, CommandProgress } from './commands.js';
 import type { Resolved } from './scope.js';
 import type { LiveSink } from './live-sink.js';
+import type { Meeting } from '../wire.js';
 
 export const MeetingBody = Type.Object(
   {
@@ -22,17 +23,7 @@ export const MeetingBody = Type.Object(
 );
 export type MeetingBody = Static<typeof MeetingBody>;
 
-export interface Meeting {
-  id: number;
-  title: string;
-  bridge: string;
-  room: string | number;
-  /** The bridge token is never shown; whether there is one is. */
-  hasToken: boolean;
-  createdBy: string;
-  createdAt: string;
-  endedAt: string | null;
-}
+export type { Meeting };
 
 interface Row {
   id: number;

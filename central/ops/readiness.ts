@@ -9,6 +9,7 @@ import { NotFound } from '../errors.js';
 import { groupKind } from '../contract.js';
 import type { Resolved } from './scope.js';
 import type { LiveSink } from './live-sink.js';
+import type { ReadyCounts } from '../wire.js';
 
 /** A hall fails above these. */
 export const MAX_LOSS_PCT = 5;
@@ -18,12 +19,7 @@ const ANSWER_MS = 45_000;
 
 export type ReadyStatus = 'pending' | 'passed' | 'failed' | 'offline';
 
-export interface ReadyCounts {
-  passed: number;
-  failed: number;
-  offline: number;
-  pending: number;
-}
+export type { ReadyCounts };
 
 class Sweep {
   readonly queue: string[];

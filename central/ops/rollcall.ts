@@ -12,19 +12,14 @@ import { NotFound } from '../errors.js';
 import { ROLLCALL, ROLLCALL_CONFIRM_MAX_S } from '../contract.js';
 import type { Resolved } from './scope.js';
 import type { LiveSink } from './live-sink.js';
+import type { RollcallCounts } from '../wire.js';
 
 export const ConfirmS = Type.Integer({ minimum: 0, maximum: ROLLCALL_CONFIRM_MAX_S });
 /** Answers and confirmations are still taken this long after the confirmation window. */
 const TAIL_MS = 60_000;
 const EXPIRY_S = 30;
 
-export interface RollcallCounts {
-  asked: number;
-  answered: number;
-  heard: number;
-  confirmed: number;
-  missing: number;
-}
+export type { RollcallCounts };
 
 class Active {
   readonly answered = new Set<string>();

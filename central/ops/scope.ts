@@ -10,6 +10,7 @@ import { BOX_ID_PATTERN, GROUP_PATTERN } from '../../core/config/schema.js';
 import { Forbidden, type Access } from '../auth/access.js';
 import type { Picture } from '../fleet/picture.js';
 import type { Target } from '../fleet/fleet.js';
+import type { Scope as WireScope } from '../wire.js';
 
 export const ScopeSchema = Type.Object(
   {
@@ -20,6 +21,9 @@ export const ScopeSchema = Type.Object(
   { additionalProperties: false },
 );
 export type Scope = Static<typeof ScopeSchema>;
+// The schema's type and the page's (wire.ts Scope) are one shape: a change to either that the other lacks fails the build.
+const sameScope: [Scope, WireScope] extends [WireScope, Scope] ? true : never = true;
+void sameScope;
 
 export interface Resolved {
   scope: Scope;

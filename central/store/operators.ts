@@ -3,17 +3,11 @@
 import type { Db } from './db.js';
 import { BadRequestError } from '../../core/errors.js';
 import { GROUP_PATTERN } from '../../core/config/schema.js';
+import type { Operator, Role } from '../wire.js';
 
-export type Role = 'national' | 'provincial' | 'viewer';
+export type { Operator, Role };
 export const ROLES: readonly Role[] = ['national', 'provincial', 'viewer'];
 export const USERNAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-
-export interface Operator {
-  username: string;
-  role: Role;
-  /** Granted groups: a provincial operator's halls (at least one); a viewer with groups sees only those. */
-  groups: string[];
-}
 
 interface Row {
   username: string;

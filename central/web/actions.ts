@@ -4,7 +4,7 @@ import { L } from './labels.js';
 import { fill, fmt, h } from './dom.js';
 import { act, confirmDialog, panel, type Ctx } from './ctx.js';
 import { ScopePicker } from './scope.js';
-import type { CommandProgress } from './types.js';
+import type { CommandProgress } from '../wire.js';
 
 interface Action {
   key: string;

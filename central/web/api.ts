@@ -1,6 +1,6 @@
 // The HTTP API as the page uses it: JSON in and out, the CSRF token on every request that changes something, and
 // the server's own error message (which names the thing at fault) carried in the thrown error.
-import type { Operator } from './types.js';
+import type { Operator } from '../wire.js';
 
 export class ApiError extends Error {
   constructor(

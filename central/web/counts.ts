@@ -2,12 +2,12 @@
 // per other group with its own "heard of total" and a bar of its states. Clicking a chip filters both views by it.
 // Only the chips of groups that changed are touched, and in place (their text and bar), as is the total: at 1,000
 // changes a second nearly every province moves in every diff, and new elements would cost a layout each time. Both
-// are written at the counts' pace (dom.ts countsPace).
+// are written at the counts' pace (dom.ts Pace).
 import { L } from './labels.js';
-import { countsPace, fmt, h, STATE_COLOR, STATE_ORDER } from './dom.js';
+import { fmt, h, STATE_COLOR, STATE_ORDER, type Pace } from './dom.js';
 import type { Model } from './model.js';
 import type { Filter } from './filter.js';
-import type { Counts, GroupRow, Visual } from './types.js';
+import type { Counts, GroupRow, Visual } from '../wire.js';
 
 const KEY: Record<Visual, keyof Counts> = { offline: 'offline', online: 'online', 'in-meeting': 'inMeeting', seen: 'seen', heard: 'heard', problem: 'problem' };
 
@@ -38,7 +38,7 @@ function setText(node: Node, text: string): void {
   if (node.textContent !== text) node.textContent = text;
 }
 
-export function countsBar(model: Model, filter: Filter): HTMLElement {
+export function countsBar(model: Model, filter: Filter, countsPace: Pace): HTMLElement {
   const total = h('div', { class: 'total' });
   const chips = h('div', { class: 'chips' });
   const chipOf = new Map<string, HTMLElement>();

@@ -5,7 +5,7 @@ import { h } from './dom.js';
 import { ApiError, type Api } from './api.js';
 import type { Model } from './model.js';
 import type { Filter } from './filter.js';
-import type { Operator } from './types.js';
+import type { Operator } from '../wire.js';
 
 export interface Ctx {
   api: Api;

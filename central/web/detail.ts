@@ -8,7 +8,7 @@ import { act, type Ctx } from './ctx.js';
 import { sparklines } from './chart.js';
 import { Preview } from './preview.js';
 import { suppressControl } from './incidents.js';
-import type { HallRow } from './types.js';
+import type { HallRow } from '../wire.js';
 
 interface Detail {
   row: HallRow;
@@ -29,6 +29,8 @@ export class HallDetail {
   private timer: number | null = null;
   private preview: Preview | null = null;
   private readonly reload = throttled(() => this.load(), 500);
+  /** Aborted at logout: the document's listener would otherwise keep this console (its model) alive. */
+  private readonly ended = new AbortController();
 
   constructor(private readonly ctx: Ctx) {
     const close = h('button', { class: 'detail-close', 'aria-label': L.detail.close }, '×');
@@ -39,7 +41,7 @@ export class HallDetail {
     ctx.model.hallsChanged.on((c) => {
       if (this.box && (c.changed.has(this.box) || c.gone.has(this.box))) this.reload();
     });
-    document.addEventListener('keydown', (ev) => ev.key === 'Escape' && !this.el.hidden && this.close());
+    document.addEventListener('keydown', (ev) => ev.key === 'Escape' && !this.el.hidden && this.close(), { signal: this.ended.signal });
   }
 
   /** The preview playing in the drawer, if any. */
@@ -66,6 +68,12 @@ export class HallDetail {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
     void this.stopPreview();
+  }
+
+  /** The console is left (logout): closed, and nothing of it kept by the document. */
+  end(): void {
+    this.close();
+    this.ended.abort();
   }
 
   private async stopPreview(): Promise<void> {

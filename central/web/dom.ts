@@ -1,6 +1,6 @@
 // Small DOM helpers: an element builder (text only through textContent: nothing a hall reports is parsed as HTML),
 // number and time formatting, and the colours of the visual states.
-import type { Visual } from './types.js';
+import type { Visual } from '../wire.js';
 
 type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | ((ev: any) => void)>;
@@ -119,11 +119,12 @@ export function throttled(fn: () => Promise<unknown>, ms: number): () => void {
  * The counts' pace: numbers that move with nearly every diff of the live feed (the totals, each province's chip and
  * wall heading) are written in one animation frame at most every COUNTS_MS, the next frame after a quiet spell.
  * A person reads them at that pace anyway, and each writing costs a layout and a paint of the text; the wall's
- * cells, the floor queue and the progress counts are not paced.
+ * cells, the floor queue and the progress counts are not paced. One Pace per console (main.ts start): it holds
+ * its views' writers, which go with it at logout.
  */
 export const COUNTS_MS = 500;
 
-class Pace {
+export class Pace {
   private readonly fns: Array<() => void> = [];
   private due = false;
   private last = -Infinity;
@@ -150,5 +151,3 @@ class Pace {
     else frame();
   }
 }
-
-export const countsPace = new Pace(COUNTS_MS);

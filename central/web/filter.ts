@@ -3,7 +3,7 @@
 import { L } from './labels.js';
 import { fmt, h, searchKey, STATE_ORDER } from './dom.js';
 import type { Model } from './model.js';
-import type { HallRow, Visual } from './types.js';
+import type { HallRow, Visual } from '../wire.js';
 
 export class Filter {
   group = '';

@@ -4,7 +4,7 @@
 import { L } from './labels.js';
 import { clock, fill, h } from './dom.js';
 import { act, panel, type Ctx } from './ctx.js';
-import type { QueueEntry } from './types.js';
+import type { QueueEntry } from '../wire.js';
 
 export function floorPanel(ctx: Ctx): HTMLElement {
   const { api, model } = ctx;

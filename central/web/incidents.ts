@@ -3,7 +3,7 @@
 import { L } from './labels.js';
 import { clock, fill, h } from './dom.js';
 import { act, panel, type Ctx } from './ctx.js';
-import type { Incident } from './types.js';
+import type { Incident } from '../wire.js';
 
 export const SUPPRESS_MINUTES = [15, 60, 240];
 

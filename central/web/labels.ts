@@ -1,6 +1,6 @@
 // Every word the page shows, in one place so that it can be translated (Vietnamese later). Numbers are formatted
 // by the caller (dom.ts fmt) and passed in; nothing else in the page writes text of its own.
-import type { Visual } from './types.js';
+import type { Visual } from '../wire.js';
 
 export const L = {
   title: 'diemcau central console',

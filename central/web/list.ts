@@ -5,7 +5,7 @@ import { L } from './labels.js';
 import { h, stateBadge, STATE_ORDER } from './dom.js';
 import { provinceOf, type Model } from './model.js';
 import type { Filter } from './filter.js';
-import type { HallRow } from './types.js';
+import type { HallRow } from '../wire.js';
 
 /** Row height in px (style.css .list-row). */
 export const ROW_PX = 26;

@@ -2,7 +2,7 @@
 // model. When the connection drops the page says so and connects again (1 s, doubling to 15 s); the new snapshot
 // replaces everything. The page sends nothing but pings.
 import type { Model } from './model.js';
-import type { LiveMessage } from './types.js';
+import type { LiveMessage } from '../wire.js';
 
 const PING_MS = 20_000;
 

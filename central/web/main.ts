@@ -3,7 +3,7 @@
 // readiness, incidents, group actions) and the hall detail drawer. `window.diemcau` holds the model and the views
 // for whoever drives the page from outside (the tests, a curious operator's console).
 import { L } from './labels.js';
-import { fill, h } from './dom.js';
+import { COUNTS_MS, fill, h, Pace } from './dom.js';
 import { Api, ApiError } from './api.js';
 import { Model } from './model.js';
 import { Live } from './live.js';
@@ -19,7 +19,7 @@ import { readinessPanel } from './readiness.js';
 import { incidentsPanel } from './incidents.js';
 import { actionsPanel } from './actions.js';
 import type { Ctx } from './ctx.js';
-import type { Operator } from './types.js';
+import type { Operator } from '../wire.js';
 
 const app = document.getElementById('app')!;
 const api = new Api();
@@ -67,16 +67,24 @@ function start(operator: Operator): void {
     },
   };
   const detail = new HallDetail(ctx);
-  const wall = new Wall(model, filter, ctx.open);
+  const pace = new Pace(COUNTS_MS);
+  const wall = new Wall(model, filter, ctx.open, pace);
   const list = new HallList(model, filter, ctx.open);
 
   const feed = h('span', { class: 'feed' }, L.header.reconnecting);
   const carriers = h('span', { class: 'carriers' });
   const logout = h('button', { class: 'logout' }, L.header.logout);
+  // Leaving the console lets go of all of it (its model, views and pace): nothing outside it may still hold them.
+  const leave = () => {
+    live.stop();
+    detail.end();
+    api.onLoggedOut = () => {};
+    loginForm();
+  };
   logout.addEventListener('click', async () => {
     live.stop();
     await api.logout();
-    loginForm();
+    leave();
   });
   const header = h(
     'header',
@@ -108,7 +116,7 @@ function start(operator: Operator): void {
       'div',
       { class: `console role-${operator.role}` },
       header,
-      countsBar(model, filter),
+      countsBar(model, filter, pace),
       meetingBar(ctx),
       h('div', { class: 'main' }, h('div', { class: 'center' }, h('div', { class: 'toolbar' }, wallTab, listTab, filterBar(model, filter)), views), side),
       status,
@@ -125,11 +133,7 @@ function start(operator: Operator): void {
   };
   // A feed that cannot even open may mean the session ended: ask the server, and go back to the login if so.
   live.onDropped = () => void api.me().then((op) => op === null && api.onLoggedOut()).catch(() => {});
-  api.onLoggedOut = () => {
-    live.stop();
-    detail.close();
-    loginForm();
-  };
+  api.onLoggedOut = leave;
   live.start();
   (window as any).diemcau = { model, wall, list, detail, filter, operator };
 }

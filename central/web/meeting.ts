@@ -5,7 +5,7 @@ import { L } from './labels.js';
 import { fill, fmt, h } from './dom.js';
 import { act, confirmDialog, type Ctx } from './ctx.js';
 import { ScopePicker } from './scope.js';
-import type { CommandProgress, Meeting } from './types.js';
+import type { CommandProgress, Meeting } from '../wire.js';
 
 const MEETING_COMMANDS = new Set(['join', 'mute', 'leave']);
 

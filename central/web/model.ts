@@ -3,7 +3,7 @@
 // told what changed (the halls by box id), so that they redraw only that.
 import type {
   CarrierStatus, CommandProgress, GroupRow, HallRow, Incident, LiveMessage, Meeting, ProgressKind, QueueEntry, ReadyCounts, RollcallCounts, Visual,
-} from './types.js';
+} from '../wire.js';
 import { byName, searchKey } from './dom.js';
 
 export interface HallChange {

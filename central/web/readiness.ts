@@ -6,7 +6,7 @@ import { byName, fill, fmt, h, STATE_COLOR, throttled } from './dom.js';
 import { act, panel, type Ctx } from './ctx.js';
 import { ScopePicker } from './scope.js';
 import { bars } from './chart.js';
-import type { ReadyCounts } from './types.js';
+import type { ReadyCounts } from '../wire.js';
 
 const KEYS: Array<keyof ReadyCounts> = ['passed', 'failed', 'offline', 'pending'];
 const COLORS: Record<keyof ReadyCounts, string> = { passed: STATE_COLOR.heard, failed: STATE_COLOR.problem, offline: STATE_COLOR.offline, pending: '#d9dde3' };

@@ -5,7 +5,7 @@ import { L } from './labels.js';
 import { fill, fmt, h, throttled } from './dom.js';
 import { act, panel, type Ctx } from './ctx.js';
 import { ScopePicker } from './scope.js';
-import type { RollcallCounts } from './types.js';
+import type { RollcallCounts } from '../wire.js';
 
 const SHOW_MISSING = 200;
 const COUNT_KEYS: Array<keyof RollcallCounts> = ['asked', 'answered', 'heard', 'confirmed', 'missing'];

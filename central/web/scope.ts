@@ -3,7 +3,7 @@
 import { L } from './labels.js';
 import { fmt, h } from './dom.js';
 import type { Ctx } from './ctx.js';
-import type { Scope } from './types.js';
+import type { Scope } from '../wire.js';
 
 const FILTERED = '@filtered';
 const ALL = '@all';

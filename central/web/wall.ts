@@ -7,7 +7,7 @@
 // The first time after a snapshot that every hall is drawn, the page marks it (performance mark WALL_DRAWN), so that
 // the time from page load to the whole wall can be read from outside (the console bench).
 import { L } from './labels.js';
-import { byName, countsPace, FADED_COLOR, fmt, h, STATE_COLOR } from './dom.js';
+import { byName, FADED_COLOR, fmt, h, STATE_COLOR, type Pace } from './dom.js';
 import { provinceOf, type Model } from './model.js';
 import type { Filter } from './filter.js';
 
@@ -48,6 +48,7 @@ export class Wall {
     private readonly model: Model,
     private readonly filter: Filter,
     private readonly open: (box: string) => void,
+    countsPace: Pace,
   ) {
     this.tip = h('div', { class: 'tooltip', role: 'tooltip', hidden: true });
     this.body = h('div', { class: 'wall-body' });
@@ -58,7 +59,7 @@ export class Wall {
       else for (const b of c.changed) this.dirty.add(b);
       this.schedule();
     });
-    // The headings' counts at the counts' pace (dom.ts countsPace), in the same frame as the chips'.
+    // The headings' counts at the counts' pace (dom.ts Pace), in the same frame as the chips'.
     const headsDue = new Set<string>();
     countsPace.on(() => {
       for (const g of headsDue) {

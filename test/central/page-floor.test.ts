@@ -4,10 +4,11 @@
 // into the floor queue in the same order on every page; a grant clicked on one page shows on the others, with the
 // hall's answer; revoke empties the queue; a group
 // action is sent only after its confirmation and its answers are counted on the page; a roll call every hall answers
-// lists none missing as soon as it counts none missing; the viewer has no buttons.
+// lists none missing as soon as it counts none missing; the viewer has no buttons; logging out and in again on the
+// same page leaves one console in its memory.
 import t from 'tap';
 import { startWorld, PASSWORD, HALLS, HANOI, eventually, type World } from './world.js';
-import { launchChromium, openConsole, cellColors, type ConsolePage } from '../../lab/console-page.js';
+import { launchChromium, openConsole, cellColors, liveInstances, logIn, type ConsolePage } from '../../lab/console-page.js';
 import { pressButton } from '../../lab/hall-capabilities.js';
 import type { Browser, Page } from 'playwright-core';
 
@@ -170,6 +171,24 @@ t.test("the viewer's page has no action buttons, and shows everything else", asy
   await p.waitForSelector('.detail:not([hidden]) .detail-name');
   t.equal(await p.textContent('.detail-name'), HALLS.find((h) => h.id === 'vn-20001')!.name, 'a hall opens on click');
   t.notOk(await p.$('.detail .detail-actions'), 'and its detail has no actions');
+});
+
+t.test('logout and login again on the same page: the first console is let go, the second counts', async (t) => {
+  // A page of its own: the handles the other tests hold on their pages' elements would keep those consoles alive.
+  const c = await openConsole(browser, w.central.url, 'hanoi', PASSWORD);
+  t.teardown(() => c.close());
+  const p = c.page;
+  const models = () => liveInstances(p, 'window.diemcau.model');
+  t.equal(await models(), 1, 'one model before');
+  await p.click('header .logout');
+  await (await p.waitForSelector('form.login'))?.dispose();
+  await logIn(p, 'hanoi', PASSWORD);
+  await eventually(async () => (await p.textContent('.total .heard-of')) === '0 of 3 heard', 'the counts of the second console', 10000);
+  // The first console's timers (its status line's 10 s at most) may hold it a while; nothing may hold it for good.
+  let n = 0;
+  await eventually(async () => (n = await models()) === 1, 'one model: nothing holds the first console', 20000, 1000).catch(() => {});
+  t.equal(n, 1, 'one model after: nothing holds the first console');
+  t.same(c.errors, [], 'no page errors');
 });
 
 t.test('logout: back to the login form, and the session is gone', async (t) => {

@@ -1,7 +1,19 @@
-// What the server sends the page (docs/console.md; central/fleet/hall.ts HallRow, central/http/live.ts). Kept apart
-// from the server's own types: the page is compiled for the browser, with no Node types.
+// What the console server sends its page and API clients (docs/console.md): the shapes of the JSON, written once,
+// for both sides. Types only, and no imports: the page (central/web, compiled for the browser with its own
+// tsconfig and no Node types) includes this file, and imports it with `import type` alone, so the browser never
+// loads it. The server's modules take their wire types from here (fleet/hall.ts HallRow, ops/floor.ts QueueEntry...).
+
+/** A hall's state as the wall colours it, the highest that applies. */
 export type Visual = 'problem' | 'heard' | 'seen' | 'in-meeting' | 'online' | 'offline';
 
+export interface MediaView {
+  status: string;
+  seen: boolean;
+  heard: boolean;
+  muted: boolean;
+}
+
+/** What the page and the API show of a hall (docs/console.md, HallRow). */
 export interface HallRow {
   box: string;
   name: string;
@@ -10,7 +22,7 @@ export interface HallRow {
   state: Visual;
   presence: 'online' | 'offline';
   version: string | null;
-  media: { status: string; seen: boolean; heard: boolean; muted: boolean } | null;
+  media: MediaView | null;
   floor: string | null;
   problem: string | null;
 }
@@ -25,17 +37,22 @@ export interface Counts {
   problem: number;
 }
 
+/** The kind of a group, from its prefix (contract.ts groupKind). */
+export type GroupKind = 'province' | 'commune' | 'other';
+
 export interface GroupRow {
   group: string;
-  kind: 'province' | 'commune' | 'other';
+  kind: GroupKind;
   name: string;
   counts: Counts;
 }
 
+export type FloorStatus = 'requested' | 'granted' | 'called' | 'declined';
+
 export interface QueueEntry {
   box: string;
   name: string;
-  status: 'requested' | 'granted' | 'called' | 'declined';
+  status: FloorStatus;
   requestedAt: string;
   error?: string;
 }
@@ -54,6 +71,7 @@ export interface Meeting {
   title: string;
   bridge: string;
   room: string | number;
+  /** The bridge token is never shown; whether there is one is. */
   hasToken: boolean;
   createdBy: string;
   createdAt: string;
@@ -63,6 +81,7 @@ export interface Meeting {
 export interface CarrierStatus {
   name: string;
   connected: boolean;
+  /** When it last connected or dropped (ISO), null before the first attempt ended. */
   since: string | null;
   connects: number;
 }
@@ -95,6 +114,7 @@ export interface ReadyCounts {
 
 export type ProgressKind = 'command' | 'rollcall' | 'readiness';
 
+/** A message of the live feed (`GET /api/live`): a snapshot, then batched diffs. */
 export interface LiveMessage {
   t: 'snapshot' | 'diff';
   seq: number;
@@ -110,13 +130,16 @@ export interface LiveMessage {
   readiness?: { id: number; counts: ReadyCounts };
 }
 
+export type Role = 'national' | 'provincial' | 'viewer';
+
 export interface Operator {
   username: string;
-  role: 'national' | 'provincial' | 'viewer';
+  role: Role;
+  /** Granted groups: a provincial operator's halls (at least one); a viewer with groups sees only those. */
   groups: string[];
 }
 
-/** `{all: true}` or groups and boxes (docs/console.md, "Scope"). */
+/** `{all: true}` or groups and boxes (docs/console.md, "Scope"); the server checks it against ops/scope.ts ScopeSchema. */
 export interface Scope {
   all?: true;
   groups?: string[];
