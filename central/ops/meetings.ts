@@ -4,7 +4,7 @@
 import { Type, type Static } from '../../core/schema/type.js';
 import { schemaErrors } from '../../core/schema/parse.js';
 import { BadRequestError } from '../../core/errors.js';
-import { JoinArgs } from '../../core/commands/media.js';
+import { BridgeUrl, JoinArgs } from '../../core/commands/media.js';
 import type { Store } from '../store/db.js';
 import { Conflict, NotFound } from '../errors.js';
 import type { Commands, CommandProgress } from './commands.js';
@@ -14,7 +14,7 @@ import type { LiveSink } from './live-sink.js';
 export const MeetingBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 200 }),
-    bridge: JoinArgs.properties.bridge,
+    bridge: BridgeUrl,
     room: JoinArgs.properties.room,
     token: JoinArgs.properties.token,
   },
