@@ -53,12 +53,12 @@ export interface MediaHall {
   proc: AgentProcess;
 }
 
-/** The carrier's first `count` halls as `diemcau run` processes with media (no bridge yet: a push gives it). */
-export async function startMediaHalls(carrier: Carrier, count: number): Promise<MediaHall[]> {
+/** These halls of the carrier as `diemcau run` processes with media (no bridge yet: a push gives it). */
+export async function startMediaHalls(carrier: Carrier, boxIds: string[]): Promise<MediaHall[]> {
   const halls = await carrier.store.halls();
   const ids = await carrier.store.identities();
   const out: MediaHall[] = [];
-  for (const id of Object.keys(halls).sort().slice(0, count)) {
+  for (const id of boxIds) {
     const dir = await mkdtemp(join(carrier.dir, `box-${id}-`));
     const config = {
       box: { id },

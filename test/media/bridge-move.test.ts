@@ -52,7 +52,7 @@ t.before(async () => {
   carrier = await carrierWithBroker(1);
   const svc = (await carrier.store.carrier()).service;
   obs = await Observer.connect(carrier.broker.url, ['diemcau/v1/+/state', 'diemcau/v1/+/reply/#'], { username: svc.username, password: svc.password });
-  [hall] = await startMediaHalls(carrier, 1);
+  [hall] = await startMediaHalls(carrier, Object.keys(await carrier.store.halls()));
   await state((s) => s.network?.connected && s.media, 'the hall registered, its media path up', 0);
 });
 
