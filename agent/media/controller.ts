@@ -161,8 +161,8 @@ class Controller extends EventEmitter implements MediaController {
     const p = extra.programme as Record<string, unknown> | undefined;
     if (!this.cfg.simulate || !p || Date.now() - this.programmeLoggedAt < PROGRAMME_LOG_MS) return;
     this.programmeLoggedAt = Date.now();
-    const { frames, outOfOrder, repeats, missing, unreadable, lastCounter, audioLoudSamples } = p;
-    this.log.info('media: programme check', { frames, outOfOrder, repeats, missing, unreadable, lastCounter, audioLoudSamples });
+    const { frames, outOfOrder, repeats, missing, unreadable, lastCounter, audioLoudSamples, latencyP50Ms, latencyP95Ms } = p;
+    this.log.info('media: programme check', { frames, outOfOrder, repeats, missing, unreadable, lastCounter, audioLoudSamples, latencyP50Ms, latencyP95Ms });
   }
 
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {

@@ -23,7 +23,8 @@ export interface CascadeBridge {
 export interface CascadeOptions {
   origin: CascadeBridge;
   edges: CascadeBridge[];
-  room: number;
+  /** The meeting's VideoRoom, the same number on every bridge; a function: the console's current meeting (null: none). */
+  room: number | (() => number | null);
   /** Display name of the programme's publisher on the origin (the halls' `media.programme`). */
   programme?: string;
   /** Every diemcau publisher sends audio then video (agent/media/worker/peer.ts); codecs as the rooms force them. */
@@ -47,13 +48,16 @@ interface Participant {
 interface Node {
   ctl: JanusControl;
   rtpHost: string;
-  /** null: did not answer this tick. */
+  /** null: did not answer this tick, or there is no meeting. */
   publishers: Participant[] | null;
+  /** Answered the last time it was asked. */
+  up: boolean;
 }
 
 /** One sender forwarded to one receiver. */
 interface Link {
   key: string;
+  room: number;
   from: Node;
   to: Node;
   sourceId: number;
@@ -79,7 +83,7 @@ export class Cascade {
   private serial = 0;
 
   constructor(private readonly o: CascadeOptions) {
-    const node = (b: CascadeBridge): Node => ({ ctl: new JanusControl(b.api), rtpHost: b.rtpHost ?? new URL(b.api).hostname, publishers: null });
+    const node = (b: CascadeBridge): Node => ({ ctl: new JanusControl(b.api), rtpHost: b.rtpHost ?? new URL(b.api).hostname, publishers: null, up: false });
     this.origin = node(o.origin);
     this.edges = o.edges.map(node);
     this.log = o.log ?? silentLogger;
@@ -106,7 +110,7 @@ export class Cascade {
   status(): CascadeStatus {
     const role = (n: Node) => (n === this.origin ? 'origin' : 'edge') as 'origin' | 'edge';
     return {
-      bridges: [this.origin, ...this.edges].map((n) => ({ api: n.ctl.base, role: role(n), up: n.publishers !== null, publishers: n.publishers?.length ?? 0 })),
+      bridges: [this.origin, ...this.edges].map((n) => ({ api: n.ctl.base, role: role(n), up: n.up, publishers: n.publishers?.length ?? 0 })),
       links: [...this.links.values()].map((l) => ({ from: l.from.ctl.base, to: l.to.ctl.base, display: l.display })),
     };
   }
@@ -114,14 +118,16 @@ export class Cascade {
   /** One look at every bridge, and the links made true. Exposed for tests that step it. */
   async tick(): Promise<void> {
     const nodes = [this.origin, ...this.edges];
-    await Promise.all(nodes.map(async (n) => (n.publishers = await this.publishers(n))));
+    const room = typeof this.o.room === 'function' ? this.o.room() : this.o.room;
+    // No meeting: nothing is wanted, and the links of the last one come down.
+    await Promise.all(nodes.map(async (n) => (n.publishers = room === null ? null : await this.publishers(n, room))));
     const want = new Map<string, { from: Node; to: Node; source: Participant }>();
     const programme = this.origin.publishers?.find((p) => !p.remote && p.display === (this.o.programme ?? 'centre'));
     for (const edge of this.edges) {
       if (edge.publishers === null) continue;
-      if (programme) want.set(`${programme.id}>${edge.ctl.base}`, { from: this.origin, to: edge, source: programme });
+      if (programme) want.set(`${room}:${programme.id}>${edge.ctl.base}`, { from: this.origin, to: edge, source: programme });
       if (this.origin.publishers === null) continue;
-      for (const p of edge.publishers.filter((x) => !x.remote)) want.set(`${edge.ctl.base}:${p.id}>origin`, { from: edge, to: this.origin, source: p });
+      for (const p of edge.publishers.filter((x) => !x.remote)) want.set(`${room}:${edge.ctl.base}:${p.id}>origin`, { from: edge, to: this.origin, source: p });
     }
     for (const l of [...this.links.values()]) {
       const w = want.get(l.key);
@@ -130,50 +136,54 @@ export class Cascade {
       if (!w) await this.unlink(l, 'sender gone');
       else if (!held) await this.unlink(l, 'receiver lost it');
     }
-    for (const [key, w] of want) if (!this.links.has(key)) await this.link(key, w.from, w.to, w.source);
+    for (const [key, w] of want) if (!this.links.has(key)) await this.link(room!, key, w.from, w.to, w.source);
   }
 
-  private async publishers(n: Node): Promise<Participant[] | null> {
+  private async publishers(n: Node, room: number): Promise<Participant[] | null> {
     try {
-      const data = await n.ctl.request({ request: 'listparticipants', room: this.o.room });
+      const data = await n.ctl.request({ request: 'listparticipants', room });
+      if (!n.up) this.log.info('cascade: bridge answering', { bridge: n.ctl.base });
+      n.up = true;
       return ((data.participants ?? []) as Participant[]).filter((p) => p.publisher);
     } catch (err) {
-      if (n.publishers !== null) this.log.warn('cascade: bridge not answering', { bridge: n.ctl.base, err });
+      if (n.up) this.log.warn('cascade: bridge not answering', { bridge: n.ctl.base, err });
+      n.up = false;
       return null;
     }
   }
 
-  private async link(key: string, from: Node, to: Node, source: Participant): Promise<void> {
+  private async link(room: number, key: string, from: Node, to: Node, source: Participant): Promise<void> {
     const display = source.display ?? String(source.id);
     const remoteName = `dc-${process.pid}-${++this.serial}`;
     let remoteId: number | null = null;
     try {
-      const added = await to.ctl.request({ request: 'add_remote_publisher', room: this.o.room, display, streams: this.o.streams ?? DIEMCAU_STREAMS });
+      const added = await to.ctl.request({ request: 'add_remote_publisher', room, display, streams: this.o.streams ?? DIEMCAU_STREAMS });
       remoteId = added.id as number;
       await from.ctl.request({
         request: 'publish_remotely',
-        room: this.o.room,
+        room,
         publisher_id: source.id,
         remote_id: remoteName,
         host: to.rtpHost,
         port: added.port,
         rtcp_port: added.rtcp_port,
       });
-      this.links.set(key, { key, from, to, sourceId: source.id, display, remoteId, remoteName });
+      this.links.set(key, { key, room, from, to, sourceId: source.id, display, remoteId, remoteName });
       this.log.info('cascade: linked', { display, from: from.ctl.base, to: to.ctl.base });
     } catch (err) {
       this.log.warn('cascade: link failed; next tick tries again', { display, from: from.ctl.base, to: to.ctl.base, err });
-      if (remoteId !== null) await to.ctl.request({ request: 'remove_remote_publisher', room: this.o.room, id: remoteId }).catch(() => {});
+      if (remoteId !== null) await to.ctl.request({ request: 'remove_remote_publisher', room, id: remoteId }).catch(() => {});
     }
   }
 
   private async unlink(l: Link, why: string): Promise<void> {
     this.links.delete(l.key);
     const quiet = (p: Promise<unknown>) => p.catch((err) => (err instanceof JanusControlError ? undefined : Promise.reject(err)));
-    if (l.from.publishers?.some((p) => p.id === l.sourceId)) {
-      await quiet(l.from.ctl.request({ request: 'unpublish_remotely', room: this.o.room, publisher_id: l.sourceId, remote_id: l.remoteName }));
+    // A sender gone from a bridge that answers refuses this (no such feed); quietly, as it has stopped already.
+    if (l.from.up) {
+      await quiet(l.from.ctl.request({ request: 'unpublish_remotely', room: l.room, publisher_id: l.sourceId, remote_id: l.remoteName }));
     }
-    if (l.to.publishers !== null) await quiet(l.to.ctl.request({ request: 'remove_remote_publisher', room: this.o.room, id: l.remoteId }));
+    if (l.to.up) await quiet(l.to.ctl.request({ request: 'remove_remote_publisher', room: l.room, id: l.remoteId }));
     this.log.info('cascade: unlinked', { display: l.display, from: l.from.ctl.base, to: l.to.ctl.base, why });
   }
 }

@@ -63,6 +63,8 @@ export class Meetings {
     private readonly store: Store,
     private readonly commands: Commands,
     private readonly live: LiveSink,
+    /** Halls join their region's bridge (`media.bridge`), not the meeting's: the meeting is cascaded (central/cascade/). */
+    private readonly opts: { regionBridges?: boolean } = {},
   ) {}
 
   create(body: unknown, operator: string): Meeting {
@@ -117,7 +119,11 @@ export class Meetings {
     const r = this.row(id);
     if (r.ended_at !== null) throw new Conflict(`meeting ${id} has ended`);
     if (verb === 'join') {
-      const args: Record<string, unknown> = { bridge: r.bridge, room: JSON.parse(r.room), ...(r.token ? { token: r.token } : {}) };
+      const args: Record<string, unknown> = {
+        ...(this.opts.regionBridges ? {} : { bridge: r.bridge }),
+        room: JSON.parse(r.room),
+        ...(r.token ? { token: r.token } : {}),
+      };
       return this.commands.start({
         operator,
         meeting: id,

@@ -88,6 +88,9 @@ export interface ProgrammeCheck {
   unreadable: number;
   lastCounter: number | null;
   audioLoudSamples: number;
+  /** Capture (at the programme's publisher) to decode (at the hall), from the stamps; same machine, same clock. */
+  latencyP50Ms: number | null;
+  latencyP95Ms: number | null;
 }
 
 /** The last programme check a simulated hall logged (agent/media/controller.ts), or null before the first. */
