@@ -236,6 +236,11 @@ class Controller extends EventEmitter implements MediaController {
     this.bridge = url;
     const req = this.joinReq;
     if (!url || !req || req.bridge === url) return;
+    if (!this.proc?.connected) {
+      // The worker is restarting after a crash: it joins the new bridge when it resumes.
+      this.joinReq = { ...req, bridge: url };
+      return;
+    }
     this.log.info('media: moving to the region\'s new bridge', { from: req.bridge, to: url, room: req.room });
     await this.leave();
     await this.join({ ...req, bridge: url });
