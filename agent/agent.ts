@@ -264,6 +264,12 @@ export class Agent {
         break;
       }
       case 'media':
+        if (step.action === 'bridge' && this.media) {
+          // The meeting moves to the region's new bridge; the worker and everything else of the path stay.
+          await this.media.setBridge(target.media.bridge);
+          this.running.media = { config: target.media, started: true };
+          break;
+        }
         // After a failed start nothing runs: `state.media` keeps saying why until the next start or the stop.
         if (this.media || step.action === 'stop' || !target.media.enabled) await this.stopMedia();
         this.running.media = null;

@@ -20,6 +20,7 @@ import { Floor } from './ops/floor.js';
 import { Readiness } from './ops/readiness.js';
 import { Incidents } from './ops/incidents.js';
 import { Previews } from './preview/previews.js';
+import { Cascade } from './cascade/cascade.js';
 import { LiveHub } from './http/live.js';
 import { Router } from './http/router.js';
 import { serveStatic, webRoot } from './http/static.js';
@@ -41,6 +42,8 @@ export class Central {
   readonly readiness: Readiness;
   readonly incidents: Incidents;
   readonly previews: Previews;
+  /** The current meeting cascaded over the regional edges (bridge.edges), or null with one bridge. */
+  readonly cascade: Cascade | null;
   readonly server: Server;
   private sweepTimer: NodeJS.Timeout | null = null;
 
@@ -57,13 +60,25 @@ export class Central {
     this.fleet = new Fleet(config.carriers, this.picture, log, config.rebuildGraceS);
     this.live = new LiveHub(this);
     this.commands = new Commands(this.store, this.fleet, this.picture, this.live);
-    this.meetings = new Meetings(this.store, this.commands, this.live);
+    const cascaded = config.bridge.janus !== null && config.bridge.edges.length > 0;
+    this.meetings = new Meetings(this.store, this.commands, this.live, { regionBridges: cascaded });
     const meetingId = () => this.meetings.current()?.id ?? null;
     this.rollcalls = new Rollcalls(this.store, this.fleet, this.live);
     this.floor = new Floor(this.store, this.fleet, this.picture, meetingId, this.live);
     this.readiness = new Readiness(this.store, this.fleet, this.picture, this.live, config.readinessConcurrency);
     this.incidents = new Incidents(this.store, this.picture, meetingId, this.live, config.incidentAfterS);
     this.previews = new Previews(config.bridge, this.picture, () => this.meetings.current()?.room ?? null);
+    this.cascade = cascaded
+      ? new Cascade({
+          origin: { api: config.bridge.janus! },
+          edges: config.bridge.edges,
+          room: () => {
+            const room = this.meetings.current()?.room;
+            return typeof room === 'number' ? room : null; // a VideoRoom is a number; a WHIP room cannot be cascaded
+          },
+          log: log.child({ part: 'cascade' }),
+        })
+      : null;
     const router = new Router(apiRoutes(this), { sessions: this.sessions, operators: this.operators, audit: this.audit, log });
     const web = webRoot();
     this.server = createServer((req, res) => {
@@ -81,6 +96,7 @@ export class Central {
   static async start(config: CentralConfig, log: Logger): Promise<Central> {
     const c = new Central(config, log, await loadGroupNames(config.groupsFile));
     c.fleet.start();
+    c.cascade?.start();
     await new Promise<void>((resolve, reject) => {
       c.server.once('error', reject);
       c.server.listen(config.listen.port, config.listen.host, () => resolve());
@@ -102,6 +118,7 @@ export class Central {
     this.server.closeAllConnections();
     await new Promise<void>((r) => this.server.close(() => r()));
     await this.previews.stop();
+    await this.cascade?.stop();
     this.incidents.stop();
     this.rollcalls.stop();
     this.readiness.stop();

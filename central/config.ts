@@ -47,6 +47,21 @@ export const CentralConfig = Type.Object(
           description: "Janus HTTP API as this server reaches it (previews); null: no preview.",
         }),
         token: Type.Union([Type.String({ minLength: 1 }), Type.Null()], { default: null }),
+        edges: Type.Array(
+          Type.Object(
+            {
+              api: Type.String({ pattern: '^https?://.+', description: "The edge Janus's HTTP API as this server reaches it." }),
+              rtpHost: Type.Optional(Type.String({ minLength: 1, description: 'The address the origin sends RTP to (default: the API URL\'s host).' })),
+            },
+            { additionalProperties: false },
+          ),
+          {
+            default: [],
+            description:
+              'Regional edge bridges: with any, `janus` is the origin, this server cascades the current meeting over them ' +
+              "(central/cascade/), and `join` goes out without a bridge, so each hall joins its region's (`media.bridge`).",
+          },
+        ),
       },
       { additionalProperties: false, default: {} },
     ),

@@ -30,7 +30,8 @@ export type Step =
   | { kind: 'telemetry'; intervalS: number }
   /** `start`: nothing of it runs (a part left by a failed start is cleared first); `restart`: it runs with another config. */
   | { kind: 'device'; id: DeviceId; action: 'start' | 'stop' | 'restart' }
-  | { kind: 'media'; action: 'start' | 'stop' | 'restart' }
+  /** `bridge`: only `media.bridge` changed; the running path moves its meeting there (no restart: the meeting stays). */
+  | { kind: 'media'; action: 'start' | 'stop' | 'restart' | 'bridge' }
   | { kind: 'broker' };
 
 const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -72,7 +73,9 @@ export function plan(running: Running, target: Config): Step[] {
     if (action) steps.push({ kind: 'device', id, action });
   }
   const media = partAction(running.media, target.media.enabled ? target.media : undefined);
-  if (media) steps.push({ kind: 'media', action: media });
+  if (media === 'restart' && same({ ...running.media!.config, bridge: undefined }, { ...target.media, bridge: undefined })) {
+    steps.push({ kind: 'media', action: 'bridge' });
+  } else if (media) steps.push({ kind: 'media', action: media });
   // Last: the state that reports the new version goes out on the old broker before the hall moves to the new one.
   if (!same(running.mqtt, target.mqtt)) steps.push({ kind: 'broker' });
   return steps;

@@ -28,8 +28,11 @@ export interface MediaPathOptions {
   display?: string;
 }
 
+/** What `join` takes: the command's arguments (bridge optional) and the worker's own fields (tests, the centre). */
+type JoinArgs = Omit<JoinRequest, 'bridge'> & { bridge?: string };
+
 export interface MediaController extends MediaPath {
-  join(req: JoinRequest): Promise<MediaReport>;
+  join(req: JoinArgs): Promise<MediaReport>;
   leave(): Promise<MediaReport>;
   selftest(seconds?: number): Promise<SelftestResult>;
   /** Finds this hall's echo delay (outside a meeting, on a box): see echo-calibrate.ts. */
@@ -46,6 +49,7 @@ export interface MediaController extends MediaPath {
 
 const WORKER = fileURLToPath(new URL('./worker/worker.js', import.meta.url));
 const JOIN_WAIT_MS = 15000;
+const PROGRAMME_LOG_MS = 2000;
 
 class Controller extends EventEmitter implements MediaController {
   private proc: ChildProcess | null = null;
@@ -67,6 +71,9 @@ class Controller extends EventEmitter implements MediaController {
   private residue: string[] = [];
   restarts = 0;
   private crashStreak = 0;
+  private programmeLoggedAt = 0;
+  /** The region's bridge (media.bridge): where a `join` without one goes, and where a meeting moves when it changes. */
+  private bridge: string | undefined;
 
   constructor(
     private readonly cfg: MediaConfig,
@@ -74,6 +81,7 @@ class Controller extends EventEmitter implements MediaController {
     private readonly opts: MediaPathOptions,
   ) {
     super();
+    this.bridge = cfg.bridge;
   }
 
   async start(): Promise<void> {
@@ -135,12 +143,26 @@ class Controller extends EventEmitter implements MediaController {
           step(st.fps, 5), step(st.bitrateKbps, 100), step(st.lossPct, 1), step(st.framesDropped, 100)]);
       };
       if (key(before) !== key(m.report)) this.emit('change');
+      this.logProgrammeCheck(m.extra);
       this.emit('report', m.report);
       if (m.report.status === 'joined') this.crashStreak = 0;
     } else if (m.type === 'result') this.results.get(m.id)?.(m);
     else if (m.type === 'residue') this.residue = m.urls;
     else if (m.type === 'level') this.level = { rmsDbfs: m.rmsDbfs, peakDbfs: m.peakDbfs, at: Date.now() };
     else if (m.type === 'joined' || m.type === 'left') this.emit(m.type);
+  }
+
+  /**
+   * A simulated hall has no TV to look at: what its programme check read from the frames' pixels (order, loss, the
+   * tone) goes to the log every PROGRAMME_LOG_MS, so a test or an operator of the lab can read it from outside the
+   * process (lab/agent-process.ts keeps the lines).
+   */
+  private logProgrammeCheck(extra: WorkerExtra): void {
+    const p = extra.programme as Record<string, unknown> | undefined;
+    if (!this.cfg.simulate || !p || Date.now() - this.programmeLoggedAt < PROGRAMME_LOG_MS) return;
+    this.programmeLoggedAt = Date.now();
+    const { frames, outOfOrder, repeats, missing, unreadable, lastCounter, audioLoudSamples, latencyP50Ms, latencyP95Ms } = p;
+    this.log.info('media: programme check', { frames, outOfOrder, repeats, missing, unreadable, lastCounter, audioLoudSamples, latencyP50Ms, latencyP95Ms });
   }
 
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
@@ -178,8 +200,11 @@ class Controller extends EventEmitter implements MediaController {
    * Resolves when the worker reports the join done or failed (it keeps retrying a failed one by itself), or left
    * (a leave sent meanwhile cancels the join).
    */
-  async join(asked: JoinRequest): Promise<MediaReport> {
-    const req = asked.display === undefined && this.opts.display !== undefined ? { ...asked, display: this.opts.display } : asked;
+  async join(asked: JoinArgs): Promise<MediaReport> {
+    const bridge = asked.bridge ?? this.bridge;
+    if (!bridge) throw new BadRequestError('join: no bridge: the command names none and media.bridge is not set in this hall\'s config');
+    const display = asked.display ?? this.opts.display;
+    const req: JoinRequest = { ...asked, bridge, ...(display === undefined ? {} : { display }) };
     this.joinReq = req;
     const settled = new Promise<void>((resolve) => {
       const done = () => {
@@ -200,6 +225,25 @@ class Controller extends EventEmitter implements MediaController {
     this.send({ type: 'join', join: req });
     await settled;
     return this.report();
+  }
+
+  /**
+   * A new region bridge from the desired config. A hall in a meeting elsewhere leaves and joins the same room there;
+   * resolves when the new join is done or failed (the worker keeps retrying a failed one by itself, as after any
+   * join). Unset: the hall stays where it is.
+   */
+  async setBridge(url: string | undefined): Promise<void> {
+    this.bridge = url;
+    const req = this.joinReq;
+    if (!url || !req || req.bridge === url) return;
+    if (!this.proc?.connected) {
+      // The worker is restarting after a crash: it joins the new bridge when it resumes.
+      this.joinReq = { ...req, bridge: url };
+      return;
+    }
+    this.log.info('media: moving to the region\'s new bridge', { from: req.bridge, to: url, room: req.room });
+    await this.leave();
+    await this.join({ ...req, bridge: url });
   }
 
   async leave(): Promise<MediaReport> {

@@ -29,6 +29,8 @@ export interface MediaPath extends EventEmitter {
   setMuted(muted: boolean): Promise<void>;
   toggleMuted(): Promise<void>;
   setAudioOnly(on: boolean): Promise<void>;
+  /** The region's bridge (media.bridge) changed: a hall in a meeting on another bridge moves there. */
+  setBridge(url: string | undefined): Promise<void>;
   /** A line of text drawn onto the programme the hall's TV shows (null: none); kept across worker restarts. */
   setBanner(text: string | null): void;
   /** What the hall's TV shows while no meeting does (card.ts; null: nothing); kept across worker restarts. */

@@ -4,7 +4,7 @@
 import { Type, type Static } from '../../core/schema/type.js';
 import { schemaErrors } from '../../core/schema/parse.js';
 import { BadRequestError } from '../../core/errors.js';
-import { JoinArgs } from '../../core/commands/media.js';
+import { BridgeUrl, JoinArgs } from '../../core/commands/media.js';
 import type { Store } from '../store/db.js';
 import { Conflict, NotFound } from '../errors.js';
 import type { Commands, CommandProgress } from './commands.js';
@@ -15,7 +15,7 @@ import type { Meeting } from '../wire.js';
 export const MeetingBody = Type.Object(
   {
     title: Type.String({ minLength: 1, maxLength: 200 }),
-    bridge: JoinArgs.properties.bridge,
+    bridge: BridgeUrl,
     room: JoinArgs.properties.room,
     token: JoinArgs.properties.token,
   },
@@ -54,6 +54,8 @@ export class Meetings {
     private readonly store: Store,
     private readonly commands: Commands,
     private readonly live: LiveSink,
+    /** Halls join their region's bridge (`media.bridge`), not the meeting's: the meeting is cascaded (central/cascade/). */
+    private readonly opts: { regionBridges?: boolean } = {},
   ) {}
 
   create(body: unknown, operator: string): Meeting {
@@ -108,7 +110,11 @@ export class Meetings {
     const r = this.row(id);
     if (r.ended_at !== null) throw new Conflict(`meeting ${id} has ended`);
     if (verb === 'join') {
-      const args: Record<string, unknown> = { bridge: r.bridge, room: JSON.parse(r.room), ...(r.token ? { token: r.token } : {}) };
+      const args: Record<string, unknown> = {
+        ...(this.opts.regionBridges ? {} : { bridge: r.bridge }),
+        room: JSON.parse(r.room),
+        ...(r.token ? { token: r.token } : {}),
+      };
       return this.commands.start({
         operator,
         meeting: id,

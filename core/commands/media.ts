@@ -2,9 +2,21 @@
 import { Type } from '../schema/type.js';
 import { defineCommand } from './define.js';
 
+/** A bridge's API URL: the same rule for `join`, a hall's `media.bridge`, the console's meetings and the technician's selftest. */
+export const BridgeUrl = Type.String({
+  pattern: '^https?://.+',
+  examples: ['https://bridge.example/janus', 'http://10.0.0.2:8088/whip/room-1'],
+  description: 'Bridge API URL (Janus HTTP API or WHIP endpoint).',
+});
+
 export const JoinArgs = Type.Object(
   {
-    bridge: Type.String({ pattern: '^https?://.+', examples: ['https://bridge.example/janus', 'http://10.0.0.2:8088/whip/room-1'], description: 'Bridge API URL (Janus HTTP API or WHIP endpoint).' }),
+    bridge: Type.Optional(
+      Type.String({
+        ...BridgeUrl,
+        description: "Bridge API URL (Janus HTTP API or WHIP endpoint). Left out: the hall's own, `media.bridge` in its config (its region's bridge).",
+      }),
+    ),
     room: Type.Union([Type.Integer({ minimum: 1 }), Type.String({ minLength: 1, maxLength: 128 })], { description: 'Room id.' }),
     token: Type.Optional(Type.String({ minLength: 1, maxLength: 4096, description: 'Bridge token (Janus token / WHIP bearer).' })),
     display: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: 'Name the centre sees (default: the box id).' })),

@@ -1,6 +1,7 @@
 // Config of the media path (config.media): capture, encode, bridge; the media worker (agent/media/) runs it.
 import { Type, type Static } from '../schema/type.js';
 import { RoomAudioConfig } from './room-audio.js';
+import { BridgeUrl } from '../commands/media.js';
 
 export const CaptureDevices = Type.Object(
   {
@@ -35,6 +36,14 @@ export const MediaConfig = Type.Object(
       default: 'janus',
       description: 'How to talk to the bridge: Janus VideoRoom API (HTTP long poll) or WHIP/WHEP (RFC 9725).',
     }),
+    bridge: Type.Optional(
+      Type.String({
+        ...BridgeUrl,
+        description:
+          "The region's bridge. `join` without `bridge` joins it; when a push changes it, a hall in a meeting moves: it " +
+          'leaves and joins the same room on the new bridge (the media worker keeps running).',
+      }),
+    ),
     programme: Type.String({
       default: 'centre',
       description: 'Display name of the central programme publisher in the room (Janus), or the WHEP URL (whip).',

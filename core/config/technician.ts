@@ -2,7 +2,7 @@
 // LAN, to commission the box (agent/technician/, docs/commissioning.md). Local to the box: a desired config does not
 // set it (the label password comes with the claim answer instead).
 import { Type, type Static } from '../schema/type.js';
-import { JoinArgs } from '../commands/media.js';
+import { BridgeUrl, JoinArgs } from '../commands/media.js';
 
 export const TechnicianConfig = Type.Object(
   {
@@ -41,7 +41,7 @@ export const TechnicianConfig = Type.Object(
     }),
     selftest: Type.Optional(
       Type.Object(
-        { bridge: JoinArgs.properties.bridge, room: JoinArgs.properties.room, token: JoinArgs.properties.token },
+        { bridge: BridgeUrl, room: JoinArgs.properties.room, token: JoinArgs.properties.token },
         { additionalProperties: false, description: "The test room the page's selftest joins when the hall is not in a meeting." },
       ),
     ),

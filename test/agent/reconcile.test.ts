@@ -38,6 +38,14 @@ t.test('planner: against what runs, not against the last config', async (t) => {
   const wider = mergeDesired(target, parseDesired({ version: 10, media: { ...target.media, width: 640, height: 360 } }, 'test'));
   t.same(plan(all, wider), [{ kind: 'media', action: 'restart' }], 'running media with another config is restarted');
 
+  const bridged = (c: Config, bridge: string, version: number) => mergeDesired(c, parseDesired({ version, media: { ...c.media, bridge } }, 'test'));
+  const east = bridged(target, 'http://edge-east.example:8088/janus', 11);
+  t.same(plan(all, east), [{ kind: 'media', action: 'bridge' }], 'only the region bridge set: the meeting moves, the path stays');
+  const west = bridged(east, 'http://edge-west.example:8088/janus', 12);
+  t.same(plan(allStarted(east), west), [{ kind: 'media', action: 'bridge' }], 'the region bridge changed: the same');
+  t.same(plan(allStarted(east), bridged(wider, 'http://edge-west.example:8088/janus', 13)), [{ kind: 'media', action: 'restart' }], 'the bridge and more: a restart');
+  t.same(plan({ ...allStarted(east), media: { config: east.media, started: false } }, west), [{ kind: 'media', action: 'start' }], 'a path that did not start is started, bridge or not');
+
   t.same(
     plan(bareHall(target), target).map((s) => [s.kind, (s as { id?: string }).id, (s as { action?: string }).action]),
     [

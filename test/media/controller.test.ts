@@ -28,7 +28,7 @@ t.test('command schemas', async (t) => {
   t.match(errors(cmd.join.schema, { bridge: 'ftp://x', room: 1234 }).join(), /bridge/);
   t.match(errors(cmd.join.schema, { bridge: 'http://x', room: 0 }).join(), /room/);
   t.match(errors(cmd.join.schema, { bridge: 'http://x', room: 1, colour: 'red' }).join(), /colour/);
-  t.match(errors(cmd.join.schema, { room: 1 }).join(), /bridge/);
+  t.same(errors(cmd.join.schema, { room: 1 }), [], "bridge may be left out: the hall's media.bridge (refused by the controller when unset: bridge-move.test.ts)");
   t.match(errors(cmd.quality.schema, { max: '1080p' }).join(), /max/);
   t.same(errors(cmd.quality.schema, { max: '540p' }), []);
   t.match(errors(cmd['audio-only'].schema, { on: 'yes' }).join(), /on/);

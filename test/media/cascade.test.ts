@@ -1,0 +1,196 @@
+// One meeting cascaded over three real Janus, each in a network namespace of its own on one LAN: the origin, where
+// the centre publishes the programme (the stamped test pattern) and listens, and two regional edges, joined by the
+// central console server (`diemcau-central serve` with `bridge.edges`: central/cascade/, VideoRoom remote
+// publishers) for the meeting an operator opened and joined the halls to. Four halls as real `diemcau run` processes with simulated media,
+// two regions (`r-north`, `r-central`), each region's bridge pushed by `diemcau-provision push group:r-…`. Every
+// hall plays the programme through its edge (stamped frames decoded in order); the origin receives a hall from each
+// edge, and the console's preview finds them there; kill -9 of one edge, and a push moving its region to the other
+// edge brings its halls' audio back at the origin within a stated time.
+import t from 'tap';
+import { carrierWithBroker, type Carrier } from '../../lab/provision-fixture.js';
+import { startBridgeLan, startMediaHalls, pushBridge, lastProgrammeCheck, type BridgeLan, type MediaHall } from '../../lab/media/bridge-lan.js';
+import { Observer } from '../../lab/observer.js';
+import { ROOM, mediaConfig, memoryLogger, programme } from '../../lab/media/fixture.js';
+import { waitFor } from '../../lab/wait.js';
+import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
+import { JanusSubscriber } from '../../central/preview/janus-subscriber.js';
+import { JanusControl } from '../../central/cascade/janus-control.js';
+import { addOperator, ConsoleClient, startCentral, writeCentralConfig, type CentralProcess } from '../../lab/central.js';
+import { mkdtemp } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** Generous: a shared 2-core machine running three Janus, four halls and the centre; the figure is printed. */
+const AUDIO_BACK_BOUND_S = 20;
+const ORIGIN = 0;
+const EDGE = { north: 1, central: 2 };
+
+let lan: BridgeLan;
+let carrier: Carrier;
+let central: CentralProcess;
+let nat: ConsoleClient;
+let meeting: number;
+let obs: Observer;
+let halls: MediaHall[] = [];
+const region: Record<string, 'north' | 'central'> = {};
+const controllers: MediaController[] = [];
+
+t.teardown(async () => {
+  for (const c of controllers) await c.stop().catch(() => {});
+  await Promise.all(halls.map((h) => h.proc.stop()));
+  await central?.stop();
+  await obs?.close().catch(() => {});
+  await carrier?.cleanup();
+  await lan?.close();
+});
+
+t.afterEach(async (t) => {
+  if (!t.passing()) {
+    t.comment(central.lines.filter((l) => l.part === 'cascade').slice(-20).map((l) => JSON.stringify(l)).join('\n'));
+    for (const h of halls) t.comment(`${h.id}:\n${h.proc.lines.slice(-12).map((l) => JSON.stringify(l)).join('\n')}`);
+  }
+});
+
+const state = (id: string, pred: (s: any) => boolean, what: string, since: number, timeoutMs = 40_000) =>
+  obs.wait((m) => m.topic === `diemcau/v1/${id}/state` && !!m.json && pred(m.json), `${id}: ${what}`, timeoutMs, since).then((m) => m.json);
+
+/** A receiver at the origin, as the centre listens to one hall: decodes its stamped video and its tone. */
+async function listenAtOrigin(id: string): Promise<MediaController> {
+  const c = createMediaPath(mediaConfig(), memoryLogger(`centre-${id}`).log);
+  controllers.push(c);
+  await c.start();
+  await c.join({ bridge: lan.urls[ORIGIN], room: ROOM, display: `centre-${id}`, publish: false, programme: { display: id }, reportMs: 100 });
+  return c;
+}
+
+t.before(async () => {
+  lan = await startBridgeLan(3);
+  // The programme, published on the origin.
+  const programmePublisher = createMediaPath(mediaConfig({ receiveProgramme: false, width: 320, height: 180, fps: 15, maxBitrateKbps: 300 }), memoryLogger('programme').log);
+  controllers.push(programmePublisher);
+  await programmePublisher.start();
+  await programmePublisher.join({ bridge: lan.urls[ORIGIN], room: ROOM, display: 'centre' });
+
+  carrier = await carrierWithBroker(5);
+  const svc = (await carrier.store.carrier()).service;
+  obs = await Observer.connect(carrier.broker.url, ['diemcau/v1/+/state', 'diemcau/v1/+/reply/#'], { username: svc.username, password: svc.password });
+  const all = await carrier.store.halls();
+  const ids = Object.keys(all).sort().filter((id) => all[id].groups.includes('r-north') || all[id].groups.includes('r-central')).slice(0, 4);
+  for (const id of ids) region[id] = all[id].groups.includes('r-north') ? 'north' : 'central';
+  halls = await startMediaHalls(carrier, ids);
+  await Promise.all(ids.map((id) => state(id, (s) => s.network?.connected && s.media, 'registered, its media path up', 0)));
+
+  // The console: the origin is its bridge, the two edges its regions'.
+  const dir = await mkdtemp(join(carrier.dir, 'central-'));
+  const configPath = await writeCentralConfig(dir, {
+    carriers: [{ name: 'carrier', url: carrier.broker.url, username: svc.username, password: svc.password }],
+    bridge: { janus: lan.urls[ORIGIN], edges: [{ api: lan.urls[EDGE.north] }, { api: lan.urls[EDGE.central] }] },
+  });
+  await addOperator(configPath, 'nat', 'national', 'correct horse battery');
+  central = await startCentral(configPath);
+  nat = await ConsoleClient.login(central.url, 'nat', 'correct horse battery');
+  await waitFor('the console sees the four halls online', async () => ((await nat.get('/api/halls?limit=10')).body.halls as Array<{ state: string }>).filter((h) => h.state === 'online').length, {
+    until: (n) => n === 4,
+    timeoutMs: 20_000,
+  });
+  const m = await nat.post('/api/meetings', { title: 'Hội nghị toàn quốc', bridge: lan.urls[ORIGIN], room: ROOM });
+  if (m.status !== 200 && m.status !== 201) throw new Error(`POST /api/meetings: HTTP ${m.status} ${JSON.stringify(m.body)}`);
+  meeting = m.body.id;
+});
+
+/** The displays of the publishers on bridge i: cascaded in from another bridge (remote), or its own. */
+async function publishersOn(i: number, remote: boolean): Promise<string[]> {
+  const ctl = new JanusControl(lan.urls[i]);
+  try {
+    const data = await ctl.request({ request: 'listparticipants', room: ROOM });
+    const all = data.participants as Array<{ display: string; publisher?: boolean; remote?: boolean }>;
+    return all.filter((p) => p.publisher && !!p.remote === remote).map((p) => p.display).sort();
+  } finally {
+    await ctl.close();
+  }
+}
+
+t.test('each region gets its bridge by one push; every hall joins it and plays the programme in order', async (t) => {
+  t.same(Object.values(region).sort(), ['central', 'central', 'north', 'north'], 'two halls in each region');
+  for (const r of ['north', 'central'] as const) {
+    const pushed = await pushBridge(carrier, `group:r-${r}`, lan.urls[EDGE[r]]);
+    t.equal(pushed.counts.applied, 2, `r-${r}: both halls applied the edge ${EDGE[r]} bridge`);
+  }
+  // The operator joins both regions to the meeting; the console sends `join` without a bridge.
+  const j = await nat.post(`/api/meetings/${meeting}/join`, { scope: { groups: ['r-north', 'r-central'] } });
+  t.ok(j.status < 300, `the console joins r-north and r-central (HTTP ${j.status})`);
+  await Promise.all(halls.map((h) => state(h.id, (s) => s.media?.heard, 'heard on its edge', 0)));
+  const of = (r: string) => halls.filter((h) => region[h.id] === r).map((h) => h.id).sort();
+  t.same(await publishersOn(EDGE.north, false), of('north'), "the north halls publish on their region's edge");
+  t.same(await publishersOn(EDGE.central, false), of('central'), 'the central halls on theirs');
+
+  for (const h of halls) {
+    const p = await waitFor(`${h.id} plays the programme`, () => lastProgrammeCheck(h), { until: (p) => (p?.frames ?? 0) >= 45, timeoutMs: 40_000, everyMs: 200 });
+    t.ok(p!.frames >= 45, `${h.id} (${region[h.id]}): ${p!.frames} programme frames decoded (latency p50 ${p!.latencyP50Ms} ms, p95 ${p!.latencyP95Ms} ms)`);
+    t.equal(p!.outOfOrder, 0, `${h.id}: in order`);
+    t.equal(p!.unreadable, 0, `${h.id}: every stamp readable`);
+    t.ok(p!.audioLoudSamples > 4800, `${h.id}: the programme's tone heard (${p!.audioLoudSamples} loud samples)`);
+  }
+  t.same(await publishersOn(EDGE.north, true), ['centre'], 'the programme is cascaded to the north edge');
+  t.same(await publishersOn(EDGE.central, true), ['centre'], 'and to the central edge');
+  t.same(await publishersOn(ORIGIN, true), [...ids()].sort(), 'every hall is cascaded to the origin, once');
+});
+
+const ids = () => halls.map((h) => h.id);
+
+const listeners: Record<string, MediaController> = {};
+
+t.test('the origin receives a hall from each edge; the console preview finds them there', async (t) => {
+  const picks = (['north', 'central'] as const).map((r) => halls.find((h) => region[h.id] === r)!);
+  for (const h of picks) listeners[h.id] = await listenAtOrigin(h.id);
+  for (const h of picks) {
+    const c = listeners[h.id];
+    await waitFor(`${h.id} decoded at the origin`, () => programme(c), { until: (p) => p.frames >= 30 && p.audioLoudSamples > 4800, timeoutMs: 30_000, everyMs: 200 });
+    const p = programme(c);
+    t.ok(p.frames >= 30, `${h.id} from edge ${region[h.id]}: ${p.frames} frames decoded at the origin (latency p50 ${p.latencyP50Ms} ms, p95 ${p.latencyP95Ms} ms)`);
+    t.equal(p.outOfOrder, 0, `${h.id}: in order`);
+    t.ok(p.audioLoudSamples > 4800, `${h.id}: its tone heard at the origin`);
+    // The console's preview (central/preview) asks the origin for the hall by its box id.
+    const sub = new JanusSubscriber(lan.urls[ORIGIN], null, ROOM);
+    const sdp = await sub.offer(h.id).finally(() => sub.close());
+    t.match(sdp, /m=audio[\s\S]*m=video/, `${h.id}: the console preview gets an offer with its audio and video from the origin`);
+  }
+});
+
+t.test('kill -9 of the north edge; one push moves r-north to the central edge; audio back at the origin', async (t) => {
+  const north = halls.filter((h) => region[h.id] === 'north');
+  const before = Object.fromEntries(north.map((h) => [h.id, lastProgrammeCheck(h)!]));
+  await lan.kill(EDGE.north);
+  const killedAt = Date.now();
+  for (const h of north) {
+    await listeners[h.id]?.stop();
+    delete listeners[h.id];
+  }
+  // The centre listens again for each moved hall at the origin; it asks every 3 s until the hall is there.
+  const again = await Promise.all(north.map((h) => listenAtOrigin(h.id)));
+  const t0 = Date.now();
+  const pushing = pushBridge(carrier, 'group:r-north', lan.urls[EDGE.central]);
+  const back = await Promise.all(
+    again.map((c, i) =>
+      waitFor(`${north[i].id}'s tone at the origin again`, () => programme(c).audioLoudSamples ?? 0, { until: (n) => n > 4800, timeoutMs: 45_000, everyMs: 50 }).then(() => (Date.now() - t0) / 1000),
+    ),
+  );
+  const pushed = await pushing;
+  t.equal(pushed.counts.applied, 2, 'both north halls applied the central edge');
+  const worst = Math.max(...back);
+  t.comment(`audio back at the origin: ${back.map((s) => s.toFixed(1)).join(', ')} s after the push began (${((t0 - killedAt) / 1000).toFixed(1)} s from the kill to the push)`);
+  t.ok(worst <= AUDIO_BACK_BOUND_S, `the moved halls heard at the origin within ${worst.toFixed(1)} s of the push (bound ${AUDIO_BACK_BOUND_S} s)`);
+
+  for (const h of north) {
+    await state(h.id, (s) => s.media?.heard && s.media?.status === 'joined', 'heard on the central edge', t0);
+    const b = before[h.id];
+    const p = await waitFor(`${h.id} plays the programme again`, () => lastProgrammeCheck(h)!, { until: (p) => p.frames >= b.frames + 30, timeoutMs: 30_000, everyMs: 200 });
+    t.ok(p.frames >= b.frames + 30, `${h.id}: the programme plays again through the central edge (${p.frames - b.frames} frames since the kill)`);
+    t.equal(p.outOfOrder, 0, `${h.id}: still in order`);
+  }
+  t.same(await publishersOn(ORIGIN, true), [...ids()].sort(), 'every hall on the origin once, the moved ones from the central edge');
+  t.ok(central.lines.some((l) => l.msg === 'cascade: bridge not answering' && l.bridge === lan.urls[EDGE.north]), 'the console logged the north edge gone');
+  t.ok(
+    north.every((h) => central.lines.some((l) => l.msg === 'cascade: linked' && l.display === h.id && l.from === lan.urls[EDGE.central])),
+    'and linked each moved hall from the central edge',
+  );
+});
