@@ -55,6 +55,8 @@ export class Agent {
   readonly devices = new Map<string, Device>();
   media: MediaPath | null = null;
   readonly startedAt = Date.now();
+  /** performance.now() at start: uptime is a duration, which a step of the wall clock (NTP) must not change. */
+  private readonly startedMono = performance.now();
   private readonly hall: Hall;
   private readonly meeting: Meeting;
   private telemetryTimer: NodeJS.Timeout | null = null;
@@ -168,7 +170,7 @@ export class Agent {
   private registerOwnCommands(): void {
     const c = agentCommands;
     this.router.register(
-      command(c.ping, 1000, async () => ({ version: this.opts.version, uptimeS: Math.round((Date.now() - this.startedAt) / 1000) })),
+      command(c.ping, 1000, async () => ({ version: this.opts.version, uptimeS: Math.round((performance.now() - this.startedMono) / 1000) })),
     );
     this.router.register(command(c.stateGet, 1000, async () => this.state.snapshot()));
     this.router.register(
@@ -394,7 +396,7 @@ export class Agent {
   private sendTelemetry(): void {
     if (!this.link.connected) return;
     const expiry = Math.ceil(this.config.telemetry.intervalS * 3);
-    readTelemetry(this.startedAt)
+    readTelemetry(this.startedMono)
       .then((t) => this.link.publish(this.topics.telemetry, JSON.stringify(t), { qos: 0, properties: { messageExpiryInterval: expiry } }))
       .catch((err) => this.log.debug('telemetry failed', { err }));
   }
