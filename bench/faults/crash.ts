@@ -43,5 +43,8 @@ export function killDuringConfigWrite(): Fault {
     },
     // Noticed by systemd at once; what the table gives is when it acted: the restart.
     detected: () => restartedAt || null,
+    // The hall must be back in its meeting too, as after any other fault: a restarted agent has no join to repeat
+    // unless it kept one, and the console sends none by itself (docs/reliability.md says what this found).
+    recoverTimeoutMs: 60_000,
   };
 }
