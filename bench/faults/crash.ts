@@ -32,7 +32,7 @@ export function killDuringConfigWrite(): Fault {
       killedAt = Date.now();
       const ops = (await readFile(journal, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
       const cut = ops.at(-1);
-      if (dead.proc.signalCode !== 'SIGKILL' || cut?.n !== 3 || cut.op !== 'rename' || !String(cut.path).endsWith('config.json')) {
+      if (dead.proc.signalCode !== 'SIGKILL' || cut?.n !== 3 || cut.op !== 'rename' || !String(cut.to).endsWith('/config.json')) {
         throw new Error(`the cut missed the config write: ${dead.proc.signalCode}, last operation ${JSON.stringify(cut)}`);
       }
       ctx.start = killedAt;
