@@ -22,6 +22,9 @@ import { Meeting } from './meeting.js';
 import { readTelemetry } from './telemetry.js';
 import type { Presence, StateSections } from '../core/payloads.js';
 
+/** How often a desired config refused for a full disk is saved again, until it is saved or a newer one comes. */
+export const DESIRED_DISK_FULL_RETRY_MS = 5000;
+
 export type DeviceFactory = (id: DeviceId, cfg: DeviceConfig, log: Logger) => Promise<Device>;
 /** `box`: this box's id, the display name its feed is published under when a `join` names none. */
 export type MediaFactory = (cfg: Config['media'], log: Logger, box: string) => Promise<MediaPath>;
@@ -52,9 +55,13 @@ export class Agent {
   readonly devices = new Map<string, Device>();
   media: MediaPath | null = null;
   readonly startedAt = Date.now();
+  /** performance.now() at start: uptime is a duration, which a step of the wall clock (NTP) must not change. */
+  private readonly startedMono = performance.now();
   private readonly hall: Hall;
   private readonly meeting: Meeting;
   private telemetryTimer: NodeJS.Timeout | null = null;
+  /** A desired config refused for a full disk, to be saved again (retryDesired). */
+  private desiredRetry: NodeJS.Timeout | null = null;
   private desiredChain: Promise<void> = Promise.resolve();
   private readonly log: Logger;
   /** What actually runs: kept by runStep() as each step takes or fails, read by the planner. */
@@ -149,6 +156,8 @@ export class Agent {
     this.reconciler.stop();
     if (this.telemetryTimer) clearInterval(this.telemetryTimer);
     this.telemetryTimer = null;
+    if (this.desiredRetry) clearTimeout(this.desiredRetry);
+    this.desiredRetry = null;
     this.meeting.stop();
     this.state.stop();
     await Promise.allSettled([
@@ -161,7 +170,7 @@ export class Agent {
   private registerOwnCommands(): void {
     const c = agentCommands;
     this.router.register(
-      command(c.ping, 1000, async () => ({ version: this.opts.version, uptimeS: Math.round((Date.now() - this.startedAt) / 1000) })),
+      command(c.ping, 1000, async () => ({ version: this.opts.version, uptimeS: Math.round((performance.now() - this.startedMono) / 1000) })),
     );
     this.router.register(command(c.stateGet, 1000, async () => this.state.snapshot()));
     this.router.register(
@@ -180,7 +189,7 @@ export class Agent {
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     if (topic === this.topics.desired) {
-      this.desiredChain = this.desiredChain.then(() => this.onDesired(payload));
+      this.takeDesired(payload);
       return;
     }
     void this.router.handle(topic, payload, packet).then(async (reply) => {
@@ -192,6 +201,25 @@ export class Agent {
       // The caller waits for this answer: say when it could not go (the link dropped, or the broker refused it).
       if (!sent) this.log.warn('reply not delivered', { cmd: topic, replyTopic: reply.topic, connected: this.link.connected });
     });
+  }
+
+  /** Desired configs are taken one at a time, in order; a newer one replaces a retry still waiting. */
+  private takeDesired(payload: Buffer): void {
+    if (this.desiredRetry) clearTimeout(this.desiredRetry);
+    this.desiredRetry = null;
+    this.desiredChain = this.desiredChain.then(() => this.onDesired(payload));
+  }
+
+  /**
+   * A full disk frees up by itself (a log rotated, a download removed) and the carrier's push is still the one the
+   * hall must run: without this it was taken again only at the next push or reconnect, and until then lost.
+   */
+  private retryDesired(payload: Buffer): void {
+    if (this.stopped) return;
+    this.desiredRetry = setTimeout(() => {
+      this.desiredRetry = null;
+      if (!this.stopped) this.desiredChain = this.desiredChain.then(() => this.onDesired(payload));
+    }, DESIRED_DISK_FULL_RETRY_MS);
   }
 
   /**
@@ -227,6 +255,7 @@ export class Agent {
       const wire = errorToWire(err);
       this.log.warn('desired config refused', { version, reason: wire.message });
       const errors = err instanceof ConfigError ? err.errors : undefined;
+      if (wire.code === 'disk_full') this.retryDesired(payload);
       return await this.reconciler.refuse({ version, code: wire.code, message: wire.message, ...(errors ? { errors } : {}) });
     }
     this.config = next;
@@ -373,7 +402,7 @@ export class Agent {
   private sendTelemetry(): void {
     if (!this.link.connected) return;
     const expiry = Math.ceil(this.config.telemetry.intervalS * 3);
-    readTelemetry(this.startedAt)
+    readTelemetry(this.startedMono)
       .then((t) => this.link.publish(this.topics.telemetry, JSON.stringify(t), { qos: 0, properties: { messageExpiryInterval: expiry } }))
       .catch((err) => this.log.debug('telemetry failed', { err }));
   }

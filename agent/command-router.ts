@@ -56,7 +56,7 @@ export class CommandRouter {
 
   /** Handles one incoming command message; returns the reply to publish (null when none can be addressed). */
   async handle(topic: string, payload: Buffer, packet: Pick<IPublishPacket, 'properties'>): Promise<Reply | null> {
-    const t0 = Date.now();
+    const t0 = performance.now(); // durations on the monotonic clock: a step of the wall clock must not count
     const parsed = parseCmdTopic(topic);
     const name = parsed?.name ?? topic;
     const props = packet.properties ?? {};
@@ -66,7 +66,7 @@ export class CommandRouter {
     const replyTopic = asked === undefined || fault ? this.replyTopic(name) : asked;
     const reply = (body: Omit<ReplyBody, 'box' | 'cmd' | 'ms'>): Reply => ({
       topic: replyTopic,
-      payload: JSON.stringify({ box: this.boxId, cmd: name, ...body, ms: Date.now() - t0 } satisfies ReplyBody),
+      payload: JSON.stringify({ box: this.boxId, cmd: name, ...body, ms: Math.round(performance.now() - t0) } satisfies ReplyBody),
       correlationData: props.correlationData,
     });
     try {
@@ -117,7 +117,7 @@ export class CommandRouter {
    */
   async invoke(name: string, args: Record<string, unknown>): Promise<unknown> {
     const what = `${name} (on the box)`;
-    return this.execute(this.spec(name, what), what, args, Number.POSITIVE_INFINITY, Date.now());
+    return this.execute(this.spec(name, what), what, args, Number.POSITIVE_INFINITY, performance.now());
   }
 
   private spec(name: string, what: string): CommandSpec {
@@ -133,7 +133,7 @@ export class CommandRouter {
     const release = await this.slots.acquire(topic);
     let timer: NodeJS.Timeout | undefined;
     try {
-      const waitedS = (Date.now() - receivedAt) / 1000;
+      const waitedS = (performance.now() - receivedAt) / 1000;
       if (waitedS > expiry) {
         const why = `waited ${waitedS.toFixed(1)} s for a slot, past its message expiry of ${expiry} s; not run`;
         throw new DiemcauError('busy', `${topic}: ${why}`);

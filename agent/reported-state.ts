@@ -12,7 +12,8 @@ export type Publish = (payload: string) => Promise<boolean>;
 export class ReportedState extends EventEmitter {
   private readonly sections = new Map<Section, unknown>();
   private dirty = false;
-  private lastSentAt = 0;
+  /** performance.now() of the last publish: a duration, which a step of the wall clock (NTP) must not stretch. */
+  private lastSentAt = -Infinity;
   private timer: NodeJS.Timeout | null = null;
   /** The publish under way, until the broker acknowledged it or it failed. */
   private inFlight: Promise<boolean> | null = null;
@@ -72,7 +73,7 @@ export class ReportedState extends EventEmitter {
 
   private flushSoon(throttleMs: number): void {
     if (!this.publishFn || this.timer || this.inFlight) return;
-    const wait = Math.max(0, this.lastSentAt + throttleMs - Date.now());
+    const wait = Math.max(0, this.lastSentAt + throttleMs - performance.now());
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.flush();
@@ -87,7 +88,7 @@ export class ReportedState extends EventEmitter {
       let ok = false;
       try {
         ok = await publish(JSON.stringify({ ...this.snapshot(), ts: new Date().toISOString() }));
-        if (ok) this.lastSentAt = Date.now();
+        if (ok) this.lastSentAt = performance.now();
         else this.dirty = true;
       } finally {
         this.inFlight = null;

@@ -62,10 +62,12 @@ async function defaultLink(): Promise<Telemetry['link']> {
 // Many agents in one bench process share one reading per second instead of each reading /proc.
 let cached: { at: number; value: Promise<Omit<Telemetry, 'rssMb' | 'uptimeS' | 'ts'>> } | null = null;
 
-export async function readTelemetry(startedAt: number): Promise<Telemetry> {
-  if (!cached || Date.now() - cached.at > 1000) {
+/** `startedMono`: performance.now() when the agent started. Both durations here are monotonic: an NTP step of the
+ * wall clock back by a day would otherwise keep the cached reading for a day, and report a negative uptime. */
+export async function readTelemetry(startedMono: number): Promise<Telemetry> {
+  if (!cached || performance.now() - cached.at > 1000) {
     cached = {
-      at: Date.now(),
+      at: performance.now(),
       value: (async () => ({
         cpuPct: cpuPercent(),
         loadavg: loadavg().map((v) => Math.round(v * 100) / 100),
@@ -81,6 +83,6 @@ export async function readTelemetry(startedAt: number): Promise<Telemetry> {
     ts: new Date().toISOString(),
     ...base,
     rssMb: Math.round((process.memoryUsage.rss() / 1048576) * 10) / 10,
-    uptimeS: Math.round((Date.now() - startedAt) / 1000),
+    uptimeS: Math.round((performance.now() - startedMono) / 1000),
   };
 }

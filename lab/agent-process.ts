@@ -28,8 +28,10 @@ export async function writeConfig(config: unknown, dir?: string): Promise<string
   return p;
 }
 
-export function startAgent(configPath: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}): AgentProcess {
-  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath, ...extraArgs], {
+/** `prefix` runs the agent under another program (a mount namespace, a wrapper), as `prefix... node ...`. */
+export function startAgent(configPath: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): AgentProcess {
+  const argv = [...prefix, process.execPath, ...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath, ...extraArgs];
+  const proc = spawn(argv[0], argv.slice(1), {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...env },
   });

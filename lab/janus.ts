@@ -214,19 +214,28 @@ export async function startJanusLab(opts: JanusOptions = {}): Promise<JanusLab> 
  * For the demo: Janus in a fresh namespace linked to the host only; `url` is its API from the host.
  * stop() stops Janus and deletes the namespace.
  */
-export async function startLocalJanus(opts: JanusOptions = {}): Promise<{ url: string; rooms: number[]; stop(): Promise<void> }> {
+export async function startLocalJanus(
+  opts: JanusOptions = {},
+): Promise<{ url: string; adminUrl: string; rooms: number[]; stop(): Promise<void>; restart(downMs?: number): Promise<void> }> {
   const tag = randomBytes(3).toString('hex');
   const ns = await createNetns(`${tag}j`);
   try {
     const [x, y] = randomBytes(2);
     const link = await linkVeth(null, ns, `10.201.${x}.${y & 0xfc}`, `dc${tag}l`);
-    const janus = await startJanus(ns, opts);
+    let janus = await startJanus(ns, opts);
     return {
       url: janus.urlFor(link.b.ip),
+      adminUrl: janus.adminUrlFor(link.b.ip),
       rooms: janus.rooms,
       async stop() {
         await janus.stop();
         await ns.close();
+      },
+      // The bridge gone for a while (bench faults): every session on it is lost, the address stays.
+      async restart(downMs = 0) {
+        await janus.stop();
+        await new Promise((r) => setTimeout(r, downMs));
+        janus = await startJanus(ns, opts);
       },
     };
   } catch (err) {

@@ -9,12 +9,13 @@ cd "$(dirname "$0")/.."
 # headers (the broker's client-id plugin, built by `diemcau-provision broker-plugin`), stress-ng (a CPU hog beside the
 # suite, to show it passes on a busy machine), zbar-tools (zbarimg reads the QR codes the hall's TV shows), dpkg-dev
 # and file (the Debian package's fast check, test/house/deb.test.ts), ejabberd (the clustered MQTT 5 broker of
-# test/*/cluster-*.test.ts: the tests start their own nodes, never the packaged service). `npm run check:package`
+# test/*/cluster-*.test.ts: the tests start their own nodes, never the packaged service), libfaketime (`npm run bench --
+# faults` steps an agent's wall clock). `npm run check:package`
 # needs more (mmdebstrap, systemd-container, qemu-user-static, ...): docs/install.md.
 apt_pkgs=(mosquitto mosquitto-clients socat ffmpeg janus gstreamer1.0-tools gstreamer1.0-plugins-base
   gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-nice chromium iproute2 nftables v4l-utils
   openssl util-linux fuse3 libfuse3-dev gcc pkg-config gstreamer1.0-alsa espeak-ng curl mosquitto-dev libmosquitto-dev
-  stress-ng zbar-tools dpkg-dev file ejabberd)
+  stress-ng zbar-tools dpkg-dev file ejabberd libfaketime)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

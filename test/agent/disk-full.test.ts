@@ -1,7 +1,8 @@
 // A full disk under a real agent (issue 10, item 9): the config directory is a 64 KiB tmpfs this test mounts (as
 // root), filled to the last byte. A desired config that cannot be saved is refused with `disk_full` and one line
 // naming the file; the old config stays in force and on disk; no temp file is left behind; a temp file left by an
-// earlier crash is swept when the agent starts. Skipped, saying why, where tmpfs cannot be mounted.
+// earlier crash is swept when the agent starts; once there is room the refused push is taken by itself. Skipped,
+// saying why, where tmpfs cannot be mounted.
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile, open } from 'node:fs/promises';
@@ -78,8 +79,15 @@ t.test('a real agent on a full disk', { skip }, async (t) => {
     t.equal(await readFile(path, 'utf8'), before, 'the file on disk is the old config, whole');
     const r = await obs.request(`diemcau/v1/${ID}/cmd/ping`, {});
     t.equal(r.ok, true, 'the agent answers');
-    // Space again: the next push is saved and applied.
+    // Space again: the last push refused (v3, still the retained desired config) is saved and applied by itself,
+    // with no new push and no reconnect to bring it again (before the fix it stayed refused until one came).
     await rm(filler);
+    const taken = await obs.wait((m) => m.topic === stateTopic && m.json?.config?.version === 3, 'v3 taken once there is room', 15000, Date.now() - 100);
+    t.match(taken.json.config, { version: 3, status: 'applied' }, 'v3 applied without another push');
+    t.equal(taken.json.hall.name, 'After 3');
+    t.equal(JSON.parse(await readFile(path, 'utf8')).configVersion, 3, 'and saved');
+    t.same(await temps(), []);
+    // And the next push as usual.
     const since = Date.now();
     await obs.publish(`diemcau/v1/${ID}/config/desired`, JSON.stringify({ version: 4, hall: { name: 'After 4', groups: [] } }), { retain: true });
     const s = await obs.wait((m) => m.topic === stateTopic && m.json?.config?.version === 4, 'ack of v4', 10000, since);
