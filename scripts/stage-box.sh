@@ -37,7 +37,7 @@ drop_central() {
   (cd "$out" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
 }
 if [ "$arch" = "$host" ]; then
-  cp -a node_modules "$out/node_modules"
+  cp -aH node_modules "$out/node_modules" # -H: node_modules may be a link (a worktree's, to the main checkout's)
   drop_central
 else
   # npm ci wants package.json as the lock file has it: the console's dependencies are pruned after.

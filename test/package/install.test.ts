@@ -52,7 +52,7 @@ t.test('files, user, groups, unit, version, config, native modules', async (t) =
   for (const f of ['/usr/bin/diemcau', '/usr/lib/diemcau/node/bin/node', '/usr/lib/diemcau/agent/dist/agent/update/launcher.js', '/lib/systemd/system/diemcau.service', '/usr/share/diemcau/config.json', '/usr/share/doc/diemcau/copyright']) {
     t.ok(files.includes(f), `${f} is in the package`);
   }
-  t.same(files.filter((f) => /^\/usr\/lib\/diemcau\/agent\/(dist\/)?(lab|test|bench|provisioning)(\/|$)/.test(f)), [], 'no lab/, test/, bench/ or provisioning/ code');
+  t.same(files.filter((f) => /^\/usr\/lib\/diemcau\/agent\/(dist\/)?(lab|test|bench|provisioning|central)(\/|$)/.test(f)), [], 'no lab/, test/, bench/, provisioning/ or central/ code');
   t.ok(files.some((f) => f.startsWith('/usr/lib/diemcau/agent/dist/agent/')), 'the agent is there (the check above looks in the right place)');
   t.same(files.filter((f) => /^\/(opt|etc|var)\//.test(f)), [], 'nothing under /opt, /etc or /var belongs to dpkg');
 
