@@ -124,6 +124,8 @@ export async function runAgent(o: RunOptions): Promise<void> {
   if (config.claim) {
     // A factory config: ask the carrier for this box's identity first (loads the claim code only when needed).
     if (!path) throw new ConfigError('command-line options', ['claim: a box that claims its identity needs --config FILE to store it']);
+    // Kept until READY, which comes before the claim answer either way (on site, or waiting for the carrier).
+    systemd.status(`claiming an identity as ${config.claim.serial}`);
     const t = await page();
     if (t) {
       // On site: the hall's devices, media and the technician page run while the box has no identity yet.
@@ -134,7 +136,6 @@ export async function runAgent(o: RunOptions): Promise<void> {
       // The claim waits as long as the carrier is away: READY now, or the unit's start would time out and restart
       // the box again and again; the watchdog then guards the claim loop too.
       systemd.start();
-      systemd.status(`claiming an identity as ${config.claim.serial}`);
       const { ensureClaimed } = await import('./claim.js');
       config = await ensureClaimed(path, config, log);
     }

@@ -34,10 +34,10 @@ find "$out/dist" \( -name '*.map' -o -name '*.d.ts' \) -delete
 cp package.json package-lock.json "$out/"
 drop_central() {
   node -e 'const f=process.argv[1], p=JSON.parse(require("fs").readFileSync(f)); for (const d of p.centralOnly ?? []) delete p.dependencies[d]; require("fs").writeFileSync(f, JSON.stringify(p, null, 2) + "\n")' "$out/package.json"
-  (cd "$out" && npm prune --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null)
+  (cd "$out" && npm prune --omit=dev --ignore-scripts --os=linux --cpu="$narch" --libc=glibc --no-audit --no-fund --loglevel=error >/dev/null)
 }
 if [ "$arch" = "$host" ]; then
-  cp -a node_modules "$out/node_modules"
+  cp -aH node_modules "$out/node_modules" # -H: node_modules may be a link (a worktree's, to the main checkout's)
   drop_central
 else
   # npm ci wants package.json as the lock file has it: the console's dependencies are pruned after.

@@ -106,17 +106,25 @@ t.test('neither the addon nor systemd-notify: the agent runs and says systemd wi
   t.equal(a.proc.exitCode, null, 'and keeps running');
 });
 
-t.test('a factory box says READY before its claim is answered, and feeds the watchdog while it waits', async (t) => {
-  const got = listen('notify-c.sock');
-  const dir = await mkdtemp(join(work, 'c-'));
-  // A broker where nobody answers claims: the box waits (and retries) as long as the carrier is away.
-  const cfg = await writeConfig({ box: { id: 'unclaimed' }, mqtt: { brokers: [broker.url] }, claim: { serial: 'PI4B-000777', username: 'claim', password: 'x', dir, timeoutS: 30 } }, dir);
-  const a = runAgent(join(repo, 'dist/agent/cli.js'), cfg, { NOTIFY_SOCKET: join(work, 'notify-c.sock'), WATCHDOG_USEC: '1000000' });
-  await waitFor('READY=1 while claiming', () => got, { until: (g) => g.some((x) => x.msg.includes('READY=1')), timeoutMs: 15_000 });
-  const status = await waitFor('STATUS=claiming', () => got.find((g) => /^STATUS=claiming/.test(g.msg)), { timeoutMs: 5000 }).catch(() => undefined);
-  t.equal(status?.msg, 'STATUS=claiming an identity as PI4B-000777', `STATUS says it is claiming (all seen: ${got.map((g) => g.msg).join(' | ')})`);
-  await waitFor('two heartbeats while claiming', () => got.filter((g) => g.msg === 'WATCHDOG=1').length, { until: (n) => n >= 2 });
-  t.pass('WATCHDOG=1 keeps coming while it waits');
-  t.notOk(a.out.text.includes('"claimed"'), 'still unclaimed');
-  t.equal(a.proc.exitCode, null, 'still running');
-});
+// With a label password the technician's page runs beside the claim (on an interface that does not exist here: the
+// page says so and tries again), and the agent takes the on-site path: READY and STATUS all the same.
+for (const [sock, serial, technician] of [
+  ['notify-c.sock', 'PI4B-000777', undefined],
+  ['notify-d.sock', 'PI4B-000778', { password: 'K7Q2-M9XD-4HPA', interface: 'dmc-none0' }],
+] as const) {
+  t.test(`a factory box${technician ? ' with a label password' : ''} says READY before its claim is answered, and feeds the watchdog while it waits`, async (t) => {
+    const got = listen(sock);
+    const dir = await mkdtemp(join(work, 'c-'));
+    // A broker where nobody answers claims: the box waits (and retries) as long as the carrier is away.
+    const cfg = await writeConfig({ box: { id: 'unclaimed' }, mqtt: { brokers: [broker.url] }, claim: { serial, username: 'claim', password: 'x', dir, timeoutS: 30 }, ...(technician ? { technician } : {}) }, dir);
+    const a = runAgent(join(repo, 'dist/agent/cli.js'), cfg, { NOTIFY_SOCKET: join(work, sock), WATCHDOG_USEC: '1000000' });
+    await waitFor('READY=1 while claiming', () => got, { until: (g) => g.some((x) => x.msg.includes('READY=1')), timeoutMs: 15_000 });
+    const status = await waitFor('STATUS=claiming', () => got.find((g) => /^STATUS=claiming/.test(g.msg)), { timeoutMs: 5000 }).catch(() => undefined);
+    t.equal(status?.msg, `STATUS=claiming an identity as ${serial}`, `STATUS says it is claiming (all seen: ${got.map((g) => g.msg).join(' | ')})`);
+    await waitFor('two heartbeats while claiming', () => got.filter((g) => g.msg === 'WATCHDOG=1').length, { until: (n) => n >= 2 });
+    t.pass('WATCHDOG=1 keeps coming while it waits');
+    t.notOk(a.out.text.includes('"claimed"'), 'still unclaimed');
+    if (technician) t.match(a.out.text, /technician/, 'the technician page is in play (it says why it cannot open yet)');
+    t.equal(a.proc.exitCode, null, 'still running');
+  });
+}

@@ -61,7 +61,7 @@ t.test('the files: the agent, its Node, the unit, the command, the default confi
   for (const f of ['/usr/bin/diemcau', '/usr/lib/diemcau/node/bin/node', '/usr/lib/diemcau/node/LICENSE', '/usr/lib/diemcau/agent/package.json', '/usr/lib/diemcau/agent/dist/agent/cli.js', '/usr/lib/diemcau/agent/dist/agent/update/seed.js', '/lib/systemd/system/diemcau.service', '/usr/share/diemcau/config.json', '/usr/share/doc/diemcau/copyright', '/usr/share/doc/diemcau/changelog.gz', '/usr/share/doc/diemcau/install.md', '/usr/share/lintian/overrides/diemcau']) {
     t.ok(files.includes(f), f);
   }
-  t.same(files.filter((f) => /^\/usr\/lib\/diemcau\/agent\/(dist\/)?(lab|test|bench|provisioning)\//.test(f)), [], 'no lab/, test/, bench/ or provisioning/ code');
+  t.same(files.filter((f) => /^\/usr\/lib\/diemcau\/agent\/(dist\/)?(lab|test|bench|provisioning|central)\//.test(f)), [], 'no lab/, test/, bench/, provisioning/ or central/ code');
   t.same(files.filter((f) => /\/node_modules\/(tap|typescript|playwright-core|ajv)\//.test(f)), [], 'no dev dependency (@types/node stays: mqtt depends on it)');
   t.same(entries.filter((e) => /^\/(opt|etc|var)\//.test(e.path)).map((e) => e.path), [], 'nothing under /opt, /etc or /var (postinst makes them; the box writes them)');
   t.same(entries.filter((e) => e.owner !== 'root/root').map((e) => e.path), [], 'everything owned by root');

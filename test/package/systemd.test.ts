@@ -120,9 +120,13 @@ t.test('a factory box waiting for its claim is READY, and says so', async (t) =>
   await sh(`cp -p /etc/diemcau/config.json /etc/diemcau/claimed.json
     printf '{"box":{"id":"unclaimed"},"mqtt":{"brokers":["mqtt://127.0.0.1:1883"]},"claim":{"serial":"PI4B-000123","username":"claim","password":"from-init"},"technician":{"password":"K7Q2-M9XD-4HPA"}}' > /etc/diemcau/config.json
     systemctl restart diemcau`);
-  const u = await waitFor('diemcau active while claiming', unit, { until: (x) => running(x) && /claiming/.test(x.StatusText), timeoutMs: 60_000, everyMs: 250 });
-  t.equal(u.StatusText, 'claiming an identity as PI4B-000123', 'active (READY), STATUS says it is claiming');
-  await sh('mv /etc/diemcau/claimed.json /etc/diemcau/config.json && systemctl restart diemcau');
+  try {
+    const u = await waitFor('diemcau active while claiming', unit, { until: (x) => running(x) && /claiming/.test(x.StatusText), timeoutMs: 60_000, everyMs: 250 });
+    t.equal(u.StatusText, 'claiming an identity as PI4B-000123', 'active (READY), STATUS says it is claiming');
+  } finally {
+    // The claimed box back whatever happened here: the next test starts from it.
+    await sh('mv /etc/diemcau/claimed.json /etc/diemcau/config.json && systemctl restart diemcau');
+  }
   await waitFor('diemcau registered again', unit, { until: (x) => running(x) && /^registered/.test(x.StatusText), timeoutMs: 60_000, everyMs: 250 });
   lap('claim');
 });
