@@ -78,7 +78,7 @@ export class Mutator {
       case 4: { const d = this.pick([65, 300]); return '{"a":'.repeat(d) + '1' + '}'.repeat(d); }
       case 5: return JSON.stringify(this.pick(['', 'ộ\u0301', '\ud800', '\u0000', '😀'.repeat(40), 'a\nb', '%s%n', '../..']));
       case 6: { // many keys
-        const n = this.pick([100, 5000]);
+        const n = this.pick([100, 2000, 5000]);
         return `{${Array.from({ length: n }, (_, i) => `"k${i}":${i}`).join(',')}}`;
       }
       default: { // a prototype key, or an extra one, added into an object (or in place of a value, an object holding it)

@@ -21,6 +21,8 @@ import { fuzz, fuzzCases, fuzzSeed } from '../../lab/fuzz.js';
 const SEED = fuzzSeed(14001);
 const CASES = fuzzCases(4000);
 const MAX_COMMAND_BYTES = 32768; // the config's default (core/config/schema.ts)
+/** A reply names at most a few faults, whatever the command: the box must not amplify what it is sent. */
+const MAX_REPLY_BYTES = 16384;
 
 const defs: CommandDef[] = [agentCommands, cameraCommands, displayCommands, mediaCommands, meetingCommands, panelCommands, updateCommands]
   .flatMap((group) => Object.values(group) as CommandDef[]);
@@ -60,7 +62,7 @@ t.test(`every command's payload, ${defs.length} commands`, async (t) => {
       const reply = await router.handle(`diemcau/v1/vn-1/cmd/${c.name}`, c.payload, { properties: { messageExpiryInterval: 30 } });
       const body = JSON.parse(reply!.payload) as { ok: boolean; result?: unknown; error?: { code: string; message: string } };
       largestReply = Math.max(largestReply, reply!.payload.length);
-      if (reply!.payload.length > MAX_COMMAND_BYTES + 16384) throw new Error(`a ${reply!.payload.length}-byte reply to a ${c.payload.length}-byte command`);
+      if (reply!.payload.length > MAX_REPLY_BYTES) throw new Error(`a ${reply!.payload.length}-byte reply to a ${c.payload.length}-byte command`);
       if (body.ok) return body.result;
       codes.set(body.error!.code, (codes.get(body.error!.code) ?? 0) + 1);
       if (body.error!.code !== 'bad_request') throw new Error(`answered ${body.error!.code}: ${body.error!.message}`);
@@ -71,5 +73,18 @@ t.test(`every command's payload, ${defs.length} commands`, async (t) => {
     show: (c) => `${c.name} ${JSON.stringify(c.payload.toString('utf8').slice(0, 300))}`,
   });
   t.ok(r.accepted > 0 && r.refused > 0, `both outcomes reached: ${r.accepted} ran, ${r.refused} refused (${[...codes].map(([k, v]) => `${k} ${v}`).join(', ')})`);
-  t.ok(largestReply <= MAX_COMMAND_BYTES + 16384, `largest reply ${largestReply} bytes`);
+  t.ok(largestReply <= MAX_REPLY_BYTES, `largest reply ${largestReply} bytes`);
+});
+
+// Found by this fuzzer: every unknown key was listed, twice (message and details), so a 31 KB command of 3,300
+// unknown keys drew a 146 KB reply (and as many log characters): the box amplified what it was sent.
+t.test('a command of thousands of unknown keys is answered in a few lines, not one per key', async (t) => {
+  let keys = 0;
+  let payload = '{}';
+  while (payload.length < MAX_COMMAND_BYTES - 1000) payload = `{${Array.from({ length: (keys += 100) }, (_, i) => `"k${i}":1`).join(',')}}`;
+  const reply = await router.handle('diemcau/v1/vn-1/cmd/ping', Buffer.from(payload), { properties: { messageExpiryInterval: 30 } });
+  const body = JSON.parse(reply!.payload) as { ok: boolean; error: { code: string; message: string; details: string[] } };
+  t.equal(body.error.code, 'bad_request');
+  t.ok(reply!.payload.length < 4096, `a ${payload.length}-byte command of ${keys} unknown keys: a ${reply!.payload.length}-byte reply`);
+  t.match(body.error.message, new RegExp(`k0: unknown field.*${keys - 20} more error\\(s\\) not listed`), 'the first errors, and how many more');
 });
