@@ -59,8 +59,17 @@ function readClaimMessage<T>(schema: Parameters<typeof Value.Check>[0], payload:
   return v as T;
 }
 
+/**
+ * The largest claim request read: a CSR (8 KB at most) and a few short fields. Anyone holding the factory credential
+ * can publish one, so a bigger one is refused before it is parsed.
+ */
+export const MAX_CLAIM_REQUEST_BYTES = 16 * 1024;
+
 /** The box's request, as the claim service reads it from `topic`. */
 export function readClaimRequest(payload: Buffer, topic: string): ClaimRequest {
+  if (payload.length > MAX_CLAIM_REQUEST_BYTES) {
+    throw new BadRequestError(`claim request on ${topic} is ${payload.length} bytes, over the ${MAX_CLAIM_REQUEST_BYTES}-byte limit`);
+  }
   return readClaimMessage<ClaimRequest>(ClaimRequest, payload, `claim request on ${topic}`, 'claim request schema');
 }
 

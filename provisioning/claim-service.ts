@@ -33,6 +33,9 @@ interface Pending {
   answer: ClaimAnswer;
 }
 
+/** The largest message serve takes: a claim request is at most 16 KB, a box's state a few KB. */
+export const SERVE_MAX_PACKET_BYTES = 1024 * 1024;
+
 export class ClaimService {
   private client: MqttClient | null = null;
   private ix: ClaimIndex | null = null;
@@ -62,7 +65,12 @@ export class ClaimService {
       username: carrier.service.username,
       password: carrier.service.password,
       reconnectPeriod: 1000,
-      properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops claims and states past 1020
+      properties: {
+        receiveMaximum: RECEIVE_MAXIMUM, // or Mosquitto drops claims and states past 1020
+        // Whoever holds the factory credential may publish a claim request of any size: the broker drops one bigger
+        // than this for us instead of sending it (readClaimRequest refuses one over 16 KB before parsing).
+        maximumPacketSize: SERVE_MAX_PACKET_BYTES,
+      },
       ...this.opts.connect,
     });
     this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
