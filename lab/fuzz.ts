@@ -215,7 +215,7 @@ export interface FuzzResult {
 const HANG_MS = 2000;
 
 /** Runs the cases; fails `t` (once, with the seed and case) on the first broken property. */
-export async function fuzz<I>(t: Test, o: FuzzOptions<I>): Promise<FuzzResult> {
+export async function fuzz<I>(t: Pick<Test, 'fail' | 'equal'>, o: FuzzOptions<I>): Promise<FuzzResult> {
   const m = new Mutator(o.seed);
   const before = prototypesPicture();
   const res: FuzzResult = { cases: 0, accepted: 0, refused: 0, slowestMs: 0 };
