@@ -122,9 +122,9 @@ t.test('a factory box under the launcher claims, joins a meeting with a token, l
   t.ok(saved.includes(id.password) && saved.includes(id.label!), 'the claim put the box password and the label password in its config');
 
   const cmd = (name: string, args: unknown = {}, timeoutMs = 20_000) => ops!.request(`diemcau/v1/${BOX}/cmd/${name}`, args, { timeoutMs });
+  const since = Date.now();
   const joined = await cmd('join', { bridge: janus!.url, room: janus!.rooms[0], token: BRIDGE_TOKEN }, 30_000);
   t.equal(joined.ok, true, `join: ${JSON.stringify(joined.error ?? '')}`);
-  const since = Date.now();
   await ops!.wait((m) => m.topic === `diemcau/v1/${BOX}/state` && m.json?.media?.status === 'joined', 'media joined', 30_000, since);
   t.match(await cmd('leave'), { ok: true });
 
