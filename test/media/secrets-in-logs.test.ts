@@ -128,12 +128,12 @@ t.test('a factory box under the launcher claims, joins a meeting with a token, l
   const cmd = (name: string, args: unknown = {}, timeoutMs = 20_000) => ops!.request(`diemcau/v1/${BOX}/cmd/${name}`, args, { timeoutMs });
   const since = Date.now();
   const joined = await cmd('join', { bridge: janus!.url, room: janus!.rooms[0], token: BRIDGE_TOKEN }, 30_000);
-  t.equal(joined.ok, true, `join: ${JSON.stringify(joined.error ?? '')}`);
+  t.equal(joined.ok, true, `the join is taken ${joined.ok ? '' : JSON.stringify(joined.error)}`);
   await ops!.wait((m) => m.topic === `diemcau/v1/${BOX}/state` && m.json?.media?.status === 'joined', 'media joined', 30_000, since);
   t.match(await cmd('leave'), { ok: true });
 
   const update = await cmd('update', { url: bundleUrl, version: '2.0.0' }, 60_000);
-  t.equal(update.ok, true, `update: ${JSON.stringify(update.error ?? '')}`);
+  t.equal(update.ok, true, `the update is taken ${update.ok ? '' : JSON.stringify(update.error)}`);
   await logged('update: committed', 90_000);
   t.ok(box.lines.some((l) => l.msg === 'launcher: starting' && l.version === '2.0.0'), 'the launcher started 2.0.0');
 });
