@@ -7,7 +7,7 @@ import { waitFor } from '../lab/wait.js';
 import { decodeReply, encodeAck, encodeCompletion, encodeError, encodeInquiryReply } from '../drivers/camera/visca-protocol.js';
 import { decodeRequest } from '../drivers/camera/visca-request-decode.js';
 import { ViscaFramer } from '../drivers/camera/visca-framer.js';
-import { decodeIp, encodeIp } from '../drivers/camera/visca-ip.js';
+import { decodeIp } from '../drivers/camera/visca-ip.js';
 import { percentile } from './report.js';
 
 async function rtt(rig: Rig, n: number): Promise<number[]> {

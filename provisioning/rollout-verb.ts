@@ -4,7 +4,6 @@ import { readFile } from 'node:fs/promises';
 import { createPublicKey } from 'node:crypto';
 import { Requester } from './requests.js';
 import { planStages, runRollout } from './rollout.js';
-import { resolveTargets } from './targets.js';
 import { keyPaths } from './signing.js';
 import { progress } from './progress.js';
 import { verifyBundle } from '../core/bundle.js';

@@ -1,9 +1,9 @@
 // LG RS-232C driver over a BytePort it is given. Every command waits for its `OK`; an `NG` becomes a
 // DeviceRefusedError with the set's own data byte as code (`lg:NG00`, "illegal code").
 import type { BytePort } from '../port.js';
-import { BadRequestError, DeviceRefusedError } from '../../core/errors.js';
-import type { DisplayDriver, DisplayState } from './display-driver.js';
-import { RequestQueue } from './request-queue.js';
+import { DeviceRefusedError } from '../../core/errors.js';
+import type { DisplayState } from './display-driver.js';
+import { SerialDisplay, type DisplaySetting } from './serial-display.js';
 import { LG_INPUTS, LG_READ, LgCommand, LgReplyParser, encodeLgCommand, lgInputName, type LgReply } from './lg-protocol.js';
 
 export interface LgOptions {
@@ -16,62 +16,28 @@ function hx(n: number): string {
   return n.toString(16).padStart(2, '0');
 }
 
-export class LgDriver implements DisplayDriver {
+export class LgDriver extends SerialDisplay<LgReply> {
   readonly protocol = 'lg';
-  readonly inputs = Object.keys(LG_INPUTS);
   private readonly parser = new LgReplyParser();
-  private readonly queue: RequestQueue<LgReply>;
-  private readonly who: string;
-  private readonly timeoutMs: number;
-  private readonly onData = (chunk: Buffer) => {
-    for (const r of this.parser.push(chunk)) this.queue.deliver(r);
-  };
 
   constructor(
-    private readonly port: BytePort,
+    port: BytePort,
     private readonly opts: LgOptions,
   ) {
-    this.who = `display (lg set ${opts.setId}) ${port.name}`;
-    this.timeoutMs = opts.timeoutMs ?? 1000;
-    this.queue = new RequestQueue<LgReply>((b) => this.port.write(b), this.who);
+    super(port, `display (lg set ${opts.setId}) ${port.name}`, LG_INPUTS, opts.timeoutMs);
   }
 
   get droppedBytes(): number {
     return this.parser.dropped;
   }
 
-  async start(): Promise<void> {
-    this.queue.open();
-    this.port.on('data', this.onData);
+  protected receive(chunk: Buffer): void {
+    for (const r of this.parser.push(chunk)) this.queue.deliver(r);
   }
 
-  async stop(): Promise<void> {
-    this.port.off('data', this.onData);
-    this.queue.close('driver stopped');
-  }
-
-  async setPower(on: boolean): Promise<void> {
-    await this.exchange(LgCommand.power, on ? 1 : 0, `power ${on ? 'on' : 'off'}`);
-  }
-
-  async setInput(input: string): Promise<void> {
-    const code = LG_INPUTS[input];
-    if (code === undefined) {
-      throw new BadRequestError(`${this.who}: unknown input ${JSON.stringify(input)} (known: ${this.inputs.join(', ')})`);
-    }
-    await this.exchange(LgCommand.input, code, `input ${input}`);
-  }
-
-  async setVolume(level: number): Promise<void> {
-    if (!Number.isInteger(level) || level < 0 || level > 100) {
-      throw new BadRequestError(`${this.who}: volume must be an integer 0-100, got ${level}`);
-    }
-    await this.exchange(LgCommand.volume, level, `volume ${level}`);
-  }
-
-  async setMute(on: boolean): Promise<void> {
+  protected async write(setting: DisplaySetting, value: number, what: string): Promise<void> {
     // ke data is inverted: 00 = mute on (volume off), 01 = mute off (manual, "Volume Mute (Command: k e)").
-    await this.exchange(LgCommand.mute, on ? 0 : 1, `mute ${on ? 'on' : 'off'}`);
+    await this.exchange(LgCommand[setting], setting === 'mute' ? 1 - value : value, what);
   }
 
   async query(): Promise<DisplayState> {

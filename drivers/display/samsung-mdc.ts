@@ -2,9 +2,9 @@
 // port 1515). Frames come from samsung-mdc-protocol.ts; every set command waits for its ACK, and a NAK becomes a
 // DeviceRefusedError carrying the display's own error code (`mdc:0x01`).
 import type { BytePort } from '../port.js';
-import { BadRequestError, DeviceRefusedError, ProtocolError } from '../../core/errors.js';
-import type { DisplayDriver, DisplayState } from './display-driver.js';
-import { RequestQueue } from './request-queue.js';
+import { DeviceRefusedError, ProtocolError } from '../../core/errors.js';
+import type { DisplayState } from './display-driver.js';
+import { SerialDisplay, type DisplaySetting } from './serial-display.js';
 import {
   MDC_INPUTS,
   MdcCmd,
@@ -24,63 +24,27 @@ export interface SamsungMdcOptions {
   timeoutMs?: number;
 }
 
-export class SamsungMdcDriver implements DisplayDriver {
+const MDC_SETTING = { power: MdcCmd.power, input: MdcCmd.inputSource, volume: MdcCmd.volume, mute: MdcCmd.mute } as const;
+
+export class SamsungMdcDriver extends SerialDisplay<MdcReply> {
   readonly protocol = 'samsung-mdc';
-  readonly inputs = Object.keys(MDC_INPUTS);
   private readonly parser = new MdcFrameParser();
-  private readonly queue: RequestQueue<MdcReply>;
-  private readonly who: string;
-  private readonly timeoutMs: number;
-  private readonly onData = (chunk: Buffer) => this.receive(chunk);
   /** Replies that were not well-formed (wrong command byte, neither ACK nor NAK). */
   malformed = 0;
 
   constructor(
-    private readonly port: BytePort,
+    port: BytePort,
     private readonly opts: SamsungMdcOptions,
   ) {
-    this.who = `display (samsung-mdc id ${opts.displayId}) ${port.name}`;
-    this.timeoutMs = opts.timeoutMs ?? 1000;
-    this.queue = new RequestQueue<MdcReply>((b) => this.port.write(b), this.who);
+    super(port, `display (samsung-mdc id ${opts.displayId}) ${port.name}`, MDC_INPUTS, opts.timeoutMs);
   }
 
-  /** Bytes dropped while resynchronising after garbage. */
   get droppedBytes(): number {
     return this.parser.dropped;
   }
 
-  async start(): Promise<void> {
+  protected override beforeStart(): void {
     this.parser.reset();
-    this.queue.open();
-    this.port.on('data', this.onData);
-  }
-
-  async stop(): Promise<void> {
-    this.port.off('data', this.onData);
-    this.queue.close('driver stopped');
-  }
-
-  async setPower(on: boolean): Promise<void> {
-    await this.set(MdcCmd.power, on ? 1 : 0, `power ${on ? 'on' : 'off'}`);
-  }
-
-  async setInput(input: string): Promise<void> {
-    const code = MDC_INPUTS[input];
-    if (code === undefined) {
-      throw new BadRequestError(`${this.who}: unknown input ${JSON.stringify(input)} (known: ${this.inputs.join(', ')})`);
-    }
-    await this.set(MdcCmd.inputSource, code, `input ${input}`);
-  }
-
-  async setVolume(level: number): Promise<void> {
-    if (!Number.isInteger(level) || level < 0 || level > 100) {
-      throw new BadRequestError(`${this.who}: volume must be an integer 0-100, got ${level}`);
-    }
-    await this.set(MdcCmd.volume, level, `volume ${level}`);
-  }
-
-  async setMute(on: boolean): Promise<void> {
-    await this.set(MdcCmd.mute, on ? 1 : 0, `mute ${on ? 'on' : 'off'}`);
   }
 
   async query(): Promise<DisplayState> {
@@ -90,8 +54,8 @@ export class SamsungMdcDriver implements DisplayDriver {
     return { power: s.power ? 'on' : 'off', input: mdcInputName(s.input), volume: s.volume, mute: s.mute };
   }
 
-  private async set(cmd: number, value: number, what: string): Promise<void> {
-    const values = await this.exchange(cmd, [value], what);
+  protected async write(setting: DisplaySetting, value: number, what: string): Promise<void> {
+    const values = await this.exchange(MDC_SETTING[setting], [value], what);
     // The ACK echoes the value now in force (spec: "Val: the value set"); a different value means it did not take.
     if (values.length >= 1 && values[0] !== value) {
       throw new DeviceRefusedError(
@@ -120,7 +84,7 @@ export class SamsungMdcDriver implements DisplayDriver {
     return reply.values;
   }
 
-  private receive(chunk: Buffer): void {
+  protected receive(chunk: Buffer): void {
     for (const frame of this.parser.push(chunk)) {
       const reply = decodeMdcReply(frame);
       if (typeof reply === 'string') {

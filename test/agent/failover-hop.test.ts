@@ -1,4 +1,4 @@
-// A box lists every node of a cluster. When its node dies, the socket closes cleanly (a mass event: the first retry
+// A box lists every node of a cluster. When its node dies (here: shut down), the socket closes cleanly (a mass event: the first retry
 // waits its turn in the spread window), the retry finds that node refusing, and the box moves on to the next node
 // of its list. That hop must not wait a second whole window: the first retry already spread the fleet.
 import t from 'tap';
@@ -31,7 +31,10 @@ t.test('a node killed: the retry that finds it refusing hops to the next node wi
   const dropped = new Promise<string>((r) => link.once('disconnected', (cause: string) => r(cause)));
   const moved = new Promise<string>((r) => link.once('connected', r));
   const killedAt = Date.now();
-  await a.stop('SIGKILL');
+  // Stopped, not killed -9: a killed process's sockets close with FIN only when nothing sent to them is unread (with
+  // unread bytes the kernel sends RST, which the box rightly takes for its own link); a busy machine made it a coin
+  // toss. Mosquitto 2.0 shutting down closes every socket without a DISCONNECT: the node's death as its boxes see it.
+  await a.stop('SIGTERM');
   t.equal(await dropped, 'mass', 'the node closing the link is a mass event: the first retry is spread');
   const to = await Promise.race([moved, new Promise<string>((r) => setTimeout(() => r('nowhere'), 4 * SPREAD_S * 1000))]);
   const took = (Date.now() - killedAt) / 1000;

@@ -75,7 +75,6 @@ t.test('a server DISCONNECT for our own bad packet (0x82 protocol error): cause 
 
 t.test('clean close from the server side: cause "mass", return spread over the window', async (t) => {
   await connected();
-  const cut = Date.now();
   const dropped = new Promise<string>((r) => agent.link.once('disconnected', (cause: string) => r(cause)));
   proxy.closeAll();
   t.equal(await dropped, 'mass');

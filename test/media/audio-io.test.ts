@@ -2,7 +2,6 @@
 // builds, the PCM format on its pipes, the programme played sample for sample, and a dying or failing process
 // reported rather than hung.
 import t from 'tap';
-import type { Writable } from 'node:stream';
 import { startAudioIo, type AudioIo, type AudioIoExit } from '../../agent/media/room-audio/audio-io.js';
 import { CHUNK_BYTES } from '../../agent/media/room-audio/pcm.js';
 import { audioPipelineArgs, FD, PROBE_NAME } from '../../agent/media/room-audio/pipeline.js';

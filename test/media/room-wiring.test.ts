@@ -3,7 +3,6 @@
 // handed to the sink -> the loudspeaker branch; programme video -> the display process; a killed room audio
 // process restarted; stop() ends every process it started.
 import t from 'tap';
-import type { Writable } from 'node:stream';
 import { RoomPath, roomPathFor } from '../../agent/media/worker/room.js';
 import { MediaFeed } from '../../agent/media/worker/feed.js';
 import { CHUNK_BYTES } from '../../agent/media/room-audio/pcm.js';

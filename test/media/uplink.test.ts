@@ -5,7 +5,7 @@
 // `npm run bench -- media` (fps sent, latency, CPU).
 import t from 'tap';
 import { startJanusLab, type JanusLab } from '../../lab/janus.js';
-import { startChromiumSubscriber, type ChromiumSubscriber } from '../../lab/media/chromium-subscriber.js';
+import { startChromiumSubscriber } from '../../lab/media/chromium-subscriber.js';
 import { FrameCheck } from '../../agent/media/programme/frame-check.js';
 import { ROOM, memoryLogger, programme, sleep, startCentre, startHall, nextReport } from '../../lab/media/fixture.js';
 import { waitFor } from '../../lab/wait.js';

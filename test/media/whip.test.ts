@@ -9,7 +9,7 @@ import { setLoss } from '../../lab/netns.js';
 import { startWhipEndpoint, type WhipEndpoint } from '../../lab/media/whip-endpoint.js';
 import { startWhepEndpoint } from '../../lab/media/whep-endpoint.js';
 import { applySdpFrag, iceCredentials } from '../../agent/media/signalling/whip.js';
-import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
+import { createMediaPath } from '../../agent/media/controller.js';
 import { ROOM, mediaConfig, memoryLogger, programme, startCentre } from '../../lab/media/fixture.js';
 import { waitFor } from '../../lab/wait.js';
 import { PROGRAMME } from '../../agent/media/worker/programme-keeper.js';

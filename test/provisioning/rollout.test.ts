@@ -9,7 +9,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:http';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, mkdir, writeFile, cp, rm, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { carrierWithBroker } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
@@ -19,13 +18,11 @@ import { planStages } from '../../provisioning/rollout.js';
 import { parseConfig } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
 import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
-import { freeTcpPort } from '../../lab/ports.js';
 import { waitFor } from '../../lab/wait.js';
 import { provisionCli } from '../../lab/provision-cli.js';
 import { launcherArgv } from '../../lab/unit.js';
 
 const DIST = resolve(import.meta.dirname, '../..');
-const CLI = join(DIST, 'provisioning/cli.js');
 const LAUNCHER = join(DIST, 'agent/update/launcher.js');
 
 /**
