@@ -3,8 +3,7 @@
 // a bench runs thousands of these in a few processes.
 import type { IPublishPacket } from 'mqtt';
 import type { Config } from '../core/config/schema.js';
-import { mergeDesired, parseDesired, saveConfigFile } from './config/load.js';
-import { parseJsonText, JsonTextError } from '../core/schema/json-text.js';
+import { mergeDesired, parseDesired, readDesired, saveConfigFile } from './config/load.js';
 import { BadRequestError, ConfigError, DisconnectedError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Device } from './devices/device.js';
@@ -409,13 +408,3 @@ export class Agent {
 }
 
 const IDLE_MEDIA = { status: 'idle' as const, seen: false, heard: false, muted: false, audioOnly: false };
-
-/** The desired config's JSON; text the schema cannot judge (not JSON, too deep, inexact numbers) is a bad request. */
-function readDesired(payload: Buffer, source: string): { version?: unknown } | null {
-  try {
-    return parseJsonText(payload.toString('utf8')) as { version?: unknown } | null;
-  } catch (err) {
-    if (err instanceof JsonTextError) throw new BadRequestError(`${source}: ${err.line}`, [err.line]);
-    throw err;
-  }
-}

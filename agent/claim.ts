@@ -10,10 +10,9 @@ import { readFile, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
-import { Value } from '../core/schema/value.js';
 import { Config, type Config as ConfigT } from '../core/config/schema.js';
 import { claimTopics } from '../core/topics.js';
-import { ClaimAnswer, ClaimRefusedError, ephemeralKey, unseal, type ClaimGrantedT, type ClaimRequest } from '../core/claim.js';
+import { ClaimRefusedError, ephemeralKey, readClaimAnswer, unseal, type ClaimAnswer, type ClaimGrantedT, type ClaimRequest } from '../core/claim.js';
 import { parseWith } from '../core/schema/parse.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { saveConfigFile } from './config/load.js';
@@ -86,14 +85,11 @@ export async function requestIdentity(cfg: ConfigT, req: ClaimRequest, timeoutMs
         const cd = packet.properties?.correlationData;
         if (!cd || !correlation.equals(cd)) return;
         clearTimeout(timer);
-        let v: unknown;
         try {
-          v = JSON.parse(payload.toString('utf8'));
-        } catch {
-          return reject(new BadRequestError(`claim ${c.serial}: answer on ${topics.res} is not JSON`));
+          resolve(readClaimAnswer(payload, c.serial, topics.res));
+        } catch (err) {
+          reject(err);
         }
-        if (!Value.Check(ClaimAnswer, v)) return reject(new BadRequestError(`claim ${c.serial}: answer on ${topics.res} does not match the claim protocol`));
-        resolve(v);
       });
     });
     answer.catch(() => {});

@@ -117,8 +117,10 @@ export async function verifyBundle(file: string, o: VerifyOptions): Promise<Veri
   if (sigLine === '') throw refuse('unsigned', 'no signature line');
   const key = o.trustedKeys.find((k) => keyId(k) === m.keyId);
   if (!key) throw refuse('untrusted_key', `signed by key ${m.keyId}, which this box does not trust`);
+  // Node's base64 decoder skips what is not base64, so `…Bw\xff=` decoded to the same 64 bytes as `…Bw==`: only the
+  // canonical text of a signature is one (found by test/core/fuzz-bundle.test.ts: a changed file verified).
   const sig = Buffer.from(sigLine, 'base64');
-  if (sig.length !== 64 || !verify(null, manifestBytes, key, sig)) throw refuse('bad_signature', 'the manifest signature does not verify');
+  if (sig.length !== 64 || sig.toString('base64') !== sigLine || !verify(null, manifestBytes, key, sig)) throw refuse('bad_signature', 'the manifest signature does not verify');
   const now = o.now ?? new Date();
   if (!(Date.parse(m.expiresAt) > now.getTime())) throw refuse('expired', `expired at ${m.expiresAt}`);
   if (compareVersions(m.version, o.installedVersion) <= 0) {

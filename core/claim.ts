@@ -5,6 +5,8 @@ import { randomBytes, generateKeyPairSync, createPublicKey, createCipheriv, crea
 import { Type, type Static } from './schema/type.js';
 import { HallConfig } from './config/schema.js';
 import { DiemcauError, BadRequestError } from './errors.js';
+import { Value } from './schema/value.js';
+import { parseJsonText } from './schema/json-text.js';
 
 export const ClaimRequest = Type.Object(
   {
@@ -42,6 +44,40 @@ export const ClaimRefused = Type.Object({
 export const ClaimAnswer = Type.Union([ClaimGranted, ClaimRefused]);
 export type ClaimAnswer = Static<typeof ClaimAnswer>;
 
+/**
+ * A claim message as read off the wire (the request by the claim service, the answer by the box): JSON read as
+ * written (bounded depth, exact numbers), then the schema; anything else is a BadRequestError naming `what`.
+ */
+function readClaimMessage<T>(schema: Parameters<typeof Value.Check>[0], payload: Buffer, what: string, protocol: string): T {
+  let v: unknown;
+  try {
+    v = parseJsonText(payload.toString('utf8'));
+  } catch (err) {
+    throw new BadRequestError(`${what} is not JSON the claim protocol takes: ${(err as Error).message}`);
+  }
+  if (!Value.Check(schema, v)) throw new BadRequestError(`${what} does not match the ${protocol}`);
+  return v as T;
+}
+
+/**
+ * The largest claim request read: a CSR (8 KB at most) and a few short fields. Anyone holding the factory credential
+ * can publish one, so a bigger one is refused before it is parsed.
+ */
+export const MAX_CLAIM_REQUEST_BYTES = 16 * 1024;
+
+/** The box's request, as the claim service reads it from `topic`. */
+export function readClaimRequest(payload: Buffer, topic: string): ClaimRequest {
+  if (payload.length > MAX_CLAIM_REQUEST_BYTES) {
+    throw new BadRequestError(`claim request on ${topic} is ${payload.length} bytes, over the ${MAX_CLAIM_REQUEST_BYTES}-byte limit`);
+  }
+  return readClaimMessage<ClaimRequest>(ClaimRequest, payload, `claim request on ${topic}`, 'claim request schema');
+}
+
+/** The service's answer, as the box `serial` reads it from `topic`. */
+export function readClaimAnswer(payload: Buffer, serial: string, topic: string): ClaimAnswer {
+  return readClaimMessage<ClaimAnswer>(ClaimAnswer, payload, `claim ${serial}: answer on ${topic}`, 'claim protocol');
+}
+
 export type Sealed = NonNullable<Static<typeof ClaimGranted>['sealed']>;
 
 // The password travels sealed to a key the box made for this one request (X25519 ECDH, RFC 7748; HKDF-SHA256,
@@ -68,11 +104,16 @@ export function seal(boxPub: string, serial: string, secret: string): Sealed {
   return { epk, iv: iv.toString('base64'), ct: ct.toString('base64'), tag: c.getAuthTag().toString('base64') };
 }
 
+/**
+ * Opens a sealed secret; a BadRequestError when it does not open. Every step is inside the one refusal: a key that is
+ * not X25519 DER, an empty IV or a short tag made OpenSSL throw its own `asn1 encoding routines::too long` (found by
+ * test/core/fuzz-claim.test.ts).
+ */
 export function unseal(priv: KeyObject, serial: string, s: Sealed): string {
-  const epk = createPublicKey({ key: Buffer.from(s.epk, 'base64'), format: 'der', type: 'spki' });
-  const d = createDecipheriv('aes-256-gcm', sealKey(priv, epk, serial), Buffer.from(s.iv, 'base64'));
-  d.setAuthTag(Buffer.from(s.tag, 'base64'));
   try {
+    const epk = createPublicKey({ key: Buffer.from(s.epk, 'base64'), format: 'der', type: 'spki' });
+    const d = createDecipheriv('aes-256-gcm', sealKey(priv, epk, serial), Buffer.from(s.iv, 'base64'));
+    d.setAuthTag(Buffer.from(s.tag, 'base64'));
     return Buffer.concat([d.update(Buffer.from(s.ct, 'base64')), d.final()]).toString('utf8');
   } catch {
     throw new BadRequestError(`claim ${serial}: the sealed password does not open with this request's key`);

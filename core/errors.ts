@@ -30,7 +30,7 @@ export class DiemcauError extends Error {
   }
 }
 
-/** A configuration (file or remote) that does not match the schema; `errors` lists every `path: reason`. */
+/** A configuration (file or remote) that does not match the schema; `errors` lists its `path: reason` lines (at most 20, then how many more: core/schema/parse.ts). */
 export class ConfigError extends DiemcauError {
   readonly errors: string[];
   constructor(source: string, errors: string[]) {

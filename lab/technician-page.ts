@@ -14,6 +14,8 @@ export interface PageAnswer {
 export interface PageRequest {
   method?: 'GET' | 'POST';
   json?: unknown;
+  /** A body sent as it is (posted as JSON unless `contentType` says otherwise), instead of `json`. */
+  raw?: string;
   cookie?: string;
   csrf?: string;
   origin?: string;
@@ -27,7 +29,7 @@ export interface PageRequest {
 /** One request to the page at `base` (http://host:port/); rejects when the connection is refused or dropped. */
 export function pageRequest(base: string, path: string, o: PageRequest = {}): Promise<PageAnswer> {
   const u = new URL(path, base);
-  const body = o.json === undefined ? undefined : Buffer.from(JSON.stringify(o.json));
+  const body = o.raw !== undefined ? Buffer.from(o.raw) : o.json === undefined ? undefined : Buffer.from(JSON.stringify(o.json));
   const headers: Record<string, string> = {};
   if (body) headers['content-type'] = o.contentType ?? 'application/json';
   if (o.cookie) headers.cookie = o.cookie;

@@ -3,9 +3,8 @@
 // before any answer leaves, so a crash never forgets a hall it handed out. A box is confirmed (and its hall
 // closed to further claims) when it publishes its own presence or state: only it may, by the ACL.
 import mqtt, { type MqttClient, type IPublishPacket } from 'mqtt';
-import { Value } from '../core/schema/value.js';
-import { ClaimRequest, seal, type ClaimAnswer } from '../core/claim.js';
-import { errorToWire } from '../core/errors.js';
+import { readClaimRequest, seal, type ClaimAnswer, type ClaimRequest } from '../core/claim.js';
+import { BadRequestError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import { Store, type Claim } from './store.js';
 import { buildIndex, decide, type ClaimIndex } from './claim-policy.js';
@@ -33,6 +32,9 @@ interface Pending {
   correlation?: Buffer;
   answer: ClaimAnswer;
 }
+
+/** The largest message serve takes: a claim request is at most 16 KB, a box's state a few KB. */
+export const SERVE_MAX_PACKET_BYTES = 1024 * 1024;
 
 export class ClaimService {
   private client: MqttClient | null = null;
@@ -63,7 +65,12 @@ export class ClaimService {
       username: carrier.service.username,
       password: carrier.service.password,
       reconnectPeriod: 1000,
-      properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops claims and states past 1020
+      properties: {
+        receiveMaximum: RECEIVE_MAXIMUM, // or Mosquitto drops claims and states past 1020
+        // Whoever holds the factory credential may publish a claim request of any size: the broker drops one bigger
+        // than this for us instead of sending it (readClaimRequest refuses one over 16 KB before parsing).
+        maximumPacketSize: SERVE_MAX_PACKET_BYTES,
+      },
       ...this.opts.connect,
     });
     this.client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
@@ -132,13 +139,13 @@ export class ClaimService {
       this.opts.log.warn('serve: claim refused', { serial, code, message });
       answerWith({ ok: false, error: { code, message } });
     };
-    let req: unknown;
+    let req: ClaimRequest;
     try {
-      req = JSON.parse(payload.toString('utf8'));
-    } catch {
-      return refuse('bad_request', `${topic.replace(/res$/, 'req')}: payload is not JSON`);
+      req = readClaimRequest(payload, topic.replace(/res$/, 'req'));
+    } catch (err) {
+      if (err instanceof BadRequestError) return refuse('bad_request', err.message);
+      throw err;
     }
-    if (!Value.Check(ClaimRequest, req)) return refuse('bad_request', `claim from ${serial}: does not match the claim request schema`);
     if (req.serial !== serial) return refuse('bad_request', `claim on topic of ${serial} names serial ${req.serial}`);
     // Install codes carry 40 bits; a leaked claim credential that guesses them is slowed to a few a second for the
     // whole fleet (client ids are free to change, so the limit cannot be per client). A legitimate box refused

@@ -3,7 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { Config, DesiredConfig, REMOTE_SECTIONS, type Config as ConfigT, type DesiredConfig as DesiredT } from '../../core/config/schema.js';
 import { parseJson, parseWith } from '../../core/schema/parse.js';
 import { writeFileAtomic } from '../../core/atomic-file.js';
-import { ConfigError, WriteError } from '../../core/errors.js';
+import { BadRequestError, ConfigError, WriteError } from '../../core/errors.js';
+import { parseJsonText, JsonTextError } from '../../core/schema/json-text.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/diemcau/config.json';
 
@@ -19,6 +20,16 @@ export async function loadConfigFile(path: string): Promise<ConfigT> {
 
 export function parseConfig(value: unknown, source: string): ConfigT {
   return parseWith(Config, value, source);
+}
+
+/** The desired config's JSON; text the schema cannot judge (not JSON, too deep, inexact numbers) is a bad request. */
+export function readDesired(payload: Buffer, source: string): { version?: unknown } | null {
+  try {
+    return parseJsonText(payload.toString('utf8')) as { version?: unknown } | null;
+  } catch (err) {
+    if (err instanceof JsonTextError) throw new BadRequestError(`${source}: ${err.line}`, [err.line]);
+    throw err;
+  }
 }
 
 export function parseDesired(value: unknown, source: string): DesiredT {

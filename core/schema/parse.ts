@@ -4,9 +4,20 @@ import { errors, withDefaults } from './value.js';
 import { parseJsonText, JsonTextError } from './json-text.js';
 import { ConfigError } from '../errors.js';
 
-/** Returns every error as `path: reason`; empty when valid. Does not change `value`. */
+/**
+ * How many errors a refusal lists. A document of 3,000 unknown keys listed them all, so a 31 KB command drew a 146 KB
+ * reply (and a desired config of 20,000 keys a 650 KB line in state and the log): the first ones say what is wrong.
+ */
+export const MAX_LISTED_ERRORS = 20;
+
+/**
+ * The errors as `path: reason`, at most MAX_LISTED_ERRORS of them and then one line saying how many more; empty when
+ * valid. Does not change `value`.
+ */
 export function schemaErrors(schema: TSchema, value: unknown): string[] {
-  return errors(schema, value);
+  const all = errors(schema, value);
+  if (all.length <= MAX_LISTED_ERRORS) return all;
+  return [...all.slice(0, MAX_LISTED_ERRORS), `…: ${all.length - MAX_LISTED_ERRORS} more error(s) not listed`];
 }
 
 /** Fills defaults into a copy and validates it; throws ConfigError naming `source` and every error. */

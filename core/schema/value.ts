@@ -64,14 +64,21 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** What a message quotes of a value or key from outside: enough to recognise it, never the whole of a large one. */
+const SHOWN_CHARS = 80;
+
+function cut(text: string): string {
+  return text.length > SHOWN_CHARS ? `${text.slice(0, SHOWN_CHARS - 20)}… (${text.length} characters)` : text;
+}
+
 function join(path: string, key: string | number): string {
   if (typeof key === 'number') return `${path}[${key}]`;
-  return path ? `${path}.${key}` : key;
+  return path ? `${path}.${cut(key)}` : cut(key);
 }
 
 function show(v: unknown): string {
   try {
-    return JSON.stringify(v) ?? String(v);
+    return cut(JSON.stringify(v) ?? String(v));
   } catch {
     // JSON.stringify recurses: a value parsed without json-text.ts's depth bound (a claim request) can be too deep.
     return 'a value nested too deep to show';

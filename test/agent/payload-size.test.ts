@@ -63,3 +63,24 @@ t.test('a command over the command limit but under the packet size is refused be
   const u = await send(under, 'under', 10000);
   t.match(u?.json, { ok: false, error: { code: 'bad_request', message: /pad: unknown field/ } }, 'a command under the limit is parsed and checked as usual');
 });
+
+t.test('a 10 MB command and a 10 MB desired config never reach the box; it stays up and takes the next of each', async (t) => {
+  const tenMb = padded(10 * 1024 * 1024);
+  const before = agent.lines.length;
+  t.equal(await send(tenMb, 'ten-mb', 3000), null, 'no answer to a 10 MB command: the broker never delivered it');
+  const since = Date.now();
+  await obs.publish('diemcau/v1/vn-70001/config/desired', JSON.stringify({ version: 5, hall: { name: 'x'.repeat(10 * 1024 * 1024), groups: [] } }));
+  t.equal((await send('{}', 'after-ten-mb', 10000))?.json?.ok, true, 'the next command is answered');
+  const seen = agent.lines.slice(before).filter((l) => /desired config|command/.test(String(l.msg)));
+  t.same(seen, [], 'the agent logged nothing about either: neither reached it');
+  await obs.publish('diemcau/v1/vn-70001/config/desired', JSON.stringify({ version: 6, hall: { name: 'After', groups: [] } }));
+  const state = await obs.wait(
+    (m) => m.topic === 'diemcau/v1/vn-70001/state' && m.json?.config?.version === 6 && m.json.config.status === 'applied',
+    'v6 applied',
+    10000,
+    since,
+  );
+  t.match(state.json.config, { version: 6, status: 'applied' }, 'the next desired config is applied');
+  t.equal(agent.proc.exitCode, null, 'the agent process is still running');
+  t.same(agent.lines.filter((l) => l.msg === 'broker link dropped'), [], 'the box kept its link');
+});

@@ -15,6 +15,20 @@ const POLL_TIMEOUT_MS = 35000;
 
 type Json = Record<string, any>;
 
+/**
+ * A field of the bridge's answer as it goes into a message: text (at most 200 characters) or a number, else
+ * `fallback`. A reply is outside input: `reason: [[[…]]]` 5,000 deep overflowed the stack when put into a template
+ * string (found by test/agent/fuzz-janus.test.ts).
+ */
+function said(v: unknown, fallback: string): string {
+  if (typeof v === 'string') return v.length > 200 ? `${v.slice(0, 200)}…` : v;
+  return typeof v === 'number' ? String(v) : fallback;
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 interface Waiter {
   resolve(ev: Json): void;
   reject(err: Error): void;
@@ -60,9 +74,10 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     } catch {
       throw new ProtocolError(`janus ${this.base}: ${body.janus}: reply is not JSON (HTTP ${res.status}): ${text.slice(0, 80)}`);
     }
+    if (!isObject(reply)) throw new ProtocolError(`janus ${this.base}: ${body.janus}: reply is not a JSON object (HTTP ${res.status})`);
     if (reply.janus === 'error') {
       if (reply.error?.code === 458) this.gone();
-      throw new DeviceRefusedError(`janus ${this.base}: ${body.janus}: ${reply.error?.reason ?? 'error'}`, `janus:${reply.error?.code}`);
+      throw new DeviceRefusedError(`janus ${this.base}: ${body.janus}: ${said(reply.error?.reason, 'error')}`, `janus:${said(reply.error?.code, '?')}`);
     }
     return reply;
   }
@@ -96,14 +111,15 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       pending.catch(() => {});
     }
     const data = ev.plugindata?.data ?? {};
-    if (data.error) throw new DeviceRefusedError(`janus ${this.base}: videoroom ${body.request}: ${data.error}`, `videoroom:${data.error_code}`);
+    if (data.error) throw new DeviceRefusedError(`janus ${this.base}: videoroom ${body.request}: ${said(data.error, 'error')}`, `videoroom:${said(data.error_code, '?')}`);
     return { data, jsep: ev.jsep };
   }
 
   async connect(): Promise<void> {
     const r = await this.post('', { janus: 'create' });
-    this.session = r.data?.id;
-    if (typeof this.session !== 'number') throw new ProtocolError(`janus ${this.base}: create: no session id`);
+    const id = r.data?.id;
+    if (typeof id !== 'number') throw new ProtocolError(`janus ${this.base}: create: no session id`);
+    this.session = id;
     if (this.closed) {
       // Closed while the session was being created (a leave during a join): close() could not destroy it.
       await this.post(`/${this.session}`, { janus: 'destroy' }).catch(() => {});
@@ -115,7 +131,9 @@ export class JanusSignalling extends EventEmitter implements Signalling {
 
   private async attach(): Promise<number> {
     const r = await this.post(`/${this.session}`, { janus: 'attach', plugin: PLUGIN });
-    return r.data.id as number;
+    const id = r.data?.id;
+    if (typeof id !== 'number') throw new ProtocolError(`janus ${this.base}: attach: no handle id`);
+    return id;
   }
 
   private async poll(): Promise<void> {
@@ -145,7 +163,8 @@ export class JanusSignalling extends EventEmitter implements Signalling {
     }
   }
 
-  private dispatch(ev: Json): void {
+  private dispatch(ev: unknown): void {
+    if (!isObject(ev)) return; // not an event: nothing to act on
     if (ev.janus === 'error' && ev.error?.code === 458) return this.gone();
     const w = ev.transaction ? this.waiters.get(ev.transaction) : undefined;
     if (w && ev.janus !== 'ack') {
@@ -154,7 +173,7 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       w.resolve(ev);
       return;
     }
-    if (ev.janus === 'hangup') this.emit('hangup', `${ev.sender === this.publisher ? 'publisher' : 'subscriber'}: ${ev.reason}`);
+    if (ev.janus === 'hangup') this.emit('hangup', `${ev.sender === this.publisher ? 'publisher' : 'subscriber'}: ${said(ev.reason, 'no reason given')}`);
     else if (ev.janus === 'media') this.emit('media', { publisher: ev.sender === this.publisher, type: ev.type, receiving: ev.receiving });
     else if (ev.janus === 'webrtcup') this.emit('webrtcup', ev.sender === this.publisher);
   }

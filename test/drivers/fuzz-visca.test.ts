@@ -1,25 +1,17 @@
-// Bounded fuzz of every VISCA decoder: random bytes never throw, never hang, and a valid packet after garbage is
-// always found (the framer resynchronises). Seeded, so a failure can be replayed with the seed it prints.
+// Bounded fuzz of every VISCA decoder: random bytes and mutated valid replies (lab/fuzz.ts) never throw, never hang,
+// and a valid packet after garbage is always found (the framer resynchronises). Seeded, so a failure can be replayed
+// with the seed it prints (`FUZZ_SEED`, `FUZZ_CASES`).
 import t from 'tap';
 import { decodeInquiryReply, decodeReply, encodeAck, encodeCommand, encodeInquiryReply, MAX_PACKET } from '../../drivers/camera/visca-protocol.js';
 import { decodeRequest } from '../../drivers/camera/visca-request-decode.js';
 import { ViscaFramer } from '../../drivers/camera/visca-framer.js';
 import { decodeIp, encodeIp } from '../../drivers/camera/visca-ip.js';
+import { fuzz, fuzzCases, fuzzSeed } from '../../lab/fuzz.js';
+import { seeded } from '../../lab/schema-documents.js';
 
-const SEED = Number(process.env.FUZZ_SEED ?? 20261123);
-const ROUNDS = Number(process.env.FUZZ_ROUNDS ?? 20000);
-
-// mulberry32: a small seeded PRNG so runs are repeatable.
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = a;
-    x = Math.imul(x ^ (x >>> 15), x | 1);
-    x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const SEED = fuzzSeed(20261123);
+const ROUNDS = fuzzCases(20000);
+const rng = seeded;
 
 function randomBytes(r: () => number, max: number): Buffer {
   const n = Math.floor(r() * max);
@@ -100,4 +92,32 @@ t.test('VISCA over IP: random datagrams and corrupted valid ones', async (t) => 
   }
   t.equal(accepted, 0, 'a datagram with a wrong length or unknown type is never taken');
   t.same(decodeIp(good)?.payload, encodeAck(1, 2));
+});
+
+t.test('mutated valid replies: decoded or skipped, never thrown', async (t) => {
+  const samples = [
+    encodeAck(1, 1),
+    encodeInquiryReply(1, { inquiry: 'pan-tilt-position', pan: -5, tilt: 7 }),
+    encodeInquiryReply(1, { inquiry: 'zoom-position', position: 0x2000 }),
+    encodeInquiryReply(1, { inquiry: 'power', on: true }),
+    Buffer.from([0x90, 0x60, 0x02, 0xff]), // syntax error
+    encodeIp('reply', 42, encodeAck(1, 2)),
+  ];
+  const framer = new ViscaFramer((p) => decodeReply(p) !== null);
+  await fuzz<Buffer>(t, {
+    name: 'VISCA replies',
+    seed: SEED + 3,
+    cases: ROUNDS / 4,
+    make: (m) => m.bytes(samples, [0xff, 0x90, 0x50, 0x41, 0x60]),
+    decode: (b) => {
+      for (const p of framer.push(b)) {
+        decodeReply(p);
+        for (const q of ['pan-tilt-position', 'zoom-position', 'power', 'focus-mode'] as const) decodeInquiryReply(q, p);
+      }
+      decodeIp(b);
+      if (framer.pending >= MAX_PACKET) throw new Error(`framer holds ${framer.pending} bytes`);
+    },
+    refusal: () => false,
+    show: (b) => b.toString('hex'),
+  });
 });
