@@ -1,8 +1,10 @@
-// Periodic telemetry: CPU, memory, temperature where the OS exposes it, load and the network link. Read from
+// Periodic telemetry: CPU, memory, temperature where the OS exposes it, load and the network link, and the agent's
+// and its media worker's process health (process-health.ts: heap, handles, descriptors, event-loop delay). Read from
 // /proc and /sys (Linux); what a machine does not expose is left out, never invented.
 import { readFile, readdir } from 'node:fs/promises';
 import { loadavg, totalmem, freemem, cpus } from 'node:os';
-import type { Telemetry } from '../core/payloads.js';
+import type { ProcessHealth, Telemetry } from '../core/payloads.js';
+import { processHealthMeter } from './process-health.js';
 
 /** The telemetry payload: core/payloads.ts's schema, which the console validates against. */
 export type { Telemetry };
@@ -60,9 +62,11 @@ async function defaultLink(): Promise<Telemetry['link']> {
 }
 
 // Many agents in one bench process share one reading per second instead of each reading /proc.
-let cached: { at: number; value: Promise<Omit<Telemetry, 'rssMb' | 'uptimeS' | 'ts'>> } | null = null;
+// The process reading is one per process too (its loop delay covers the time since the previous reading).
+let cached: { at: number; value: Promise<Omit<Telemetry, 'rssMb' | 'uptimeS' | 'ts' | 'mediaWorker'>> } | null = null;
 
-export async function readTelemetry(startedAt: number): Promise<Telemetry> {
+/** `mediaWorker`: the worker's own last reading, when the agent runs one (null while none has reported). */
+export async function readTelemetry(startedAt: number, mediaWorker?: ProcessHealth | null): Promise<Telemetry> {
   if (!cached || Date.now() - cached.at > 1000) {
     cached = {
       at: Date.now(),
@@ -73,6 +77,7 @@ export async function readTelemetry(startedAt: number): Promise<Telemetry> {
         memFreeMb: Math.round(freemem() / 1048576),
         tempC: await temperature(),
         link: await defaultLink(),
+        process: await processHealthMeter().read(),
       }))(),
     };
   }
@@ -82,5 +87,6 @@ export async function readTelemetry(startedAt: number): Promise<Telemetry> {
     ...base,
     rssMb: Math.round((process.memoryUsage.rss() / 1048576) * 10) / 10,
     uptimeS: Math.round((Date.now() - startedAt) / 1000),
+    ...(mediaWorker !== undefined ? { mediaWorker } : {}),
   };
 }

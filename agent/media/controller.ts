@@ -13,6 +13,7 @@ import type { Logger } from '../../core/log.js';
 import { WORKER_NODE_FLAGS } from '../node-flags.js';
 import type { MediaConfig } from '../../core/config/media.js';
 import type { MediaPath, MediaReport, MicLevel } from './types.js';
+import type { ProcessHealth } from '../../core/payloads.js';
 import type { FromWorker, JoinRequest, Quality, SelftestResult, StillResult, ToWorker, WorkerExtra } from './worker/protocol.js';
 import type { CardSpec } from './programme/card.js';
 import type { EchoCalibration } from './room-audio/echo-calibrate.js';
@@ -67,6 +68,8 @@ class Controller extends EventEmitter implements MediaController {
   private residue: string[] = [];
   restarts = 0;
   private crashStreak = 0;
+  /** The running worker's last reading of its own process health (null until it sends one). */
+  private health: ProcessHealth | null = null;
 
   constructor(
     private readonly cfg: MediaConfig,
@@ -140,12 +143,14 @@ class Controller extends EventEmitter implements MediaController {
     } else if (m.type === 'result') this.results.get(m.id)?.(m);
     else if (m.type === 'residue') this.residue = m.urls;
     else if (m.type === 'level') this.level = { rmsDbfs: m.rmsDbfs, peakDbfs: m.peakDbfs, at: Date.now() };
+    else if (m.type === 'health') this.health = m.health;
     else if (m.type === 'joined' || m.type === 'left') this.emit(m.type);
   }
 
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     if (this.proc !== proc) return;
     this.proc = null;
+    this.health = null;
     for (const [id, r] of this.results) r({ type: 'result', id, ok: false, error: { code: 'disconnected', message: 'media worker exited' } });
     this.results.clear();
     if (this.stopping) return;
@@ -297,6 +302,10 @@ class Controller extends EventEmitter implements MediaController {
 
   extra(): WorkerExtra {
     return this.lastExtra;
+  }
+
+  workerHealth(): ProcessHealth | null {
+    return this.health;
   }
 
   workerPid(): number | undefined {

@@ -6,7 +6,7 @@ import type { FeedSelector } from '../signalling/types.js';
 import type { HeapStats } from './heap-collect.js';
 import type { EchoCalibration } from '../room-audio/echo-calibrate.js';
 import type { CardSpec } from '../programme/card.js';
-import type { SnapshotAnswer } from '../../../core/payloads.js';
+import type { ProcessHealth, SnapshotAnswer } from '../../../core/payloads.js';
 
 export type Quality = '720p' | '540p' | '360p';
 
@@ -95,5 +95,7 @@ export type FromWorker =
   | { type: 'level'; rmsDbfs: number | null; peakDbfs: number | null }
   | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
   | { type: 'joined' }
+  /** The worker's own process health, every few seconds (worker.ts). */
+  | { type: 'health'; health: ProcessHealth }
   | { type: 'residue'; urls: string[] }
   | { type: 'left' };
