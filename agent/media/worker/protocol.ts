@@ -73,6 +73,10 @@ export interface WorkerExtra {
    */
   programmeArrivals?: { audioPackets: number; framesDecoded: number; lastArrivedAt: number };
   level?: string;
+  /** The encoder's last second (encoder-load.ts): frames kept, load, the CPU's verdict; libwebrtc's own limitation. */
+  encoder?: { kept?: number; load?: number | null; verdict?: string | null; qualityLimitation: string | null };
+  /** Opus packets sent in this session, and lost as the bridge's receiver reports count them. */
+  audioPackets?: { sent: number; lost: number | null };
   repairs?: number;
   iceRestarts?: number;
   sessions?: number;
