@@ -20,7 +20,7 @@ const PANEL_H = 150;
 const PAD = { left: 64, right: 150, top: 24, bottom: 22 };
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const num = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
+const num = (v: number) => (Number.isInteger(v) ? String(v) : Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(2));
 
 /** The y range of a panel: from 0 (growth reads against the whole, not a zoomed band), with 10% headroom. */
 function yRange(p: Panel): [number, number] {
