@@ -6,12 +6,13 @@
 // Two signals, both about time, neither about the network:
 // - encode load: the encoder's time per frame (outbound-rtp totalEncodeTime / framesEncoded, wall-clock time on the
 //   encoder thread) over the time between frames at the level. Near 1 the encoder is busy all the time and the next
-//   frame waits; on a box starved of CPU (a slow core, or a cgroup quota that stalls the process) it rises above.
+//   frame waits; on a box starved of CPU (a slow core, or a cgroup quota that stalls the process) it rises above,
+//   and on a busy one it stretches too (wall-clock time) while every frame still gets through.
 // - frames kept: frames encoded over frames the camera produced for the level (those handed over and those the frame
 //   pool dropped because the worker was late: newest wins, see frame-pool.ts). libwebrtc drops a frame that arrives
 //   while the encoder is still busy; the pool drops one the main thread could not read in time. libvpx's rate control
 //   also drops frames when the bitrate is low (a new session's estimate), so a low share alone is not the CPU: it
-//   counts only while the encoder is also loaded.
+//   counts only while the encoder is also loaded. Step down when frames are lost and the encoder is loaded.
 // Stepping up needs room: the load the next level up would put on the encoder (this level's time per frame scaled by
 // pixels, over that level's frame interval) must stay well under 1, or the box would step straight back down.
 import { LADDER, type Level } from './adapt.js';
@@ -33,9 +34,7 @@ export interface EncoderLoad {
   load: number | null;
 }
 
-/** Over this load the encoder cannot keep up. */
-export const LOAD_OVER = 0.8;
-/** Under this share of frames kept (with the load above LOAD_BUSY) frames are being lost to the CPU. */
+/** Under this share of frames kept, with the load at LOAD_BUSY or more, frames are being lost to the CPU. */
 export const KEPT_LOW = 0.8;
 export const LOAD_BUSY = 0.5;
 /** Step up only if the next level's predicted load stays under this. */
@@ -71,7 +70,9 @@ export type CpuVerdict = 'over' | 'room' | 'tight';
 export function cpuVerdict(x: EncoderLoad | null, level: number, top: number): CpuVerdict | null {
   const here = LADDER[level];
   if (!x || x.load === null || !here.video) return null;
-  if (x.load >= LOAD_OVER || (x.kept < KEPT_LOW && x.load >= LOAD_BUSY)) return 'over';
+  // Slow encoding alone is no reason: a busy machine stretches the encoder's wall-clock time while every frame is
+  // still encoded in time. Frames lost while the encoder is loaded are.
+  if (x.kept < KEPT_LOW && x.load >= LOAD_BUSY) return 'over';
   if (level <= top) return 'tight'; // nothing above to step to
   // A predicted load under LOAD_ROOM means this one is under LOAD_BUSY (every step up costs 1.78x or more), so frames
   // missing now are the rate control's, not the CPU's: they do not hold the step back.
