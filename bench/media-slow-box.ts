@@ -53,7 +53,7 @@ interface Second {
 }
 
 async function second(hall: MediaController, t0: number, timeline: SlowBox['timeline'], phase: string): Promise<Second> {
-  const x = await nextReport(hall);
+  const x = await nextReport(hall, 15_000); // a worker starved of CPU may report late
   const r = hall.report();
   const s = {
     t: round((Date.now() - t0) / 1000, 1),
