@@ -2,8 +2,17 @@
 // (issue 14, "A slow box"). The quota is in CPUs (0.25: a quarter of one core's time, enforced every 100 ms period).
 // Named after the owner's pid, so that a group a killed bench left is swept by the next one (no signal handlers).
 // Needs root and a writable /sys/fs/cgroup/cpu; `createCpuQuota` answers why not when it cannot.
+//
+// Real-time threads: run as root, libwebrtc gives its audio device, audio encoder, pacer and RTP threads SCHED_FIFO,
+// which a CFS quota does not limit (and which the kernel refuses to move into a group without real-time runtime:
+// EINVAL). On a box the agent runs as the `diemcau` user (systemd/diemcau.service) with no RLIMIT_RTPRIO or
+// capability, so libwebrtc's request fails there and every thread is an ordinary one. `add` makes the process look
+// like that first: its real-time threads are set back to SCHED_OTHER (chrt), and threads it starts later inside the
+// group cannot become real-time (the group has no real-time runtime).
 import { mkdir, readdir, readFile, rmdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 
 const ROOT = '/sys/fs/cgroup/cpu';
 const PERIOD_US = 100_000;
@@ -62,6 +71,7 @@ export async function createCpuQuota(tag: string): Promise<CpuQuota | { reason: 
       await writeFile(join(path, 'cpu.cfs_quota_us'), String(us));
     },
     async add(pid) {
+      for (const tid of await realtimeThreads(pid)) await promisify(execFile)('chrt', ['--other', '--pid', '0', String(tid)]);
       await writeFile(join(path, 'cgroup.procs'), String(pid));
     },
     async release(pid) {
@@ -77,6 +87,17 @@ export async function childrenOf(pid: number): Promise<number[]> {
   for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
     const text = await readFile(`/proc/${pid}/task/${tid}/children`, 'utf8').catch(() => '');
     out.push(...text.split(' ').filter(Boolean).map(Number));
+  }
+  return out;
+}
+
+/** Threads of a process under SCHED_FIFO or SCHED_RR (the `policy` field of /proc/PID/task/TID/stat, proc(5)). */
+export async function realtimeThreads(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+    const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8').catch(() => '');
+    const policy = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[38]); // field 41
+    if (policy === 1 || policy === 2) out.push(Number(tid));
   }
   return out;
 }
