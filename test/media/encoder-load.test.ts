@@ -96,3 +96,26 @@ t.test('loss still steps down whatever the CPU says; the CPU only holds a climb 
   for (let i = 0; i < 8; i++) s = nextLevel(s, { ...clean, cpu: 'room' }, 0);
   t.equal(s.level, 0, 'room: climbs after 8 s');
 });
+
+t.test('a try up that the CPU cannot hold makes the next try wait twice as long; one that holds resets it', async (t) => {
+  // Too slow for any video: from audio-only the ladder can only try 360p15, which the CPU refuses within 2 s.
+  let s: AdaptState = { level: AUDIO_ONLY, bad: 0, good: 0 };
+  const tries: number[] = [];
+  for (let i = 0; i < 400; i++) {
+    const cpu = LADDER[s.level].video ? ('over' as const) : null;
+    const before = s.level;
+    s = nextLevel(s, { ...clean, cpu }, 0);
+    if (s.level < before) tries.push(i);
+  }
+  const gaps = tries.slice(1).map((x, i) => x - tries[i]);
+  t.same(gaps.slice(0, 4), [34, 66, 130, 130], `tries at ${tries.join(', ')}: 16, 32, 64, 128 s apart plus the 2 s each lasts`);
+  // Now the CPU holds what it tries: the wait comes back to 8 s after a step up held for 30 s.
+  for (let i = 0; i < 200 && s.level === AUDIO_ONLY; i++) s = nextLevel(s, { ...clean, cpu: null }, 0);
+  t.equal(s.level, 3, 'up to 360p15');
+  let n = 0;
+  while (s.level === 3 && n < 300) (s = nextLevel(s, { ...clean, cpu: 'room' }, 0)), n++;
+  t.equal(n, 30, 'the next step up waits until the last one has held for 30 s (its wait reset: 8 s would be shorter)');
+  n = 0;
+  while (s.level === 2 && n < 300) (s = nextLevel(s, { ...clean, cpu: 'room' }, 0)), n++;
+  t.equal(n, 8, 'then 8 s again');
+});
