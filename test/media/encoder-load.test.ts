@@ -25,6 +25,7 @@ t.test('load: time per frame over the frame interval, frames kept over frames pr
   t.ok(Math.abs(y.load! - 0.165) < 0.001, `and the interval is 66 ms (${y.load})`);
   t.equal(encoderLoad(zero, { ...second(zero, 30, 11), encodeTimeS: null }, FPS, 1)!.load, null, 'no encode times: no load');
   t.equal(encoderLoad(zero, { ...zero, at: 200 }, FPS, 1), null, 'too short a reading says nothing');
+  t.equal(encoderLoad(zero, { ...second(zero, 30, 11), at: 10_000 }, FPS, 1), null, 'nor one across a gap (a recovery)');
   t.equal(encoderLoad(second(zero, 30, 11), { ...zero, at: 2000, produced: 60 }, FPS, 1), null, 'a new session (counters back to zero) says nothing');
 });
 
@@ -118,4 +119,17 @@ t.test('a try up that the CPU cannot hold makes the next try wait twice as long;
   n = 0;
   while (s.level === 2 && n < 300) (s = nextLevel(s, { ...clean, cpu: 'room' }, 0)), n++;
   t.equal(n, 8, 'then 8 s again');
+});
+
+t.test("audio first: Opus packets short of their pace while video runs step video down, and hold a climb", async (t) => {
+  const a = { ...zero, audioPackets: 0 };
+  const starved = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 20 }, FPS, 1)!;
+  t.equal(starved.audioPace, 0.4, '20 packets in a second is 40% of the pace');
+  t.equal(cpuVerdict(starved, 1, 0), 'over', 'video gives way even though every frame was encoded');
+  t.equal(cpuVerdict({ ...starved, load: null }, 1, 0), 'over', 'with no encode times too');
+  t.equal(cpuVerdict(starved, AUDIO_ONLY, 0), null, 'audio-only: nothing left to give way');
+  const short = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 43 }, FPS, 1)!;
+  t.equal(cpuVerdict(short, 1, 0), 'tight', '86% of the pace: no step down, but no step up either');
+  const full = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 50 }, FPS, 1)!;
+  t.equal(cpuVerdict(full, 1, 0), 'room', 'at pace, with a light encoder: room');
 });

@@ -76,7 +76,8 @@ export class EncoderControl {
    */
   step(st: Pick<PublisherStats, 'audio' | 'video' | 'framesEncoded' | 'encodeTimeS'>): void {
     const loss = { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null };
-    const now: EncoderCounters = { at: Date.now(), produced: this.feed.frames + this.framesDropped, encoded: st.framesEncoded, encodeTimeS: st.encodeTimeS };
+    const produced = this.feed.frames + this.framesDropped;
+    const now: EncoderCounters = { at: Date.now(), produced, encoded: st.framesEncoded, encodeTimeS: st.encodeTimeS, audioPackets: st.audio?.packetsSent ?? null };
     const load = this.counters && this.applied?.video ? encoderLoad(this.counters, now, this.cfg.fps, this.applied.stride) : null;
     this.counters = now;
     const top = topLevel(this.quality, this.cfg.height);
