@@ -18,6 +18,7 @@ export interface SlowBoxRow {
   quota_pct: number;
   quota_cpus: number;
   level_reached: string;
+  level_at_end: string;
   s_to_reach: number | null;
   fps_held: number;
   audio_pkts_per_s: number;
@@ -99,11 +100,13 @@ async function underQuota(hall: MediaController, centre: MediaController, q: Cpu
   for (let i = 0; i < SETTLED_S; i++) held.push(await second(hall, t0, timeline, phase));
   const end = held.at(-1)!;
   const dt = end.t - hold0.t;
-  const level = end.level;
+  // The level that settled; a try up during the hold shows as the level at its end.
+  const level = hold0.level;
   const row: SlowBoxRow = {
     quota_pct: pct,
     quota_cpus: round(cpus, 3),
     level_reached: level,
+    level_at_end: end.level,
     s_to_reach: level === TOP ? null : changedAt,
     fps_held: round(held.reduce((a, s) => a + s.fps, 0) / held.length, 1),
     audio_pkts_per_s: round((end.audioSent - hold0.audioSent) / dt, 1),
