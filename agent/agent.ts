@@ -401,7 +401,7 @@ export class Agent {
   private sendTelemetry(): void {
     if (!this.link.connected) return;
     const expiry = Math.ceil(this.config.telemetry.intervalS * 3);
-    readTelemetry(this.startedMono)
+    readTelemetry(this.startedMono, this.media ? (this.media.workerHealth?.() ?? null) : undefined)
       .then((t) => this.link.publish(this.topics.telemetry, JSON.stringify(t), { qos: 0, properties: { messageExpiryInterval: expiry } }))
       .catch((err) => this.log.debug('telemetry failed', { err }));
   }

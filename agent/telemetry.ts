@@ -1,8 +1,10 @@
-// Periodic telemetry: CPU, memory, temperature where the OS exposes it, load and the network link. Read from
+// Periodic telemetry: CPU, memory, temperature where the OS exposes it, load and the network link, and the agent's
+// and its media worker's process health (process-health.ts: heap, handles, descriptors, event-loop delay). Read from
 // /proc and /sys (Linux); what a machine does not expose is left out, never invented.
 import { readFile, readdir } from 'node:fs/promises';
 import { loadavg, totalmem, freemem, cpus } from 'node:os';
-import type { Telemetry } from '../core/payloads.js';
+import type { ProcessHealth, Telemetry } from '../core/payloads.js';
+import { processHealthMeter } from './process-health.js';
 
 /** The telemetry payload: core/payloads.ts's schema, which the console validates against. */
 export type { Telemetry };
@@ -60,11 +62,13 @@ async function defaultLink(): Promise<Telemetry['link']> {
 }
 
 // Many agents in one bench process share one reading per second instead of each reading /proc.
-let cached: { at: number; value: Promise<Omit<Telemetry, 'rssMb' | 'uptimeS' | 'ts'>> } | null = null;
+// The process reading is one per process too (its loop delay covers the time since the previous reading).
+let cached: { at: number; value: Promise<Omit<Telemetry, 'rssMb' | 'uptimeS' | 'ts' | 'mediaWorker'>> } | null = null;
 
 /** `startedMono`: performance.now() when the agent started. Both durations here are monotonic: an NTP step of the
- * wall clock back by a day would otherwise keep the cached reading for a day, and report a negative uptime. */
-export async function readTelemetry(startedMono: number): Promise<Telemetry> {
+ * wall clock back by a day would otherwise keep the cached reading for a day, and report a negative uptime.
+ * `mediaWorker`: the worker's own last reading, when the agent runs one (null while none has reported). */
+export async function readTelemetry(startedMono: number, mediaWorker?: ProcessHealth | null): Promise<Telemetry> {
   if (!cached || performance.now() - cached.at > 1000) {
     cached = {
       at: performance.now(),
@@ -75,6 +79,7 @@ export async function readTelemetry(startedMono: number): Promise<Telemetry> {
         memFreeMb: Math.round(freemem() / 1048576),
         tempC: await temperature(),
         link: await defaultLink(),
+        process: await processHealthMeter().read(),
       }))(),
     };
   }
@@ -84,5 +89,6 @@ export async function readTelemetry(startedMono: number): Promise<Telemetry> {
     ...base,
     rssMb: Math.round((process.memoryUsage.rss() / 1048576) * 10) / 10,
     uptimeS: Math.round((performance.now() - startedMono) / 1000),
+    ...(mediaWorker !== undefined ? { mediaWorker } : {}),
   };
 }

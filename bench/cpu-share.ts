@@ -2,6 +2,7 @@
 // grouped by what they are (by command line), and of the whole machine (every process, the other work on a shared
 // machine included), with the load average. Two readings apart give CPU seconds per second for each.
 import { readFileSync, readdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 
 export interface CpuReading {
@@ -56,4 +57,11 @@ export function cpuPerSecond(a: CpuReading, b: CpuReading): { roles: Record<stri
   const roles: Record<string, number> = {};
   for (const [r, v] of b.roles) roles[r] = Math.round(((v - (a.roles.get(r) ?? 0)) / s) * 1000) / 1000;
   return { roles, machine: Math.round(((b.machine - a.machine) / s) * 1000) / 1000, cores: cpus().length, load1: b.load1 };
+}
+
+/** CPU seconds (user + system) one process has used so far. */
+export async function cpuSeconds(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / TICK;
 }

@@ -1,25 +1,22 @@
 // `npm run bench -- media [--json FILE] [--seconds 30] [--recover-tries 20] [--sizes 1280x720,640x360]
-//   [--max-delay 0|default] [--warmup 10] [--no-erle]`
+//   [--max-delay 0|default] [--warmup 10] [--no-erle] [--slow-box on|off|only] [--quotas 50,25]`
 // The hall's uplink through a real Janus (in a network namespace, agent/demo/janus.ts) per resolution:
 // capture-to-receive latency from the stamped pixels a second wrtc worker decodes, frames sent and dropped, the
 // worker's CPU seconds per media second and RSS, and beside it the CPU of ffmpeg's libvpx in realtime mode
 // encoding the same pattern at the same size, rate and bitrate. Then recovery after 10 s link cuts (audio heard,
-// video at 20 fps), and the echo canceller's ERLE on the synthetic room (agent/media/audio-erle.ts).
+// video at 20 fps), the echo canceller's ERLE on the synthetic room (agent/media/audio-erle.ts), and the slow box
+// (media-slow-box.ts: 720p30 under CPU quotas; `--slow-box only` runs that part alone).
 import { spawn } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 import { flags, percentile, printTable, writeJson } from './report.js';
+import { cpuSeconds } from './cpu-share.js';
+import { slowBox, type SlowBox } from './media-slow-box.js';
 import { startJanusLab, type JanusLab } from '../lab/janus.js';
 import { linkCutRecovery, memoryLogger, programme, sleep, startCentre, startHall, nextReport } from '../lab/media/fixture.js';
 import { waitFor } from '../lab/wait.js';
 import type { MediaController } from '../agent/media/controller.js';
 
 const TICK_S = 0.01; // USER_HZ is 100 on Linux (proc(5), /proc/pid/stat utime/stime are in clock ticks)
-
-async function cpuSeconds(pid: number): Promise<number> {
-  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_S;
-}
 
 /** CPU seconds per thread name (numbered threads of one kind, like "V8Worker3", summed as one). libwebrtc names
  *  its VP8 encoding thread EncoderQueue; "node" is the main thread. */
@@ -208,27 +205,35 @@ export async function main(argv: string[]): Promise<void> {
   const warmup = Number(f.get('warmup') ?? 10);
   const md = f.get('max-delay') ?? '0';
   const maxDelay = md === 'default' ? undefined : Number(md);
-  const sizes = (f.get('sizes') ?? '1280x720,640x360').split(',').map((s) => s.split('x').map(Number));
+  const slow = f.get('slow-box') ?? 'on';
+  const only = slow === 'only';
+  const sizes = only ? [] : (f.get('sizes') ?? '1280x720,640x360').split(',').map((s) => s.split('x').map(Number));
+  const quotas = (f.get('quotas') ?? '50,25').split(',').map(Number);
   const lab = await startJanusLab();
   const runs: Run[] = [];
   let recover: Recovery = { audioP95: null, videoP95: null, audio: [], video: [] };
+  let slowRun: SlowBox | null = null;
   try {
+    if (slow !== 'off') slowRun = await slowBox(lab, quotas);
     for (const [w, h] of sizes) {
       console.log(`media: ${w}x${h}@30: ffmpeg libvpx for ${Math.min(seconds, 60)} s, the hall for ${seconds} s, ffmpeg again`);
       runs.push(await runSize(lab, w, h, seconds, maxDelay, warmup));
     }
-    if (tries > 0) {
+    if (tries > 0 && !only) {
       console.log(`media: ${tries} link cuts of 10 s`);
       recover = await recoveryP95(lab, tries);
     }
   } finally {
     await lab.close();
   }
-  const erleDb = f.get('no-erle') ? null : await erle();
+  const erleDb = f.get('no-erle') || only ? null : await erle();
+  if (slowRun?.skipped) console.log(`slow box: not run: ${slowRun.skipped}`);
+  printTable(`slow_box: the worker at 720p30 under a cgroup cpu quota, % of what 720p30 takes here (${slowRun?.full_cpu_s_per_s} CPU s/s)`, (slowRun?.rows ?? []) as never);
+  if (only) return writeJson(f.get('json'), { slow_box: slowRun });
   printTable('media uplink through Janus (worker vs ffmpeg libvpx realtime)', runs.map(({ threads_cpu_s_per_s: _, ...r }) => r) as never);
   const names = [...new Set(runs.flatMap((r) => Object.keys(r.threads_cpu_s_per_s)))];
   const bySize = (n: string) => Object.fromEntries(runs.map((r) => [`${r.width}x${r.height}`, r.threads_cpu_s_per_s[n] ?? 0]));
   printTable('worker CPU by thread, s/s', names.map((n) => ({ thread: n, ...bySize(n) })));
   printTable('recovery after 10 s link cuts, and echo cancellation', [{ audio_recover_p95_s: recover.audioP95, video_recover_p95_s: recover.videoP95, tries, erle_db: erleDb }]);
-  await writeJson(f.get('json'), { seconds, receiver_max_delay_ms: maxDelay ?? null, runs, erle_db: erleDb, audio_recover_p95_s: recover.audioP95, audio_recover_s: recover.audio, video_recover_p95_s: recover.videoP95, video_recover_s: recover.video });
+  await writeJson(f.get('json'), { seconds, receiver_max_delay_ms: maxDelay ?? null, runs, erle_db: erleDb, audio_recover_p95_s: recover.audioP95, audio_recover_s: recover.audio, video_recover_p95_s: recover.videoP95, video_recover_s: recover.video, slow_box: slowRun });
 }

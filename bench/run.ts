@@ -1,5 +1,5 @@
 // `npm run bench -- <name> [--json FILE] [...]`: runs bench/<name>.js, each of which prints a table and writes JSON.
-const BENCHES = ['fleet', 'cluster', 'drivers', 'media', 'provision', 'reconnect', 'console-server', 'console', 'faults'] as const;
+const BENCHES = ['fleet', 'cluster', 'drivers', 'media', 'provision', 'reconnect', 'console-server', 'console', 'faults', 'soak'] as const;
 
 const [name, ...rest] = process.argv.slice(2);
 if (!name || name === '--help' || !(BENCHES as readonly string[]).includes(name)) {

@@ -130,6 +130,19 @@ export type StateSections = Omit<Required<State>, 'ts'>;
 
 // --- telemetry, replies, events ------------------------------------------------------------------------------------
 
+/** What a long-running process must not accumulate (agent/process-health.ts). */
+export const ProcessHealth = Type.Object({
+  rssMb: Type.Number(),
+  heapMb: Type.Number({ description: 'V8 heap in use.' }),
+  handles: Type.Integer({ description: 'Active libuv handles and requests (process.getActiveResourcesInfo).' }),
+  fds: Type.Union([Type.Integer(), Type.Null()], { description: 'Open file descriptors; null where /proc is not there.' }),
+  loopDelayMs: Type.Object(
+    { p50: Type.Number(), p99: Type.Number(), max: Type.Number() },
+    { description: 'How late the event loop ran its timers since the previous reading.' },
+  ),
+});
+export type ProcessHealth = Static<typeof ProcessHealth>;
+
 export const Telemetry = Type.Object({
   ts: Iso('Read at'),
   cpuPct: Type.Union([Type.Number(), Type.Null()], { description: 'null on the first reading.' }),
@@ -143,6 +156,10 @@ export const Telemetry = Type.Object({
     Type.Object({ iface: Type.String(), up: Type.Boolean(), speedMbps: Type.Union([Type.Number(), Type.Null()]) }),
   ]),
   uptimeS: Type.Number(),
+  process: Type.Optional(ProcessHealth),
+  mediaWorker: Type.Optional(
+    Type.Union([Type.Null(), ProcessHealth], { description: "The media worker's own reading (null: no worker runs or none reported yet)." }),
+  ),
 });
 export type Telemetry = Static<typeof Telemetry>;
 

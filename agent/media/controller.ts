@@ -13,6 +13,7 @@ import type { Logger } from '../../core/log.js';
 import { WORKER_NODE_FLAGS } from '../node-flags.js';
 import type { MediaConfig } from '../../core/config/media.js';
 import type { MediaPath, MediaReport, MicLevel } from './types.js';
+import type { ProcessHealth } from '../../core/payloads.js';
 import type { FromWorker, JoinRequest, Quality, SelftestResult, StillResult, ToWorker, WorkerExtra } from './worker/protocol.js';
 import type { CardSpec } from './programme/card.js';
 import type { EchoCalibration } from './room-audio/echo-calibrate.js';
@@ -74,6 +75,8 @@ class Controller extends EventEmitter implements MediaController {
   private programmeLoggedAt = 0;
   /** The region's bridge (media.bridge): where a `join` without one goes, and where a meeting moves when it changes. */
   private bridge: string | undefined;
+  /** The running worker's last reading of its own process health (null until it sends one). */
+  private health: ProcessHealth | null = null;
 
   constructor(
     private readonly cfg: MediaConfig,
@@ -149,6 +152,7 @@ class Controller extends EventEmitter implements MediaController {
     } else if (m.type === 'result') this.results.get(m.id)?.(m);
     else if (m.type === 'residue') this.residue = m.urls;
     else if (m.type === 'level') this.level = { rmsDbfs: m.rmsDbfs, peakDbfs: m.peakDbfs, at: Date.now() };
+    else if (m.type === 'health') this.health = m.health;
     else if (m.type === 'joined' || m.type === 'left') this.emit(m.type);
   }
 
@@ -168,6 +172,7 @@ class Controller extends EventEmitter implements MediaController {
   private onExit(proc: ChildProcess, code: number | null, signal: NodeJS.Signals | null, stderr: string): void {
     if (this.proc !== proc) return;
     this.proc = null;
+    this.health = null;
     for (const [id, r] of this.results) r({ type: 'result', id, ok: false, error: { code: 'disconnected', message: 'media worker exited' } });
     this.results.clear();
     if (this.stopping) return;
@@ -341,6 +346,10 @@ class Controller extends EventEmitter implements MediaController {
 
   extra(): WorkerExtra {
     return this.lastExtra;
+  }
+
+  workerHealth(): ProcessHealth | null {
+    return this.health;
   }
 
   workerPid(): number | undefined {

@@ -3,7 +3,7 @@
 import type { EventEmitter } from 'node:events';
 import type { CommandSpec } from '../../core/commands/define.js';
 import type { Static } from '../../core/schema/type.js';
-import type { MediaSection, SnapshotAnswer } from '../../core/payloads.js';
+import type { MediaSection, ProcessHealth, SnapshotAnswer } from '../../core/payloads.js';
 import type { CardSpec } from './programme/card.js';
 
 /** The room's level over the worker's last 200 ms, dBFS (null: silence or no mic), and when it came (ms). */
@@ -42,4 +42,6 @@ export interface MediaPath extends EventEmitter {
   snapshot(by: string): Promise<SnapshotAnswer>;
   /** A JPEG of what the hall's TV is given now. */
   tvStill(): Promise<SnapshotAnswer>;
+  /** The worker process's own last health reading (process-health.ts), for telemetry; null before the first. */
+  workerHealth?(): ProcessHealth | null;
 }

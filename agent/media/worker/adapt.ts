@@ -1,8 +1,9 @@
-// Encoder adaptation to what the bridge reports (RTCP receiver reports and the bandwidth estimate): a ladder of
-// levels, audio first. Pure: `nextLevel` turns (current level, one stats sample, history) into the next level;
+// Encoder adaptation to what the bridge reports (RTCP receiver reports) and to what the box's CPU holds
+// (encoder-load.ts: the encoder's time per frame and the frames it could not take): a ladder of levels, audio first. Pure: `nextLevel` turns (current level, one stats sample, history) into the next level;
 // the worker applies a level with levelOutput (capture size, frame stride, b=AS ceiling). Issue 5: "on a poor link keep audio
 // first, lower video resolution and frame rate before audio suffers, and fall to audio-only when even that fails".
 import type { Quality } from './protocol.js';
+import type { CpuVerdict } from './encoder-load.js';
 
 export interface Level {
   name: string;
@@ -34,6 +35,8 @@ export interface AdaptSample {
   /** fractionLost the bridge reported for our audio / video (0..1), null if no report yet. */
   audioLoss: number | null;
   videoLoss: number | null;
+  /** encoder-load.ts's verdict on the CPU at the current level; null or absent: the CPU has no say. */
+  cpu?: CpuVerdict | null;
 }
 
 export interface AdaptState {
@@ -41,6 +44,10 @@ export interface AdaptState {
   /** Consecutive samples that asked for a step down / allowed a step up. */
   bad: number;
   good: number;
+  /** Samples since the last step up, while no step down has followed it (absent: none pending). */
+  sinceUp?: number;
+  /** The climb's wait, times GOOD_SAMPLES (absent: 1). */
+  upWait?: number;
 }
 
 export const AUDIO_LOSS_BAD = 0.05;
@@ -48,6 +55,13 @@ export const VIDEO_LOSS_BAD = 0.1;
 const LOSS_GOOD = 0.02;
 const BAD_SAMPLES = 2;
 const GOOD_SAMPLES = 8;
+// A step up that the CPU could not hold (stepped down again on CPU within TRIAL_SAMPLES) doubles the wait before the
+// next one, up to MAX_UP_WAIT times; one that holds for HELD_SAMPLES resets it. From audio-only the ladder has no CPU
+// reading to judge by and can only try: on a box too slow for any video, each try costs two overloaded seconds
+// that audio shares, so they get rarer (16 s, 32 s, ... 128 s) instead of coming every 18 s.
+const TRIAL_SAMPLES = 10;
+const HELD_SAMPLES = 30;
+const MAX_UP_WAIT = 8;
 
 export function initialAdapt(top: number): AdaptState {
   return { level: top, bad: 0, good: 0 };
@@ -60,21 +74,30 @@ export function nextLevel(s: AdaptState, x: AdaptSample, top: number): AdaptStat
   const videoBad = LADDER[level].video && x.videoLoss !== null && x.videoLoss > VIDEO_LOSS_BAD;
   // The bandwidth estimate is not a reason to step down: it starts low and only grows with what is sent, so it
   // would pull every new session down. Loss in the bridge's receiver reports is the evidence.
-  if (audioBad || videoBad) {
+  // A box too slow for the level loses frames before any packet is sent: the same step down as loss, video first.
+  const cpuOver = x.cpu === 'over' && LADDER[level].video;
+  const sinceUp = s.sinceUp === undefined ? undefined : s.sinceUp + 1;
+  const upWait = sinceUp === HELD_SAMPLES ? 1 : (s.upWait ?? 1);
+  const keep = { sinceUp, upWait };
+  if (audioBad || videoBad || cpuOver) {
     const bad = s.bad + 1;
-    if (bad >= BAD_SAMPLES && level < AUDIO_ONLY) return { level: level + 1, bad: 0, good: 0 };
-    return { level, bad, good: 0 };
+    if (bad >= BAD_SAMPLES && level < AUDIO_ONLY) {
+      const failedTry = cpuOver && sinceUp !== undefined && sinceUp <= TRIAL_SAMPLES;
+      return { level: level + 1, bad: 0, good: 0, upWait: failedTry ? Math.min(MAX_UP_WAIT, upWait * 2) : upWait };
+    }
+    return { level, bad, good: 0, ...keep };
   }
   const clean = (x.audioLoss ?? 0) <= LOSS_GOOD && (x.videoLoss ?? 0) <= LOSS_GOOD;
   // Step up only after a run of clean seconds (longer from audio-only); if the link cannot carry the level, loss
   // brings it back down within two seconds.
-  if (clean && level > top) {
+  // Up only where the CPU has room for the level above (or no say: audio-only encodes nothing, so it probes).
+  if (clean && level > top && (x.cpu == null || x.cpu === 'room')) {
     const good = s.good + 1;
-    const wait = level === AUDIO_ONLY ? GOOD_SAMPLES * 2 : GOOD_SAMPLES;
-    if (good >= wait) return { level: level - 1, bad: 0, good: 0 };
-    return { level, bad: 0, good };
+    const wait = (level === AUDIO_ONLY ? GOOD_SAMPLES * 2 : GOOD_SAMPLES) * upWait;
+    if (good >= wait) return { level: level - 1, bad: 0, good: 0, sinceUp: 0, upWait };
+    return { level, bad: 0, good, ...keep };
   }
-  return { level, bad: 0, good: 0 };
+  return { level, bad: 0, good: 0, ...keep };
 }
 
 export interface LevelOutput {

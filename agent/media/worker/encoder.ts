@@ -4,10 +4,12 @@
 import { Capture } from '../frames/capture.js';
 import type { MediaFeed } from './feed.js';
 import type { BridgeSession } from './session.js';
+import type { PublisherStats } from './stats.js';
 import { isMeetingOver, type Meeting } from './meeting.js';
 import { RECOVERY } from './recovery-policy.js';
 import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
-import type { Quality, WorkerLog } from './protocol.js';
+import { cpuVerdict, encoderLoad, type CpuVerdict, type EncoderCounters, type EncoderLoad } from './encoder-load.js';
+import type { Quality, WorkerExtra, WorkerLog } from './protocol.js';
 import type { MediaConfig } from '../../../core/config/media.js';
 
 /** Audio-only still caps the video sender, at a rate no video gets through. */
@@ -18,6 +20,10 @@ export class EncoderControl {
   private chain: Promise<unknown> = Promise.resolve();
   private adapt: AdaptState = initialAdapt(0);
   private applied: LevelOutput | null = null;
+  /** The encoder's counters at the last step, within one level and session (a change starts them again). */
+  private counters: EncoderCounters | null = null;
+  /** The last second's encoder load and the CPU's verdict on the level (encoder-load.ts), for the report. */
+  cpu: (EncoderLoad & { verdict: CpuVerdict | null }) | null = null;
   /** The staff's audio-only (the panel's long press): the bottom of the ladder whatever the link. */
   forcedAudioOnly = false;
   /** The staff's cap on the top of the ladder. */
@@ -61,11 +67,28 @@ export class EncoderControl {
   /** A new session has no ceiling yet: the next apply() sets it. */
   newSession(): void {
     this.applied = null;
+    this.counters = null;
   }
 
-  /** One second of the bridge's loss reports: the ladder's next level (applied by apply()). */
-  step(loss: { audioLoss: number | null; videoLoss: number | null }): void {
-    this.adapt = nextLevel(this.adapt, loss, topLevel(this.quality, this.cfg.height));
+  /**
+   * One second of the publisher's stats: the bridge's loss reports and the encoder's counters (framesEncoded,
+   * totalEncodeTime): the ladder's next level (applied by apply()).
+   */
+  step(st: Pick<PublisherStats, 'audio' | 'video' | 'framesEncoded' | 'encodeTimeS'>): void {
+    const loss = { audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null };
+    const produced = this.feed.frames + this.framesDropped;
+    const now: EncoderCounters = { at: Date.now(), produced, encoded: st.framesEncoded, encodeTimeS: st.encodeTimeS, audioPackets: st.audio?.packetsSent ?? null };
+    const load = this.counters && this.applied?.video ? encoderLoad(this.counters, now, this.cfg.fps, this.applied.stride) : null;
+    this.counters = now;
+    const top = topLevel(this.quality, this.cfg.height);
+    const verdict = this.forcedAudioOnly ? null : cpuVerdict(load, this.adapt.level, top);
+    this.cpu = load && { ...load, verdict };
+    this.adapt = nextLevel(this.adapt, { ...loss, cpu: verdict }, top);
+  }
+
+  /** The report's part: the level, and the encoder's last second with libwebrtc's own view of what limits it. */
+  extra(st: PublisherStats | null): Pick<WorkerExtra, 'level' | 'encoder'> {
+    return { level: this.levelName, encoder: { ...this.cpu, qualityLimitation: st?.qualityLimitation ?? null } };
   }
 
   /** Starts capture at the current level's size, for a meeting (whose end stops restarts after a crash). */
@@ -103,7 +126,8 @@ export class EncoderControl {
         });
       }
       if (this.applied?.video !== want.video || this.applied?.height !== want.height || this.applied?.stride !== want.stride) {
-        this.log('info', 'media: encoder level', { step: level === AUDIO_ONLY ? 'audio-only' : LADDER[level].name, ...want });
+        this.log('info', 'media: encoder level', { step: level === AUDIO_ONLY ? 'audio-only' : LADDER[level].name, ...want, cpu: this.cpu });
+        this.counters = null; // a reading across the change would mix two levels (and two capture processes' counts)
       }
       this.applied = { ...want, kbps };
     });

@@ -315,7 +315,7 @@ export class MediaWorker {
       bridgeAudio: this.session?.bridgeReceiving.audio,
     });
     if (this.status === 'joined') {
-      this.encoder.step({ audioLoss: st.audio?.fractionLost ?? null, videoLoss: st.video?.fractionLost ?? null });
+      this.encoder.step(st);
       await this.encoder.apply(this.session, meeting);
       if (action !== 'none') this.repair(meeting, action);
     }
@@ -389,11 +389,11 @@ export class MediaWorker {
       extra: {
         capture: { frames: this.feed.frames, dropped: this.encoder.framesDropped, audioChunks: this.feed.audioChunks },
         framesEncoded: this.lastStats?.framesEncoded ?? 0,
+        audioPackets: { sent: this.lastStats?.audio?.packetsSent ?? 0, lost: this.lastStats?.audio?.packetsLost ?? null }, heap: this.heap.report(),
         programme: this.sink.report(),
         programmeArrivals: this.programmeFresh.report(),
-        level: this.encoder.levelName,
+        ...this.encoder.extra(this.lastStats), // level, encoder
         ...this.counters, // repairs, iceRestarts, sessions
-        heap: this.heap.report(),
       },
     });
   }

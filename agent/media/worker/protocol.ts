@@ -6,7 +6,7 @@ import type { FeedSelector } from '../signalling/types.js';
 import type { HeapStats } from './heap-collect.js';
 import type { EchoCalibration } from '../room-audio/echo-calibrate.js';
 import type { CardSpec } from '../programme/card.js';
-import type { SnapshotAnswer } from '../../../core/payloads.js';
+import type { ProcessHealth, SnapshotAnswer } from '../../../core/payloads.js';
 
 export type Quality = '720p' | '540p' | '360p';
 
@@ -73,6 +73,10 @@ export interface WorkerExtra {
    */
   programmeArrivals?: { audioPackets: number; framesDecoded: number; lastArrivedAt: number };
   level?: string;
+  /** The encoder's last second (encoder-load.ts): frames kept, load, the CPU's verdict; libwebrtc's own limitation. */
+  encoder?: { kept?: number; load?: number | null; verdict?: string | null; qualityLimitation: string | null };
+  /** Opus packets sent in this session, and lost as the bridge's receiver reports count them. */
+  audioPackets?: { sent: number; lost: number | null };
   repairs?: number;
   iceRestarts?: number;
   sessions?: number;
@@ -95,5 +99,7 @@ export type FromWorker =
   | { type: 'level'; rmsDbfs: number | null; peakDbfs: number | null }
   | { type: 'result'; id: number; ok: false; error: { code: string; message: string } }
   | { type: 'joined' }
+  /** The worker's own process health, every few seconds (worker.ts). */
+  | { type: 'health'; health: ProcessHealth }
   | { type: 'residue'; urls: string[] }
   | { type: 'left' };

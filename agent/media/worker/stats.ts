@@ -16,6 +16,10 @@ export interface PublisherStats {
   videoBytesSent: number;
   audioBytesSent: number;
   framesEncoded: number;
+  /** outbound-rtp totalEncodeTime (s): the encoder's wall-clock time (encoder-load.ts); null where absent. */
+  encodeTimeS: number | null;
+  /** outbound-rtp qualityLimitationReason ('none', 'cpu', 'bandwidth', 'other'): libwebrtc's own view. */
+  qualityLimitation: string | null;
   frameWidth: number | null;
   frameHeight: number | null;
   availableBps: number | null;
@@ -73,6 +77,8 @@ export async function readPublisherStats(pc: RTCPeerConnection): Promise<Publish
     videoBytesSent: out.video?.bytesSent ?? 0,
     audioBytesSent: out.audio?.bytesSent ?? 0,
     framesEncoded: out.video?.framesEncoded ?? 0,
+    encodeTimeS: out.video?.totalEncodeTime ?? null,
+    qualityLimitation: out.video?.qualityLimitationReason ?? null,
     frameWidth: out.video?.frameWidth ?? null,
     frameHeight: out.video?.frameHeight ?? null,
     availableBps: pair?.availableOutgoingBitrate ?? null,
