@@ -55,11 +55,11 @@ t.test('a hall killed -9 and restarted is sent join again, alone, and answers it
     () => sent((m) => m.topic.startsWith('diemcau/v1/vn-10001/reply/') && Buffer.from((m.properties.correlationData as Buffer) ?? '').toString() === corr)[0],
     'the restarted agent answers the rejoin',
   );
-  t.type(answer.json.ok, 'boolean', `the agent answered: ${JSON.stringify(answer.json)}`);
+  t.match(answer.json, { box: 'vn-10001', cmd: 'join' }, `the restarted agent answered the rejoin: ok ${answer.json.ok}, ${answer.json.error?.code ?? ''}`);
   const audit = (await w.nat.get('/api/audit?limit=50')).body;
   const line = audit.find((a: any) => a.action === 'meeting.rejoin');
   t.ok(line, 'an audit line meeting.rejoin');
-  t.match(line, { operator: 'system', outcome: 'ok', scope: { boxes: ['vn-10001'] } });
+  t.match(line, { operator: 'system', outcome: 'ok', scope: { boxes: ['vn-10001'] } }, 'by system, for that hall');
   t.match(line.detail, new RegExp(`meeting ${meeting.id}`), `detail: ${line.detail}`);
 });
 
