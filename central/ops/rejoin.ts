@@ -53,13 +53,13 @@ export class Rejoin {
       this.back.delete(h.box); // it kept (or got back) its media: nothing to do
       return;
     }
+    const now = Date.now();
+    if (now - (this.lastSent.get(h.box) ?? 0) < REJOIN_EVERY_S * 1000) return; // kept: the timer tries again
     const meeting = this.meetings.current();
     if (!meeting || !this.joined(meeting.id, h)) {
       this.back.delete(h.box);
       return;
     }
-    const now = Date.now();
-    if (now - (this.lastSent.get(h.box) ?? 0) < REJOIN_EVERY_S * 1000) return; // kept: the timer tries again
     this.back.delete(h.box);
     this.lastSent.set(h.box, now);
     const scope: Scope = { boxes: [h.box] };

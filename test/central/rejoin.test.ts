@@ -6,6 +6,7 @@
 import t from 'tap';
 import { Observer, type Received } from '../../lab/observer.js';
 import { startAgent } from '../../lab/agent-process.js';
+import { REJOIN_EVERY_S } from '../../central/ops/rejoin.js';
 import { HALLS, startWorld, eventually } from './world.js';
 
 const halls = HALLS.filter((h) => h.id === 'vn-10001' || h.id === 'vn-10002');
@@ -15,6 +16,7 @@ const watch = await Observer.connect(w.brokers.viettel.url, ['diemcau/#']);
 t.teardown(() => watch.close());
 const sent = (pred: (m: Received) => boolean): Received[] => watch.messages.filter(pred);
 const hall = (box: string) => w.halls.find((h) => h.id === box)!;
+let firstRejoinAt = 0;
 const detail = async (box: string) => (await w.nat.get(`/api/halls/${box}`)).body;
 
 /** SIGKILL, seen offline by the console (the will), then the same config started again; resolves with the new pid. */
@@ -48,6 +50,7 @@ t.test('a hall killed -9 and restarted is sent join again, alone, and answers it
   const since = Date.now();
   await killAndRestart('vn-10001');
   const rejoin = await eventually(() => sent((m) => m.at >= since && m.topic === 'diemcau/v1/vn-10001/cmd/join')[0], 'join sent again to vn-10001', 15000);
+  firstRejoinAt = rejoin.at;
   t.same(rejoin.json, { bridge: 'http://127.0.0.1:9/janus', room: 4321, display: 'vn-10001' }, "the meeting's join, under the box id");
   t.equal(sent((m) => m.at >= since && m.topic.endsWith('/cmd/join')).length, 1, 'to that hall alone, once');
   const corr = Buffer.from(rejoin.properties.correlationData as Buffer).toString();
@@ -69,5 +72,14 @@ t.test('a hall the operator made leave is not rejoined when it restarts', async 
   // The rejoin decision is taken as the state is read (the audit line is written then): the console has read it.
   const audit = (await w.nat.get('/api/audit?limit=50')).body;
   t.equal(audit.filter((a: any) => a.action === 'meeting.rejoin' && JSON.stringify(a.scope).includes('vn-10002')).length, 0, 'no meeting.rejoin for vn-10002');
+  t.equal(sent((m) => m.at >= since && /\/cmd\/join$/.test(m.topic)).length, 0, 'no join on the wire since it restarted');
+});
+
+t.test('a hall restarted again within REJOIN_EVERY_S is not sent join again yet', async (t) => {
+  const since = Date.now();
+  t.ok(since - firstRejoinAt < REJOIN_EVERY_S * 1000, 'still inside the window of the first rejoin');
+  await killAndRestart('vn-10001');
+  const audit = (await w.nat.get('/api/audit?limit=50')).body;
+  t.equal(audit.filter((a: any) => a.action === 'meeting.rejoin').length, 1, 'still the one meeting.rejoin');
   t.equal(sent((m) => m.at >= since && /\/cmd\/join$/.test(m.topic)).length, 0, 'no join on the wire since it restarted');
 });
