@@ -26,7 +26,7 @@ export class Rejoin {
   constructor(
     store: Store,
     fleet: Fleet,
-    private readonly picture: Picture,
+    picture: Picture,
     private readonly meetings: Meetings,
     private readonly audit: Audit,
   ) {
@@ -42,6 +42,7 @@ export class Rejoin {
       for (const box of this.back.keys()) {
         const h = picture.get(box);
         if (h) this.judge(h);
+        else this.back.delete(box); // gone from the picture
       }
     }, 1000);
   }
