@@ -19,6 +19,7 @@ import { Rollcalls } from './ops/rollcall.js';
 import { Floor } from './ops/floor.js';
 import { Readiness } from './ops/readiness.js';
 import { Incidents } from './ops/incidents.js';
+import { Rejoin } from './ops/rejoin.js';
 import { Previews } from './preview/previews.js';
 import { Cascade } from './cascade/cascade.js';
 import { LiveHub } from './http/live.js';
@@ -41,6 +42,7 @@ export class Central {
   readonly floor: Floor;
   readonly readiness: Readiness;
   readonly incidents: Incidents;
+  readonly rejoin: Rejoin;
   readonly previews: Previews;
   /** The current meeting cascaded over the regional edges (bridge.edges), or null with one bridge. */
   readonly cascade: Cascade | null;
@@ -67,6 +69,7 @@ export class Central {
     this.floor = new Floor(this.store, this.fleet, this.picture, meetingId, this.live);
     this.readiness = new Readiness(this.store, this.fleet, this.picture, this.live, config.readinessConcurrency);
     this.incidents = new Incidents(this.store, this.picture, meetingId, this.live, config.incidentAfterS);
+    this.rejoin = new Rejoin(this.store, this.fleet, this.picture, this.meetings, this.audit);
     this.previews = new Previews(config.bridge, this.picture, () => this.meetings.current()?.room ?? null);
     this.cascade = cascaded
       ? new Cascade({
@@ -120,6 +123,7 @@ export class Central {
     await this.previews.stop();
     await this.cascade?.stop();
     this.incidents.stop();
+    this.rejoin.stop();
     this.rollcalls.stop();
     this.readiness.stop();
     this.commands.stop();
