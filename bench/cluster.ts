@@ -15,9 +15,13 @@ import { clusterPicture } from '../lab/retained-picture.js';
 import { nodeOrder } from '../provisioning/push.js';
 import type { Credential } from '../provisioning/store.js';
 import type { Hall } from '../provisioning/halls.js';
+import { massWindowMs } from '../agent/mqtt/backoff.js';
+import { parseConfig } from '../agent/config/load.js';
 
 const REGIONS = ['r-north', 'r-central', 'r-south'];
 
+/** The mass window (ms) of a reconnect section, as the agents read it; a bad flag fails here, before any setup. */
+const windowOf = (reconnect: Record<string, number>) => massWindowMs(parseConfig({ box: { id: 'vn-bench' }, mqtt: { reconnect } }, '--broker-rate/--spread').mqtt.reconnect);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -27,6 +31,8 @@ interface Target {
   /** Where the bench's own service client connects (a node that is not killed). */
   serviceUrl: string;
   brokersFor(boxId: string): string[];
+  /** The halls' `mqtt.reconnect`, as the carrier pushes it for this setup. */
+  reconnect: Record<string, number>;
   /** Kills one node; resolves with the URLs that stay up. */
   kill(): Promise<string[]>;
   /** After the measurements: the killed node back (cluster: it rejoins). */
@@ -43,11 +49,14 @@ interface RunResult {
   node_kill_peak_per_s: number;
   answered_after_kill: number;
   retained_lost: number;
+  /** The mass window the halls drew their first retry over (s). */
+  reconnect_window_s: number;
 }
 
-async function run(target: Target, halls: Record<string, Hall>, service: Credential, o: { procs: number; spreadS: number; ratePerS: number }): Promise<RunResult> {
+async function run(target: Target, halls: Record<string, Hall>, service: Credential, o: { procs: number; ratePerS: number }): Promise<RunResult> {
   const ids = Object.keys(halls).sort();
   const N = ids.length;
+  const windowMs = windowOf(target.reconnect);
   const workers: ChildProcess[] = [];
   const monitor: MqttClient = await mqtt.connectAsync(target.serviceUrl, {
     protocolVersion: 5,
@@ -88,7 +97,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
         from: p * per,
         count: mine.length,
         broker: '',
-        reconnect: { massSpreadS: o.spreadS },
+        reconnect: target.reconnect,
         ratePerS: o.ratePerS / o.procs,
         maxConnecting: Math.ceil(400 / o.procs),
         halls: mine.map((h) => ({ ...h, password: passwords.get(h.id)! })),
@@ -111,7 +120,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     const live = await target.kill();
     let times: number[] = [];
     let back = 0;
-    for (const end = killAt + o.spreadS * 1000 + 120_000; Date.now() < end; ) {
+    for (const end = killAt + windowMs + 120_000; Date.now() < end; ) {
       await sleep(500);
       const where = (await Promise.all(workers.map((w) => rpc(w, { type: 'where' }, 'where')))).flatMap((m) => m.at as Array<string | null>);
       back = where.filter((b) => b !== null && live.includes(b)).length;
@@ -138,6 +147,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
       node_kill_peak_per_s: Math.max(0, ...perSecond.values()),
       answered_after_kill: after.length,
       retained_lost: lost,
+      reconnect_window_s: round(windowMs / 1000),
     };
   } finally {
     await stopWorkers(workers, 15000);
@@ -151,11 +161,19 @@ export async function main(argv: string[]): Promise<void> {
   const f = flags(argv);
   const N = Number(f.get('agents') ?? 10400);
   const procs = Number(f.get('procs') ?? 4);
-  const spreadS = Number(f.get('spread') ?? 45);
   const ratePerS = Number(f.get('rate') ?? 1200);
   if (!(N > 0 && procs > 0)) throw new Error('cluster: --agents and --procs must be positive');
   const nofile = NOFILE;
-  const opts = { procs, spreadS, ratePerS };
+  const opts = { procs, ratePerS };
+  // The carrier's figures (docs/mqtt.md, "Sizing the window"): the boxes that drop together, which on a cluster is
+  // one node's share (a node lost drops only its boxes) and on one broker the whole fleet; the broker's rate, the
+  // schema's default unless --broker-rate; or --spread, a fixed window in place of both.
+  const reconnectFor = (fleetSize: number): Record<string, number> => ({
+    fleetSize,
+    ...(f.has('broker-rate') ? { brokerConnectsPerS: Number(f.get('broker-rate')) } : {}),
+    ...(f.has('spread') ? { massSpreadS: Number(f.get('spread')) } : {}),
+  });
+  windowOf(reconnectFor(N));
 
   const setupAt = Date.now();
   const c = await carrierWithCluster(N, { nofile });
@@ -173,6 +191,7 @@ export async function main(argv: string[]): Promise<void> {
         nodes: urls.length,
         serviceUrl: urls[2],
         brokersFor: (id) => nodeOrder(id, urls),
+        reconnect: reconnectFor(Math.ceil(N / urls.length)),
         kill: async () => {
           await c.cluster.stop(0, 'SIGKILL');
           return urls.slice(1);
@@ -198,6 +217,7 @@ export async function main(argv: string[]): Promise<void> {
         nodes: 1,
         serviceUrl: m.url,
         brokersFor: () => [m.url],
+        reconnect: reconnectFor(N),
         kill: async () => {
           await m.stop('SIGKILL');
           await m.start();
@@ -213,7 +233,7 @@ export async function main(argv: string[]): Promise<void> {
     await m.cleanup();
     await c.cleanup();
   }
-  const result = { ...cluster, reconnect_spread_s: spreadS, mosquitto: single };
+  const result = { ...cluster, mosquitto: single };
   const row = (metric: string, key: keyof RunResult, floor: string) => ({ metric, cluster: cluster[key], mosquitto: single[key], floor });
   printTable(`cluster bench (${N} halls)`, [
     row('nodes', 'nodes', ''),
@@ -224,6 +244,7 @@ export async function main(argv: string[]): Promise<void> {
     row('node killed: peak returns per second', 'node_kill_peak_per_s', ''),
     row('answered after the kill', 'answered_after_kill', `= ${N}`),
     row('retained configs lost', 'retained_lost', '= 0'),
+    row('mass window (s)', 'reconnect_window_s', ''),
   ]);
   await writeJson(f.get('json'), result);
 }
