@@ -11,6 +11,7 @@ import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
 import type { ProvisionedHall, Start } from './fleet-worker.js';
 import { carrierWithCluster } from '../lab/cluster-fixture.js';
 import { startBroker } from '../lab/mosquitto.js';
+import { carrierTlsListener } from '../lab/tls-listener.js';
 import { clusterPicture } from '../lab/retained-picture.js';
 import { nodeOrder } from '../provisioning/push.js';
 import type { Credential } from '../provisioning/store.js';
@@ -33,8 +34,10 @@ interface Target {
   brokersFor(boxId: string): string[];
   /** The halls' `mqtt.reconnect`, as the carrier pushes it for this setup. */
   reconnect: Record<string, number>;
-  /** Kills one node; resolves with the URLs that stay up. */
-  kill(): Promise<string[]>;
+  /** The carrier CA file, when the halls speak mqtts:// (the bench's service client stays on plain TCP). */
+  ca?: string;
+  /** Kills one node; resolves with the URLs that stay up: the halls' and the service's. */
+  kill(): Promise<{ halls: string[]; service: string[] }>;
   /** After the measurements: the killed node back (cluster: it rejoins). */
   revive(): Promise<void>;
 }
@@ -98,6 +101,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
         count: mine.length,
         broker: '',
         reconnect: target.reconnect,
+        ca: target.ca,
         ratePerS: o.ratePerS / o.procs,
         maxConnecting: Math.ceil(400 / o.procs),
         halls: mine.map((h) => ({ ...h, password: passwords.get(h.id)! })),
@@ -123,7 +127,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     for (const end = killAt + windowMs + 120_000; Date.now() < end; ) {
       await sleep(500);
       const where = (await Promise.all(workers.map((w) => rpc(w, { type: 'where' }, 'where')))).flatMap((m) => m.at as Array<string | null>);
-      back = where.filter((b) => b !== null && live.includes(b)).length;
+      back = where.filter((b) => b !== null && live.halls.includes(b)).length;
       if (back >= N) break;
     }
     const allBackAt = Date.now();
@@ -134,7 +138,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     console.log(`${target.name}: ${back}/${N} back after the kill in ${backS.toFixed(1)} s`);
     await sleep(2000);
     const after = await groupCommand();
-    const pic = await clusterPicture(live, service);
+    const pic = await clusterPicture(live.service, service);
     const lost = ids.filter((id) => pic.desired.get(id) !== 1).length;
     await target.revive();
     return {
@@ -174,9 +178,11 @@ export async function main(argv: string[]): Promise<void> {
     ...(f.has('spread') ? { massSpreadS: Number(f.get('spread')) } : {}),
   });
   windowOf(reconnectFor(N));
+  // --tls: the halls speak mqtts:// with the carrier CA, to the nodes' TLS listener and to a Mosquitto TLS listener.
+  const tls = f.has('tls');
 
   const setupAt = Date.now();
-  const c = await carrierWithCluster(N, { nofile });
+  const c = await carrierWithCluster(N, { nofile, tls });
   console.log(`cluster of 3 with ${N} accounts ready in ${((Date.now() - setupAt) / 1000).toFixed(1)} s`);
   let cluster: RunResult;
   let single: RunResult;
@@ -185,16 +191,18 @@ export async function main(argv: string[]): Promise<void> {
   for (const [id, i] of Object.entries(await c.store.identities())) passwords.set(id, i.password);
   try {
     const urls = c.cluster.urls;
+    const hallUrls = tls ? c.cluster.tlsUrls : urls;
     cluster = await run(
       {
         name: 'ejabberd cluster',
         nodes: urls.length,
         serviceUrl: urls[2],
-        brokersFor: (id) => nodeOrder(id, urls),
+        brokersFor: (id) => nodeOrder(id, hallUrls),
         reconnect: reconnectFor(Math.ceil(N / urls.length)),
+        ca: c.ca,
         kill: async () => {
           await c.cluster.stop(0, 'SIGKILL');
-          return urls.slice(1);
+          return { halls: hallUrls.slice(1), service: urls.slice(1) };
         },
         revive: () => c.cluster.start(0),
       },
@@ -206,22 +214,27 @@ export async function main(argv: string[]): Promise<void> {
     await c.cluster.cleanup().catch(() => {}); // the nodes; the carrier's files stay for the Mosquitto run
   }
   // The same halls on one Mosquitto, with the same rendered password file and ACL.
-  const m = await startBroker({ nofile, extraConfig: [`password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`, 'set_tcp_nodelay true'] }).catch(async (err) => {
+  const listener = tls ? await carrierTlsListener() : null;
+  const extraConfig = [`password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`, 'set_tcp_nodelay true', ...(listener?.lines ?? [])];
+  const m = await startBroker({ nofile, extraConfig }).catch(async (err) => {
     await c.cleanup();
+    await listener?.cleanup();
     throw err;
   });
+  const hallUrl = listener?.url ?? m.url;
   try {
     single = await run(
       {
         name: 'single Mosquitto',
         nodes: 1,
         serviceUrl: m.url,
-        brokersFor: () => [m.url],
+        brokersFor: () => [hallUrl],
         reconnect: reconnectFor(N),
+        ca: listener?.ca,
         kill: async () => {
           await m.stop('SIGKILL');
           await m.start();
-          return [m.url];
+          return { halls: [hallUrl], service: [m.url] };
         },
         revive: async () => {},
       },
@@ -232,10 +245,11 @@ export async function main(argv: string[]): Promise<void> {
   } finally {
     await m.cleanup();
     await c.cleanup();
+    await listener?.cleanup();
   }
-  const result = { ...cluster, mosquitto: single };
+  const result = { ...cluster, tls, mosquitto: single };
   const row = (metric: string, key: keyof RunResult, floor: string) => ({ metric, cluster: cluster[key], mosquitto: single[key], floor });
-  printTable(`cluster bench (${N} halls)`, [
+  printTable(`cluster bench (${N} halls, ${tls ? 'mqtts' : 'mqtt'})`, [
     row('nodes', 'nodes', ''),
     row('all online (s)', 'all_online_s', ''),
     row('group command p99 (ms)', 'group_cmd_p99_ms', ''),
