@@ -216,7 +216,7 @@ export async function main(argv: string[]): Promise<void> {
   // The same halls on one Mosquitto, with the same rendered password file and ACL.
   const listener = tls ? await carrierTlsListener() : null;
   const extraConfig = [`password_file ${c.store.path('passwd')}`, `acl_file ${c.store.path('acl')}`, 'set_tcp_nodelay true', ...(listener?.lines ?? [])];
-  const m = await startBroker({ nofile, extraConfig }).catch(async (err) => {
+  const m = await startBroker({ nofile, extraConfig, startTimeoutMs: 120_000 }).catch(async (err) => {
     await c.cleanup();
     await listener?.cleanup();
     throw err;
