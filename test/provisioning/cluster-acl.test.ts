@@ -104,7 +104,9 @@ t.test('over TLS: a box verifies each node against the carrier CA and logs in wi
     try {
       const reg = await agent.waitLog((l) => l.msg === 'registered with broker', 'registered with broker', 30000);
       t.equal(reg.broker, url, `registered on node ${i} over mqtts`);
-      t.ok(await requester.request(B, 'ping', {}, 5000).then((r) => r.ok, () => false), `on node ${i} over TLS, it answers the service on node 2`);
+      // Registered is logged at CONNACK, before its SUBACK: a command sent at once may find no subscription yet.
+      const ping = () => requester.request(B, 'ping', {}, 3000).then((r) => r.ok, () => false);
+      t.ok(await waitFor('an answer over TLS', ping, { until: (ok) => ok, timeoutMs: 20_000, everyMs: 100 }), `on node ${i} over TLS, it answers the service on node 2`);
     } finally {
       await agent.stop('SIGKILL');
     }
