@@ -138,7 +138,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     console.log(`${target.name}: ${back}/${N} back after the kill in ${backS.toFixed(1)} s`);
     await sleep(2000);
     const after = await groupCommand();
-    const pic = await clusterPicture(live.service, service);
+    const pic = await clusterPicture(live.service, service, ['config/desired']);
     const lost = ids.filter((id) => pic.desired.get(id) !== 1).length;
     await target.revive();
     return {
