@@ -11,10 +11,7 @@ export interface RetainedPicture {
   desired: Map<string, number>;
 }
 
-/**
- * What a picture reads. One leaf alone for a count of thousands: a node may pause between handing out one filter's
- * retained messages and the next's, and the quiet that ends the read would fall in that pause.
- */
+/** What a picture reads: presence and desired configs, or (a bench counting one of them) that leaf alone. */
 const BOTH = ['presence', 'config/desired'] as const;
 
 /**
