@@ -11,7 +11,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
 import { startBroker, type Broker } from '../lab/mosquitto.js';
 import { carrierTlsListener } from '../lab/tls-listener.js';
-import { flags, percentile, printTable, writeJson } from './report.js';
+import { flags, percentile, printTable, round, writeJson } from './report.js';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { massWindowMs } from '../agent/mqtt/backoff.js';
 import { parseConfig } from '../agent/config/load.js';
@@ -304,9 +304,4 @@ export async function main(argv: string[]): Promise<void> {
     await broker.cleanup();
     await tls.cleanup();
   }
-}
-
-function round(v: number, digits = 2): number {
-  const k = 10 ** digits;
-  return Math.round(v * k) / k;
 }

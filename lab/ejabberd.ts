@@ -31,6 +31,8 @@ export interface EjabberdNode {
 export interface EjabberdCluster {
   nodes: EjabberdNode[];
   urls: string[];
+  /** mqtts:// URLs of the nodes' TLS listener (empty without `tlsPort`). */
+  tlsUrls: string[];
   /** This host's address on the cluster's LAN (clients connect from it). */
   hostIp: string;
   /** Runs an ejabberdctl command against node `i` (from inside its namespace); resolves with its output. */
@@ -50,6 +52,10 @@ export interface ClusterOptions {
   config: string;
   /** The MQTT port that config listens on. */
   port: number;
+  /** Its TLS listener's port, if it has one. */
+  tlsPort?: number;
+  /** Runs once the nodes' addresses are known, before any node starts (the broker certificate names them). */
+  beforeStart?(ips: string[]): Promise<void>;
   /** Raise the open-file limit of each node (fleet benches). */
   nofile?: number;
 }
@@ -174,6 +180,7 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
       const epmd = spawn(cmd, [...inNs, 'epmd'], { stdio: 'ignore' });
       epmds.push(epmd);
     }
+    await opts.beforeStart?.(nodes.map((n) => n.ip));
     await Promise.all(nodes.map((n) => start(n.index)));
     // Joining restarts ejabberd on the joining node, which then copies every table from the cluster.
     for (const n of nodes.slice(1)) await ctl(n.index, ['join_cluster', nodes[0].erlName]);
@@ -190,7 +197,8 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
     await cleanup();
     throw err;
   }
-  return { nodes, urls: nodes.map((n) => n.url), hostIp: lan.hostIp, ctl, start, stop, running, cleanup };
+  const tlsUrls = opts.tlsPort === undefined ? [] : nodes.map((n) => `mqtts://${n.ip}:${opts.tlsPort}`);
+  return { nodes, urls: nodes.map((n) => n.url), tlsUrls, hostIp: lan.hostIp, ctl, start, stop, running, cleanup };
 }
 
 /** The log line of an MQTT listener on the node's address (or on every address) and `port`. */

@@ -11,16 +11,19 @@ export interface RetainedPicture {
   desired: Map<string, number>;
 }
 
+/** What a picture reads: presence and desired configs, or (a bench counting one of them) that leaf alone. */
+const BOTH = ['presence', 'config/desired'] as const;
+
 /**
  * The union of what each of `urls` hands out. ejabberd 23.01 indexes retained topics per node (mod_mqtt's
  * mqtt_topic_cache, an ETS table filled when the node starts and on each retained publish through that node): the
  * messages themselves are replicated in Mnesia, but a node hands out on SUBSCRIBE only those published through it
  * or present when it started. A reader of the whole picture asks every node.
  */
-export async function clusterPicture(urls: string[], service: Credential): Promise<RetainedPicture> {
+export async function clusterPicture(urls: string[], service: Credential, leaves: readonly string[] = BOTH): Promise<RetainedPicture> {
   const all: RetainedPicture = { presence: new Map(), desired: new Map() };
   for (const url of urls) {
-    const p = await retainedPicture(url, service);
+    const p = await retainedPicture(url, service, leaves);
     for (const [k, v] of p.presence) all.presence.set(k, v);
     for (const [k, v] of p.desired) all.desired.set(k, v);
   }
@@ -32,7 +35,7 @@ export async function clusterPicture(urls: string[], service: Credential): Promi
  * take a while to gather thousands of them after its SUBACK (ejabberd reads each from disk first): the quiet
  * starts with the first message, or after `firstMs` without any.
  */
-export async function retainedPicture(url: string, service: Credential, quietMs = 1000, timeoutMs = 60_000, firstMs = 15_000): Promise<RetainedPicture> {
+export async function retainedPicture(url: string, service: Credential, leaves: readonly string[] = BOTH, quietMs = 1000, timeoutMs = 60_000, firstMs = 15_000): Promise<RetainedPicture> {
   const client = await login(url, service.username, service.password, `picture-${Math.random().toString(36).slice(2, 8)}`);
   const pic: RetainedPicture = { presence: new Map(), desired: new Map() };
   let last = 0;
@@ -49,7 +52,7 @@ export async function retainedPicture(url: string, service: Credential, quietMs 
     }
   });
   try {
-    await client.subscribeAsync([everyBox('presence'), everyBox('config/desired')], { qos: 1 });
+    await client.subscribeAsync(leaves.map((l) => everyBox(l)), { qos: 1 });
     const start = Date.now();
     const settled = () => (last === 0 ? Date.now() - start >= firstMs : Date.now() - last >= quietMs);
     while (!settled() && Date.now() - start < timeoutMs) await new Promise((r) => setTimeout(r, 100));

@@ -38,6 +38,8 @@ export interface EjabberdConfOptions {
   port: number;
   /** Listen on this address only (default: every address). */
   bind?: string;
+  /** A second MQTT listener, over TLS (mqtts://), with the broker certificate and key `diemcau-provision ca` made. */
+  tls?: { port: number; cert: string; key: string };
 }
 
 const q = (s: string) => JSON.stringify(s); // a JSON string is a YAML double-quoted scalar
@@ -58,11 +60,11 @@ export function renderEjabberdConf(carrier: Carrier, halls: Iterable<Pick<Hall, 
     '# cluster; edits are overwritten. After a new render: `ejabberdctl reload_config` on each node.',
     `hosts: [${q(o.domain)}]`,
     'loglevel: info',
+    // ejabberd picks the certificate for a TLS listener from these files, by the key that matches it.
+    ...(o.tls ? [`certfiles: [${q(o.tls.cert)}, ${q(o.tls.key)}]`] : []),
     'listen:',
-    `  - port: ${o.port}`,
-    ...(o.bind ? [`    ip: ${q(o.bind)}`] : []),
-    '    module: mod_mqtt',
-    '    backlog: 4096',
+    ...listener(o.port, o.bind, false),
+    ...(o.tls ? listener(o.tls.port, o.bind, true) : []),
     // Every publish asks every node which of its subscribers match, and mod_mqtt ends the publisher's session when
     // a node has not answered within this (mod_mqtt_mnesia:mqtree_multi_match): at the default 5 s, a node behind
     // on a burst of logins (Mnesia overloaded) made the others drop their boxes, which logged in again, and so on.
@@ -95,6 +97,11 @@ export function renderEjabberdConf(carrier: Carrier, halls: Iterable<Pick<Hall, 
     `      ${q(`${ROOT}/#`)}: ${SERVICE}`,
   ];
   return out.join('\n') + '\n';
+}
+
+/** One mod_mqtt listener; over TLS, boxes verify the node against the carrier CA and log in with their password. */
+function listener(port: number, bind: string | undefined, tls: boolean): string[] {
+  return [`  - port: ${port}`, ...(bind ? [`    ip: ${q(bind)}`] : []), '    module: mod_mqtt', ...(tls ? ['    tls: true'] : []), '    backlog: 4096'];
 }
 
 /** One SCRAM-SHA-256 credential (RFC 5802 §3) as XEP-0227 `<scram-credentials>`, fields as ejabberd exports them. */

@@ -57,8 +57,8 @@ ${COMMON}`,
   },
   'ejabberd-conf': {
     run: verbs.ejabberdConf,
-    options: ['db', 'domain', 'port', 'bind', 'out', 'registered'],
-    help: `usage: diemcau-provision ejabberd-conf --domain DOMAIN [--port 1883] [--bind ADDR] [--out DIR] [--registered FILE] [--db DIR] [--json]
+    options: ['db', 'domain', 'port', 'tls-port', 'bind', 'out', 'registered'],
+    help: `usage: diemcau-provision ejabberd-conf --domain DOMAIN [--port 1883] [--tls-port 8883] [--bind ADDR] [--out DIR] [--registered FILE] [--db DIR] [--json]
 
 Writes the carrier's side of an ejabberd MQTT cluster (ejabberd 23.01) from the database: ejabberd.yml, the same
 file on every node (the MQTT listener, the access rules equivalent to the Mosquitto ACL: a box reaches only its
@@ -68,6 +68,8 @@ A box logs in with its box id, as on Mosquitto: ejabberd completes it to BOXID@D
   ejabberdctl reload_config                       on each node, after ejabberd.yml changed
   --domain D         the carrier's MQTT domain: the one host of the cluster, every account is on it
   --port N           the MQTT listener's port (default 1883)
+  --tls-port N       also an MQTT listener over TLS (mqtts://) with the broker certificate \`ca --host\` made, naming
+                     every node (boxes verify it against the carrier CA and log in with their password)
   --bind ADDR        listen on this address only (default: every address)
   --out DIR          where to write (default DIR/broker/ejabberd of the database)
   --registered FILE  the accounts the cluster has (\`ejabberdctl registered_users DOMAIN\`): left out of accounts.xml

@@ -126,7 +126,10 @@ export async function ejabberdConf(a: Args): Promise<number> {
   const [carrier, halls, ids] = await Promise.all([s.carrier(), s.halls(), s.identities()]);
   const out = resolve(a.get('out') ?? join(s.dir, 'broker', 'ejabberd'));
   await mkdir(out, { recursive: true, mode: 0o700 });
-  const conf = renderEjabberdConf(carrier, Object.values(halls), { domain, port: port(a, 'port', 1883), bind });
+  // The broker certificate `ca --host` makes, named by absolute path: the nodes read it where the database is copied.
+  const brokerDir = caPaths(resolve(s.dir)).brokerDir;
+  const tls = a.get('tls-port') === undefined ? undefined : { port: port(a, 'tls-port', 8883), cert: join(brokerDir, 'server.crt'), key: join(brokerDir, 'server.key') };
+  const conf = renderEjabberdConf(carrier, Object.values(halls), { domain, port: port(a, 'port', 1883), bind, tls });
   const accounts = await renderEjabberdAccounts(domain, carrierLogins(carrier, ids), skip);
   const files = { config: join(out, 'ejabberd.yml'), accounts: join(out, 'accounts.xml') };
   await writeFileAtomic(files.config, conf, 0o640);

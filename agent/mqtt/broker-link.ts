@@ -322,7 +322,12 @@ export class BrokerLink extends EventEmitter {
     // dead node to the next node of a cluster keeps the place in the spread window the first retry drew, and a
     // second whole window would only keep the box away. A broker that said "busy" is still a mass event.
     const hop = !massReason && this.failedSinceUp < n;
-    const delay = reconnectDelay(this.attempt, hop ? 'link' : this.cause, this.opts.mqtt.reconnect, this.rand, this.overloads);
+    // In a mass return the first round of hops counts as one refusal ("refused once": the window again, not twice
+    // it): the failures since the last registration, less the hops before the list had failed whole.
+    const massAttempt = Math.max(1, this.failedSinceUp - (n - 1));
+    const delay = hop
+      ? reconnectDelay(this.attempt, 'link', this.opts.mqtt.reconnect, this.rand)
+      : reconnectDelay(this.cause === 'mass' ? massAttempt : this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand, this.overloads);
     this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, hop, overloads: this.overloads, retryInMs: delay });
     this.schedule(delay);
   }

@@ -5,7 +5,8 @@ import t from 'tap';
 import { startBroker } from '../../lab/mosquitto.js';
 import { BrokerLink } from '../../agent/mqtt/broker-link.js';
 import { parseConfig } from '../../agent/config/load.js';
-import { silentLogger } from '../../core/log.js';
+import { createLogger, silentLogger } from '../../core/log.js';
+import { waitFor } from '../../lab/wait.js';
 
 const SPREAD_S = 4;
 
@@ -41,4 +42,39 @@ t.test('a node killed: the retry that finds it refusing hops to the next node wi
   t.equal(to, b.url, 'on the second node');
   // One window (3.96 s here) plus a short hop (under 0.4 s); a second window would make it about 7.9 s.
   t.ok(took < SPREAD_S * 1.5, `on the next node ${took.toFixed(1)} s after the kill: one ${SPREAD_S} s window, not two`);
+});
+
+t.test('the whole cluster down: after the hops of the first round, "refused once" draws over the window, not twice it', async (t) => {
+  // A single broker refused once is drawn over W again, refused twice over 2W (docs/mqtt.md, "A broker crash"). On a
+  // list of nodes the round of hops is one refusal: counting each hop as one would send a box that tried every node
+  // before the cluster was back to 2W at once, and the fleet's return after a whole-cluster restart would take twice
+  // as long.
+  const nodes = await Promise.all([startBroker(), startBroker(), startBroker()]);
+  t.teardown(() => Promise.all(nodes.map((n) => n.cleanup())));
+  await Promise.all([nodes[1].stop(), nodes[2].stop()]);
+  const lines: Array<Record<string, any>> = [];
+  const log = createLogger({}, 'debug', (l) => lines.push(JSON.parse(l)));
+  const link = new BrokerLink(
+    {
+      clientId: 'vn-81002',
+      mqtt: parseConfig({ box: { id: 'vn-81002' }, mqtt: { brokers: nodes.map((n) => n.url), reconnect: { minMs: 100, massSpreadS: 2 } } }, 'test').mqtt,
+      presenceTopic: 'diemcau/v1/vn-81002/presence',
+      presence: (state) => JSON.stringify({ state }),
+    },
+    log,
+    () => 0.99,
+  );
+  t.teardown(() => link.stop());
+  const up = new Promise((r) => link.once('connected', r));
+  link.start();
+  await up;
+  await nodes[0].stop();
+  const failed = await waitFor('five failed attempts', () => lines.filter((l) => l.msg === 'broker connect failed'), { until: (f) => f.length >= 5, timeoutMs: 20_000 });
+  t.equal(link.status().lastDrop?.cause, 'mass', 'the node closing the link is a mass event');
+  t.same(failed.slice(0, 2).map((f) => f.hop), [true, true], 'the first two refusals hop to the next node');
+  t.same(
+    failed.slice(0, 5).map((f) => f.retryInMs),
+    [198, 396, 1980, 3960, 3960],
+    'hops after the short backoff; every node refused once: over the 2 s window again; twice: over 4 s',
+  );
 });

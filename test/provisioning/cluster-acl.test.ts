@@ -4,7 +4,9 @@
 // ids, which ejabberd scopes to the account (a session is account + client id), so another login naming a box's
 // client id is a different session and the box stays on, where a Mosquitto without the client-id plugin
 // (issue 10) hands the id over and drops the box; and the box's delayed will, published by its node when its link
-// dies, seen through another node.
+// dies, seen through another node. Over TLS (the rendered `--tls-port` listener with the certificate `ca` issued
+// for the nodes), a box verifies the node against the carrier CA, logs in with its password and answers; a box
+// given another CA refuses the node.
 import t from 'tap';
 import mqtt, { type MqttClient } from 'mqtt';
 import { mkdtemp } from 'node:fs/promises';
@@ -16,8 +18,9 @@ import { startAgent, writeConfig } from '../../lab/agent-process.js';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Requester } from '../../provisioning/requests.js';
 import { waitFor } from '../../lab/wait.js';
+import { carrierTlsListener } from '../../lab/tls-listener.js';
 
-const c = await carrierWithCluster(3);
+const c = await carrierWithCluster(3, { tls: true });
 t.teardown(() => c.cleanup());
 const [n0, n1, n2] = c.cluster.urls;
 const carrier = await c.store.carrier();
@@ -89,4 +92,30 @@ t.test("a box's client id, named by other logins: the box stays on the cluster; 
   const offline = await waitFor('the will', () => presence.find((p) => p.state === 'offline' && p.at >= killedAt), { timeoutMs: 15000, everyMs: 100 });
   const after = (offline!.at - killedAt) / 1000;
   t.ok(after >= 1.5, `the box's will ("offline") came ${after.toFixed(1)} s after its link died: after its 2 s will delay, not at once`);
+});
+
+t.test('over TLS: a box verifies each node against the carrier CA and logs in with its password; another CA is refused', async (t) => {
+  const ops = await login(n2, carrier.service.username, carrier.service.password, 'ops-tls');
+  t.teardown(() => ops.endAsync(true));
+  const requester = new Requester(ops);
+  await requester.start();
+  for (const [i, url] of c.cluster.tlsUrls.entries()) {
+    const agent = startAgent(await writeConfig({ box: { id: B }, mqtt: { brokers: [url], username: B, password: ids[B].password, tls: { ca: c.ca } } }, await mkdtemp(join(c.dir, 'box-tls-'))));
+    try {
+      const reg = await agent.waitLog((l) => l.msg === 'registered with broker', 'registered with broker', 30000);
+      t.equal(reg.broker, url, `registered on node ${i} over mqtts`);
+      // Registered is logged at CONNACK, before its SUBACK: a command sent at once may find no subscription yet.
+      const ping = () => requester.request(B, 'ping', {}, 3000).then((r) => r.ok, () => false);
+      t.ok(await waitFor('an answer over TLS', ping, { until: (ok) => ok, timeoutMs: 20_000, everyMs: 100 }), `on node ${i} over TLS, it answers the service on node 2`);
+    } finally {
+      await agent.stop('SIGKILL');
+    }
+  }
+  const other = await carrierTlsListener(); // another carrier's CA
+  t.teardown(() => other.cleanup());
+  const agent = startAgent(await writeConfig({ box: { id: B }, mqtt: { brokers: [c.cluster.tlsUrls[0]], username: B, password: ids[B].password, tls: { ca: other.ca } } }, await mkdtemp(join(c.dir, 'box-tls-'))));
+  t.teardown(() => agent.stop('SIGKILL'));
+  const failed = await agent.waitLog((l) => l.msg === 'broker connect failed', 'broker connect failed', 30000);
+  t.match(String(failed.reason), /certificate/i, `given another CA, the box refuses the node: ${failed.reason}`);
+  t.notOk(agent.lines.some((l) => l.msg === 'registered with broker'), 'and never registers');
 });
