@@ -153,10 +153,8 @@ export class Agent {
   async stop(): Promise<void> {
     this.stopped = true;
     this.reconciler.stop();
-    if (this.telemetryTimer) clearInterval(this.telemetryTimer);
-    this.telemetryTimer = null;
-    if (this.desiredRetry) clearTimeout(this.desiredRetry);
-    this.desiredRetry = null;
+    clearInterval(this.telemetryTimer ?? undefined);
+    clearTimeout(this.desiredRetry ?? undefined);
     this.meeting.stop();
     this.state.stop();
     await Promise.allSettled([
@@ -215,10 +213,7 @@ export class Agent {
    */
   private retryDesired(payload: Buffer): void {
     if (this.stopped) return;
-    this.desiredRetry = setTimeout(() => {
-      this.desiredRetry = null;
-      if (!this.stopped) this.desiredChain = this.desiredChain.then(() => this.onDesired(payload));
-    }, DESIRED_DISK_FULL_RETRY_MS);
+    this.desiredRetry = setTimeout(() => !this.stopped && this.takeDesired(payload), DESIRED_DISK_FULL_RETRY_MS);
   }
 
   /**
@@ -351,14 +346,13 @@ export class Agent {
     }
     this.media = media;
     for (const c of media.commands()) this.router.register(c);
-    media.on('change', () => {
+    const changed = () => {
       this.state.set('media', media.report());
       this.meeting.mediaChanged(media.report());
       this.refreshHall();
-    });
-    this.state.set('media', media.report());
-    this.meeting.mediaChanged(media.report());
-    this.refreshHall();
+    };
+    media.on('change', changed);
+    changed();
   }
 
   private async stopMedia(): Promise<void> {
