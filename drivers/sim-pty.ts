@@ -19,6 +19,15 @@ read -r why || why=gone
 kill -TERM "$s" 2>/dev/null; wait "$s"
 [ "$why" = unplug ] || rm -rf -- "$3"`;
 
+/** SIGKILL to what is left of `proc`'s process group (nothing, usually). */
+function killGroup(proc: ChildProcess): void {
+  try {
+    if (proc.pid) process.kill(-proc.pid, 'SIGKILL');
+  } catch {
+    // no such group: all of it has exited
+  }
+}
+
 export class SimPty {
   /** Path the driver opens. */
   readonly driverPath: string;
@@ -47,13 +56,15 @@ export class SimPty {
     const proc = spawn(
       'sh',
       ['-c', KEEPER, 'sim-pty', `pty,raw,echo=0,link=${this.driverPath}`, `pty,raw,echo=0,link=${this.simPath}`, this.dir],
-      { stdio: ['pipe', 'ignore', 'pipe'] },
+      // Its own process group: socat is the shell's background job, and a shell killed after its grace would leave
+      // socat holding the pty (the driver's port never closes); the group is killed after it (unplug()).
+      { stdio: ['pipe', 'ignore', 'pipe'], detached: true },
     );
     proc.stdin!.on('error', () => {});
     await new Promise<void>((resolve, reject) => {
       let err = '';
       const timer = setTimeout(() => {
-        void stopChild(proc, 'SIGKILL', 0);
+        void stopChild(proc, 'SIGKILL', 0).then(() => killGroup(proc));
         reject(new Error(`socat: no pty pair at ${this.driverPath} within ${timeoutMs} ms: ${err.trim()}`));
       }, timeoutMs);
       proc.once('error', (e) => {
@@ -84,7 +95,8 @@ export class SimPty {
     const proc = this.proc;
     this.proc = null;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
-    await stopChild(proc, () => proc.stdin!.end('unplug\n'), 2000);
+    await stopChild(proc, () => proc.stdin!.end('unplug\n'), 5000);
+    killGroup(proc); // whatever of the group outlived the shell (socat, when the shell was killed after its grace)
     await Promise.all([rm(this.driverPath, { force: true }), rm(this.simPath, { force: true })]);
   }
 

@@ -77,11 +77,16 @@ for (const target of [ptyTarget('samsung-mdc'), tcpTarget('samsung-mdc')]) {
     const rig = await target.open(2000);
     t.teardown(() => rig.close());
     rig.sim!.faults.silent = true;
-    const closed = new Promise<Error | undefined>((resolve) => rig.port.once('close', resolve));
+    // Bounded: a port that never closes fails here, naming it, rather than at the runner's timeout.
+    const closed = new Promise<Error | undefined | 'never'>((resolve) => {
+      rig.port.once('close', resolve);
+      setTimeout(() => resolve('never'), 15000).unref();
+    });
     const pending = rig.driver.setPower(true).catch((e: unknown) => e);
     await new Promise((r) => setTimeout(r, 100));
     await rig.unplug!();
     const why = await closed;
+    t.not(why, 'never', 'the port closed within 15 s of the unplug');
     t.type(why, DisconnectedError, 'the port reports the loss');
     await rig.driver.stop();
     t.type(await pending, DisconnectedError, 'the command in flight is rejected as disconnected, not left hanging');
