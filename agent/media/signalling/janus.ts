@@ -92,6 +92,9 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       }, REQUEST_TIMEOUT_MS);
       this.waiters.set(transaction, { resolve, reject, timer });
     });
+    // Handled from the start: close() (a leave right behind a join) rejects it while the POST below is still under
+    // way, before anything awaits it, and an unhandled rejection ends the worker. Awaited below, it still throws.
+    pending.catch(() => {});
     let reply: Json;
     try {
       reply = await this.post(`/${this.session}/${handle}`, { janus: 'message', body, jsep, transaction });
@@ -99,7 +102,6 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       const w = this.waiters.get(transaction);
       if (w) clearTimeout(w.timer);
       this.waiters.delete(transaction);
-      pending.catch(() => {});
       throw err;
     }
     let ev: Json = reply;
@@ -108,7 +110,6 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       const w = this.waiters.get(transaction);
       if (w) clearTimeout(w.timer);
       this.waiters.delete(transaction);
-      pending.catch(() => {});
     }
     const data = ev.plugindata?.data ?? {};
     if (data.error) throw new DeviceRefusedError(`janus ${this.base}: videoroom ${body.request}: ${said(data.error, 'error')}`, `videoroom:${said(data.error_code, '?')}`);
