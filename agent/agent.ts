@@ -4,7 +4,7 @@
 import type { IPublishPacket } from 'mqtt';
 import type { Config } from '../core/config/schema.js';
 import { mergeDesired, parseDesired, readDesired, saveConfigFile } from './config/load.js';
-import { BadRequestError, ConfigError, DisconnectedError, errorToWire } from '../core/errors.js';
+import { ConfigError, DisconnectedError, errorToWire } from '../core/errors.js';
 import type { Logger } from '../core/log.js';
 import type { Device } from './devices/device.js';
 import type { MediaPath } from './media/types.js';
@@ -12,8 +12,7 @@ import { BrokerLink } from './mqtt/broker-link.js';
 import { boxTopics, groupCmdFilter, type BoxTopics } from '../core/topics.js';
 import { ReportedState } from './reported-state.js';
 import { CommandRouter } from './command-router.js';
-import { command } from '../core/commands/define.js';
-import { agentCommands } from '../core/commands/agent.js';
+import { agentCommandHandlers } from './agent-commands.js';
 import { bareHall, type DeviceConfig, type DeviceId, type Running, type Step } from './desired/plan.js';
 import { Reconciler } from './desired/reconciler.js';
 import { Hall } from './hall.js';
@@ -165,24 +164,15 @@ export class Agent {
   }
 
   private registerOwnCommands(): void {
-    const c = agentCommands;
-    this.router.register(
-      command(c.ping, 1000, async () => ({ version: this.opts.version, uptimeS: Math.round((performance.now() - this.startedMono) / 1000) })),
-    );
-    this.router.register(command(c.stateGet, 1000, async () => this.state.snapshot()));
-    this.router.register(
-      command(c.commandsList, 1000, async () => this.router.list().map((x) => ({ name: x.name, summary: x.summary, args: x.schema }))),
-    );
-    this.router.register(
-      command(c.restart, 1000, async () => {
-        if (!this.opts.restart) throw new BadRequestError('agent.restart: this agent does not run as `diemcau run`: nothing would start it again');
-        this.opts.restart(); // answers first: the restart waits for the reply to leave
-        return { restarting: true, pid: process.pid };
-      }),
-    );
-    for (const spec of this.meeting.commands()) this.router.register(spec);
+    const own = agentCommandHandlers({
+      version: this.opts.version,
+      startedMono: this.startedMono,
+      state: this.state,
+      router: this.router,
+      restart: this.opts.restart,
+    });
+    for (const spec of [...own, ...this.meeting.commands()]) this.router.register(spec);
   }
-
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     if (topic === this.topics.desired) {

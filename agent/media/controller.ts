@@ -6,8 +6,8 @@
 import { EventEmitter } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { command, type CommandSpec } from '../../core/commands/define.js';
-import { mediaCommands } from '../../core/commands/media.js';
+import type { CommandSpec } from '../../core/commands/define.js';
+import { mediaCommandHandlers } from './command-handlers.js';
 import { BadRequestError, DeviceTimeoutError, DisconnectedError, DiemcauError } from '../../core/errors.js';
 import type { Logger } from '../../core/log.js';
 import { WORKER_NODE_FLAGS } from '../node-flags.js';
@@ -361,27 +361,7 @@ class Controller extends EventEmitter implements MediaController {
   }
 
   commands(): CommandSpec[] {
-    const c = mediaCommands;
-    return [
-      command(c.join, 20000, (a) => this.join(a)),
-      command(c.leave, 8000, () => this.leave()),
-      command(c.mute, 2000, async () => (await this.setMuted(true), this.report())),
-      command(c.unmute, 2000, async () => (await this.setMuted(false), this.report())),
-      command(c.audioOnly, 3000, async (a) => (await this.setAudioOnly(a.on), this.report())),
-      command(c.quality, 3000, async (a) => (await this.setQuality(a.max), this.report())),
-      command(c.selftest, 40000, (a) => {
-        if (this.last.status !== 'joined') throw new BadRequestError(`selftest: the hall is not in a meeting (media status ${this.last.status})`);
-        return this.selftest(a.seconds ?? 3);
-      }),
-      command(c.snapshot, 15000, async () => {
-        if (!this.cfg.snapshot) throw new BadRequestError('camera.snapshot: off in this hall (media.snapshot is false in its config)');
-        return this.snapshot('command');
-      }),
-      command(c.echoCalibrate, 90000, () => {
-        if (this.last.status !== 'idle') throw new BadRequestError(`echo-calibrate: only outside a meeting (media status ${this.last.status})`);
-        return this.echoCalibrate();
-      }),
-    ];
+    return mediaCommandHandlers(this, this.cfg);
   }
 
   async stop(): Promise<void> {
