@@ -59,6 +59,25 @@ export async function carrierWithBroker(count: number, opts: { serials?: boolean
   };
 }
 
+/**
+ * A box fresh from the factory on this carrier: a temp dir with a config that names no identity, only the claim
+ * credential and its serial, as the factory image writes it. `cleanup` removes the dir.
+ */
+export async function factoryBoxConfig(c: Carrier, serial: string): Promise<{ dir: string; path: string; cleanup(): Promise<void> }> {
+  const carrier = await c.store.carrier();
+  const dir = await mkdtemp(join(tmpdir(), 'diemcau-factory-'));
+  const path = join(dir, 'config.json');
+  await writeFile(
+    path,
+    JSON.stringify({
+      box: { id: 'unclaimed' },
+      mqtt: { brokers: [c.broker.url] },
+      claim: { dir, serial, username: carrier.claim.username, password: carrier.claim.password, timeoutS: 5 },
+    }),
+  );
+  return { dir, path, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
 export function login(url: string, username: string, password: string, clientId: string): Promise<MqttClient> {
   return mqtt.connectAsync(url, { protocolVersion: 5, username, password, clientId, reconnectPeriod: 0, connectTimeout: 5000 });
 }

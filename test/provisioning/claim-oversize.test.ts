@@ -3,10 +3,7 @@
 // 10 MB one never reaches serve (it announces a Maximum Packet Size, so the broker drops it); the 100 KB one is
 // answered `bad_request` naming the limit, before it is parsed; serve stays up and a factory box then claims.
 import t from 'tap';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { carrierWithBroker, login } from '../../lab/provision-fixture.js';
+import { carrierWithBroker, factoryBoxConfig, login } from '../../lab/provision-fixture.js';
 import { startProvisionCli } from '../../lab/provision-cli.js';
 import { startAgent } from '../../lab/agent-process.js';
 import { claimTopics } from '../../core/topics.js';
@@ -45,17 +42,8 @@ t.test('an oversized claim request is dropped or refused before it is parsed; se
 });
 
 t.test('then a factory box claims as usual', async (t) => {
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-factory-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const path = join(dir, 'config.json');
-  await writeFile(
-    path,
-    JSON.stringify({
-      box: { id: 'unclaimed' },
-      mqtt: { brokers: [c.broker.url] },
-      claim: { dir, serial: 'SN00012', username: carrier.claim.username, password: carrier.claim.password, timeoutS: 5 },
-    }),
-  );
+  const { path, cleanup } = await factoryBoxConfig(c, 'SN00012');
+  t.teardown(cleanup);
   const agent = startAgent(path);
   t.teardown(() => agent.stop());
   await agent.waitLog((l) => l.msg === 'claim: identity stored', 'identity stored', 20000);

@@ -1,10 +1,7 @@
 // `diemcau run` on a box fresh from the factory: it claims its identity through the carrier's claim service,
 // stores it, and registers as itself — a real agent process, a real Mosquitto with the rendered ACL.
 import t from 'tap';
-import { mkdtemp, writeFile, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { tmpdir } from 'node:os';
-import { carrierWithBroker, login } from '../../lab/provision-fixture.js';
+import { carrierWithBroker, factoryBoxConfig, login } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { loadConfigFile } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
@@ -19,16 +16,8 @@ t.test('a factory box claims by serial, then registers as vn-00011', async (t) =
   await svc.start();
   t.teardown(() => svc.stop());
 
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-factory-'));
-  const path = join(dir, 'config.json');
-  await writeFile(
-    path,
-    JSON.stringify({
-      box: { id: 'unclaimed' },
-      mqtt: { brokers: [c.broker.url] },
-      claim: { dir, serial: 'SN00011', username: carrier.claim.username, password: carrier.claim.password, timeoutS: 5 },
-    }),
-  );
+  const { path, cleanup } = await factoryBoxConfig(c, 'SN00011');
+  t.teardown(cleanup);
   // The carrier's service account watches the hall's presence, as an operator screen would.
   const ops = await login(c.broker.url, carrier.service.username, carrier.service.password, 'ops');
   t.teardown(() => ops.endAsync(true));
@@ -53,24 +42,14 @@ t.test('a factory box claims by serial, then registers as vn-00011', async (t) =
 t.test('serve (the real CLI) logs the claim it grants; the box logs as itself from then on', async (t) => {
   const c = await carrierWithBroker(3, { serials: true });
   t.teardown(() => c.cleanup());
-  const carrier = await c.store.carrier();
   // No --url: serve logs in to the broker the halls' CSV names.
   const serve = startProvisionCli(['serve', '--db', c.store.dir], { DIEMCAU_BROKER: undefined });
   t.teardown(() => serve.stop());
   await serve.waitLog((l) => l.msg === 'serve: answering claims', 'serve up', 20000);
   t.match(serve.stderr(), `broker ${c.broker.url} (from the database: 3 of 3 hall(s) use it`, 'serve says which broker');
 
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-factory-'));
-  t.teardown(() => rm(dir, { recursive: true, force: true }));
-  const path = join(dir, 'config.json');
-  await writeFile(
-    path,
-    JSON.stringify({
-      box: { id: 'unclaimed' },
-      mqtt: { brokers: [c.broker.url] },
-      claim: { dir, serial: 'SN00012', username: carrier.claim.username, password: carrier.claim.password, timeoutS: 5 },
-    }),
-  );
+  const { path, cleanup } = await factoryBoxConfig(c, 'SN00012');
+  t.teardown(cleanup);
   const agent = startAgent(path);
   t.teardown(() => agent.stop());
   const granted = await serve.waitLog((l) => l.msg === 'serve: claim granted', 'the grant logged', 20000);
