@@ -4,6 +4,7 @@
 // number of distinct colours (a blank or broken page has a handful).
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { CHROMIUM } from './media/chromium-subscriber.js';
+import { collectPageErrors } from './page-errors.js';
 
 /**
  * The flags the console's tests and bench run Chromium with. playwright-core gives every launch a fresh profile
@@ -41,12 +42,7 @@ export interface ConsolePage {
 export async function openConsole(browser: Browser, url: string, username: string, password: string, viewport = { width: 1600, height: 1000 }): Promise<ConsolePage> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (m) => {
-    // A refused API call shows in the console as a failed resource; the tests look at those through the page.
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
-  });
+  const errors = collectPageErrors(page);
   await page.goto(url);
   await logIn(page, username, password);
   return { context, page, errors, close: () => context.close() };

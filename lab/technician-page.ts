@@ -3,6 +3,7 @@
 // form with the label password.
 import { request } from 'node:http';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { collectPageErrors } from './page-errors.js';
 
 export interface PageAnswer {
   status: number;
@@ -69,11 +70,7 @@ export async function pageLogin(base: string, password: string, from?: string): 
 export async function openOnPhone(browser: Browser, url: string, password: string): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
   const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/Failed to load resource/.test(m.text())) errors.push(`console: ${m.text()}`);
-  });
+  const errors = collectPageErrors(page);
   await page.goto(url);
   await page.fill('#password', password);
   await page.click('#login button[type=submit]');
