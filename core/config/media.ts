@@ -49,6 +49,18 @@ export const MediaConfig = Type.Object(
       description: 'Display name of the central programme publisher in the room (Janus), or the WHEP URL (whip).',
     }),
     receiveProgramme: Type.Boolean({ default: true, description: 'Subscribe to the central programme after joining.' }),
+    audioRepairAfterMs: Type.Integer({
+      minimum: 1000,
+      maximum: 60000,
+      default: 5000,
+      description: 'Video reaches the bridge but audio does not for this long: renegotiate the publisher (heard.ts).',
+    }),
+    audioNewSessionAfterMs: Type.Integer({
+      minimum: 1000,
+      maximum: 120000,
+      default: 8000,
+      description: 'Audio still not heard this long after the renegotiation: a new bridge session.',
+    }),
     restartBackoffMaxMs: Type.Integer({
       minimum: 1000,
       maximum: 120000,

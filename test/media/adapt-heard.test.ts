@@ -91,6 +91,20 @@ t.test('heard: video flows but audio reports stop -> renegotiate, then a new ses
   t.equal(actions.filter((a) => a === 'renegotiate').length, 1, 'renegotiates once');
 });
 
+t.test('heard: the repair timings are settings (media.audioRepairAfterMs, audioNewSessionAfterMs)', async (t) => {
+  // Audio reports stop after 3 s: stale, so deaf, from 7 s on.
+  const run = (h: HeardTracker, seconds: number) => {
+    const acted: string[] = [];
+    for (let s = 1; s <= seconds; s++) {
+      const a = h.update({ now: s * 1000, audio: snap(100 + s * 50, Math.min(s, 3)), video: snap(s * 90, s), micDbfs: -20, muted: false, videoActive: true });
+      if (a !== 'none') acted.push(`${s} s: ${a}`);
+    }
+    return acted;
+  };
+  t.same(run(new HeardTracker(), 24), ['12 s: renegotiate', '20 s: new-session'], 'shipped: 5 s deaf, then 8 s more');
+  t.same(run(new HeardTracker({ repairAfterMs: 2000, newSessionAfterMs: 4000 }), 16), ['9 s: renegotiate', '13 s: new-session'], 'set: 2 s, then 4 s');
+});
+
 t.test('selftest verdict', async (t) => {
   const ok = selftestVerdict(snap(100, 5, 2), snap(250, 8, 3, 0), 3000);
   t.same(ok, { received: true, packetsSent: 150, packetsLost: 1, lossPct: 0.7, jitterMs: 4, rttMs: 2, reports: 3, durationMs: 3000 });

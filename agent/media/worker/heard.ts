@@ -36,9 +36,15 @@ export type RepairAction = 'none' | 'renegotiate' | 'new-session';
 
 /** How long without a fresh receiver report before a kind counts as not received. */
 export const REPORT_STALE_MS = 3500;
-/** Video seen but audio not heard for this long: repair. */
+/** Video seen but audio not heard for this long: repair (the default of `media.audioRepairAfterMs`). */
 export const REPAIR_AFTER_MS = 5000;
-const NEW_SESSION_AFTER_MS = 8000;
+/** Still deaf this long after a repair: a new session (the default of `media.audioNewSessionAfterMs`). */
+export const NEW_SESSION_AFTER_MS = 8000;
+
+export interface RepairTimings {
+  repairAfterMs: number;
+  newSessionAfterMs: number;
+}
 const SILENCE_DBFS = -90;
 
 interface KindState {
@@ -73,6 +79,8 @@ export class HeardTracker {
   heard = false;
   seen = false;
 
+  constructor(private readonly timings: RepairTimings = { repairAfterMs: REPAIR_AFTER_MS, newSessionAfterMs: NEW_SESSION_AFTER_MS }) {}
+
   update(x: HeardSample): RepairAction {
     const audioFlows = fresh(this.audio, x.audio, x.now) && x.bridgeAudio !== false;
     this.seen = x.videoActive && fresh(this.video, x.video, x.now);
@@ -85,8 +93,8 @@ export class HeardTracker {
     }
     this.deafSince ??= x.now;
     const deafFor = x.now - this.deafSince;
-    if (this.lastAction === 'none' && deafFor >= REPAIR_AFTER_MS) return this.act('renegotiate', x.now);
-    if (this.lastAction !== 'none' && x.now - this.lastActionAt >= NEW_SESSION_AFTER_MS) return this.act('new-session', x.now);
+    if (this.lastAction === 'none' && deafFor >= this.timings.repairAfterMs) return this.act('renegotiate', x.now);
+    if (this.lastAction !== 'none' && x.now - this.lastActionAt >= this.timings.newSessionAfterMs) return this.act('new-session', x.now);
     return 'none';
   }
 

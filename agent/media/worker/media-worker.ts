@@ -55,7 +55,7 @@ export class MediaWorker {
   private latest: Meeting | null = null;
   private status: MediaReport['status'] = 'idle';
   private lastError: MediaReport['error'];
-  private readonly heard = new HeardTracker();
+  private heard = new HeardTracker();
   private readonly heap = new HeapCollector();
   private readonly estimates = new EstimateMemory();
   private readonly programme = new ProgrammeKeeper((msg, fields) => this.log('warn', msg, fields));
@@ -160,6 +160,7 @@ export class MediaWorker {
     // The hall's TV banner (the floor, a call, a roll call) is drawn onto each programme frame before the sink.
     this.sink = this.banner = new BannerSink(this.room ?? this.checking);
     this.encoder = new EncoderControl(cfg, this.feed, this.room !== null, this.log);
+    this.heard = new HeardTracker({ repairAfterMs: cfg.audioRepairAfterMs, newSessionAfterMs: cfg.audioNewSessionAfterMs });
     const { feed, room, log, io } = this;
     this.local = new LocalView({ cfg, feed, tv: this.banner, room, log, send: (m) => io.send(m), capturing: () => this.encoder.capturing, report: () => this.publishReport() });
     if (!this.heap.start(30000)) this.log('warn', 'media worker: started without --expose-gc; its heap will creep until V8 collects');
