@@ -241,7 +241,7 @@ export class MediaWorker {
     // The controller keeps this, so that our successor can clear it from the bridge if we crash.
     this.io.send({ type: 'residue', urls: s.signalling.residue() });
     await this.encoder.apply(s, meeting);
-    this.programme.reset();
+    this.programme.reset(meeting.req.programmeStaleMs);
   }
 
   /** Recovery (worker-recovery.ts) as the meeting's background work; one at a time. */

@@ -25,6 +25,11 @@ export interface JoinRequest {
   programmeMaxDelayMs?: number;
   /** How often the worker reports, ms (default 1000; tests and the bench time recovery with less). */
   reportMs?: number;
+  /**
+   * Renew the programme subscription after this long with nothing arriving on it, ms (default PROGRAMME.staleMs;
+   * tests that prove the renewal shorten it).
+   */
+  programmeStaleMs?: number;
 }
 
 export interface SelftestResult {
