@@ -29,8 +29,13 @@ export async function startHall(lab: JanusLab, over: Partial<MediaConfig> = {}, 
     spawnPrefix: lab.hall.prefix,
   });
   await hall.start();
-  await hall.join({ bridge: lab.hallUrl, room: ROOM, display: 'hall' });
+  await hall.join(hallJoin(lab));
   return hall;
+}
+
+/** How startHall joins the hall to the lab's room (a test may join it again with more). */
+export function hallJoin(lab: JanusLab): JoinRequest {
+  return { bridge: lab.hallUrl, room: ROOM, display: 'hall' };
 }
 
 /** A receive-only centre watching the hall; `join` adds to its join (the programme's playout delay, stale time). */

@@ -16,7 +16,7 @@ import { roomPathFor, type RoomPath } from './room.js';
 import { BannerSink } from '../programme/banner-sink.js';
 import { reportedStats, readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
 import { HeardTracker, type RepairAction } from './heard.js';
-import { EstimateMemory } from './adapt.js';
+import { EstimateMemory, GOOD_SAMPLES } from './adapt.js';
 import { EncoderControl } from './encoder.js';
 import { RECOVERY } from './recovery-policy.js';
 import { recoverSession, type RecoveryHost } from './recovery.js';
@@ -183,6 +183,7 @@ export class MediaWorker {
     this.status = 'joining';
     this.lastError = undefined;
     this.publishReport();
+    this.encoder.goodSamples = req.adaptGoodSamples ?? GOOD_SAMPLES;
     this.encoder.top();
     this.encoder.newSession();
     // What starts here on the box (room audio, capture) is let finish: a leave then stops it in turn. Only waits on

@@ -30,6 +30,8 @@ export interface JoinRequest {
    * tests that prove the renewal shorten it).
    */
   programmeStaleMs?: number;
+  /** Clean samples before the encoder steps up a level (default adapt.ts GOOD_SAMPLES; tests of the climb shorten it). */
+  adaptGoodSamples?: number;
 }
 
 export interface SelftestResult {
