@@ -29,7 +29,7 @@ export class EncoderControl {
   /** The staff's cap on the top of the ladder. */
   quality: Quality = '720p';
   /** Clean samples before a step up: the meeting's (JoinRequest.adaptGoodSamples), or the ladder's own. */
-  goodSamples = GOOD_SAMPLES;
+  private goodSamples = GOOD_SAMPLES;
 
   constructor(
     private readonly cfg: MediaConfig,
@@ -61,8 +61,12 @@ export class EncoderControl {
     return this.capture?.stats().video.dropped ?? 0;
   }
 
-  /** Back to the top of the ladder (a new meeting, or a new quality cap: taken at once, stepped down if need be). */
-  top(): void {
+  /**
+   * Back to the top of the ladder (a new meeting, or a new quality cap: taken at once, stepped down if need be).
+   * `goodSamples`: a new meeting's climb (JoinRequest.adaptGoodSamples); absent, the current one stays.
+   */
+  top(goodSamples = this.goodSamples): void {
+    this.goodSamples = goodSamples;
     this.adapt = initialAdapt(topLevel(this.quality, this.cfg.height));
   }
 

@@ -183,8 +183,7 @@ export class MediaWorker {
     this.status = 'joining';
     this.lastError = undefined;
     this.publishReport();
-    this.encoder.goodSamples = req.adaptGoodSamples ?? GOOD_SAMPLES;
-    this.encoder.top();
+    this.encoder.top(req.adaptGoodSamples ?? GOOD_SAMPLES);
     this.encoder.newSession();
     // What starts here on the box (room audio, capture) is let finish: a leave then stops it in turn. Only waits on
     // the bridge give way to a leave at once.
