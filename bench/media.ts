@@ -96,7 +96,7 @@ async function runSize(lab: JanusLab, w: number, h: number, seconds: number, max
   try {
     // A hall sits in a meeting for hours: measure the steady state, after the bandwidth estimate has ramped up.
     await sleep(warmupS * 1000);
-    centre = await startCentre(lab, undefined, maxDelayMs);
+    centre = await startCentre(lab, undefined, { programmeMaxDelayMs: maxDelayMs });
     await waitFor('the centre decoding the hall', () => programme(centre!), { until: (p) => p.frames > 30, timeoutMs: 30_000 });
     // Leave the subscription's first seconds (first keyframe, jitter buffer settling) out of the numbers.
     await sleep(2000);

@@ -23,13 +23,14 @@ export interface BridgeLan {
 
 export async function startBridgeLan(count: number, opts: JanusOptions = {}): Promise<BridgeLan> {
   const lan = await createLan(count);
-  const janus: JanusServer[] = [];
-  try {
-    for (const m of lan.members) janus.push(await startJanus(m.ns, opts));
-  } catch (err) {
+  // Started together: each waits for its own HTTP answer, and one at a time the waits add up.
+  const started = await Promise.allSettled(lan.members.map((m) => startJanus(m.ns, opts)));
+  const janus = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
     for (const j of janus) await j.stop();
     await lan.close();
-    throw err;
+    throw failed.reason;
   }
   return {
     lan,

@@ -6,7 +6,7 @@ import { MediaConfig } from '../../core/config/media.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { createLogger, type Logger } from '../../core/log.js';
 import type { JanusLab } from '../janus.js';
-import type { WorkerExtra } from '../../agent/media/worker/protocol.js';
+import type { JoinRequest, WorkerExtra } from '../../agent/media/worker/protocol.js';
 import { sleep, waitFor, WaitTimeout } from '../wait.js';
 import type { Writable } from 'node:stream';
 import { CHUNK_BYTES } from '../../agent/media/room-audio/pcm.js';
@@ -29,14 +29,24 @@ export async function startHall(lab: JanusLab, over: Partial<MediaConfig> = {}, 
     spawnPrefix: lab.hall.prefix,
   });
   await hall.start();
-  await hall.join({ bridge: lab.hallUrl, room: ROOM, display: 'hall' });
+  await hall.join(hallJoin(lab));
   return hall;
 }
 
-export async function startCentre(lab: JanusLab, log?: Logger, maxDelayMs?: number): Promise<MediaController> {
+/** How startHall joins the hall to the lab's room (a test may join it again with more). */
+export function hallJoin(lab: JanusLab): JoinRequest {
+  return { bridge: lab.hallUrl, room: ROOM, display: 'hall' };
+}
+
+/** A receive-only centre watching the hall; `join` adds to its join (the programme's playout delay, stale time). */
+export async function startCentre(
+  lab: JanusLab,
+  log?: Logger,
+  join: Pick<JoinRequest, 'programmeMaxDelayMs' | 'programmeStaleMs'> = {},
+): Promise<MediaController> {
   const centre = createMediaPath(mediaConfig(), log ?? memoryLogger('centre').log);
   await centre.start();
-  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' }, reportMs: 100, programmeMaxDelayMs: maxDelayMs });
+  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' }, reportMs: 100, ...join });
   return centre;
 }
 
@@ -72,11 +82,21 @@ export function programme(c: MediaController): ProgrammeView {
 /**
  * Cuts the hall link for `downMs` and restores it. Returns the seconds from the link's return until the centre
  * hears the hall's tone again (100 ms of loud samples more than at the moment of return), and until it decodes
- * the hall's video at `fps` or more over a whole second; null for either if not within `giveUpMs`.
+ * the hall's video at `fps` or more over a whole second; null for either if not within `giveUpMs`. `whileDown`
+ * runs while the link is down (a test's checks of the outage), within `downMs` if it returns in time.
  */
-export async function linkCutRecovery(lab: JanusLab, centre: MediaController, downMs: number, fps = 20, giveUpMs = 20000): Promise<{ audioS: number | null; videoS: number | null }> {
+export async function linkCutRecovery(
+  lab: JanusLab,
+  centre: MediaController,
+  downMs: number,
+  fps = 20,
+  giveUpMs = 20000,
+  whileDown: () => Promise<void> = async () => {},
+): Promise<{ audioS: number | null; videoS: number | null }> {
   await lab.hallLink.down();
-  await sleep(downMs);
+  const downAt = Date.now();
+  await whileDown();
+  await sleep(Math.max(0, downMs - (Date.now() - downAt)));
   const base = programme(centre).audioLoudSamples;
   await lab.hallLink.up();
   const t0 = Date.now();

@@ -53,6 +53,17 @@ t.test('ladder: clean seconds climb back, slower from audio-only, never above th
   t.equal(s.level, 1, 'capped at the top level');
 });
 
+t.test("ladder: a join's shorter climb (adaptGoodSamples) counts its own clean seconds", async (t) => {
+  let s = { level: AUDIO_ONLY, bad: 0, good: 0 };
+  let n = 0;
+  while (s.level === AUDIO_ONLY && n < 100) (s = nextLevel(s, { audioLoss: 0, videoLoss: null }, 2, 2)), n++;
+  t.equal(n, 4, 'twice the 2 samples leave audio-only');
+  n = 0;
+  while (s.level > 2 && n < 100) (s = nextLevel(s, { audioLoss: 0, videoLoss: 0 }, 2, 2)), n++;
+  t.equal(n, 2, 'then 2 per level');
+  t.equal(LADDER[s.level].name, '360p30');
+});
+
 const snap = (sent: number, reports: number | null, lost = 0, frac = 0): RtpSnapshot => ({
   packetsSent: sent, reports, packetsLost: lost, fractionLost: frac, jitterS: 0.004, rttS: 0.002,
 });

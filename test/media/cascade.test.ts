@@ -63,38 +63,51 @@ async function listenAtOrigin(id: string): Promise<MediaController> {
 }
 
 t.before(async () => {
-  lan = await startBridgeLan(3);
-  // The programme, published on the origin.
-  const programmePublisher = createMediaPath(mediaConfig({ receiveProgramme: false, width: 320, height: 180, fps: 15, maxBitrateKbps: 300 }), memoryLogger('programme').log);
-  controllers.push(programmePublisher);
-  await programmePublisher.start();
-  await programmePublisher.join({ bridge: lan.urls[ORIGIN], room: ROOM, display: 'centre' });
-
-  carrier = await carrierWithBroker(5);
+  // The bridges and the carrier's broker need nothing of each other: started together, and then the programme, the
+  // halls and the console, each waiting only for what it needs.
+  const [l, c] = await Promise.allSettled([startBridgeLan(3), carrierWithBroker(5)]);
+  if (l.status === 'fulfilled') lan = l.value;
+  if (c.status === 'fulfilled') carrier = c.value;
+  if (l.status === 'rejected') throw l.reason;
+  if (c.status === 'rejected') throw c.reason;
   const svc = (await carrier.store.carrier()).service;
-  obs = await Observer.connect(carrier.broker.url, ['diemcau/v1/+/state', 'diemcau/v1/+/reply/#'], { username: svc.username, password: svc.password });
-  const all = await carrier.store.halls();
-  const ids = Object.keys(all).sort().filter((id) => all[id].groups.includes('r-north') || all[id].groups.includes('r-central')).slice(0, 4);
-  for (const id of ids) region[id] = all[id].groups.includes('r-north') ? 'north' : 'central';
-  halls = await startMediaHalls(carrier, ids);
-  await Promise.all(ids.map((id) => state(id, (s) => s.network?.connected && s.media, 'registered, its media path up', 0)));
 
+  // The programme, published on the origin.
+  const publishProgramme = async () => {
+    const programmePublisher = createMediaPath(mediaConfig({ receiveProgramme: false, width: 320, height: 180, fps: 15, maxBitrateKbps: 300 }), memoryLogger('programme').log);
+    controllers.push(programmePublisher);
+    await programmePublisher.start();
+    await programmePublisher.join({ bridge: lan.urls[ORIGIN], room: ROOM, display: 'centre' });
+  };
+  const startHalls = async () => {
+    obs = await Observer.connect(carrier.broker.url, ['diemcau/v1/+/state', 'diemcau/v1/+/reply/#'], { username: svc.username, password: svc.password });
+    const all = await carrier.store.halls();
+    const ids = Object.keys(all).sort().filter((id) => all[id].groups.includes('r-north') || all[id].groups.includes('r-central')).slice(0, 4);
+    for (const id of ids) region[id] = all[id].groups.includes('r-north') ? 'north' : 'central';
+    halls = await startMediaHalls(carrier, ids);
+    await Promise.all(ids.map((id) => state(id, (s) => s.network?.connected && s.media, 'registered, its media path up', 0)));
+  };
+  const hallsUp = startHalls();
   // The console: the origin is its bridge, the two edges its regions'.
-  const dir = await mkdtemp(join(carrier.dir, 'central-'));
-  const configPath = await writeCentralConfig(dir, {
-    carriers: [{ name: 'carrier', url: carrier.broker.url, username: svc.username, password: svc.password }],
-    bridge: { janus: lan.urls[ORIGIN], edges: [{ api: lan.urls[EDGE.north] }, { api: lan.urls[EDGE.central] }] },
-  });
-  await addOperator(configPath, 'nat', 'national', 'correct horse battery');
-  central = await startCentral(configPath);
-  nat = await ConsoleClient.login(central.url, 'nat', 'correct horse battery');
-  await waitFor('the console sees the four halls online', async () => ((await nat.get('/api/halls?limit=10')).body.halls as Array<{ state: string }>).filter((h) => h.state === 'online').length, {
-    until: (n) => n === 4,
-    timeoutMs: 20_000,
-  });
-  const m = await nat.post('/api/meetings', { title: 'Hội nghị toàn quốc', bridge: lan.urls[ORIGIN], room: ROOM });
-  if (m.status !== 200 && m.status !== 201) throw new Error(`POST /api/meetings: HTTP ${m.status} ${JSON.stringify(m.body)}`);
-  meeting = m.body.id;
+  const startConsole = async () => {
+    const dir = await mkdtemp(join(carrier.dir, 'central-'));
+    const configPath = await writeCentralConfig(dir, {
+      carriers: [{ name: 'carrier', url: carrier.broker.url, username: svc.username, password: svc.password }],
+      bridge: { janus: lan.urls[ORIGIN], edges: [{ api: lan.urls[EDGE.north] }, { api: lan.urls[EDGE.central] }] },
+    });
+    await addOperator(configPath, 'nat', 'national', 'correct horse battery');
+    central = await startCentral(configPath);
+    nat = await ConsoleClient.login(central.url, 'nat', 'correct horse battery');
+    await hallsUp;
+    await waitFor('the console sees the four halls online', async () => ((await nat.get('/api/halls?limit=10')).body.halls as Array<{ state: string }>).filter((h) => h.state === 'online').length, {
+      until: (n) => n === 4,
+      timeoutMs: 20_000,
+    });
+    const m = await nat.post('/api/meetings', { title: 'Hội nghị toàn quốc', bridge: lan.urls[ORIGIN], room: ROOM });
+    if (m.status !== 200 && m.status !== 201) throw new Error(`POST /api/meetings: HTTP ${m.status} ${JSON.stringify(m.body)}`);
+    meeting = m.body.id;
+  };
+  await Promise.all([publishProgramme(), hallsUp, startConsole()]);
 });
 
 /** The displays of the publishers on bridge i: cascaded in from another bridge (remote), or its own. */
@@ -111,10 +124,9 @@ async function publishersOn(i: number, remote: boolean): Promise<string[]> {
 
 t.test('each region gets its bridge by one push; every hall joins it and plays the programme in order', async (t) => {
   t.same(Object.values(region).sort(), ['central', 'central', 'north', 'north'], 'two halls in each region');
-  for (const r of ['north', 'central'] as const) {
-    const pushed = await pushBridge(carrier, `group:r-${r}`, lan.urls[EDGE[r]]);
-    t.equal(pushed.counts.applied, 2, `r-${r}: both halls applied the edge ${EDGE[r]} bridge`);
-  }
+  const regions = ['north', 'central'] as const;
+  const pushed = await Promise.all(regions.map((r) => pushBridge(carrier, `group:r-${r}`, lan.urls[EDGE[r]])));
+  regions.forEach((r, i) => t.equal(pushed[i].counts.applied, 2, `r-${r}: both halls applied the edge ${EDGE[r]} bridge`));
   // The operator joins both regions to the meeting; the console sends `join` without a bridge.
   const j = await nat.post(`/api/meetings/${meeting}/join`, { scope: { groups: ['r-north', 'r-central'] } });
   t.ok(j.status < 300, `the console joins r-north and r-central (HTTP ${j.status})`);
@@ -141,7 +153,7 @@ const listeners: Record<string, MediaController> = {};
 
 t.test('the origin receives a hall from each edge; the console preview finds them there', async (t) => {
   const picks = (['north', 'central'] as const).map((r) => halls.find((h) => region[h.id] === r)!);
-  for (const h of picks) listeners[h.id] = await listenAtOrigin(h.id);
+  await Promise.all(picks.map(async (h) => (listeners[h.id] = await listenAtOrigin(h.id))));
   for (const h of picks) {
     const c = listeners[h.id];
     await waitFor(`${h.id} decoded at the origin`, () => programme(c), { until: (p) => p.frames >= 30 && p.audioLoudSamples > 4800, timeoutMs: 30_000, everyMs: 200 });

@@ -47,12 +47,16 @@ const tally = (s: any) => s.devices?.panel?.leds?.tally;
 const tv = () => programme(hallMedia!) as ReturnType<typeof programme> & { bannerShown: string | null; bannerFrames: number };
 
 t.before(async () => {
-  lab = await startJanusLab();
-  broker = await startBroker();
+  // The bridge and the broker need nothing of each other: started together; then the centre and the hall.
+  const [l, b] = await Promise.allSettled([startJanusLab(), startBroker()]);
+  if (l.status === 'fulfilled') lab = l.value;
+  if (b.status === 'fulfilled') broker = b.value;
+  if (l.status === 'rejected') throw l.reason;
+  if (b.status === 'rejected') throw b.reason;
   obs = await Observer.connect(broker.url, ['diemcau/#']);
   centre = createMediaPath(mediaConfig({ receiveProgramme: false, width: 640, height: 360 }), memoryLogger('centre').log);
-  await centre.start();
-  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre' });
+  const centreJoined = centre.start().then(() => centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre' }));
+  centreJoined.catch(() => {}); // awaited below, once the hall is up
   const config = parseConfig(
     {
       box: { id: ID },
@@ -73,6 +77,7 @@ t.before(async () => {
   });
   await agent.start();
   await state((s) => s.network?.connected && s.devices?.panel?.health?.status === 'ok', 'the hall registered', 0);
+  await centreJoined;
 });
 
 t.afterEach(async (t) => {

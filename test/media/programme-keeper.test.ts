@@ -60,6 +60,30 @@ t.test('a replaced session does not set the state', async (t) => {
   t.equal(calls, 2, 'the new session subscribes at once: the old failure did not start a retry wait');
 });
 
+t.test("a session's own stale time (the join's programmeStaleMs), and the keeper's again without one", async (t) => {
+  // The keeper's own stale time is one no test run reaches: a renewal can only come from the session's.
+  const k = new ProgrammeKeeper(() => {}, { stale: 60_000, retry: 60_000 });
+  let calls = 0;
+  const subscribe = () => (calls++, Promise.resolve());
+  k.reset(STALE_MS);
+  k.keep(subscribe, 0, () => true);
+  await sleep(10);
+  const lastInput = Date.now();
+  k.keep(subscribe, lastInput, () => true);
+  t.equal(calls, 1, 'on, the programme flowing');
+  await sleep(STALE_MS + 100);
+  k.keep(subscribe, lastInput, () => true);
+  t.equal(calls, 2, "silent past the session's stale time: subscribes again");
+  k.reset();
+  k.keep(subscribe, 0, () => true);
+  await sleep(10);
+  k.keep(subscribe, lastInput, () => true);
+  t.equal(calls, 3, 'a new session without one subscribes at once');
+  await sleep(STALE_MS + 100);
+  k.keep(subscribe, lastInput, () => true);
+  t.equal(calls, 3, "and keeps to the keeper's own stale time");
+});
+
 t.test('freshness: only new packets or new decoded frames on the same subscription count', async (t) => {
   const f = new ProgrammeFreshness();
   const sub = {};

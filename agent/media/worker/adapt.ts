@@ -54,7 +54,11 @@ export const AUDIO_LOSS_BAD = 0.05;
 export const VIDEO_LOSS_BAD = 0.1;
 const LOSS_GOOD = 0.02;
 const BAD_SAMPLES = 2;
-const GOOD_SAMPLES = 8;
+/**
+ * Clean samples before a step up (twice as many from audio-only). A join may set fewer (JoinRequest.adaptGoodSamples):
+ * the tests that prove the climb, which would otherwise wait 24 s from audio-only to 360p30.
+ */
+export const GOOD_SAMPLES = 8;
 // A step up that the CPU could not hold (stepped down again on CPU within TRIAL_SAMPLES) doubles the wait before the
 // next one, up to MAX_UP_WAIT times; one that holds for HELD_SAMPLES resets it. From audio-only the ladder has no CPU
 // reading to judge by and can only try: on a box too slow for any video, each try costs two overloaded seconds
@@ -67,8 +71,8 @@ export function initialAdapt(top: number): AdaptState {
   return { level: top, bad: 0, good: 0 };
 }
 
-/** One step of the ladder per decision; never above `top`, never below audio-only. */
-export function nextLevel(s: AdaptState, x: AdaptSample, top: number): AdaptState {
+/** One step of the ladder per decision; never above `top`, never below audio-only. `goodSamples`: see GOOD_SAMPLES. */
+export function nextLevel(s: AdaptState, x: AdaptSample, top: number, goodSamples = GOOD_SAMPLES): AdaptState {
   const level = Math.max(s.level, top);
   const audioBad = x.audioLoss !== null && x.audioLoss > AUDIO_LOSS_BAD;
   const videoBad = LADDER[level].video && x.videoLoss !== null && x.videoLoss > VIDEO_LOSS_BAD;
@@ -93,7 +97,7 @@ export function nextLevel(s: AdaptState, x: AdaptSample, top: number): AdaptStat
   // Up only where the CPU has room for the level above (or no say: audio-only encodes nothing, so it probes).
   if (clean && level > top && (x.cpu == null || x.cpu === 'room')) {
     const good = s.good + 1;
-    const wait = (level === AUDIO_ONLY ? GOOD_SAMPLES * 2 : GOOD_SAMPLES) * upWait;
+    const wait = (level === AUDIO_ONLY ? goodSamples * 2 : goodSamples) * upWait;
     if (good >= wait) return { level: level - 1, bad: 0, good: 0, sinceUp: 0, upWait };
     return { level, bad: 0, good, ...keep };
   }

@@ -7,7 +7,7 @@ import type { BridgeSession } from './session.js';
 import type { PublisherStats } from './stats.js';
 import { isMeetingOver, type Meeting } from './meeting.js';
 import { RECOVERY } from './recovery-policy.js';
-import { AUDIO_ONLY, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
+import { AUDIO_ONLY, GOOD_SAMPLES, LADDER, levelOutput, initialAdapt, nextLevel, topLevel, type AdaptState, type LevelOutput } from './adapt.js';
 import { cpuVerdict, encoderLoad, type CpuVerdict, type EncoderCounters, type EncoderLoad } from './encoder-load.js';
 import type { Quality, WorkerExtra, WorkerLog } from './protocol.js';
 import type { MediaConfig } from '../../../core/config/media.js';
@@ -28,6 +28,8 @@ export class EncoderControl {
   forcedAudioOnly = false;
   /** The staff's cap on the top of the ladder. */
   quality: Quality = '720p';
+  /** Clean samples before a step up: the meeting's (JoinRequest.adaptGoodSamples), or the ladder's own. */
+  private goodSamples = GOOD_SAMPLES;
 
   constructor(
     private readonly cfg: MediaConfig,
@@ -59,8 +61,12 @@ export class EncoderControl {
     return this.capture?.stats().video.dropped ?? 0;
   }
 
-  /** Back to the top of the ladder (a new meeting, or a new quality cap: taken at once, stepped down if need be). */
-  top(): void {
+  /**
+   * Back to the top of the ladder (a new meeting, or a new quality cap: taken at once, stepped down if need be).
+   * `goodSamples`: a new meeting's climb (JoinRequest.adaptGoodSamples); absent, the current one stays.
+   */
+  top(goodSamples = this.goodSamples): void {
+    this.goodSamples = goodSamples;
     this.adapt = initialAdapt(topLevel(this.quality, this.cfg.height));
   }
 
@@ -83,7 +89,7 @@ export class EncoderControl {
     const top = topLevel(this.quality, this.cfg.height);
     const verdict = this.forcedAudioOnly ? null : cpuVerdict(load, this.adapt.level, top);
     this.cpu = load && { ...load, verdict };
-    this.adapt = nextLevel(this.adapt, { ...loss, cpu: verdict }, top);
+    this.adapt = nextLevel(this.adapt, { ...loss, cpu: verdict }, top, this.goodSamples);
   }
 
   /** The report's part: the level, and the encoder's last second with libwebrtc's own view of what limits it. */

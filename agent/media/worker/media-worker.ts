@@ -16,7 +16,7 @@ import { roomPathFor, type RoomPath } from './room.js';
 import { BannerSink } from '../programme/banner-sink.js';
 import { reportedStats, readPublisherStats, toneSelftest, type PublisherStats } from './stats.js';
 import { HeardTracker, type RepairAction } from './heard.js';
-import { EstimateMemory } from './adapt.js';
+import { EstimateMemory, GOOD_SAMPLES } from './adapt.js';
 import { EncoderControl } from './encoder.js';
 import { RECOVERY } from './recovery-policy.js';
 import { recoverSession, type RecoveryHost } from './recovery.js';
@@ -184,7 +184,7 @@ export class MediaWorker {
     this.status = 'joining';
     this.lastError = undefined;
     this.publishReport();
-    this.encoder.top();
+    this.encoder.top(req.adaptGoodSamples ?? GOOD_SAMPLES);
     this.encoder.newSession();
     // What starts here on the box (room audio, capture) is let finish: a leave then stops it in turn. Only waits on
     // the bridge give way to a leave at once.
@@ -242,7 +242,7 @@ export class MediaWorker {
     // The controller keeps this, so that our successor can clear it from the bridge if we crash.
     this.io.send({ type: 'residue', urls: s.signalling.residue() });
     await this.encoder.apply(s, meeting);
-    this.programme.reset();
+    this.programme.reset(meeting.req.programmeStaleMs);
   }
 
   /** Recovery (worker-recovery.ts) as the meeting's background work; one at a time. */

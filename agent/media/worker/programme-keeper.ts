@@ -66,20 +66,30 @@ export class ProgrammeFreshness {
   }
 }
 
-/** When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s with nothing arriving. */
+/**
+ * When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s with nothing arriving (the
+ * join may set another stale time).
+ */
 export class ProgrammeKeeper {
   private state: 'off' | 'subscribing' | 'on' = 'off';
   private since = 0;
+  private staleMs: number;
 
   constructor(
     private readonly warn: (msg: string, fields?: Record<string, unknown>) => void,
     private readonly ms = { stale: PROGRAMME.staleMs, retry: PROGRAMME.retryMs },
-  ) {}
+  ) {
+    this.staleMs = ms.stale;
+  }
 
-  /** A new session: nothing subscribed yet. */
-  reset(): void {
+  /**
+   * A new session: nothing subscribed yet. `staleMs`: this session's stale time (the join's programmeStaleMs);
+   * absent, the keeper's own.
+   */
+  reset(staleMs = this.ms.stale): void {
     this.state = 'off';
     this.since = 0;
+    this.staleMs = staleMs;
   }
 
   /**
@@ -89,7 +99,7 @@ export class ProgrammeKeeper {
   keep(subscribe: () => Promise<void>, lastArrivedAt: number, current: () => boolean): void {
     if (this.state === 'subscribing') return;
     const now = Date.now();
-    const stale = this.state === 'on' && now - Math.max(this.since, lastArrivedAt) > this.ms.stale;
+    const stale = this.state === 'on' && now - Math.max(this.since, lastArrivedAt) > this.staleMs;
     const retry = this.state === 'off' && now - this.since >= this.ms.retry;
     if (!stale && !retry) return;
     if (stale) this.warn('media: programme stopped; subscribing again', { lastArrivedMsAgo: lastArrivedAt ? now - lastArrivedAt : null });

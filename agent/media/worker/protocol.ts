@@ -25,6 +25,13 @@ export interface JoinRequest {
   programmeMaxDelayMs?: number;
   /** How often the worker reports, ms (default 1000; tests and the bench time recovery with less). */
   reportMs?: number;
+  /**
+   * Renew the programme subscription after this long with nothing arriving on it, ms (default PROGRAMME.staleMs;
+   * tests that prove the renewal shorten it).
+   */
+  programmeStaleMs?: number;
+  /** Clean samples before the encoder steps up a level (default adapt.ts GOOD_SAMPLES; tests of the climb shorten it). */
+  adaptGoodSamples?: number;
 }
 
 export interface SelftestResult {
