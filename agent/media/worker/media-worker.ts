@@ -37,7 +37,6 @@ export interface WorkerIo {
 
 /** A stop that cannot leave politely within this long exits anyway: no orphan when the bridge does not answer. */
 const STOP_LIMIT_MS = 3000;
-
 export class MediaWorker {
   private cfg!: MediaConfig;
   private feed!: MediaFeed;
@@ -55,7 +54,7 @@ export class MediaWorker {
   private latest: Meeting | null = null;
   private status: MediaReport['status'] = 'idle';
   private lastError: MediaReport['error'];
-  private heard = new HeardTracker();
+  private heard = new HeardTracker(); // replaced at init, with the hall's repair settings
   private readonly heap = new HeapCollector();
   private readonly estimates = new EstimateMemory();
   private readonly programme = new ProgrammeKeeper((msg, fields) => this.log('warn', msg, fields));
