@@ -34,7 +34,7 @@ export const TechnicianConfig = Type.Object(
     ),
     port: Type.Integer({ minimum: 1, maximum: 65535, default: 8080, description: 'TCP port of the page.' }),
     windowS: Type.Integer({
-      minimum: 30,
+      minimum: 10,
       maximum: 86400,
       default: 1800,
       description: 'How long the page stays open after the panel hold or the claim (then it closes and forgets its sessions).',

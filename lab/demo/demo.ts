@@ -19,6 +19,8 @@ export interface DemoOptions {
   media: boolean;
   /** The console's port (default: 8080 when free, else any free one). */
   consolePort?: number;
+  /** Seconds between tables (default 1 on a terminal, 5 otherwise); tests that read the tables shorten it. */
+  everyS?: number;
 }
 
 /** The yardstick for the agent's memory: an empty node process, measured in the same run. */
@@ -56,20 +58,23 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   process.on('SIGINT', () => void stop().then(() => process.exit(0)));
   process.on('SIGTERM', () => void stop().then(() => process.exit(0)));
 
+  // The yardstick needs no other part: measured while the broker, the bridge and the console start.
+  const baselineRss = emptyNodeRss().catch(() => null);
   try {
-    broker = await startBroker();
-    if (o.media) {
-      const b = await startDemoBridge();
-      if ('reason' in b) mediaNote = `media off: ${b.reason}`;
-      else {
-        bridge = b;
-        mediaNote = `bridge: Janus ${b.url}, room ${b.room}`;
-      }
+    // The broker and the bridge at once: neither needs the other (each is kept for stop() as soon as it is up).
+    const brokerUp = startBroker().then((b) => (broker = b));
+    const bridgeUp = o.media ? startDemoBridge() : null;
+    const [up, b] = await Promise.all([brokerUp, bridgeUp]);
+    broker = up;
+    if (b && 'reason' in b) mediaNote = `media off: ${b.reason}`;
+    else if (b) {
+      bridge = b;
+      mediaNote = `bridge: Janus ${b.url}, room ${b.room}`;
     }
     central = await startDemoConsole(dir, broker.url, bridge && { url: bridge.url, room: bridge.room }, { port: o.consolePort, group: 'demo' });
     // Each hall sends a stamped test pattern and a tone, 640x360 so that several fit on two cores.
     const media = bridge ? { enabled: true, simulate: true, width: 640, height: 360, fps: 30, maxBitrateKbps: 800 } : null;
-    const baseline = await emptyNodeRss();
+    const baseline = await baselineRss;
     watch = new FleetWatch(broker.url);
     await watch.start();
     const t0 = Date.now();
@@ -113,7 +118,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
       const text = [...header, renderTable(views, names), ...footer].join('\n');
       process.stdout.write(tty ? `\x1b[2J\x1b[H${text}\n` : `${text}\n\n`);
     };
-    timer = setInterval(draw, tty ? 1000 : 5000);
+    timer = setInterval(draw, (o.everyS ?? (tty ? 1 : 5)) * 1000);
     draw();
     if (o.durationS !== undefined) {
       await new Promise((r) => setTimeout(r, o.durationS! * 1000));

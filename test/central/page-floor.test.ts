@@ -12,13 +12,16 @@ import { launchChromium, openConsole, cellColors, liveInstances, logIn, type Con
 import { pressButton } from '../../lab/hall-capabilities.js';
 import type { Browser, Page } from 'playwright-core';
 
-const w: World = await startWorld();
-t.teardown(() => w.close());
-const browser: Browser = await launchChromium();
-t.teardown(() => browser.close());
-const nat: ConsolePage = await openConsole(browser, w.central.url, 'nat', PASSWORD);
-const hanoi: ConsolePage = await openConsole(browser, w.central.url, 'hanoi', PASSWORD);
-const viewer: ConsolePage = await openConsole(browser, w.central.url, 'watch', PASSWORD);
+// The browser starts while the world does; the three operators log in at once, each in their own context.
+const [w, browser]: [World, Browser] = await Promise.all([
+  startWorld().then((x) => (t.teardown(() => x.close()), x)),
+  launchChromium().then((b) => (t.teardown(() => b.close()), b)),
+]);
+const [nat, hanoi, viewer]: ConsolePage[] = await Promise.all([
+  openConsole(browser, w.central.url, 'nat', PASSWORD),
+  openConsole(browser, w.central.url, 'hanoi', PASSWORD),
+  openConsole(browser, w.central.url, 'watch', PASSWORD),
+]);
 const pages = { nat, hanoi, viewer };
 
 const brokerOf = (box: string) => w.brokers[HALLS.find((x) => x.id === box)!.carrier].url;

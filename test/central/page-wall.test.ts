@@ -20,9 +20,11 @@ import { PASSWORD, eventually } from './world.js';
 const N = 600;
 const W = 60;
 const IMG = fileURLToPath(new URL('../../../docs/img/', import.meta.url));
+// The browser starts while the world does (awaited once the halls are in the console).
+const browserUp = launchChromium().then((b) => (t.teardown(() => b.close()), b));
 const dir = await mkdtemp(join(tmpdir(), 'diemcau-page-wall-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
-const brokers = [await startBroker(), await startBroker()];
+const brokers = await Promise.all([startBroker(), startBroker()]);
 t.teardown(() => Promise.all(brokers.map((b) => b.cleanup())));
 const PROVINCES = ['Hà Nội', 'Hải Phòng', 'Huế', 'Đà Nẵng', 'Cần Thơ', 'TP Hồ Chí Minh', 'Quảng Ninh', 'Nghệ An', 'Thanh Hóa', 'Lào Cai', 'Đắk Lắk', 'An Giang'];
 await writeFile(join(dir, 'groups.json'), JSON.stringify(Object.fromEntries(PROVINCES.map((n, i) => [`p-${String(i).padStart(2, '0')}`, n]))));
@@ -41,23 +43,28 @@ const halls = await startInProcessHalls(N, brokers.map((b) => b.url), { province
 t.teardown(() => stopInProcessHalls(halls));
 const onlineCount = async () => ((await api.get('/api/groups')).body as any[]).reduce((s, g) => s + g.counts.online, 0);
 // Every agent connected before some stop (an Agent stopped while it connects throws from its connect handler).
-await eventually(async () => (await onlineCount()) === N, `${N} agents online`, 90000, 500);
+await eventually(async () => (await onlineCount()) === N, `${N} agents online`, 90000, 200);
 const stopped = halls.filter((_, i) => i % 25 === 7);
 await stopInProcessHalls(stopped);
 
 // Wire boxes: five per province, one of each meeting state and a second heard; every tenth says nothing to a roll call.
+// They connect at once; then each tells its presence and state in turn, so that the console meets them in id order.
 const KINDS = ['in-meeting', 'seen', 'heard', 'problem', 'heard'] as const;
 const wires: WireBox[] = [];
 t.teardown(() => Promise.all(wires.map((b) => b.close())));
+await Promise.all(
+  Array.from({ length: W }, async (_, i) => {
+    const id = `vn-w${String(i).padStart(4, '0')}`;
+    const province = `p-${String(i % 12).padStart(2, '0')}`;
+    const silent = i % 10 === 3;
+    const heard = KINDS[i % 5] === 'heard';
+    wires[i] = await WireBox.connect(brokers[i % 2].url, id, `Hội trường xã Hòa Bình ${i}`, [province], (name, args) =>
+      name === 'rollcall' && !silent ? { ok: true, result: { id: args.id, heard, seen: true, media: { status: 'joined' }, at: new Date().toISOString() } } : null,
+    );
+  }),
+);
 for (let i = 0; i < W; i++) {
-  const id = `vn-w${String(i).padStart(4, '0')}`;
-  const province = `p-${String(i % 12).padStart(2, '0')}`;
-  const silent = i % 10 === 3;
-  const heard = KINDS[i % 5] === 'heard';
-  const box = await WireBox.connect(brokers[i % 2].url, id, `Hội trường xã Hòa Bình ${i}`, [province], (name, args) =>
-    name === 'rollcall' && !silent ? { ok: true, result: { id: args.id, heard, seen: true, media: { status: 'joined' }, at: new Date().toISOString() } } : null,
-  );
-  wires.push(box);
+  const box = wires[i];
   await box.presence('online');
   const kind = KINDS[i % 5];
   await box.publishState({
@@ -72,8 +79,7 @@ await eventually(async () => {
   return c.total === TOTAL && c.offline === stopped.length;
 }, `${TOTAL} halls in the console, ${stopped.length} offline`, 90000, 500);
 
-const browser = await launchChromium();
-t.teardown(() => browser.close());
+const browser = await browserUp;
 const nat = await openConsole(browser, server.url, 'nat', PASSWORD);
 const p = nat.page;
 const rows = async () => (await api.get(`/api/halls?limit=${TOTAL}`)).body.halls as Array<{ box: string; state: string; name: string; groups: string[] }>;

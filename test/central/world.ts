@@ -44,17 +44,11 @@ export async function startWorld(extra: Partial<CentralConfigIn> = {}, halls: Re
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-central-test-'));
   const started: Array<() => Promise<void>> = [];
   try {
-    const viettel = await startBroker();
-    started.push(() => viettel.cleanup());
-    const vnpt = await startBroker();
-    started.push(() => vnpt.cleanup());
+    // Every part that needs no other starts at once; each is kept for close() as soon as it is up.
+    const up = <T>(p: Promise<T>, stop: (x: T) => Promise<void>) => p.then((x) => (started.push(() => stop(x)), x));
+    const [viettel, vnpt] = await Promise.all([up(startBroker(), (b) => b.cleanup()), up(startBroker(), (b) => b.cleanup())]);
     const brokers = { viettel, vnpt };
-    const hs: ConsoleHall[] = [];
-    for (const h of halls) {
-      const hall = await startConsoleHall(h.id, h.name, h.province, brokers[h.carrier].url);
-      hs.push(hall);
-      started.push(() => stopConsoleHall(hall));
-    }
+    const hs: ConsoleHall[] = await Promise.all(halls.map((h) => up(startConsoleHall(h.id, h.name, h.province, brokers[h.carrier].url), stopConsoleHall)));
     const configPath = await writeCentralConfig(dir, {
       carriers: [
         { name: 'viettel', url: viettel.url },
@@ -65,20 +59,25 @@ export async function startWorld(extra: Partial<CentralConfigIn> = {}, halls: Re
       rebuildGraceS: 30,
       ...extra,
     });
+    // The first account makes the database; the other two only add a row each (SQLite serialises the writers).
     await addOperator(configPath, 'nat', 'national', PASSWORD);
-    await addOperator(configPath, 'hanoi', 'provincial', PASSWORD, ['p-01']);
-    await addOperator(configPath, 'watch', 'viewer', PASSWORD);
+    await Promise.all([addOperator(configPath, 'hanoi', 'provincial', PASSWORD, ['p-01']), addOperator(configPath, 'watch', 'viewer', PASSWORD)]);
     let central = await startCentral(configPath);
     started.push(() => central.stop());
+    const [nat, hanoi, viewer] = await Promise.all([
+      ConsoleClient.login(central.url, 'nat', PASSWORD),
+      ConsoleClient.login(central.url, 'hanoi', PASSWORD),
+      ConsoleClient.login(central.url, 'watch', PASSWORD),
+    ]);
     const w: World = {
       dir,
       brokers,
       halls: hs,
       configPath,
       central,
-      nat: await ConsoleClient.login(central.url, 'nat', PASSWORD),
-      hanoi: await ConsoleClient.login(central.url, 'hanoi', PASSWORD),
-      viewer: await ConsoleClient.login(central.url, 'watch', PASSWORD),
+      nat,
+      hanoi,
+      viewer,
       async restartCentral() {
         const port = Number(new URL(w.central.url).port);
         await w.central.stop();

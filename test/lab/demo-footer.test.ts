@@ -1,7 +1,7 @@
 // The demo's footer offers a camera command to try (issue 13, item 11): run as printed, on the demo's own broker,
 // its effect shows in the next tables (the old line recalled a preset nobody had stored, and nothing moved). The
-// real demo runs as a person runs it (`npm run demo` without a terminal: a table every 5 s), and the line is taken
-// from its output.
+// real demo runs as a person runs it (`npm run demo` without a terminal), its tables every 0.5 s (--every) instead of
+// every 5 s, so that the next table comes soon; the line is taken from its output.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,7 +13,7 @@ const DEMO = fileURLToPath(new URL('../../lab/demo/cli.js', import.meta.url));
 const CAM = /cam:\S+ p(-?\d+)\/t(-?\d+)/g;
 
 t.test("the footer's camera line moves the camera, and the table shows it", async (t) => {
-  const demo = spawn(process.execPath, [DEMO, '--halls', '1', '--no-media'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const demo = spawn(process.execPath, [DEMO, '--halls', '1', '--no-media', '--every', '0.5'], { stdio: ['ignore', 'pipe', 'pipe'] });
   t.teardown(() => stopChild(demo, 'SIGTERM', 10_000));
   let out = '';
   demo.stdout.on('data', (d) => (out += d));

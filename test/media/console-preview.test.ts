@@ -26,14 +26,15 @@ if (process.getuid?.() !== 0) {
 const BOX = 'vn-50001';
 const dir = await mkdtemp(join(tmpdir(), 'diemcau-central-preview-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
-const janus = await startLocalJanus();
-t.teardown(() => janus.stop());
+// Janus (the slowest part) starts while the broker, the hall and the server do.
+const janusUp = startLocalJanus().then((j) => (t.teardown(() => j.stop()), j));
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
 const hall = await startConsoleHall(BOX, 'Hội trường xã Hòa Bình', '01', broker.url, {
   media: { enabled: true, simulate: true, width: 640, height: 360, fps: 15, maxBitrateKbps: 600 },
 });
 t.teardown(() => stopConsoleHall(hall));
+const janus = await janusUp;
 const configPath = await writeCentralConfig(dir, { carriers: [{ name: 'viettel', url: broker.url }], bridge: { janus: janus.url } });
 await addOperator(configPath, 'nat', 'national', PASSWORD);
 const server = await startCentral(configPath);

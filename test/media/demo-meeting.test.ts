@@ -30,7 +30,7 @@ t.test('the demo meeting: heard, roll call, floor granted, preview, from the con
   const rows = await waitFor(
     'every demo hall heard',
     async () => (await api.get('/api/halls?limit=100')).body.halls as Array<{ box: string; state: string }>,
-    { until: (rs) => rs.length === HALLS && rs.every((r) => r.state === 'heard'), timeoutMs: 60000, everyMs: 500 },
+    { until: (rs) => rs.length === HALLS && rs.every((r) => r.state === 'heard'), timeoutMs: 60000, everyMs: 200 },
   );
   const audit = (await api.get('/api/audit?limit=50')).body as Array<{ action: string; operator: string; scope: unknown; outcome: string }>;
   t.match(audit.find((a) => a.action === 'meeting.join'), { operator: 'demo', scope: { groups: ['demo'] }, outcome: 'ok' }, 'joined by the demo group, through the console');

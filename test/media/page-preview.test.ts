@@ -27,22 +27,23 @@ if (process.getuid?.() !== 0) {
 const BOX = 'vn-50002';
 const dir = await mkdtemp(join(tmpdir(), 'diemcau-page-preview-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
-const janus = await startLocalJanus();
-t.teardown(() => janus.stop());
+// Janus (the slowest part) and the browser start while the broker, the hall and the server do.
+const janusUp = startLocalJanus().then((j) => (t.teardown(() => j.stop()), j));
+const browserUp = launchChromium().then((b) => (t.teardown(() => b.close()), b));
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
 const hall = await startConsoleHall(BOX, 'Hội trường xã Hòa Bình', '01', broker.url, {
   media: { enabled: true, simulate: true, width: 640, height: 360, fps: 15, maxBitrateKbps: 600 },
 });
 t.teardown(() => stopConsoleHall(hall));
+const janus = await janusUp;
 const configPath = await writeCentralConfig(dir, { carriers: [{ name: 'viettel', url: broker.url }], bridge: { janus: janus.url } });
 await addOperator(configPath, 'nat', 'national', PASSWORD);
 const server = await startCentral(configPath);
 t.teardown(() => server.stop());
 const api = await ConsoleClient.login(server.url, 'nat', PASSWORD);
 await eventually(async () => (await api.get(`/api/halls?q=${BOX}`)).body.halls[0]?.presence === 'online', 'hall online', 30000);
-const browser = await launchChromium();
-t.teardown(() => browser.close());
+const browser = await browserUp;
 const nat = await openConsole(browser, server.url, 'nat', PASSWORD);
 const p = nat.page;
 
