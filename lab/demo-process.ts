@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../core/stop-child.js';
 import { waitFor } from './wait.js';
+import { dieWithTest } from './die-with-test.js';
 
 const DEMO = fileURLToPath(new URL('./demo/cli.js', import.meta.url));
 
@@ -25,7 +26,7 @@ export interface DemoProcess {
 }
 
 export function startDemo(args: string[]): DemoProcess {
-  const proc = spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = dieWithTest(spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -7,6 +7,7 @@ import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { stopChild } from '../core/stop-child.js';
+import { dieWithTest } from './die-with-test.js';
 
 const COMMUNES = [
   ['26734', 'Xã Hòa Bình', '01'],
@@ -62,7 +63,7 @@ export async function startHall(dir: string, config: ReturnType<typeof demoHallC
   const configPath = join(dir, `${config.box.id}.json`);
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const logFd = openSync(join(dir, `${config.box.id}.log`), 'a');
-  const proc = spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath], { stdio: ['ignore', logFd, logFd] });
+  const proc = dieWithTest(spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath], { stdio: ['ignore', logFd, logFd] }));
   closeSync(logFd);
   return { id: config.box.id, name: config.hall.name, configPath, proc };
 }

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createMediaLab, createNetns, linkVeth, type MediaLab, type Netns } from './netns.js';
 import { randomBytes } from 'node:crypto';
 import { stopChild } from '../core/stop-child.js';
+import { dieWithTest } from './die-with-test.js';
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus'];
 export const JANUS_HTTP_PORT = 8088;
@@ -137,10 +138,7 @@ admin: {
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
-  // If the test process ends without stop() (a crash, a signal), Janus must not outlive it.
-  const killOnExit = () => proc.kill('SIGKILL');
-  process.once('exit', killOnExit);
-  proc.once('exit', () => process.off('exit', killOnExit));
+  dieWithTest(proc);
   const server: JanusServer = {
     proc,
     dir,

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freeTcpPort } from './ports.js';
 import { stopChild } from '../core/stop-child.js';
+import { dieWithTest } from './die-with-test.js';
 
 export interface Broker {
   port: number;
@@ -90,9 +91,11 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     proc: null,
     async start() {
       const args = ['-c', join(dir, 'mosquitto.conf')];
-      const proc = opts.nofile
-        ? spawn('prlimit', [`--nofile=${opts.nofile}`, 'mosquitto', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-        : spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+      const proc = dieWithTest(
+        opts.nofile
+          ? spawn('prlimit', [`--nofile=${opts.nofile}`, 'mosquitto', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
+          : spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] }),
+      );
       proc.stderr!.on('data', (d) => (stderr += d));
       broker.proc = proc;
       const exited = new Promise<never>((_, reject) =>

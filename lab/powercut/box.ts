@@ -10,6 +10,7 @@ import { launcherArgv, unitExec } from '../unit.js';
 import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
 import { stopChild } from '../../core/stop-child.js';
 import { ENV_CUT, ENV_JOURNAL } from '../../core/fs-cut.js';
+import { dieWithTest } from '../die-with-test.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../agent/update/launcher.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../../agent/cli.js', import.meta.url));
@@ -66,7 +67,7 @@ export function startBox(box: Box, env: Record<string, string> = {}): Running {
   const clean = { ...process.env };
   delete clean[ENV_JOURNAL];
   delete clean[ENV_CUT];
-  const proc = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...clean, ...env } });
+  const proc = dieWithTest(spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...clean, ...env } }));
   const lines: Array<Record<string, unknown>> = [];
   let buf = '';
   proc.stdout!.setEncoding('utf8');
