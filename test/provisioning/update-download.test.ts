@@ -41,6 +41,9 @@ async function httpServer(handle: (path: string, res: ServerResponse) => void): 
   return { url: `http://127.0.0.1:${port}`, server, bytesSent: () => [...sockets].reduce((n, s) => n + s.bytesWritten, 0), requests };
 }
 
+// Each subtest has its servers, files and processes to itself: they run side by side.
+t.jobs = 4;
+
 const closeServer = (s: Server) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())));
 
 /** Writes `total` bytes of body in 64 KiB chunks, chunked (no Content-Length), minding backpressure; stops if the client goes. */
