@@ -36,8 +36,9 @@ async function httpServer(handle: (path: string, res: ServerResponse) => void): 
     handle(req.url ?? '', res);
   });
   server.on('connection', (s) => sockets.add(s));
-  const port = await freeTcpPort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  // Port 0, then asked: a port found free first could be taken by a subtest running beside this one.
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}`, server, bytesSent: () => [...sockets].reduce((n, s) => n + s.bytesWritten, 0), requests };
 }
 
