@@ -17,7 +17,7 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length) || 1) }, worker)); // a limit that is no number: one at a time
   if (failed) throw (failed as { err: unknown }).err;
   return out;
 }
