@@ -53,12 +53,11 @@ t.test('an operator sends commands as the service login and sees every answer', 
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const carrier = await c.store.carrier();
 
-  // init names the login operators use, with its password.
   const boxes = new Map<string, AgentProcess>();
   t.teardown(async () => {
     for (const b of boxes.values()) await b.stop();
   });
-  // The boxes start (and register) while init runs.
+  // The boxes start (and register) while init runs. init names the login operators use, with its password.
   const started = Promise.all(
     ([['vn-00010', { camera: { simulate: true } }], ['vn-00011', {}], ['vn-00013', {}]] as const).map(async ([id, devices]) => boxes.set(id, await runBox(c, dir, id, devices))),
   );
