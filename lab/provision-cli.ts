@@ -15,7 +15,7 @@ export function provisionCli(args: string[], env: NodeJS.ProcessEnv = {}): Promi
     let err = '';
     p.stdout.on('data', (d) => (out += d));
     p.stderr.on('data', (d) => (err += d));
-    p.on('exit', (code) => res({ code, out, err }));
+    p.on('close', (code) => res({ code, out, err })); // 'close': after the pipes are drained, not just the exit
   });
 }
 

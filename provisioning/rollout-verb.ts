@@ -42,6 +42,7 @@ export async function rollout(a: Args): Promise<number> {
         maxFailurePct: a.num('max-failures', 5),
         timeoutMs: a.num('timeout', 600) * 1000,
         pollMs: a.num('poll-ms', 2000),
+        busyRetryMs: a.num('busy-retry-ms', 5000),
         onOutcome: () => bar.tick(),
       });
       bar.done();

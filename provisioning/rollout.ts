@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { FleetView } from './fleet-view.js';
 import { RequestTimeout, type Requester } from './requests.js';
+import { mapLimit } from '../core/map-limit.js';
 
 export interface Stage {
   name: string;
@@ -100,20 +101,6 @@ async function updateOne(o: RolloutOptions, boxId: string, stage: string): Promi
   return out('failed', `no committed ${o.version} within ${Math.round(o.timeoutMs / 1000)} s`);
 }
 
-async function pool<T, R>(items: T[], n: number, fn: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(n, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]);
-      }
-    }),
-  );
-  return out;
-}
-
 export async function runRollout(o: RolloutOptions): Promise<{ halted: boolean; stages: StageSummary[]; outcomes: Outcome[] }> {
   const outcomes: Outcome[] = [];
   const stages: StageSummary[] = [];
@@ -123,7 +110,7 @@ export async function runRollout(o: RolloutOptions): Promise<{ halted: boolean; 
       stages.push({ stage: st.name, boxes: st.boxes.length, updated: 0, failed: 0, offline: 0, failure_pct: 0, result: 'skipped' });
       continue;
     }
-    const res = await pool(st.boxes, o.concurrency ?? 200, async (b) => {
+    const res = await mapLimit(st.boxes, o.concurrency ?? 200, async (b) => {
       const r = await updateOne(o, b, st.name);
       o.onOutcome?.(r);
       return r;

@@ -229,7 +229,7 @@ ${COMMON}`,
   },
   rollout: {
     run: rollout,
-    options: ['db', 'url', 'cafile', 'bundle-url', 'canary', 'share', 'max-failures', 'timeout', 'target', 'poll-ms'],
+    options: ['db', 'url', 'cafile', 'bundle-url', 'canary', 'share', 'max-failures', 'timeout', 'target', 'poll-ms', 'busy-retry-ms'],
     help: `usage: diemcau-provision rollout BUNDLE --bundle-url URL [--target all] [--canary 10] [--share 10]
                                   [--max-failures 5] [--timeout 600] [--url URL] [--db DIR] [--json]
 
@@ -243,6 +243,7 @@ passes --max-failures percent halts the rollout. Halls in a meeting install afte
   --max-failures P   a stage with more failures than this percent halts the rollout (default 5)
   --timeout S        how long a hall may take to report the new version (default 600)
   --poll-ms MS       how often a hall is asked how its update goes (default 2000)
+  --busy-retry-ms MS how long to wait before asking a hall in a meeting again (default 5000)
 ${BROKER}
 ${COMMON}`,
   },

@@ -1,11 +1,12 @@
 // Power cut at every write (issue 14): a dry run of a scenario with the file-system probe journalling (core/fs-cut.ts)
 // counts its operations N and checks that every file that changed under the state directories was written through
 // the layer; then for each chosen k (every k, or every `stride`-th from N down), on a fresh box, the scenario runs
-// again with the process cut at operation k, once as a crash and once as a power cut (the last write torn), and the
-// box is checked as it was left and after a restart (check.ts).
+// again with the process cut at operation k, once as a crash and once as a power cut (the last write torn), a few
+// such boxes at a time when asked, and each box is checked as it was left and after a restart (check.ts).
 import { mkdtemp } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { readJournal, type JournalEntry } from '../../core/fs-cut.js';
+import { mapLimit } from '../../core/map-limit.js';
 import { probeEnv, snapshot, changed, startBox, type Running } from './box.js';
 import { checkAfterCut, type Verdict } from './check.js';
 import type { Prepared, Scenario } from './scenarios.js';
@@ -68,6 +69,8 @@ export interface SweepOptions {
   stride: (n: number) => number;
   /** Hands out a hall per box (each run claims, or is claimed on, a hall of its own). */
   nextHall: () => number;
+  /** Cut runs at a time (default 1): each is a box of its own, two node processes and a broker session. */
+  concurrency?: number;
   /** Told of each run as it ends. */
   onRun?: (r: CutRun) => void;
 }
@@ -92,27 +95,26 @@ export async function sweep(w: World, s: Scenario, o: SweepOptions): Promise<Swe
   const after = await snapshot(dry.box.dir, dirs);
   const unrecorded = changed(before, after).filter((f) => !covered(join(dry.box.dir, f), journal));
 
-  const runs: CutRun[] = [];
-  for (const k of cutPoints(journal.length, o.stride(journal.length))) {
-    for (const torn of [false, true]) {
-      const p = await fresh();
-      const r = startBox(p.box, probeEnv(p.box, torn ? `${k}:torn` : String(k)));
-      let out: string;
-      try {
-        out = await runUntil(s, p, r, Date.now());
-      } finally {
-        await r.stop();
-      }
-      const cut = readJournal(p.box.journal).find((e) => e.cut);
-      const verdict = await checkAfterCut(w, p);
-      if (out !== 'exited') verdict.problems.unshift(`the cut run did not end with the process cut: ${out}`);
-      if (cut?.n !== k) verdict.problems.unshift(`operation ${k} was never reached (the cut ${cut ? `fired at ${cut.n}` : 'never fired'})`);
-      else if (cut.op !== journal[k - 1].op) verdict.problems.unshift(`operation ${k} was ${cut.op} here and ${journal[k - 1].op} in the dry run`);
-      const cr: CutRun = { k, torn, op: rel(journal[k - 1]), verdict };
-      runs.push(cr);
-      o.onRun?.(cr);
+  // Each cut run is a fresh box on a hall of its own, so runs overlap freely; onRun hears them as they end.
+  const cuts = cutPoints(journal.length, o.stride(journal.length)).flatMap((k) => [false, true].map((torn) => ({ k, torn })));
+  const runs = await mapLimit(cuts, o.concurrency ?? 1, async ({ k, torn }): Promise<CutRun> => {
+    const p = await fresh();
+    const r = startBox(p.box, probeEnv(p.box, torn ? `${k}:torn` : String(k)));
+    let out: string;
+    try {
+      out = await runUntil(s, p, r, Date.now());
+    } finally {
+      await r.stop();
     }
-  }
+    const cut = readJournal(p.box.journal).find((e) => e.cut);
+    const verdict = await checkAfterCut(w, p);
+    if (out !== 'exited') verdict.problems.unshift(`the cut run did not end with the process cut: ${out}`);
+    if (cut?.n !== k) verdict.problems.unshift(`operation ${k} was never reached (the cut ${cut ? `fired at ${cut.n}` : 'never fired'})`);
+    else if (cut.op !== journal[k - 1].op) verdict.problems.unshift(`operation ${k} was ${cut.op} here and ${journal[k - 1].op} in the dry run`);
+    const cr: CutRun = { k, torn, op: rel(journal[k - 1]), verdict };
+    o.onRun?.(cr);
+    return cr;
+  });
   return {
     scenario: s.name,
     what: s.what,

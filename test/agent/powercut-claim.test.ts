@@ -8,6 +8,7 @@ import { powercutWorld } from '../../lab/powercut/world.js';
 import { claimScenario } from '../../lab/powercut/scenarios.js';
 import { sweepAndCheck, hallsFor, hallCounter } from './powercut.js';
 
+t.jobs = 2; // the two identities' sweeps side by side, each in a world of its own
 for (const kind of ['password', 'certificate'] as const) {
   t.test(`claim of a ${kind} identity, cut at every write`, async (t) => {
     const w = await powercutWorld(hallsFor(1), kind);

@@ -11,6 +11,7 @@ import { sweepAndCheck, hallsFor, hallCounter } from './powercut.js';
 const w = await powercutWorld(hallsFor(3), 'password');
 t.teardown(() => w.close());
 const nextHall = hallCounter();
+t.jobs = 3; // the three scenarios swept side by side, each box on a hall of its own
 
 t.test('a desired config push, cut at every write', async (t) => {
   await sweepAndCheck(t, w, pushScenario(w), nextHall, [/rename etc\/\.config\.json\..*\.tmp -> etc\/config\.json/]);

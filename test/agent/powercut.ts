@@ -15,6 +15,9 @@ const forced = process.env.POWERCUT_STRIDE ? Number(process.env.POWERCUT_STRIDE)
 // In the suite about three cut points per scenario, the last always among them (each costs a fresh box, ~5 s);
 // `npm run check:powercut` cuts at every one.
 export const stride = (n: number) => forced ?? Math.max(1, Math.ceil(n / 3));
+// Cut runs of one scenario at a time (each a fresh box: the launcher, `diemcau run`, a broker session); the test
+// files also sweep their scenarios side by side (t.jobs). Runs are independent: a hall and a directory of their own.
+export const concurrency = Number(process.env.POWERCUT_JOBS ?? 3);
 /** Halls a world needs for scenarios of up to `maxOps` operations cut at every one (dry runs included). */
 export const hallsFor = (scenarios: number, maxOps = 30) => scenarios * (2 * maxOps + 1);
 
@@ -31,6 +34,7 @@ export async function sweepAndCheck(t: Test, w: World, s: Scenario, nextHall: ()
     base,
     stride,
     nextHall,
+    concurrency,
     onRun: (run) => {
       const at = `${s.name}: cut at ${run.k} (${run.op})${run.torn ? ', torn' : ''}`;
       t.same(run.verdict.problems, [], `${at}: left config ${run.verdict.left.config}, ran ${run.verdict.left.version} (unit started ${run.verdict.left.unitStarts}x)`);

@@ -13,6 +13,10 @@ const failure = (p: Promise<unknown>) =>
     (e: unknown) => e as Error,
   );
 
+// Every subtest opens a rig of its own (socat pty or UDP port, simulated camera): three at a time, the load of
+// idle drivers waiting on timeouts, leaves the timing edges below (100 ms late vs a 500 ms answer time) intact.
+t.jobs = 3;
+
 for (const transport of ['serial', 'udp'] as const) {
   t.test(`bad byte streams over ${transport}: clear error, then recovery`, async (t) => {
     const rig = await openRig(transport);

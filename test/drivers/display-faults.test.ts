@@ -5,6 +5,10 @@ import { DeviceRefusedError, DeviceTimeoutError, DisconnectedError } from '../..
 import { ptyTarget, tcpTarget, type Protocol } from './display-targets.js';
 import type { SamsungMdcDriver } from '../../drivers/display/samsung-mdc.js';
 
+// Every subtest has a rig of its own (a pty or a port, a simulator): they run side by side. The two fault runs are
+// mostly waiting out timeouts and late replies, so two at a time keep their 1000 ms margins.
+t.jobs = 2;
+
 for (const protocol of ['samsung-mdc', 'lg'] as Protocol[]) {
   t.test(`${protocol}: faults`, async (t) => {
     // Timings leave 1000 ms or more either side of each edge (a 3 s reply timeout), so a loaded 2-core machine

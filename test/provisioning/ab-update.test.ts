@@ -13,11 +13,15 @@ import { installBundle } from '../../agent/update/install.js';
 import { publicKeyFromPem, BundleRefusedError, compareVersions } from '../../core/bundle.js';
 import { readBoot, writeBoot, INSTALLED } from '../../agent/update/slots.js';
 import { launcherArgv, unitExec } from '../../lab/unit.js';
+import { mapLimit } from '../../core/map-limit.js';
 
 const DIST = resolve(import.meta.dirname, '../..');
 const LAUNCHER = join(DIST, 'agent/update/launcher.js');
 const CHILD = join(DIST, 'test/provisioning/update-child.js');
 const UNIT = unitExec();
+
+// The two subtests have their own directories and keys: side by side.
+t.jobs = 2;
 
 /** A tiny agent: proves itself on a trial start (or fails to), then records what ran and with which config. */
 function fakeAgent(version: string, healthy: boolean): string {
@@ -109,7 +113,8 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
 
   // The installing agent killed right after each step.
   const expectAfter: Record<string, string> = { verified: '1.0.0', extracting: '1.0.0', extracted: '1.0.0', placed: '1.0.0', switched: '2.0.0' };
-  for (const [step, expected] of Object.entries(expectAfter)) {
+  // Every case below is a box (a directory) of its own: they run a few at a time (jobs).
+  const jobs: Array<() => Promise<void>> = Object.entries(expectAfter).map(([step, expected]) => async () => {
     const r = await rig(base, v1);
     const child = await run(installer([r.root, v2, pub, '1.0.0', step]));
     t.equal(child.signal, 'SIGKILL', `installer killed after "${step}"`);
@@ -127,11 +132,11 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
       t.equal((await lastRun(r.root)).version, '2.0.0', `after "${step}" the retried update runs 2.0.0`);
     }
     t.same(await readBoot(r.root), { committed: 'b' }, `after "${step}" slot b is committed`);
-  }
+  });
 
   // Killed while tar is writing the new slot: by the installer process itself once the first file is there (a
   // timer in this process would race the installer on a busy machine, which could finish and switch first).
-  {
+  jobs.push(async () => {
     const r = await rig(base, v1);
     const child = await run(installer([r.root, v2, pub, '1.0.0', 'mid-extract']));
     t.equal(child.signal, 'SIGKILL', 'installer killed in the middle of extraction');
@@ -142,10 +147,10 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
     const last = await lastRun(r.root);
     t.equal(last.version, '1.0.0', 'mid-extraction kill: 1.0.0 runs');
     t.equal(last.cfg, r.configHash, 'mid-extraction kill: config intact');
-  }
+  });
 
   // The new version killed on its trial start, before and during its health check: rolled back by itself.
-  for (const when of ['trial-start', 'in-health']) {
+  for (const when of ['trial-start', 'in-health']) jobs.push(async () => {
     const r = await rig(base, v1);
     await run(installer([r.root, v2, pub, '1.0.0', 'none']));
     const first = await launchOnce(r.root, { KILL_AT: when });
@@ -157,10 +162,10 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
     const boot = await readBoot(r.root);
     t.equal(boot.committed, 'a');
     t.match(boot.lastFailure, { version: '2.0.0', reason: /did not commit/ }, 'the failure is recorded');
-  }
+  });
 
   // A version that fails its health check rolls back within the same launcher run.
-  {
+  jobs.push(async () => {
     const r = await rig(base, v1);
     const bad = join(base, 'v3.bundle');
     await makeBundle({ dir: await payload(join(base, 'p3'), '3.0.0', false), version: '3.0.0', out: bad, key, expiresAt: new Date(Date.now() + 86400000), entry: 'main.mjs' });
@@ -169,7 +174,8 @@ t.test('kill -9 at every step of an update: the next start runs a good version w
     t.equal(l.code, 0);
     t.equal((await lastRun(r.root)).version, '1.0.0', 'an unhealthy 3.0.0 is rolled back to 1.0.0');
     t.match((await readBoot(r.root)).lastFailure, { version: '3.0.0', reason: /registers failed: broker refused/ });
-  }
+  });
+  await mapLimit(jobs, 3, (job) => job());
 });
 
 t.test('bundles are verified before anything is written; each refusal names its reason', async (t) => {

@@ -12,6 +12,12 @@ import { provisionCli } from '../../lab/provision-cli.js';
 import { freeTcpPort } from '../../lab/ports.js';
 import { syntheticCsv } from '../../provisioning/synthetic.js';
 import { Store } from '../../provisioning/store.js';
+import { mapLimit } from '../../core/map-limit.js';
+
+// Each subtest has a database (and a broker) of its own, and the CLI runs within one are independent: both go
+// side by side, a few node processes at a time.
+t.jobs = 2;
+const AT_ONCE = 4;
 
 // The broker must come from the command line or the database, not from the shell that runs the tests.
 const NO_ENV = { DIEMCAU_BROKER: undefined, DIEMCAU_DB: undefined };
@@ -33,20 +39,18 @@ async function database(t: Test, count: number, broker: string, serials = false)
 t.test('the broker comes from the database, said on stderr; a failure names it and hints --url', async (t) => {
   const c = await carrierWithBroker(2);
   t.teardown(() => c.cleanup());
-  const st = await cli(['status', '--db', c.store.dir, '--json']);
+  const port = await freeTcpPort(); // nothing listens there (asked once the broker has its port)
+  const [st, { db }] = await Promise.all([cli(['status', '--db', c.store.dir, '--json']), database(t, 2, `mqtt://127.0.0.1:${port}`)]);
   t.equal(st.code, 0, `status without --url: ${st.err}`);
   t.equal(JSON.parse(st.out).boxes.length, 2, 'stdout is the JSON document');
   t.match(st.err, `broker ${c.broker.url} (from the database: 2 of 2 hall(s) use it; --url to choose another)`, 'says which broker');
 
-  const port = await freeTcpPort(); // nothing listens there
-  const { db } = await database(t, 2, `mqtt://127.0.0.1:${port}`);
-  const down = await cli(['status', '--db', db]);
+  const [down, asJson] = await Promise.all([cli(['status', '--db', db]), cli(['status', '--db', db, '--json'])]);
   t.equal(down.code, 3, 'exit 3: the broker could not be reached');
   const failure = lines(down.err).filter((l) => l.includes('cannot log in'));
   t.equal(failure.length, 1, `one line: ${down.err}`);
   t.match(failure[0], `cannot log in to the broker mqtt://127.0.0.1:${port} (from the database`);
   t.match(failure[0], /ECONNREFUSED.*give the broker with --url URL/);
-  const asJson = await cli(['status', '--db', db, '--json']);
   t.match(JSON.parse(asJson.out), { error: { code: 'disconnected', message: /--url URL/ } }, '--json: the error as JSON on stdout');
 });
 
@@ -62,8 +66,9 @@ t.test('broker URLs are checked strictly, in one line naming the part at fault',
     [['handover', 'all', '--to', 'mqtt://new:1883x', '--url', c.broker.url], {}, /--to mqtt:\/\/new:1883x has the port "1883x"/],
   ];
   await writeFile(join(c.dir, 'x.json'), '{"telemetry":{"intervalS":30}}');
-  for (const [args, env, why] of cases) {
-    const r = await cli([...args, '--db', db], env);
+  const runs = await mapLimit(cases, AT_ONCE, ([args, env]) => cli([...args, '--db', db], env));
+  for (const [i, [args, , why]] of cases.entries()) {
+    const r = runs[i];
     t.equal(r.code, 2, `${args.join(' ')}: exit 2`);
     t.equal(lines(r.err).length, 1, `${args.join(' ')}: one line`);
     t.match(r.err, why);
@@ -93,23 +98,24 @@ t.test('exit 2 for bad input, one line naming the file; --json errors on stdout;
     [['bundle', join(dir, 'tree'), '--version', '1.0.0', '--out', join(dir, 'b')], `${join(dir, 'tree')}: no such directory (ENOENT)`],
     [['rollout', join(dir, 'x.bundle'), '--bundle-url', 'http://h/x'], `${join(dir, 'x.bundle')}: no such file (ENOENT)`],
   ];
-  for (const [args, message] of cases) {
-    const r = await cli([...args, '--db', db]);
+  const runs = await mapLimit(cases, AT_ONCE, ([args]) => Promise.all([cli([...args, '--db', db]), cli([...args, '--db', db, '--json'])]));
+  for (const [i, [args, message]] of cases.entries()) {
+    const [r, j] = runs[i];
     t.equal(r.code, 2, `${args[0]}: exit 2 (${r.err.trim()})`);
     t.same(lines(r.err), [`diemcau-provision ${args[0]}: ${message}`], `${args[0]}: one line naming the file`);
-    const j = await cli([...args, '--db', db, '--json']);
     t.equal(j.code, 2);
     t.same(JSON.parse(j.out), { error: { code: 'bad_request', message } }, `${args[0]} --json: the error is the JSON document`);
     t.same(lines(j.err), [`diemcau-provision ${args[0]}: ${message}`], `${args[0]} --json: and the line on stderr`);
   }
-  for (const args of [['import', 'x.csv', '--bogus', '--json'], ['frobnicate', '--json']]) {
-    const r = await cli(args);
+  const unknown = [['import', 'x.csv', '--bogus', '--json'], ['frobnicate', '--json']];
+  const [v, ...unknownRuns] = await Promise.all([cli(['--version']), ...unknown.map((args) => cli(args))]);
+  for (const [i, args] of unknown.entries()) {
+    const r = unknownRuns[i];
     t.equal(r.code, 2);
     t.match(JSON.parse(r.out), { error: { code: 'bad_request', message: /unknown (option --bogus|verb "frobnicate")/ } }, `${args[0]}: JSON error`);
   }
 
   const pkg = JSON.parse(await readFile(new URL('../../../package.json', import.meta.url), 'utf8'));
-  const v = await cli(['--version']);
   t.equal(v.code, 0, '--version is known');
   t.equal(v.out.trim(), `diemcau-provision ${pkg.version}`);
 
@@ -119,14 +125,15 @@ t.test('exit 2 for bad input, one line naming the file; --json errors on stdout;
     'vn-00010': { serial: 'SN00010', issuedAt: '2025-01-01T00:00:00Z', confirmedAt: '2025-01-01T00:01:00Z', kind: 'password' },
     'vn-00011': { serial: 'SN00011', issuedAt: '2025-01-01T00:00:00Z', kind: 'password' },
   });
-  const codes = JSON.parse((await cli(['codes', '--db', db, '--json'])).out);
+  const [codesRun, codesTable] = await Promise.all([cli(['codes', '--db', db, '--json']), cli(['codes', '--db', db])]);
+  const codes = JSON.parse(codesRun.out);
   t.match(codes, [
     { box: 'vn-00010', serial: 'SN00010', issuedTo: 'SN00010', claimed: true },
     { box: 'vn-00011', serial: 'SN00011', issuedTo: 'SN00011', claimed: false },
     { box: 'vn-00012', serial: 'SN00012', issuedTo: null, claimed: false },
   ]);
   t.ok(codes.every((c: Record<string, unknown>) => typeof c.claimed === 'boolean'), 'claimed is a boolean');
-  t.match((await cli(['codes', '--db', db])).out, /vn-00010 .* yes \(SN00010\)/, 'the table for people keeps the sentence');
+  t.match(codesTable.out, /vn-00010 .* yes \(SN00010\)/, 'the table for people keeps the sentence');
 });
 
 t.test('push lists every error of a file at once, and records nothing', async (t) => {
@@ -135,9 +142,12 @@ t.test('push lists every error of a file at once, and records nothing', async (t
     [{ telemetry: { intervalS: 0 }, colour: 'red' }, [/colour: not a section a carrier may set/, /telemetry\.intervalS: must be ≥ 1 \(got 0\)/]],
     [{ hall: { groups: ['x'] }, media: { bogus: 1 } }, [/hall\.groups: groups come from the halls CSV/, /media\.bogus/]],
   ];
-  for (const [doc, whys] of cases) {
-    await writeFile(join(dir, 'f.json'), JSON.stringify(doc));
-    const r = await cli(['push', 'all', join(dir, 'f.json'), '--db', db]);
+  const runs = await mapLimit(cases, AT_ONCE, async ([doc], i) => {
+    await writeFile(join(dir, `f${i}.json`), JSON.stringify(doc));
+    return cli(['push', 'all', join(dir, `f${i}.json`), '--db', db]);
+  });
+  for (const [i, [doc, whys]] of cases.entries()) {
+    const r = runs[i];
     t.equal(r.code, 2, JSON.stringify(doc));
     t.match(r.err, /refused, 2 error\(s\)/);
     for (const why of whys) t.match(r.err, why, `${JSON.stringify(doc)}: ${why}`);
@@ -146,30 +156,31 @@ t.test('push lists every error of a file at once, and records nothing', async (t
 });
 
 t.test('broker-conf: --help describes --port, --tls-port and --bind; each is checked', async (t) => {
-  const help = (await cli(['broker-conf', '--help'])).out;
+  const [help, { db }] = await Promise.all([cli(['broker-conf', '--help']).then((r) => r.out), database(t, 1, 'mqtt://b:1883')]);
   for (const o of ['--port N', '--tls-port N', '--bind ADDR', '--plugin PATH']) t.match(help, `\n  ${o}`, `--help describes ${o}`);
-  const { db } = await database(t, 1, 'mqtt://b:1883');
   const base = ['broker-conf', '--db', db, '--plugin', '/usr/lib/diemcau_clientid.so'];
-  const ok = await cli([...base, '--bind', '10.0.0.5', '--port', '18831']);
-  t.equal(ok.code, 0, ok.err);
-  t.match(ok.out, /^listener 18831 10\.0\.0\.5$/m, 'listens on the given address only');
-  for (const [args, why] of [
+  const bad: Array<[string[], RegExp]> = [
     [['--bind', '10.0.0.5 extra'], /--bind: 10\.0\.0\.5 extra is not an address/],
     [['--port', '70000'], /--port: 70000 is not a port \(1 to 65535\)/],
     [['--tls-port', '8883.5'], /--tls-port: 8883\.5 is not a port/],
-  ] as Array<[string[], RegExp]>) {
-    const r = await cli([...base, ...args]);
+  ];
+  const [ok, ...runs] = await mapLimit([['--bind', '10.0.0.5', '--port', '18831'], ...bad.map(([args]) => args)], AT_ONCE, (args) => cli([...base, ...args]));
+  t.equal(ok.code, 0, ok.err);
+  t.match(ok.out, /^listener 18831 10\.0\.0\.5$/m, 'listens on the given address only');
+  for (const [i, [args, why]] of bad.entries()) {
+    const r = runs[i];
     t.equal(r.code, 2, args.join(' '));
     t.match(r.err, why);
   }
 });
 
 t.test('a mistyped verb gets the closest one', async (t) => {
-  for (const [typed, meant] of [['stauts', 'status'], ['improt', 'import'], ['brokerconf', 'broker-conf'], ['rolout', 'rollout'], ['psuh', 'push']]) {
-    const r = await cli([typed]);
+  const typos = [['stauts', 'status'], ['improt', 'import'], ['brokerconf', 'broker-conf'], ['rolout', 'rollout'], ['psuh', 'push']];
+  const [runs, far] = await Promise.all([mapLimit(typos, AT_ONCE, ([typed]) => cli([typed])), cli(['frobnicate'])]);
+  for (const [i, [typed, meant]] of typos.entries()) {
+    const r = runs[i];
     t.equal(r.code, 2);
     t.match(r.err, `unknown verb "${typed}" (did you mean "${meant}"?`, typed);
   }
-  const far = await cli(['frobnicate']);
   t.notMatch(far.err, /did you mean/, 'no guess when nothing is close');
 });

@@ -14,6 +14,9 @@ import { startAgent, type AgentProcess } from '../../lab/agent-process.js';
 import { stopChild } from '../../core/stop-child.js';
 import { waitFor } from '../../lab/wait.js';
 
+// The two subtests have a carrier, a broker and boxes of their own: they run side by side.
+t.jobs = 2;
+
 const cli = (c: Carrier, args: string[]) => provisionCli([...args, '--db', c.store.dir], { DIEMCAU_BROKER: undefined });
 const DOCS = new URL('../../../docs/mqtt.md', import.meta.url);
 
@@ -50,19 +53,19 @@ t.test('an operator sends commands as the service login and sees every answer', 
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const carrier = await c.store.carrier();
 
-  // init names the login operators use, with its password.
-  const init = await cli(c, ['init']);
-  t.match(init.out, `${carrier.service.username} / ${carrier.service.password}`, 'init prints the service login and its password');
-  t.match(init.out, /Operators send commands as the service login/);
-  t.same(JSON.parse((await cli(c, ['init', '--json'])).out).service, carrier.service, 'and --json carries it');
-
   const boxes = new Map<string, AgentProcess>();
   t.teardown(async () => {
     for (const b of boxes.values()) await b.stop();
   });
-  for (const [id, devices] of [['vn-00010', { camera: { simulate: true } }], ['vn-00011', {}], ['vn-00013', {}]] as const) {
-    boxes.set(id, await runBox(c, dir, id, devices));
-  }
+  // The boxes start (and register) while init runs. init names the login operators use, with its password.
+  const started = Promise.all(
+    ([['vn-00010', { camera: { simulate: true } }], ['vn-00011', {}], ['vn-00013', {}]] as const).map(async ([id, devices]) => boxes.set(id, await runBox(c, dir, id, devices))),
+  );
+  const [init, initJson] = await Promise.all([cli(c, ['init']), cli(c, ['init', '--json'])]);
+  t.match(init.out, `${carrier.service.username} / ${carrier.service.password}`, 'init prints the service login and its password');
+  t.match(init.out, /Operators send commands as the service login/);
+  t.same(JSON.parse(initJson.out).service, carrier.service, 'and --json carries it');
+  await started;
 
   // status before any push: who is connected, and `none` (not "offline: applies on return") for version 0.
   const before = JSON.parse((await cli(c, ['status', '--json'])).out);
@@ -96,11 +99,11 @@ t.test('an operator sends commands as the service login and sees every answer', 
   // A hall stopped: the others answer, the timeout names it.
   await boxes.get('vn-00013')!.stop();
   boxes.delete('vn-00013');
-  const part = await cli(c, ['cmd', 'group:r-north', 'ping', '--timeout', '2', '--json']);
+  // Each waits out its timeout for the silent halls: both at once.
+  const [part, all] = await Promise.all([cli(c, ['cmd', 'group:r-north', 'ping', '--timeout', '2', '--json']), cli(c, ['cmd', 'all', 'ping', '--timeout', '2'])]);
   t.equal(part.code, 1, 'a hall did not answer: exit 1');
   t.match(JSON.parse(part.out), { boxes: 2, answered: 1, noAnswer: [{ box: 'vn-00013', online: false }] });
   t.match(part.err, 'no answer within 2 s from 1 of 2 box(es): vn-00013 (offline)');
-  const all = await cli(c, ['cmd', 'all', 'ping', '--timeout', '2']);
   t.equal(all.code, 1);
   t.match(all.out, /vn-00012\s+-\s+no answer \(connected: never seen\)/, 'all: the never-seen hall is named in the table');
 
@@ -121,10 +124,11 @@ t.test("docs/mqtt.md's Mosquitto client lines work on the provisioned broker as 
   const dir = await mkdtemp(join(tmpdir(), 'diemcau-cmd-docs-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   const carrier = await c.store.carrier();
-  const boxes = [await runBox(c, dir, 'vn-00010', { camera: { simulate: true } }), await runBox(c, dir, 'vn-00013')];
+  const boxes: AgentProcess[] = [];
   t.teardown(async () => {
     for (const b of boxes) await b.stop();
   });
+  await Promise.all([runBox(c, dir, 'vn-00010', { camera: { simulate: true } }), runBox(c, dir, 'vn-00013')].map((p) => p.then((b) => boxes.push(b))));
 
   const lines = await docsClientLines();
   t.ok(lines.some((l) => l.startsWith('mosquitto_rr ')), 'the docs show mosquitto_rr');

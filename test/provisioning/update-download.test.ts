@@ -26,6 +26,8 @@ import { launcherArgv, unitExec } from '../../lab/unit.js';
 const DIST = resolve(import.meta.dirname, '../..');
 const LAUNCHER = join(DIST, 'agent/update/launcher.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** A bound for a race: unref'd, so once the race is won it does not keep the test process alive (it held it 15 s). */
+const bound = (ms: number) => new Promise((r) => setTimeout(r, ms).unref());
 
 /** A real HTTP server on loopback; `bytesSent` totals what its sockets have written. */
 async function httpServer(handle: (path: string, res: ServerResponse) => void): Promise<{ url: string; server: Server; bytesSent: () => number; requests: string[] }> {
@@ -36,10 +38,14 @@ async function httpServer(handle: (path: string, res: ServerResponse) => void): 
     handle(req.url ?? '', res);
   });
   server.on('connection', (s) => sockets.add(s));
-  const port = await freeTcpPort();
-  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  // Port 0, then asked: a port found free first could be taken by a subtest running beside this one.
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
   return { url: `http://127.0.0.1:${port}`, server, bytesSent: () => [...sockets].reduce((n, s) => n + s.bytesWritten, 0), requests };
 }
+
+// Each subtest has its servers, files and processes to itself: they run side by side.
+t.jobs = 4;
 
 const closeServer = (s: Server) => new Promise<void>((r) => (s.closeAllConnections(), s.close(() => r())));
 
@@ -116,7 +122,7 @@ t.test('the agent as a box runs it (launcher, unit flags) downloads an update th
   const r = await req.request('vn-00001', 'update', { url: `${http.url}/latest`, version: '2.0.0' }, 30000);
   t.match(r, { ok: true, result: { version: '2.0.0', slot: 'b', restarting: true } }, `update answered ${JSON.stringify(r)}`);
   t.same(http.requests, ['/latest', '/files/v2.bundle'], 'the redirect was followed');
-  const code = await Promise.race([exited, sleep(15000).then(() => 'still running')]);
+  const code = await Promise.race([exited, bound(15000).then(() => 'still running')]);
   t.equal(code, 0, 'the launcher restarted into the new slot, whose entry ran and exited 0');
   const ran = existsSync(join(root, 'ran.json')) ? JSON.parse(await readFile(join(root, 'ran.json'), 'utf8')) : null;
   t.same(ran, { slot: 'b', execArgv: unit.nodeFlags, args: ['run', '--config', config] }, 'the new version ran from slot b with the unit flags and arguments');
@@ -148,7 +154,7 @@ t.test('the bundle cap holds while streaming: a chunked download past it is stop
     (r) => ({ ok: true, r }),
     (e: unknown) => errorToWire(e),
   );
-  await Promise.race([sending, sleep(5000)]); // the server saw the box hang up (or sent everything)
+  await Promise.race([sending, bound(5000)]); // the server saw the box hang up (or sent everything)
   t.match(answer, { code: 'bad_request', message: `update: ${url} is more than ${cap} bytes, the bundle cap: download stopped` }, `answer: ${JSON.stringify(answer)}`);
   t.ok(http.bytesSent() > 0 && http.bytesSent() < total / 4, `the server sent ${http.bytesSent()} of ${total} bytes before the box hung up`);
   t.notOk(existsSync(join(root, 'incoming.bundle')), 'no partial file is left');
