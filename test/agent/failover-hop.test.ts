@@ -9,6 +9,9 @@ import { createLogger, silentLogger } from '../../core/log.js';
 import { waitFor } from '../../lab/wait.js';
 
 const SPREAD_S = 4;
+// The two scenarios run at once, each with its own brokers and link: the delays they check are drawn (rand 0.99),
+// and the one timing they read has a window and a half of margin.
+t.jobs = 2;
 
 t.test('a node killed: the retry that finds it refusing hops to the next node without a second spread', async (t) => {
   const a = await startBroker();
