@@ -18,12 +18,12 @@ const BOTH = ['presence', 'config/desired'] as const;
  * The union of what each of `urls` hands out. ejabberd 23.01 indexes retained topics per node (mod_mqtt's
  * mqtt_topic_cache, an ETS table filled when the node starts and on each retained publish through that node): the
  * messages themselves are replicated in Mnesia, but a node hands out on SUBSCRIBE only those published through it
- * or present when it started. A reader of the whole picture asks every node.
+ * or present when it started. A reader of the whole picture asks every node, all at once (each read ends with its
+ * own quiet second), and merges them in the order of `urls`.
  */
 export async function clusterPicture(urls: string[], service: Credential, leaves: readonly string[] = BOTH): Promise<RetainedPicture> {
   const all: RetainedPicture = { presence: new Map(), desired: new Map() };
-  for (const url of urls) {
-    const p = await retainedPicture(url, service, leaves);
+  for (const p of await Promise.all(urls.map((url) => retainedPicture(url, service, leaves)))) {
     for (const [k, v] of p.presence) all.presence.set(k, v);
     for (const [k, v] of p.desired) all.desired.set(k, v);
   }

@@ -169,14 +169,26 @@ t.test('the node comes back, rejoins, and serves', async (t) => {
   t.equal(await groupAnswered(urls[0]), boxIds.length, 'a group command sent through it reaches every hall on the other nodes');
 });
 
+/** A console's online count once it is above 0 and the same as a second before. */
+async function settled(what: string, online: () => Promise<number>): Promise<number> {
+  let before = -1;
+  const steady = async () => {
+    const [was, now] = [before, await online()];
+    before = now;
+    return { now, steady: now > 0 && now === was };
+  };
+  return (await waitFor(`${what}: the console's count settled`, steady, { until: (r) => r.steady, timeoutMs: 30_000, everyMs: 1000 })).now;
+}
+
 t.test('a console started now: from one node, the halls whose presence went through it; given every node, all', async (t) => {
   const one = await startConsole(urls[1], 'one-node');
   const all = await startConsole(urls[1], 'all-nodes', [urls[0], urls[2]]);
   t.teardown(() => Promise.all([one.stop(), all.stop()]));
-  await new Promise((r) => setTimeout(r, 4000)); // the retained replays, then nothing until a hall publishes
-  const seen = await one.online();
+  // The retained replays, then nothing until a hall publishes: each count is read once it has held for a second
+  // (the quiet the console itself ends a node's replay on, central/fleet/carrier.ts).
+  const [seen, every] = await Promise.all([settled('one node', one.online), settled('every node', all.online)]);
   t.ok(seen > 0 && seen < boxIds.length, `one node: ${seen} of ${boxIds.length} halls online (the per-node retained index, docs/scale.md)`);
-  t.equal(await all.online(), boxIds.length, 'every node listed: every hall online');
+  t.equal(every, boxIds.length, 'every node listed: every hall online');
 });
 
 t.test('the whole cluster stopped: a mass event, and the first retries are spread over the window', async (t) => {
@@ -187,9 +199,13 @@ t.test('the whole cluster stopped: a mass event, and the first retries are sprea
   // The cluster stays down longer than the window: each hall's first retry finds every node refusing and is logged.
   // When those first retries happen is the agent's doing alone; when the returns land is also the cluster's (its
   // nodes stall registrations while Mnesia merges at start), so the spread is read from the retries.
-  await new Promise((r) => setTimeout(r, (SPREAD_S + 1) * 1000));
-  const first = new Map<string, number>();
-  for (const f of failedAttempts) if (f.at >= stoppedAt && !first.has(f.box)) first.set(f.box, f.at);
+  const firstRetries = () => {
+    const first = new Map<string, number>();
+    for (const f of failedAttempts) if (f.at >= stoppedAt && !first.has(f.box)) first.set(f.box, f.at);
+    return first;
+  };
+  // Bounded by three windows: a hall that has not retried by then never will while the cluster is down.
+  const first = await waitFor('every hall retried', firstRetries, { until: (m) => m.size === fleet.length, timeoutMs: 3 * SPREAD_S * 1000, everyMs: 100 }).catch(() => firstRetries());
   t.equal(first.size, fleet.length, 'every hall retried while the cluster was down');
   const offsets = [...first.values()].map((x) => (x - stoppedAt) / 1000).sort((a, b) => a - b);
   const perSecond = new Map<number, number>();

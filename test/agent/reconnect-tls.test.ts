@@ -13,6 +13,9 @@ import { parseConfig } from '../../agent/config/load.js';
 import { createLogger, silentLogger } from '../../core/log.js';
 import { waitFor } from '../../lab/wait.js';
 
+// The two scenarios run at once, each with its own broker: the first reads spans of its own fleet's returns, the
+// second reads delays its link drew (rand 0.99), not how long anything took.
+t.jobs = 2;
 const tls = await carrierTlsListener();
 t.teardown(() => tls.cleanup());
 
@@ -70,6 +73,9 @@ t.test('over TLS the fleet returns over fleetSize / brokerConnectsPerS: a faster
 t.test('a broker that cuts the handshake doubles the window; one not listening yet does not', async (t) => {
   // Two clients at a time on the TLS listener: the next is accepted and closed at once, as Mosquitto refuses past
   // max_connections (no CONNACK, so no reason code: the box reads the cut itself).
+  // Its own listener (another port): the first scenario's broker is listening at the same time.
+  const tls = await carrierTlsListener();
+  t.teardown(() => tls.cleanup());
   const broker = await startBroker({ extraConfig: [...tls.lines, 'max_connections 2'] });
   t.teardown(() => broker.cleanup());
   const lines: Array<Record<string, any>> = [];

@@ -10,9 +10,13 @@ import { boxChecks, claimChecks } from '../../lab/acl-checks.js';
 import { hashPassword, verifyPassword, renderPasswd } from '../../provisioning/passwd.js';
 import { startBroker } from '../../lab/mosquitto.js';
 
+// One carrier for the file (its broker plugin is compiled once): the checks log in with their own client ids and
+// each ends its clients, so they leave nothing behind that another scenario reads.
+const c = await carrierWithBroker(3);
+t.teardown(() => c.cleanup());
+const url = c.broker.url;
+
 t.test('$7$ hashes: mosquitto_passwd output verifies here, and the broker accepts a file written here', async (t) => {
-  const c = await carrierWithBroker(1);
-  t.teardown(() => c.cleanup());
   const pw = join(c.dir, 'tool.passwd');
   execFileSync('mosquitto_passwd', ['-c', '-b', pw, 'alice', 's3cret ü']);
   const [user, hash] = readFileSync(pw, 'utf8').trim().split(':');
@@ -33,15 +37,9 @@ t.test('$7$ hashes: mosquitto_passwd output verifies here, and the broker accept
 });
 
 t.test('boxes are confined to their own topics and their groups', async (t) => {
-  const c = await carrierWithBroker(3);
-  t.teardown(() => c.cleanup());
-  const url = c.broker.url;
   for (const r of await boxChecks({ a: url, b: url, service: url, claim: url }, c.store)) t.equal(r.got, r.want, r.what);
 });
 
 t.test('the claim credential asks for an identity and does nothing else', async (t) => {
-  const c = await carrierWithBroker(2);
-  t.teardown(() => c.cleanup());
-  const url = c.broker.url;
   for (const r of await claimChecks({ a: url, b: url, service: url, claim: url }, c.store)) t.equal(r.got, r.want, r.what);
 });

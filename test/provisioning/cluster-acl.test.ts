@@ -25,12 +25,13 @@ t.teardown(() => c.cleanup());
 const [n0, n1, n2] = c.cluster.urls;
 const carrier = await c.store.carrier();
 const ids = await c.store.identities();
-const [A, B] = Object.keys(ids).sort();
+const [A, B, C] = Object.keys(ids).sort();
 
 t.test('the nodes loaded the rendered config and formed one cluster', async (t) => {
   const want = c.cluster.nodes.map((n) => n.erlName).sort();
-  for (const i of [0, 1, 2]) t.same(await c.cluster.running(i), want, `node ${i} runs with all three`);
-  const users = (await c.cluster.ctl(0, ['registered_users', LAB_DOMAIN])).split('\n').filter(Boolean);
+  const [running, listed] = await Promise.all([Promise.all([0, 1, 2].map((i) => c.cluster.running(i))), c.cluster.ctl(0, ['registered_users', LAB_DOMAIN])]);
+  for (const i of [0, 1, 2]) t.same(running[i], want, `node ${i} runs with all three`);
+  const users = listed.split('\n').filter(Boolean);
   t.equal(users.length, Object.keys(ids).length + 2, 'every box, the claim and the service login are accounts, imported on one node and seen on another');
 });
 
@@ -99,23 +100,34 @@ t.test('over TLS: a box verifies each node against the carrier CA and logs in wi
   t.teardown(() => ops.endAsync(true));
   const requester = new Requester(ops);
   await requester.start();
-  for (const [i, url] of c.cluster.tlsUrls.entries()) {
-    const agent = startAgent(await writeConfig({ box: { id: B }, mqtt: { brokers: [url], username: B, password: ids[B].password, tls: { ca: c.ca } } }, await mkdtemp(join(c.dir, 'box-tls-'))));
+  // One box per node, all at once (a box's session is its account and client id: one box on two nodes would be one
+  // session moving), and the box given another carrier's CA beside them.
+  const other = await carrierTlsListener(); // another carrier's CA
+  t.teardown(() => other.cleanup());
+  const boxTls = async (box: string, url: string, ca: string) =>
+    startAgent(await writeConfig({ box: { id: box }, mqtt: { brokers: [url], username: box, password: ids[box].password, tls: { ca } } }, await mkdtemp(join(c.dir, 'box-tls-'))));
+  const onNode = async (i: number, url: string) => {
+    const box = [A, B, C][i];
+    const agent = await boxTls(box, url, c.ca!);
     try {
       const reg = await agent.waitLog((l) => l.msg === 'registered with broker', 'registered with broker', 30000);
-      t.equal(reg.broker, url, `registered on node ${i} over mqtts`);
       // Registered is logged at CONNACK, before its SUBACK: a command sent at once may find no subscription yet.
-      const ping = () => requester.request(B, 'ping', {}, 3000).then((r) => r.ok, () => false);
-      t.ok(await waitFor('an answer over TLS', ping, { until: (ok) => ok, timeoutMs: 20_000, everyMs: 100 }), `on node ${i} over TLS, it answers the service on node 2`);
+      const ping = () => requester.request(box, 'ping', {}, 3000).then((r) => r.ok, () => false);
+      return { box, broker: reg.broker, answered: await waitFor('an answer over TLS', ping, { until: (ok) => ok, timeoutMs: 20_000, everyMs: 100 }).catch(() => false) };
     } finally {
       await agent.stop('SIGKILL');
     }
-  }
-  const other = await carrierTlsListener(); // another carrier's CA
-  t.teardown(() => other.cleanup());
-  const agent = startAgent(await writeConfig({ box: { id: B }, mqtt: { brokers: [c.cluster.tlsUrls[0]], username: B, password: ids[B].password, tls: { ca: other.ca } } }, await mkdtemp(join(c.dir, 'box-tls-'))));
+  };
+  const agent = await boxTls(B, c.cluster.tlsUrls[0], other.ca);
   t.teardown(() => agent.stop('SIGKILL'));
-  const failed = await agent.waitLog((l) => l.msg === 'broker connect failed', 'broker connect failed', 30000);
+  const [nodes, failed] = await Promise.all([
+    Promise.all(c.cluster.tlsUrls.map((url, i) => onNode(i, url))),
+    agent.waitLog((l) => l.msg === 'broker connect failed', 'broker connect failed', 30000),
+  ]);
+  for (const [i, url] of c.cluster.tlsUrls.entries()) {
+    t.equal(nodes[i].broker, url, `${nodes[i].box} registered on node ${i} over mqtts`);
+    t.ok(nodes[i].answered, `on node ${i} over TLS, it answers the service on node 2`);
+  }
   t.match(String(failed.reason), /certificate/i, `given another CA, the box refuses the node: ${failed.reason}`);
   t.notOk(agent.lines.some((l) => l.msg === 'registered with broker'), 'and never registers');
 });

@@ -14,6 +14,8 @@ import { provisionCli } from '../../lab/provision-cli.js';
 const CLI = resolve(import.meta.dirname, '../../provisioning/cli.js');
 
 const cli = provisionCli;
+// The scenarios are independent (each its own temp dir and database) and mostly wait on CLI processes: run at once.
+t.jobs = 3;
 
 async function digest(db: string): Promise<string> {
   const h = createHash('sha256');
@@ -165,8 +167,10 @@ t.test('a progress bar on a terminal (a real pty from script(1)), none in a pipe
 });
 
 t.test('every verb has --help; unknown options and verbs are named', async (t) => {
-  for (const v of ['init', 'import', 'codes', 'reset', 'broker-plugin', 'broker-conf', 'ca', 'serve', 'push', 'status', 'handover', 'keys', 'bundle', 'rollout']) {
-    const r = await cli([v, '--help']);
+  const verbs = ['init', 'import', 'codes', 'reset', 'broker-plugin', 'broker-conf', 'ca', 'serve', 'push', 'status', 'handover', 'keys', 'bundle', 'rollout'];
+  const helps = await Promise.all(verbs.map((v) => cli([v, '--help'])));
+  for (const [i, v] of verbs.entries()) {
+    const r = helps[i];
     t.equal(r.code, 0, `${v} --help`);
     t.match(r.out, new RegExp(`^usage: diemcau-provision ${v}`), `${v} --help prints its usage`);
   }
