@@ -22,6 +22,7 @@ import { promisify } from 'node:util';
 import type { Carrier, Identity } from './store.js';
 import type { Hall } from './halls.js';
 import { BOX_READS, BOX_WRITES, ROOT } from '../core/topics.js';
+import { mapLimit } from '../core/map-limit.js';
 
 const pbkdf2Async = promisify(pbkdf2);
 /**
@@ -130,15 +131,7 @@ export function carrierLogins(carrier: Carrier, ids: Record<string, Identity>): 
  */
 export async function renderEjabberdAccounts(domain: string, logins: Array<{ username: string; password: string }>, skip: Set<string> = new Set()): Promise<{ xml: string; written: number }> {
   const todo = logins.filter((l) => !skip.has(l.username));
-  const users: string[] = new Array(todo.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      const i = next++;
-      users[i] = `<user name=${attr(todo[i].username)}>${await scramCredentials(todo[i].password)}</user>`;
-    }
-  };
-  await Promise.all(Array.from({ length: 4 }, worker));
+  const users = await mapLimit(todo, 4, async (l) => `<user name=${attr(l.username)}>${await scramCredentials(l.password)}</user>`);
   const xml = [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<server-data xmlns="urn:xmpp:pie:0">',
