@@ -236,14 +236,14 @@ ${COMMON}`,
 Staged update: the canary halls, then --share percent, then all. Each hall gets the update command and is
 counted done when it reports the new version, failed when it refuses or rolls back. A stage whose failure rate
 passes --max-failures percent halts the rollout. Halls in a meeting install afterwards (they count when done).
-  --bundle-url URL   where boxes download the bundle (http:// or https://)
-  --target T         BOXID, group:NAME or all (default all)
-  --canary N         halls in the first stage (default 10)
-  --share P          percent of the halls in the second stage (default 10)
-  --max-failures P   a stage with more failures than this percent halts the rollout (default 5)
-  --timeout S        how long a hall may take to report the new version (default 600)
-  --poll-ms MS       how often a hall is asked how its update goes (default 2000)
-  --busy-retry-ms MS how long to wait before asking a hall in a meeting again (default 5000)
+  --bundle-url URL    where boxes download the bundle (http:// or https://)
+  --target T          BOXID, group:NAME or all (default all)
+  --canary N          halls in the first stage (default 10)
+  --share P           percent of the halls in the second stage (default 10)
+  --max-failures P    a stage with more failures than this percent halts the rollout (default 5)
+  --timeout S         how long a hall may take to report the new version (default 600)
+  --poll-ms MS        how often a hall is asked how its update goes (default 2000)
+  --busy-retry-ms MS  how long to wait before asking a hall in a meeting again (default 5000)
 ${BROKER}
 ${COMMON}`,
   },
