@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The suite, as `npm test` runs it after setup and build: every file two at a time, except the media files that
-# measure real time (a frame rate, a latency, loss, an echo canceller settling, a level heard through the bridge):
-# those run afterwards one at a time, because two of them on two cores starve each other's encoder and audio
-# pipeline and the measurement, not the product, fails. Any other file must pass beside any other.
+# The suite, as `npm test` runs it after setup and build: every file three at a time (most wait on brokers,
+# processes and timers more than they compute), except the media files that measure real time (a frame rate, a
+# latency, loss, an echo canceller settling, a level heard through the bridge): those run afterwards one at a time,
+# because two of them on two cores starve each other's encoder and audio pipeline and the measurement, not the
+# product, fails. Any other file must pass beside any other.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 alone=(echo-calibrate audio-erle heard commissioning recovery whip uplink cascade local-view demo-meeting page-preview
@@ -22,7 +23,7 @@ paired=()
 for f in $(printf 'dist/test/%s/*.test.js ' "${folders[@]}"); do
   [[ " ${solo[*]} " == *" $f "* ]] || paired+=("$f")
 done
-tap --jobs=2 "${paired[@]}"
+tap --jobs=3 "${paired[@]}"
 s=$?
 tap --jobs=1 "${solo[@]}" || s=1
 exit $s
