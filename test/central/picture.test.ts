@@ -5,6 +5,7 @@ import t from 'tap';
 import { HALLS, HANOI, PASSWORD, startWorld, eventually } from './world.js';
 import { ConsoleClient } from '../../lab/central.js';
 import { pressButton } from '../../lab/hall-capabilities.js';
+import { Observer } from '../../lab/observer.js';
 
 const w = await startWorld();
 t.teardown(() => w.close());
@@ -89,7 +90,11 @@ t.test('the picture survives a broker restart', async (t) => {
   t.equal(during.body.total, HALLS.length, 'no hall is forgotten while a broker is down');
   await w.brokers.vnpt.start(); // same port, empty: no retained message survived
   await live.until(() => live.frames.some((f) => f.msg.carriers?.find((c: any) => c.name === 'vnpt' && c.connected && c.connects >= 2)), 'vnpt back', 20000);
-  // The boxes come back and publish presence and state again; the picture is whole and current.
+  // The boxes come back and publish presence and state again; the picture is whole and current. The box is asked
+  // to press only once it is back on the broker (its reconnect backoff is its own, and slower on a busy machine).
+  const obs = await Observer.connect(w.brokers.vnpt.url, ['diemcau/v1/vn-30001/presence']);
+  t.teardown(() => obs.close());
+  await obs.wait((m) => m.json?.state === 'online', 'vn-30001 online on the restarted broker', 30000);
   const since = Date.now();
   await pressTalk(w, 'vn-30001');
   await live.until(() => live.floor.some((e: any) => e.box === 'vn-30001'), 'a request from a vnpt hall after the restart', 20000);
