@@ -80,7 +80,8 @@ t.test('15% packet loss: video steps down, audio stays heard; clean again: video
   await waitFor(`the encoder stepping down from ${from}`, () => hall.extra(), { until: (x) => rung(x.level) > rung(from), timeoutMs: 30_000 });
   t.pass(`encoder stepped down from ${from} to ${hall.extra().level}`);
   await sleep(3000);
-  t.ok(hall.report().heard, 'audio still heard through 15% loss');
+  const through = hall.report();
+  t.ok(through.heard, `audio still heard through 15% loss (${JSON.stringify({ status: through.status, seen: through.seen, stats: through.stats })})`);
   t.ok((hall.report().stats?.lossPct ?? 0) > 3, `bridge reports loss ${hall.report().stats?.lossPct}%`);
   await setLoss(lab.hall, 0);
   await waitFor('the encoder back at 360p30', () => hall.extra(), { until: (x) => x.level === '360p30', timeoutMs: 60_000, everyMs: 500 });
