@@ -14,7 +14,7 @@
 # runs after the listed ones; the lists only order, they never leave a file out.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-alone=(media/echo-calibrate media/whip media/cascade media/commissioning media/heard
+media_pairs=(media/echo-calibrate media/whip media/cascade media/commissioning media/heard
   media/audio-erle media/local-view media/console-preview media/page-preview media/demo-meeting)
 slow=(provisioning/cluster-acl agent/cluster-failover agent/powercut-update agent/powercut-claim media/bridge-restart
   provisioning/cmd central/page-wall central/page-floor provisioning/cli-input agent/technician-page media/meeting
@@ -27,9 +27,9 @@ paths() {
     echo "dist/test/$f.test.js"
   done
 }
-solo=($(paths "${alone[@]}")) || exit 1
+pairs=($(paths "${media_pairs[@]}")) || exit 1
 first=($(paths "${slow[@]}")) || exit 1
-last=($(paths media/recovery media/uplink)) || exit 1
+alone=($(paths media/recovery media/uplink)) || exit 1
 # test/package needs a built package and a systemd container: `npm run check:package` runs it.
 folders=(lab core house agent drivers provisioning central media)
 for d in dist/test/*/; do
@@ -38,10 +38,10 @@ for d in dist/test/*/; do
 done
 paired=()
 for f in "${first[@]}" $(printf 'dist/test/%s/*.test.js ' "${folders[@]}"); do
-  [[ " ${solo[*]} ${paired[*]} ${last[*]} " == *" $f "* ]] || paired+=("$f")
+  [[ " ${pairs[*]} ${alone[*]} ${paired[*]} " == *" $f "* ]] || paired+=("$f")
 done
 tap --jobs=3 "${paired[@]}"
 s=$?
-tap --jobs=2 "${solo[@]}" || s=1
-tap --jobs=1 "${last[@]}" || s=1
+tap --jobs=2 "${pairs[@]}" || s=1
+tap --jobs=1 "${alone[@]}" || s=1
 exit $s
