@@ -5,7 +5,7 @@
 // (inbound-rtp framesDecoded), and the shown frames only tell order, readability and lateness.
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { JanusSignalling } from '../../agent/media/signalling/janus.js';
-import { readStamp, type Stamp } from '../../agent/media/frames/frame-stamp.js';
+import { readStamp, stampCrc, type Stamp } from '../../agent/media/frames/frame-stamp.js';
 import type { Negotiator } from '../../agent/media/signalling/types.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -84,7 +84,7 @@ export async function startChromiumSubscriber(bridge: string, room: number, disp
   try {
     const page: Page = await browser.newPage();
     await page.setContent('<html><body></body></html>');
-    await page.evaluate(`window.readStamp = ${readStamp.toString()};`);
+    await page.evaluate(`window.stampCrc = ${stampCrc.toString()}; window.readStamp = ${readStamp.toString()};`);
     await page.evaluate(PAGE_SCRIPT);
     const neg: Negotiator = {
       createOffer: () => Promise.reject(new Error('chromium subscriber: only answers')),

@@ -18,13 +18,19 @@ let centre: MediaController;
 /** The first test's Chromium subscriber, launched while the centre starts (a browser takes seconds to come up). */
 let chromium: Promise<ChromiumSubscriber> | undefined;
 const hallLog = memoryLogger('hall');
+const centreLog = memoryLogger('centre');
 t.before(async () => {
   lab = await startJanusLab();
   hall = await startHall(lab, {}, hallLog.log);
   chromium = startChromiumSubscriber(lab.hostUrl, ROOM, 'hall');
   chromium.catch(() => {}); // the test that uses it awaits it
-  centre = await startCentre(lab);
-  await waitFor('the centre decoding the hall', () => programme(centre), { until: (p) => p.frames > 30, timeoutMs: 30_000 });
+  centre = await startCentre(lab, centreLog.log);
+  await waitFor('the centre decoding the hall', () => programme(centre), { until: (p) => p.frames > 30, timeoutMs: 30_000 }).catch((err) => {
+    // Once, the centre decoded 10 frames and then none for 30 s while audio flowed (quiet run 23): what each side said.
+    t.comment(`hall: ${JSON.stringify(hall.report())}\n${hallLog.lines.slice(-40).join('\n')}`);
+    t.comment(`centre:\n${centreLog.lines.slice(-40).join('\n')}`);
+    throw err;
+  });
 });
 t.teardown(async () => {
   await chromium?.then((c) => c.close()).catch(() => {}); // closed already when the first test ran
