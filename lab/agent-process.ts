@@ -1,7 +1,6 @@
 // Runs `diemcau run` as a separate process, exactly as on a box, and keeps its JSON log lines for assertions.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { writeFile, mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
@@ -22,9 +21,9 @@ export interface AgentProcess {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export async function writeConfig(config: unknown, dir?: string): Promise<string> {
-  const d = dir ?? (await mkdtemp(join(tmpdir(), 'diemcau-test-')));
-  const p = join(d, 'config.json');
+/** Writes config.json in `dir`, the caller's (a scratchDir(t, ...), so that it goes when the test does). */
+export async function writeConfig(config: unknown, dir: string): Promise<string> {
+  const p = join(dir, 'config.json');
   await writeFile(p, JSON.stringify(config, null, 2));
   return p;
 }

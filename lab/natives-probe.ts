@@ -7,6 +7,7 @@ export const NATIVES_PROBE = String.raw`
 const { createRequire } = require('node:module');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
+const { tmpdir } = require('node:os');
 const req = createRequire(join(process.argv[1], 'package.json'));
 const result = {};
 const probe = async (name, use) => {
@@ -14,7 +15,7 @@ const probe = async (name, use) => {
 };
 (async () => {
   await probe('unix-dgram', (m) => new Promise((resolve, reject) => {
-    const dir = mkdtempSync('/tmp/probe-');
+    const dir = mkdtempSync(join(tmpdir(), 'probe-')); // $TMPDIR when set: the suite's, which must end empty
     const rx = m.createSocket('unix_dgram'), tx = m.createSocket('unix_dgram');
     const done = (err) => { rx.close(); tx.close(); rmSync(dir, { recursive: true }); err ? reject(err) : resolve(); };
     rx.on('message', (b) => done(b.toString() === 'READY=1' ? null : new Error('got ' + b)));

@@ -40,8 +40,18 @@ paired=()
 for f in "${first[@]}" $(printf 'dist/test/%s/*.test.js ' "${folders[@]}"); do
   [[ " ${pairs[*]} ${alone[*]} ${paired[*]} " == *" $f "* ]] || paired+=("$f")
 done
+# Every test cleans up what it started, temp dirs too (lab/scratch-dir.ts): the suite runs with a temp dir of its own,
+# and whatever is left in it at the end is named and fails the run. Nothing is left in /tmp either way.
+TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/diemcau-suite-XXXXXX") || exit 1
+export TMPDIR
+trap 'rm -rf "$TMPDIR"' EXIT
 tap --jobs=3 "${paired[@]}"
 s=$?
 tap --jobs=2 "${pairs[@]}" || s=1
 tap --jobs=1 "${alone[@]}" || s=1
+shopt -s nullglob dotglob
+for left in "$TMPDIR"/*; do
+  echo "scripts/test.sh: a test left $left behind" >&2
+  s=1
+done
 exit $s

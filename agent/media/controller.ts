@@ -5,6 +5,9 @@
 // level), and takes stills of the camera and of the TV (worker/local.ts).
 import { EventEmitter } from 'node:events';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandSpec } from '../../core/commands/define.js';
 import { mediaCommandHandlers } from './command-handlers.js';
@@ -103,7 +106,11 @@ class Controller extends EventEmitter implements MediaController {
   private spawnWorker(): Promise<void> {
     const prefix = this.opts.spawnPrefix ?? [];
     const argv = [...prefix, process.execPath, ...WORKER_NODE_FLAGS, WORKER];
-    const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+    // The worker's temp files (its capture FIFOs) go in a dir of its own, removed here when it exits however it
+    // exits: a worker that crashed or was killed cannot remove them itself.
+    const tmp = mkdtempSync(join(tmpdir(), 'diemcau-media-'));
+    const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, TMPDIR: tmp } });
+    proc.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
     this.proc = proc;
     let stderr = '';
     proc.stderr!.on('data', (d) => (stderr = (stderr + d.toString()).slice(-2000)));

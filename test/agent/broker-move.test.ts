@@ -4,12 +4,11 @@
 // while the box is still connected, and the box's connection closes after it. Two real Mosquittos, a real
 // `diemcau run`, a real TCP relay in front of the old broker.
 import t from 'tap';
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import { startBroker } from '../../lab/mosquitto.js';
 import { startTcpProxy } from '../../lab/tcp-proxy.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const ID = 'vn-42001';
 const LINK_MS = 600;
@@ -25,8 +24,7 @@ const atNew = await Observer.connect(newBroker.url);
 t.teardown(() => atNew.close());
 
 const mqttOn = (url: string) => ({ brokers: [url], willDelayS: 2, stateThrottleMs: 100 });
-const path = await writeConfig({ box: { id: ID }, mqtt: mqttOn(link.url) });
-t.teardown(() => rm(join(path, '..'), { recursive: true, force: true }));
+const path = await writeConfig({ box: { id: ID }, mqtt: mqttOn(link.url) }, await scratchDir(t, 'diemcau-test-'));
 const agent = startAgent(path);
 t.teardown(() => agent.stop());
 

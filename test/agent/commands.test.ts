@@ -4,6 +4,7 @@ import t from 'tap';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
@@ -20,7 +21,7 @@ const online = (id: string, since = 0) =>
   obs.wait((m) => m.topic === `diemcau/v1/${id}/presence` && m.json?.state === 'online', `${id} online`, 10000, since);
 
 t.test('ping answers version and uptime, with the correlation data', async (t) => {
-  const agent = startAgent(await writeConfig(config('vn-10001', ['g1'])));
+  const agent = startAgent(await writeConfig(config('vn-10001', ['g1']), await scratchDir(t, 'diemcau-test-')));
   t.teardown(() => agent.stop());
   await online('vn-10001');
   const r = await obs.request('diemcau/v1/vn-10001/cmd/ping', {});
@@ -53,7 +54,9 @@ t.test('ping answers version and uptime, with the correlation data', async (t) =
 
 t.test('one message to a group reaches every hall in it, each answering for itself', async (t) => {
   const ids = ['vn-20001', 'vn-20002', 'vn-20003'];
-  const agents = await Promise.all(ids.map(async (id, i) => startAgent(await writeConfig(config(id, i < 2 ? ['p-01', 'all'] : ['p-02', 'all'])))));
+  const agents = await Promise.all(
+    ids.map(async (id, i) => startAgent(await writeConfig(config(id, i < 2 ? ['p-01', 'all'] : ['p-02', 'all']), await scratchDir(t, 'diemcau-test-')))),
+  );
   t.teardown(() => Promise.all(agents.map((a) => a.stop())));
   await Promise.all(ids.map((id) => online(id)));
   // One response topic cannot lie in every box's reply tree: a group command carries none, and each hall answers on
@@ -70,7 +73,7 @@ t.test('one message to a group reaches every hall in it, each answering for itse
 });
 
 t.test('an expired command never runs; one still valid does, after the box returns', async (t) => {
-  const path = await writeConfig(config('vn-30001', []));
+  const path = await writeConfig(config('vn-30001', []), await scratchDir(t, 'diemcau-test-'));
   let agent = startAgent(path);
   await online('vn-30001');
   await agent.stop('SIGTERM'); // the persistent session keeps its subscriptions while the box is away

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig, type AgentProcess } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
@@ -28,7 +29,7 @@ async function boxWith(t: Test, id: string, desired: unknown): Promise<Box> {
     box: { id },
     hall: { name: 'Before', groups: ['old'] },
     mqtt: { brokers: [broker.url], willDelayS: 2, stateThrottleMs: 100 },
-  });
+  }, await scratchDir(t, 'diemcau-test-'));
   const agent = startAgent(path);
   t.teardown(() => agent.stop());
   const stateWith = (pred: (s: any) => boolean, what: string, since = 0) =>

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig, CLI } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { AGENT_NODE_FLAGS } from '../../agent/node-flags.js';
 
 const broker = await startBroker();
@@ -17,7 +18,10 @@ t.teardown(() => obs.close());
 const ID = 'vn-40011';
 const desiredTopic = `diemcau/v1/${ID}/config/desired`;
 const cmd = (name: string) => `diemcau/v1/${ID}/cmd/${name}`;
-const path = await writeConfig({ box: { id: ID }, hall: { name: 'Before', groups: [] }, mqtt: { brokers: [broker.url], willDelayS: 2, stateThrottleMs: 50 } });
+const path = await writeConfig(
+  { box: { id: ID }, hall: { name: 'Before', groups: [] }, mqtt: { brokers: [broker.url], willDelayS: 2, stateThrottleMs: 50 } },
+  await scratchDir(t, 'diemcau-test-'),
+);
 const agent = startAgent(path);
 t.teardown(() => agent.stop());
 

@@ -4,13 +4,13 @@
 // version stays saved and in force, and the same retained version arriving again does not turn it into `applied`.
 // Real parts: a real Mosquitto, a real `diemcau run`, a real socat behind the simulated camera, the real media worker.
 import t from 'tap';
-import { mkdtemp, readFile, rm, symlink } from 'node:fs/promises';
+import { readFile, symlink } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
@@ -33,11 +33,10 @@ t.test('a device that fails to start: partial, naming the step and reason; retri
   const ID = 'vn-41001';
   const box = boxTopics(ID);
   // A box whose PATH has a shell but no socat yet: the simulated camera's line (a socat pty pair) cannot start.
-  const bin = await mkdtemp(join(tmpdir(), 'diemcau-bin-'));
-  t.teardown(() => rm(bin, { recursive: true, force: true }));
+  const bin = await scratchDir(t, 'diemcau-bin-');
   for (const cmd of ['sh', 'rm']) await symlink(which(cmd), join(bin, cmd));
-  const path = await writeConfig({ box: { id: ID }, mqtt: { brokers: [broker.url], willDelayS: 2, stateThrottleMs: 100 } });
-  t.teardown(() => rm(join(path, '..'), { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'diemcau-test-');
+  const path = await writeConfig({ box: { id: ID }, mqtt: { brokers: [broker.url], willDelayS: 2, stateThrottleMs: 100 } }, dir);
   const agent = startAgent(path, [], { PATH: bin });
   t.teardown(() => agent.stop());
   await box.stateWith((s) => s.config?.status === 'applied', 'first state');
@@ -63,8 +62,8 @@ t.test('a device that fails to start: partial, naming the step and reason; retri
 t.test('media that cannot start: partial, the new version stays; the same version again does not make it applied', async (t) => {
   const ID = 'vn-41002';
   const box = boxTopics(ID);
-  const path = await writeConfig({ box: { id: ID }, mqtt: { brokers: [broker.url], willDelayS: 2, stateThrottleMs: 100 } });
-  t.teardown(() => rm(join(path, '..'), { recursive: true, force: true }));
+  const dir = await scratchDir(t, 'diemcau-test-');
+  const path = await writeConfig({ box: { id: ID }, mqtt: { brokers: [broker.url], willDelayS: 2, stateThrottleMs: 100 } }, dir);
   // A box where native addons cannot load: the agent runs, its media worker (@roamhq/wrtc) cannot.
   const agent = startAgent(path, [], { NODE_OPTIONS: '--no-addons' });
   t.teardown(() => agent.stop());

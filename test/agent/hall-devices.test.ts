@@ -4,6 +4,7 @@ import t from 'tap';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
@@ -20,7 +21,7 @@ const agent = startAgent(
       display: { protocol: 'samsung-mdc', simulate: true, pollS: 0.5 },
       panel: { simulate: true, talkButton: 17, muteButton: 27, tallyLed: 22, statusLed: 23, relays: { display: 24 } },
     },
-  }),
+  }, await scratchDir(t, 'diemcau-test-')),
 );
 t.teardown(() => agent.stop());
 const cmd = (name: string, args: unknown) => obs.request(`diemcau/v1/${ID}/cmd/${name}`, args, { timeoutMs: 30000 });

@@ -7,6 +7,7 @@ import t from 'tap';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer, type Received } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { schemaErrors } from '../../core/schema/parse.js';
 import type { TSchema } from '../../core/schema/type.js';
 import { CommandReply, FloorEvent, Presence, RollcallAnswer, RollcallEvent, State, Telemetry } from '../../core/payloads.js';
@@ -24,7 +25,7 @@ const agent = startAgent(
     mqtt: { brokers: [broker.url], stateThrottleMs: 100 },
     telemetry: { intervalS: 1 },
     devices: { panel: { simulate: true, talkButton: 17, muteButton: 27, tallyLed: 22, statusLed: 23 } },
-  }),
+  }, await scratchDir(t, 'diemcau-test-')),
 );
 t.teardown(() => agent.stop());
 

@@ -4,6 +4,7 @@ import t from 'tap';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { Agent } from '../../agent/agent.js';
 import { parseConfig } from '../../agent/config/load.js';
 import { silentLogger } from '../../core/log.js';
@@ -13,7 +14,7 @@ t.test('after a broker restart the agent registers again and republishes its sta
   const broker = await startBroker();
   t.teardown(() => broker.cleanup());
   const agent = startAgent(
-    await writeConfig({ box: { id: 'vn-50001' }, mqtt: { brokers: [broker.url], reconnect: { massSpreadS: 1 } } }),
+    await writeConfig({ box: { id: 'vn-50001' }, mqtt: { brokers: [broker.url], reconnect: { massSpreadS: 1 } } }, await scratchDir(t, 'diemcau-test-')),
   );
   t.teardown(() => agent.stop());
   const obs = await Observer.connect(broker.url);
@@ -45,7 +46,7 @@ t.test('fails over to the second broker URL, at start and when the first dies', 
   t.teardown(() => obsB.close());
   await a.stop('SIGKILL');
   const agent = startAgent(
-    await writeConfig({ box: { id: 'vn-50002' }, mqtt: { brokers: [a.url, b.url], reconnect: { minMs: 100, massSpreadS: 1 } } }),
+    await writeConfig({ box: { id: 'vn-50002' }, mqtt: { brokers: [a.url, b.url], reconnect: { minMs: 100, massSpreadS: 1 } } }, await scratchDir(t, 'diemcau-test-')),
   );
   t.teardown(() => agent.stop());
   const s = await obsB.wait((m) => m.topic === 'diemcau/v1/vn-50002/state', 'state on the second broker', 15000);

@@ -3,6 +3,7 @@ import t from 'tap';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const broker = await startBroker();
 t.teardown(() => broker.cleanup());
@@ -19,7 +20,7 @@ const config = (id: string, willDelayS: number) => ({
 t.test('online presence, retained state and telemetry on registration; offline on a clean stop', async (t) => {
   // A will delay far longer than a stop could take on any machine: an offline before it is the agent's own.
   const WILL_DELAY_S = 30;
-  const agent = startAgent(await writeConfig(config('vn-00001', WILL_DELAY_S)));
+  const agent = startAgent(await writeConfig(config('vn-00001', WILL_DELAY_S), await scratchDir(t, 'diemcau-test-')));
   t.teardown(() => agent.stop('SIGKILL'));
   const online = await obs.wait((m) => m.topic === 'diemcau/v1/vn-00001/presence' && m.json?.state === 'online', 'online presence');
   t.equal(online.json.box, 'vn-00001');
@@ -52,7 +53,7 @@ t.test('online presence, retained state and telemetry on registration; offline o
 
 t.test('kill -9: the will says offline after the will delay, not before', async (t) => {
   const WILL_DELAY_S = 3;
-  const agent = startAgent(await writeConfig(config('vn-00002', WILL_DELAY_S)));
+  const agent = startAgent(await writeConfig(config('vn-00002', WILL_DELAY_S), await scratchDir(t, 'diemcau-test-')));
   await obs.wait((m) => m.topic === 'diemcau/v1/vn-00002/presence' && m.json?.state === 'online', 'online presence');
   const killedAt = Date.now();
   await agent.stop('SIGKILL');
@@ -70,7 +71,7 @@ t.test('kill -9: the will says offline after the will delay, not before', async 
 });
 
 t.test('a bad config file is refused before anything starts, with every error', async (t) => {
-  const path = await writeConfig({ box: { id: 'Bad Id' }, mqtt: { brokers: ['http://x'], keepaliveS: 'often' }, extra: 1 });
+  const path = await writeConfig({ box: { id: 'Bad Id' }, mqtt: { brokers: ['http://x'], keepaliveS: 'often' }, extra: 1 }, await scratchDir(t, 'diemcau-test-'));
   const agent = startAgent(path);
   const { code } = await agent.exited;
   t.equal(code, 2);

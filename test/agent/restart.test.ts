@@ -11,6 +11,7 @@ import { pathToFileURL } from 'node:url';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { CLI, startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { launcherArgv, UNIT_FILE } from '../../lab/unit.js';
 import { stopChild } from '../../core/stop-child.js';
 import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
@@ -44,7 +45,7 @@ t.test('the unit treats the code as a restart, not a failure', async (t) => {
 });
 
 t.test('diemcau run: answers, stops cleanly, exits with the restart code', async (t) => {
-  const agent = startAgent(await writeConfig(config('vn-90003')));
+  const agent = startAgent(await writeConfig(config('vn-90003'), await scratchDir(t, 'diemcau-test-')));
   t.teardown(() => agent.stop('SIGKILL'));
   await online('vn-90003');
   const { reply, offline } = await restart(t, 'vn-90003');

@@ -6,6 +6,7 @@ import { dirname } from 'node:path';
 import { startBroker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { waitFor } from '../../lab/wait.js';
 
 const broker = await startBroker();
@@ -41,7 +42,7 @@ t.test('SIGKILL of a simulated hall ends its socat processes and removes their d
       box: { id: ID },
       mqtt: { brokers: [broker.url], stateThrottleMs: 100 },
       devices: { camera: { simulate: true }, display: { protocol: 'samsung-mdc', simulate: true } },
-    }),
+    }, await scratchDir(t, 'diemcau-test-')),
   );
   t.teardown(() => agent.stop());
   await obs.wait(

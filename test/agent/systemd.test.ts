@@ -10,6 +10,7 @@ import { launcherArgv } from '../../lab/unit.js';
 import { stopChild } from '../../core/stop-child.js';
 import { startBroker } from '../../lab/mosquitto.js';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { sleep, waitFor } from '../../lab/wait.js';
 
 interface DgramServer {
@@ -33,7 +34,7 @@ t.test('READY, WATCHDOG from the main loop, STOPPING', async (t) => {
   t.teardown(() => server.close());
 
   const WATCHDOG_MS = 400;
-  const agent = startAgent(await writeConfig({ box: { id: 'vn-70001' }, mqtt: { brokers: [broker.url] } }), [], {
+  const agent = startAgent(await writeConfig({ box: { id: 'vn-70001' }, mqtt: { brokers: [broker.url] } }, await scratchDir(t, 'diemcau-test-')), [], {
     NOTIFY_SOCKET: sockPath,
     WATCHDOG_USEC: String(WATCHDOG_MS * 1000),
   });

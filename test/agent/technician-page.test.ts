@@ -7,6 +7,7 @@ import { connect } from 'node:net';
 import { startBroker, type Broker } from '../../lab/mosquitto.js';
 import { Observer } from '../../lab/observer.js';
 import { startAgent, writeConfig, type AgentProcess } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { freeTcpPort } from '../../lab/ports.js';
 import { pageLogin, pageRequest } from '../../lab/technician-page.js';
 import { BARE_ENV, emptyNode, rssMb } from '../../lab/rss.js';
@@ -58,7 +59,7 @@ t.before(async () => {
       panel: { simulate: true, talkButton: 17, muteButton: 27, tallyLed: 22, statusLed: 23, relays: { amplifier: 24 } },
     },
   };
-  agent = startAgent(await writeConfig(config), [], BARE_ENV); // measured against an empty node in the same environment
+  agent = startAgent(await writeConfig(config, await scratchDir(t, 'diemcau-test-')), [], BARE_ENV); // measured against an empty node in the same environment
   await obs.wait((m) => m.topic.endsWith('/state') && m.json?.devices?.panel?.health?.status === 'ok' && m.json?.network?.connected, 'the hall registered', 20000);
 });
 

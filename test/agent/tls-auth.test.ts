@@ -10,6 +10,7 @@ import { startBroker } from '../../lab/mosquitto.js';
 import { freeTcpPort } from '../../lab/ports.js';
 import mqtt from 'mqtt';
 import { startAgent, writeConfig } from '../../lab/agent-process.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const dir = await mkdtemp(join(tmpdir(), 'diemcau-tls-'));
 t.teardown(() => rm(dir, { recursive: true, force: true }));
@@ -44,7 +45,7 @@ t.test('registers over mqtts:// with its username and password', async (t) => {
     await writeConfig({
       box: { id: 'vn-11001' },
       mqtt: { brokers: [`mqtts://127.0.0.1:${tlsPort}`], username: 'vn-11001', password: 's3cret-from-provisioning', tls: { ca: f('ca.pem') } },
-    }),
+    }, await scratchDir(t, 'diemcau-test-')),
   );
   t.teardown(() => agent.stop());
   const reg = await agent.waitLog((l) => l.msg === 'registered with broker', 'registration');
@@ -57,7 +58,7 @@ t.test('a wrong password is refused by the broker; the agent says so, retries an
     await writeConfig({
       box: { id: 'vn-11001' },
       mqtt: { brokers: [`mqtts://127.0.0.1:${tlsPort}`], username: 'vn-11001', password: 'wrong', tls: { ca: f('ca.pem') }, reconnect: { minMs: 100 } },
-    }),
+    }, await scratchDir(t, 'diemcau-test-')),
   );
   t.teardown(() => agent.stop());
   const failed = await agent.waitLog((l) => l.msg === 'broker connect failed', 'refusal');
@@ -71,7 +72,7 @@ t.test('a broker whose certificate the CA did not sign is refused', async (t) =>
     await writeConfig({
       box: { id: 'vn-11002' },
       mqtt: { brokers: [`mqtts://127.0.0.1:${tlsPort}`], username: 'vn-11001', password: 's3cret-from-provisioning', reconnect: { minMs: 100 } },
-    }),
+    }, await scratchDir(t, 'diemcau-test-')),
   );
   t.teardown(() => agent.stop());
   const failed = await agent.waitLog((l) => l.msg === 'broker connect failed', 'TLS refusal');

@@ -5,6 +5,7 @@ import t from 'tap';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../lab/wait.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 const LAB = fileURLToPath(new URL('../../lab/', import.meta.url));
 
@@ -12,7 +13,7 @@ const script = `
 import { startBroker } from ${JSON.stringify(LAB + 'mosquitto.js')};
 import { startAgent, writeConfig } from ${JSON.stringify(LAB + 'agent-process.js')};
 const broker = await startBroker();
-const agent = startAgent(await writeConfig({ box: { id: 'vn-orphan' }, mqtt: { brokers: [broker.url] } }));
+const agent = startAgent(await writeConfig({ box: { id: 'vn-orphan' }, mqtt: { brokers: [broker.url] } }, process.env.TMPDIR));
 await agent.waitLog((l) => l.msg === 'registered with broker', 'registered', 30000);
 console.log(JSON.stringify({ broker: broker.proc.pid, agent: agent.proc.pid }));
 throw new Error('the test broke before its teardowns');
@@ -28,7 +29,12 @@ const alive = (pid: number) => {
 };
 
 t.test('a test process that throws takes its broker and agent with it', async (t) => {
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its teardowns never run, so what it writes (the broker's dir, the agent's config) goes in a temp dir of this test's.
+  const tmp = await scratchDir(t, 'diemcau-orphan-');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, TMPDIR: tmp },
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));

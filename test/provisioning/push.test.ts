@@ -1,9 +1,8 @@
 // Remote configuration through the real CLI against real Agents that enrolled through the claim flow: push to all,
 // to a group and to one hall; applied, refused (with the reason) and offline (applies on return); handover of a
 // hall to another broker without a visit.
-import t from 'tap';
-import { mkdtemp, writeFile, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import t, { type Test } from 'tap';
+import { writeFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { carrierWithBroker, login, type Carrier } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
@@ -15,14 +14,15 @@ import { silentLogger } from '../../core/log.js';
 import { startBroker } from '../../lab/mosquitto.js';
 import { provisionCli } from '../../lab/provision-cli.js';
 import { waitFor } from '../../lab/wait.js';
+import { scratchDir } from '../../lab/scratch-dir.js';
 
 
 const cli = provisionCli;
 
 /** A box that claims its identity (by serial) and runs the real Agent as itself. */
-async function enrol(c: Carrier, serial: string, mediaFactory?: MediaFactory): Promise<{ agent: Agent; path: string }> {
+async function enrol(t: Test, c: Carrier, serial: string, mediaFactory?: MediaFactory): Promise<{ agent: Agent; path: string }> {
   const carrier = await c.store.carrier();
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const dir = await scratchDir(t, 'diemcau-box-');
   const path = join(dir, 'config.json');
   const factory = parseConfig(
     { box: { id: 'unclaimed' }, mqtt: { brokers: [c.broker.url], stateThrottleMs: 50 }, claim: { serial, ...carrier.claim, dir, timeoutS: 5 } },
@@ -46,9 +46,9 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   const noCamera: MediaFactory = async () => {
     throw new Error('capture device /dev/video0: no such device');
   };
-  const a = await enrol(c, 'SN00010');
-  const b = await enrol(c, 'SN00011');
-  const m = await enrol(c, 'SN00012', noCamera);
+  const a = await enrol(t, c, 'SN00010');
+  const b = await enrol(t, c, 'SN00011');
+  const m = await enrol(t, c, 'SN00012', noCamera);
   t.teardown(async () => {
     for (const x of [a, b, m]) await x.agent.stop();
   });
@@ -67,7 +67,7 @@ t.test('push, status, offline-then-return, refusal, handover', async (t) => {
   t.equal(saved.configVersion, r.version, 'and the version');
 
   // The offline hall's box arrives later and applies the retained config on its own.
-  const late = await enrol(c, 'SN00013');
+  const late = await enrol(t, c, 'SN00013');
   t.teardown(() => late.agent.stop());
   await waitFor('the late box applying the retained config', () => late.agent.config, { until: (cfg) => cfg.configVersion === r.version });
   t.equal(late.agent.config.telemetry.intervalS, 30, 'the late box applied the retained config');
