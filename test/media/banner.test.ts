@@ -81,7 +81,7 @@ t.test('nothing above the band changes, and the frame stamp still reads', async 
     t.ok(same(0, y0 * w), `${w}x${h}: Y above the band untouched`);
     t.ok(same(w * h, w * h + (y0 / 2) * cw), 'U above the band untouched');
     t.ok(same(w * h + cw * (h / 2), w * h + cw * (h / 2) + (y0 / 2) * cw), 'V above the band untouched');
-    t.same(readStampI420(f, w), { counter: 123456, ts: 1_700_000_000_123 % 2 ** 32 }, `${w}x${h}: stamp reads`);
+    t.same(readStampI420(f, w), { counter: 123456, ts: 1_700_000_000_123 % 2 ** 24 }, `${w}x${h}: stamp reads`);
   }
 });
 
