@@ -43,8 +43,17 @@ export async function openConsole(browser: Browser, url: string, username: strin
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors = collectPageErrors(page);
+  const failed: string[] = [];
+  page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
   await page.goto(url);
-  await logIn(page, username, password);
+  try {
+    await logIn(page, username, password);
+  } catch (err) {
+    // Once (CI run 27) the login form was not there after 30 s: say what the page showed instead, and why.
+    const shows = await page.evaluate(() => document.body?.innerText ?? '').catch((e: Error) => `(unreadable: ${e.message})`);
+    const why = `page errors: ${errors.join(' | ') || 'none'}; failed requests: ${failed.join(' | ') || 'none'}`;
+    throw new Error(`console page at ${page.url()}: ${(err as Error).message.split('\n')[0]}; it shows ${JSON.stringify(shows.slice(0, 300))}; ${why}`);
+  }
   return { context, page, errors, close: () => context.close() };
 }
 
