@@ -2,9 +2,9 @@
 // Mosquitto loading the rendered password file and ACL, and for certificates a TLS listener that takes the
 // username from the client certificate the carrier's CA signed from the box's CSR.
 import t from 'tap';
-import { mkdtemp, readFile, writeFile, access } from 'node:fs/promises';
+import { readFile, writeFile, access } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { tmpdir } from 'node:os';
+import { scratchDir } from '../../lab/scratch-dir.js';
 import { carrierWithBroker, login } from '../../lab/provision-fixture.js';
 import { ClaimService } from '../../provisioning/claim-service.js';
 import { importHalls } from '../../provisioning/import.js';
@@ -45,7 +45,7 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
   const wire: string[] = [];
   spy.on('message', (_topic, p) => wire.push(p.toString()));
   await spy.subscribeAsync('diemcau/v1/claim/#', { qos: 1 });
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const dir = await scratchDir(t, 'diemcau-box-');
   const { path, cfg } = await factoryConfig(dir, [c.broker.url], { serial: 'SN00010', ...claimCred });
   const next = await claimOnce(path, cfg, silentLogger);
   t.ok(wire.some((p) => p.includes('"sealed"')), 'the answer carries a sealed password');
@@ -63,7 +63,7 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
   t.equal(await readFile(join(dir, 'update-key.pem'), 'utf8'), 'PEM-UPDATE-KEY', 'the update key is stored');
 
   // Before the box has been seen online, a second serial for the same hall is refused; the same serial is answered again.
-  const other = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const other = await scratchDir(t, 'diemcau-box-');
   const code = ids['vn-00010'].installCode;
   const thief = await factoryConfig(other, [c.broker.url], { serial: 'EVIL0001', installCode: code, ...claimCred });
   await t.rejects(claimOnce(thief.path, thief.cfg, silentLogger), { code: 'bad_request', message: /serial_mismatch|claim_in_progress/ });
@@ -97,7 +97,7 @@ t.test('password identity: claim by serial, stored, box logs in as itself; a lea
   t.match(JSON.parse(reset.out), { boxId: 'vn-00010', passwordRotated: true });
   c.broker.proc!.kill('SIGHUP');
   await new Promise((r) => setTimeout(r, 1100)); // serve re-reads the database at most once a second
-  const swap = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const swap = await scratchDir(t, 'diemcau-box-');
   const fresh = await factoryConfig(swap, [c.broker.url], { serial: 'SN99999', installCode: code, ...claimCred });
   const renewed = await claimOnce(fresh.path, fresh.cfg, silentLogger);
   t.equal(renewed.box.id, 'vn-00010', 'the replacement box claimed the reset hall');
@@ -137,7 +137,7 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
   // Two boxes racing for one hall with the same install code: exactly one gets it.
   const racers = await Promise.allSettled(
     ['RACE-0001', 'RACE-0002'].map(async (serial) => {
-      const d = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+      const d = await scratchDir(t, 'diemcau-box-');
       const f = await factoryConfig(d, [c.broker.url], { serial, installCode: ids['vn-00010'].installCode, kind: 'certificate', ...{ username: carrier.claim.username, password: carrier.claim.password } });
       return { cfg: await claimOnce(f.path, f.cfg, silentLogger), dir: d };
     }),
@@ -146,7 +146,7 @@ t.test('install code claim with a certificate: the key stays on the box, the bro
   t.same(racers.map((r) => r.status).sort(), ['fulfilled', 'rejected'], 'one racer wins the hall');
   t.match((racers.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason.message, /claim_in_progress/);
 
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const dir = await scratchDir(t, 'diemcau-box-');
   const { path, cfg } = await factoryConfig(dir, [c.broker.url], {
     serial: 'PI-4B-0042',
     installCode: ids['vn-00011'].installCode.toLowerCase(),
@@ -219,7 +219,7 @@ t.test('serve killed with SIGKILL after answering: the claim it handed out survi
     return p;
   };
   const first = await startServe();
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const dir = await scratchDir(t, 'diemcau-box-');
   const code = ids['vn-00010'].installCode;
   const box = await factoryConfig(dir, [c.broker.url], { serial: 'FIRST-001', installCode: code, ...carrier.claim });
   t.equal((await claimOnce(box.path, box.cfg, silentLogger)).box.id, 'vn-00010');
@@ -227,7 +227,7 @@ t.test('serve killed with SIGKILL after answering: the claim it handed out survi
   await new Promise((r) => first.once('exit', r));
   const second = await startServe();
   t.teardown(() => second.kill('SIGTERM'));
-  const other = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const other = await scratchDir(t, 'diemcau-box-');
   const thief = await factoryConfig(other, [c.broker.url], { serial: 'OTHER-001', installCode: code, ...carrier.claim });
   await t.rejects(claimOnce(thief.path, thief.cfg, silentLogger), { message: /claim_in_progress/ }, 'the hall is still taken after the crash');
 });
@@ -242,7 +242,7 @@ t.test('guessing install codes with a leaked claim credential is slowed for the 
   t.teardown(() => svc.stop());
   const codes: string[] = [];
   for (let i = 0; i < 8; i++) {
-    const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+    const dir = await scratchDir(t, 'diemcau-box-');
     const f = await factoryConfig(dir, [c.broker.url], { serial: `GUESS-${i}`, installCode: `AAAA-AAA${i}`, ...carrier.claim });
     const err = await claimOnce(f.path, f.cfg, silentLogger).catch((e: Error) => e);
     codes.push((/\((\w+)\)/.exec((err as Error).message) ?? [])[1] ?? 'granted');
@@ -251,7 +251,7 @@ t.test('guessing install codes with a leaked claim credential is slowed for the 
   t.ok(codes.slice(5).every((x) => x === 'rate_limited'), `then refused unchecked: ${codes.join(',')}`);
   const ids = await c.store.identities();
   clock += 2000; // two seconds: two guesses' worth refilled
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const dir = await scratchDir(t, 'diemcau-box-');
   const ok = await factoryConfig(dir, [c.broker.url], { serial: 'REAL-0001', installCode: ids['vn-00010'].installCode, ...carrier.claim });
   t.equal((await claimOnce(ok.path, ok.cfg, silentLogger)).box.id, 'vn-00010', 'a real code goes through once the bucket refills');
 });
@@ -283,7 +283,7 @@ t.test('stop() waits for the claims being written and answers them; nothing is w
   }
   const svc = new ClaimService(new SlowStore(c.store.dir), { url: c.broker.url, log: silentLogger, updateKeyPem: 'PEM-UPDATE-KEY' });
   await svc.start();
-  const dir = await mkdtemp(join(tmpdir(), 'diemcau-box-'));
+  const dir = await scratchDir(t, 'diemcau-box-');
   const box = await factoryConfig(dir, [c.broker.url], { serial: 'SN00010', username: carrier.claim.username, password: carrier.claim.password });
   const claimed = claimOnce(box.path, box.cfg, silentLogger).catch((err: Error) => err);
   await waitFor('the claim being written', () => writes, { until: (w) => w.length > 0 });
