@@ -88,6 +88,7 @@ t.test('after a broker restart a fleet returns spread out at the broker\'s rate,
   for (const a of agents) a.link.on('connected', () => connects.push(Date.now()));
   const restartAt = Date.now();
   await broker.restart(200);
+  const backAt = Date.now();
   // The deadline says only that they come back; how the returns lie is measured against the window they were
   // told (the fleet bench reports the peak per second for a real fleet).
   await waitFor('every agent back', () => connects.length, { until: (n) => n >= N, timeoutMs: (3 * WINDOW_S + 10) * 1000, everyMs: 100 });
@@ -99,8 +100,12 @@ t.test('after a broker restart a fleet returns spread out at the broker\'s rate,
   // Spread evenly over 4 s, a second holds a quarter; all in one second is the behaviour this guards against.
   t.ok(peak <= N * 0.6, `no second holds most returns (peak ${peak} of ${N})`);
   // The span between first and last return, not their time from the restart: a busy machine delays every connect
-  // alike. Drawn within the window, the span is under it; half a window more for slow connects.
+  // alike. Drawn within the window, the returns spread over most of it.
   const span = offsets[offsets.length - 1] - offsets[0];
   t.ok(span > WINDOW_S / 2, `returns span ${span.toFixed(1)} s of the ${WINDOW_S} s window`);
-  t.ok(span < WINDOW_S * 1.5, `and no more than the window (${span.toFixed(1)} s)`);
+  // The last return, from the broker's: a box that tried before the broker listened again draws over the window
+  // again, and one refused twice over twice the window (agent/mqtt/backoff.ts); a second more for slow connects. A
+  // broker slow to restart on a busy machine refuses more of them twice (runs 26 and 32: 7.9 s, the 2W draw).
+  const lastS = (connects.reduce((a, b) => Math.max(a, b)) - backAt) / 1000;
+  t.ok(lastS < 2 * WINDOW_S + 1, `the last return ${lastS.toFixed(1)} s after the broker's (bound: twice the window, 2 x ${WINDOW_S} s)`);
 });
