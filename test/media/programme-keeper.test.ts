@@ -96,9 +96,9 @@ t.test('freshness: only new packets or new decoded frames on the same subscripti
   t.equal(f.lastArrivedAt, at(2), 'audio packets alone (an audio-only programme): arrived');
   f.note(sub, { at: at(3), audioPackets: 100, framesDecoded: 60 });
   t.equal(f.lastArrivedAt, at(3), 'decoded frames alone: arrived');
-  for (let s = 4; s < 40; s++) f.note(sub, { at: at(s), audioPackets: 100, framesDecoded: 60 });
+  for (let s = 4; s < 40; s++) f.note(sub, { at: at(s), audioPackets: 100, framesDecoded: 60, videoPackets: 900, pliSent: 2 });
   t.equal(f.lastArrivedAt, at(3), 'the same counts for 36 s (a dead subscription, its audio sink still handing out silence): nothing arrived');
-  t.same(f.report(), { audioPackets: 100, framesDecoded: 60, lastArrivedAt: at(3) }, 'reported as read');
+  t.same(f.report(), { audioPackets: 100, framesDecoded: 60, videoPackets: 900, pliSent: 2, lastArrivedAt: at(3) }, 'reported as read');
 
   const renewed = {};
   f.note(renewed, { at: at(40), audioPackets: 0, framesDecoded: 0 });

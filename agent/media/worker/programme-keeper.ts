@@ -32,6 +32,12 @@ export interface ProgrammeArrivals {
   audioPackets: number;
   /** Video frames decoded (not packets: a bridge may send padding on a video stream that carries no picture). */
   framesDecoded: number;
+  /**
+   * Video RTP packets received and keyframe requests (PLI) sent: read for the report only. Packets arriving while no
+   * frame decodes is a decoder waiting for a keyframe; no packets is a feed that carries no picture.
+   */
+  videoPackets?: number;
+  pliSent?: number;
 }
 
 /**
@@ -61,8 +67,9 @@ export class ProgrammeFreshness {
   }
 
   /** For the worker's report: the last reading's counts and when the programme last arrived. */
-  report(): { audioPackets: number; framesDecoded: number; lastArrivedAt: number } {
-    return { audioPackets: this.prev.audioPackets, framesDecoded: this.prev.framesDecoded, lastArrivedAt: this.lastArrivedAt };
+  report(): { audioPackets: number; framesDecoded: number; videoPackets: number; pliSent: number; lastArrivedAt: number } {
+    const { audioPackets, framesDecoded, videoPackets = 0, pliSent = 0 } = this.prev;
+    return { audioPackets, framesDecoded, videoPackets, pliSent, lastArrivedAt: this.lastArrivedAt };
   }
 }
 

@@ -78,7 +78,7 @@ export interface WorkerExtra {
    * What the programme PeerConnection's stats say arrived (current subscription), and when the programme last did
    * (ms since epoch, 0: never): what the programme keeper judges by (programme-keeper.ts).
    */
-  programmeArrivals?: { audioPackets: number; framesDecoded: number; lastArrivedAt: number };
+  programmeArrivals?: { audioPackets: number; framesDecoded: number; videoPackets: number; pliSent: number; lastArrivedAt: number };
   level?: string;
   /** The encoder's last second (encoder-load.ts): frames kept, load, the CPU's verdict; libwebrtc's own limitation. */
   encoder?: { kept?: number; load?: number | null; verdict?: string | null; qualityLimitation: string | null };

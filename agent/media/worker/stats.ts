@@ -91,13 +91,19 @@ export async function readProgrammeArrivals(pc: RTCPeerConnection): Promise<Prog
   const report = await pc.getStats();
   let audioPackets = 0;
   let framesDecoded = 0;
+  let videoPackets = 0;
+  let pliSent = 0;
   report.forEach((s: Stat) => {
     if (s.type !== 'inbound-rtp') return;
     const kind = s.kind ?? s.mediaType;
     if (kind === 'audio') audioPackets += s.packetsReceived ?? 0;
-    else if (kind === 'video') framesDecoded += s.framesDecoded ?? 0;
+    else if (kind === 'video') {
+      framesDecoded += s.framesDecoded ?? 0;
+      videoPackets += s.packetsReceived ?? 0;
+      pliSent += s.pliCount ?? 0;
+    }
   });
-  return { at: Date.now(), audioPackets, framesDecoded };
+  return { at: Date.now(), audioPackets, framesDecoded, videoPackets, pliSent };
 }
 
 /** The selftest: a tone into the uplink for `seconds` (through `tone`), then what the bridge's reports say of it. */
