@@ -179,6 +179,11 @@ export async function janusHandles(adminUrl: string): Promise<Array<{ session: n
   return out;
 }
 
+/** Janus ends a handle's PeerConnection as it does when that one's ICE or DTLS fails: the client is sent a hangup. */
+export async function janusHangup(adminUrl: string, h: { session: number; handle: number }): Promise<void> {
+  await admin(`${adminUrl}/${h.session}/${h.handle}`, 'hangup_webrtc');
+}
+
 /** The media lab (netns.ts) with Janus running in its `sfu` namespace; close() stops both. */
 export interface JanusLab extends MediaLab {
   janus: JanusServer;

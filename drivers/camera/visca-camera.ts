@@ -104,6 +104,11 @@ export class ViscaCamera extends EventEmitter {
     return this.requests.staleReplies;
   }
 
+  /** Sockets the driver knows the camera is running its commands in (it has read their ACK). */
+  get busySockets(): number {
+    return this.requests.busySockets;
+  }
+
   async start(): Promise<void> {
     if (this.running) return;
     this.running = true;

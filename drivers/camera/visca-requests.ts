@@ -58,6 +58,8 @@ export interface RequestsOptions {
 const BUFFER_FULL = 0x03;
 const CANCELLED = 0x04;
 const NO_SOCKET = 0x05;
+/** A timer this much late means the process was stalled, not the camera silent. */
+const STALL_MS = 25;
 
 export class ViscaRequests {
   private readonly o: RequestsOptions;
@@ -289,23 +291,43 @@ export class ViscaRequests {
     }
   }
 
-  /** A stop is queued behind a request with no answer yet: give that one `stopWaitMs`, then send the stop anyway. */
+  /**
+   * A stop is queued behind a request with no answer yet: give that one `stopWaitMs`, then send the stop anyway.
+   * When this process itself was stalled (the timer fires late), the answer may be sitting unread in the port: the
+   * loop gets one more short turn to read it first. Giving up a request whose ACK is only unread would hand that ACK
+   * to the stop on a serial line, where replies carry no tag (run 47: the stop then waited for a Completion that
+   * belonged to a hung command).
+   */
   private armStopWait(): void {
     if (this.stopTimer) return;
     const age = performance.now() - this.awaiting[0].sentAt;
+    const wait = Math.max(0, this.o.stopWaitMs - age);
+    const due = performance.now() + wait;
     this.stopTimer = setTimeout(() => {
       this.stopTimer = null;
-      const head = this.queue[0];
-      const now = performance.now();
-      // Only a request that has really waited its time is given up (not one sent since this timer was set).
-      if (head?.priority && this.awaiting.length > 0 && now - this.awaiting[0].sentAt >= this.o.stopWaitMs - 1) {
-        for (const p of this.awaiting.splice(0)) {
-          this.o.onTimeout?.(p.label, 'answer');
-          this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} within ${Math.round(now - p.sentAt)} ms; given up so ${head.label} could be sent`));
-        }
+      const late = performance.now() - due;
+      if (late > STALL_MS) {
+        this.stopTimer = setTimeout(() => {
+          this.stopTimer = null;
+          this.giveUpForStop();
+        }, STALL_MS);
+        return;
       }
-      this.pump();
-    }, Math.max(0, this.o.stopWaitMs - age));
+      this.giveUpForStop();
+    }, wait);
+  }
+
+  private giveUpForStop(): void {
+    const head = this.queue[0];
+    const now = performance.now();
+    // Only a request that has really waited its time is given up (not one sent since this timer was set).
+    if (head?.priority && this.awaiting.length > 0 && now - this.awaiting[0].sentAt >= this.o.stopWaitMs - 1) {
+      for (const p of this.awaiting.splice(0)) {
+        this.o.onTimeout?.(p.label, 'answer');
+        this.finish(p, new DeviceTimeoutError(`${this.o.name}: no answer to ${p.label} within ${Math.round(now - p.sentAt)} ms; given up so ${head.label} could be sent`));
+      }
+    }
+    this.pump();
   }
 
   private transmit(p: Pending): void {

@@ -128,6 +128,31 @@ t.test('stop goes out past a command that got no answer', async (t) => {
   t.equal(camera.report().moving, false);
 });
 
+t.test('a stall of this process does not make a stop give up a command whose ACK is only unread', async (t) => {
+  const rig = await openRig('serial', { stopWaitMs: 150 });
+  t.teardown(() => rig.close());
+  const { camera } = rig;
+  const sim = rig.host.sim;
+  await camera.start();
+  await waitFor('camera health ok', () => camera.health(), { until: (h) => h.status === 'ok' });
+  // The camera has written the move's ACK when it takes the move; the stop is queued behind the move and this process
+  // then stalls for longer than stopWaitMs, so the stop's timer fires late with the ACK still unread in the pty.
+  let stop: Promise<Error | null> | null = null;
+  sim.once('command', () => {
+    stop = failure(camera.stopMotion());
+    const until = performance.now() + 400;
+    while (performance.now() < until);
+  });
+  const move = failure(camera.moveTo(2000, 0, 1));
+  await waitFor('stop queued', () => stop !== null);
+  t.equal(await stop, null, 'the stop completed');
+  const e = await move;
+  // Given up, the move's ACK would have been taken as the stop's, and the camera's "cancelled" for the move's socket
+  // would have failed the stop.
+  t.ok(e instanceof DeviceRefusedError && e.deviceCode === 'visca:04', `the move was cancelled by the stop, not given up: ${e?.message}`);
+  t.equal(sim.model.moving(performance.now()), false, 'the simulated head stands still');
+});
+
 t.test('two sockets: a third command waits; a stop frees a socket when the camera says buffer full', async (t) => {
   const rig = await openRig('serial', { moveCompletionMs: 1500 });
   t.teardown(() => rig.close());
@@ -156,6 +181,8 @@ t.test('two sockets: a third command waits; a stop frees a socket when the camer
   const z1 = failure(camera.zoomTo(0));
   const z2 = failure(camera.zoomTo(0x100));
   await waitFor('two hung', () => sim.busySockets(), { until: (s) => s.length === 2 });
+  // and the driver has read both ACKs: the stop below is then the only request waiting for an answer.
+  await waitFor('the driver has read both ACKs', () => camera.busySockets, { until: (n) => n === 2 });
   sim.faults.noCompletion = false;
   await camera.stopMotion();
   t.pass('stop completed although both sockets were busy');

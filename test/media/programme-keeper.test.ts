@@ -152,3 +152,79 @@ t.test('keeper and freshness together: a flowing programme is kept, one whose co
   t.ok(renewedAfterMs > STALE_MS, `renewed once the counts stood still past the stale time (${renewedAfterMs} ms > ${STALE_MS})`);
   t.same(warnings, ['media: programme stopped; subscribing again']);
 });
+
+t.test('freshness: video packets with no frame decoded mark the picture frozen, until a frame decodes', async (t) => {
+  const f = new ProgrammeFreshness(0);
+  const sub = {};
+  const at = (s: number) => 2_000_000 + s * 1000;
+  f.note(sub, { at: at(0), audioPackets: 50, framesDecoded: 30, videoPackets: 100 });
+  t.equal(f.frozenSince, 0, 'frames decode: not frozen');
+  f.note(sub, { at: at(1), audioPackets: 100, framesDecoded: 30, videoPackets: 200 });
+  t.equal(f.frozenSince, at(1), 'video came, no new frame: frozen since this reading');
+  f.note(sub, { at: at(2), audioPackets: 150, framesDecoded: 30, videoPackets: 300 });
+  t.equal(f.frozenSince, at(1), 'still frozen: the time it began is kept');
+  t.equal(f.lastArrivedAt, at(2), 'audio still arrives: the programme is not stale');
+  f.note(sub, { at: at(3), audioPackets: 200, framesDecoded: 31, videoPackets: 400 });
+  t.equal(f.frozenSince, 0, 'a frame decoded: not frozen');
+  f.note(sub, { at: at(4), audioPackets: 250, framesDecoded: 31, videoPackets: 400 });
+  t.equal(f.frozenSince, 0, 'no video at all (an audio-only programme): not frozen, nothing to decode');
+  const renewed = {};
+  f.note(sub, { at: at(5), audioPackets: 300, framesDecoded: 31, videoPackets: 500 });
+  t.equal(f.frozenSince, at(5), 'frozen again');
+  f.note(renewed, { at: at(6), audioPackets: 0, framesDecoded: 0, videoPackets: 0 });
+  t.equal(f.frozenSince, 0, 'a new subscription starts unfrozen');
+  f.note(renewed, { at: at(7), audioPackets: 40, framesDecoded: 0, videoPackets: 90 });
+  t.equal(f.frozenSince, at(7), 'and is frozen from its first video that does not decode');
+});
+
+t.test('keeper: a frozen picture is renewed after the frozen time, then after twice that', async (t) => {
+  const FROZEN_MS = 600;
+  const warnings: string[] = [];
+  // A stale time no test run reaches: every renewal here is for the frozen picture.
+  const k = new ProgrammeKeeper((m) => warnings.push(m), { stale: 60_000, retry: RETRY_MS, frozen: FROZEN_MS });
+  let calls = 0;
+  const subscribe = () => (calls++, Promise.resolve());
+  const on = () => true;
+  k.keep(subscribe, 0, on);
+  await sleep(10);
+  t.equal(calls, 1, 'subscribed');
+  const frozenAt = Date.now();
+  k.keep(subscribe, Date.now(), on, frozenAt);
+  t.equal(calls, 1, 'frozen just now: nothing yet');
+  const first = await waitFor('a renewal for the frozen picture', () => (k.keep(subscribe, Date.now(), on, frozenAt), calls), { until: (n) => n === 2, everyMs: 20, timeoutMs: 5000 });
+  t.equal(first, 2);
+  t.ok(Date.now() - frozenAt > FROZEN_MS, `renewed after the frozen time (${Date.now() - frozenAt} ms > ${FROZEN_MS})`);
+  t.match(warnings, [/picture frozen/], 'and named');
+  await sleep(10);
+  // The new subscription is frozen too: the next renewal waits twice as long, counted from the renewal.
+  const renewedAt = Date.now();
+  const frozen2 = Date.now();
+  await waitFor('a second renewal', () => (k.keep(subscribe, Date.now(), on, frozen2), calls), { until: (n) => n === 3, everyMs: 20, timeoutMs: 8000 });
+  t.ok(Date.now() - renewedAt > 2 * FROZEN_MS, `the second after twice the frozen time (${Date.now() - renewedAt} ms > ${2 * FROZEN_MS})`);
+  await sleep(10);
+  // The picture decodes on the third: no renewal however long it runs.
+  const until = Date.now() + 3 * FROZEN_MS;
+  while (Date.now() < until) {
+    k.keep(subscribe, Date.now(), on, 0);
+    await sleep(50);
+  }
+  t.equal(calls, 3, 'a decoding picture is kept');
+  t.equal(warnings.length, 2);
+});
+
+t.test('keeper: a subscription known lost is renewed at the next tick; nothing to renew when none is on', async (t) => {
+  const warnings: string[] = [];
+  const k = new ProgrammeKeeper((m) => warnings.push(m), { stale: 60_000, retry: 60_000, frozen: 60_000 });
+  let calls = 0;
+  const subscribe = () => (calls++, Promise.resolve());
+  k.lost('bridge hung up: subscriber: ICE failed');
+  t.same(warnings, [], 'nothing subscribed yet: nothing lost');
+  k.keep(subscribe, 0, () => true);
+  await sleep(10);
+  k.keep(subscribe, Date.now(), () => true);
+  t.equal(calls, 1, 'on');
+  k.lost('bridge hung up: subscriber: ICE failed');
+  t.match(warnings, [/programme subscription lost; subscribing again/]);
+  k.keep(subscribe, Date.now(), () => true);
+  t.equal(calls, 2, 'subscribed again at the next tick, not after the 60 s stale or retry time');
+});

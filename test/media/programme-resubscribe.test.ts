@@ -4,7 +4,7 @@
 // again within the programme keeper's stale time. wrtc's audio sink goes on delivering decoded silence on a dead
 // subscription, so only a check of what really arrives (packets, decoded frames) notices.
 import t from 'tap';
-import { janusHandles, startJanusLab, type JanusLab } from '../../lab/janus.js';
+import { janusHandles, janusHangup, startJanusLab, type JanusLab } from '../../lab/janus.js';
 import { memoryLogger, programme, ROOM, sleep, startCentre, startHall } from '../../lab/media/fixture.js';
 import { waitFor } from '../../lab/wait.js';
 import type { MediaController } from '../../agent/media/controller.js';
@@ -83,4 +83,28 @@ t.test('the programme publisher replaced by a new feed: the centre subscribes ag
   const subscribers = async () => (await janusHandles(admin)).filter((h) => h.type === 'subscriber');
   await waitFor('one subscriber handle left in Janus', subscribers, { until: (s) => s.length === 1, timeoutMs: 5000 }).catch(() => {});
   t.equal((await subscribers()).length, 1, `Janus holds one subscriber, the centre's new one (${JSON.stringify(await janusHandles(admin))})`);
+});
+
+t.test('the bridge hangs up the subscription: the centre subscribes again at once, not after the stale time', async (t) => {
+  const c = centre!;
+  const admin = lab!.janus.adminUrlFor(lab!.sfuIpForHost);
+  const [sub] = (await janusHandles(admin)).filter((h) => h.type === 'subscriber');
+  t.ok(sub, 'the centre holds a subscriber handle');
+  const f0 = programme(c).frames;
+  await waitFor('the centre decoding the hall', () => programme(c), { until: (p) => p.frames > f0 + 30, timeoutMs: 20_000 });
+  const warned = centreLog.lines.length;
+  const cut = Date.now();
+  await janusHangup(admin, sub);
+  await waitFor('the centre naming the lost subscription', () => centreLog.lines.slice(warned).some((l) => l.includes('programme subscription lost; subscribing again')));
+  const named = Date.now() - cut;
+  t.pass(`the centre says the subscription was lost ${named} ms after the hangup`);
+  const f1 = programme(c).frames;
+  const l1 = programme(c).audioLoudSamples;
+  await waitFor('the centre decoding and hearing the hall again', () => programme(c), { until: (p) => p.frames > f1 + 30 && p.audioLoudSamples > l1 + 4800, timeoutMs: 30_000 });
+  const back = Date.now() - cut;
+  // The stale time would have renewed it too: what shows the hangup was acted on is the renewal starting before it.
+  t.ok(named < STALE_MS, `renewed ${named} ms after the hangup, before the ${STALE_MS} ms stale time; decoding and heard again after ${back} ms`);
+  const subs = await janusHandles(admin);
+  t.equal(subs.filter((h) => h.type === 'subscriber').length, 1, 'one subscriber handle in Janus, the new one');
+  t.notOk(subs.some((h) => h.handle === sub.handle), 'and not the one hung up');
 });

@@ -174,7 +174,11 @@ export class JanusSignalling extends EventEmitter implements Signalling {
       w.resolve(ev);
       return;
     }
-    if (ev.janus === 'hangup') this.emit('hangup', `${ev.sender === this.publisher ? 'publisher' : 'subscriber'}: ${said(ev.reason, 'no reason given')}`);
+    if (ev.janus === 'hangup') {
+      // A handle we have already replaced (a renewed subscription) says nothing about the current ones.
+      const who = ev.sender === this.publisher ? 'publisher' : ev.sender === this.subscriber ? 'subscriber' : null;
+      if (who) this.emit('hangup', `${who}: ${said(ev.reason, 'no reason given')}`);
+    }
     else if (ev.janus === 'media') this.emit('media', { publisher: ev.sender === this.publisher, type: ev.type, receiving: ev.receiving });
     else if (ev.janus === 'webrtcup') this.emit('webrtcup', ev.sender === this.publisher);
   }

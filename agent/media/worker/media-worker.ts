@@ -232,6 +232,9 @@ export class MediaWorker {
       this.log('debug', 'media: ice', { state });
       if ((state === 'disconnected' || state === 'failed') && this.status === 'joined') this.recover(meeting, `ice ${state}`);
     });
+    s.on('programme-lost', (reason: string) => {
+      if (this.session === s) this.programme.lost(reason);
+    });
     s.on('lost', (reason: string) => {
       // During a recovery the policy sees it (BridgeSession.lost) and turns to new sessions.
       if (this.recovering) this.log('info', 'media: bridge session gone during the recovery', { reason });
@@ -350,7 +353,7 @@ export class MediaWorker {
     if (read) this.programmeFresh.note(read.subscription, read.arrivals);
     const wanted = meeting.req.programme !== null && (this.cfg.receiveProgramme || meeting.req.programme);
     if (s === this.session && wanted && this.status === 'joined') {
-      this.programme.keep(() => s.receiveProgramme(), this.programmeFresh.lastArrivedAt, () => this.session === s);
+      this.programme.keep(() => s.receiveProgramme(), this.programmeFresh.lastArrivedAt, () => this.session === s, this.programmeFresh.frozenSince);
     }
   }
 

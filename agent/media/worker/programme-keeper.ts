@@ -14,6 +14,13 @@ export const PROGRAMME = {
    * nothing.
    */
   staleMs: 30_000,
+  /**
+   * Video packets keep arriving but not one frame decodes this long: the decoder is waiting for a keyframe that does
+   * not come (seen beside a CPU hog: the TV's picture frozen while the programme's audio played on). A new
+   * subscription makes the bridge ask the publisher for one. Doubled after each renewal that did not bring the
+   * picture back, up to staleMs: a publisher that sends undecodable video is not subscribed to every few seconds.
+   */
+  frozenMs: 8000,
   /** Pause after a failed subscription (no such publisher yet: the programme may start after the hall joins). */
   retryMs: 3000,
   /**
@@ -47,6 +54,11 @@ export interface ProgrammeArrivals {
 export class ProgrammeFreshness {
   /** ms since epoch of the last reading that showed new programme (0: none yet). */
   lastArrivedAt = 0;
+  /**
+   * ms since epoch of the first reading of the current subscription that showed video packets arriving with no new
+   * frame decoded, while that lasts (0: the picture decodes, or no video arrives).
+   */
+  frozenSince = 0;
   private readAt = -Infinity;
   private prev: { source: object } & ProgrammeArrivals = { source: {}, at: 0, audioPackets: 0, framesDecoded: 0 };
 
@@ -61,8 +73,11 @@ export class ProgrammeFreshness {
 
   /** A reading of `source` (the subscription's PeerConnection). */
   note(source: object, r: ProgrammeArrivals): void {
-    const prev = this.prev.source === source ? this.prev : { audioPackets: 0, framesDecoded: 0 };
+    const prev: ProgrammeArrivals = this.prev.source === source ? this.prev : { at: 0, audioPackets: 0, framesDecoded: 0 };
     if (r.audioPackets > prev.audioPackets || r.framesDecoded > prev.framesDecoded) this.lastArrivedAt = Math.max(this.lastArrivedAt, r.at);
+    const videoCame = (r.videoPackets ?? 0) > (prev.videoPackets ?? 0);
+    if (this.prev.source !== source || r.framesDecoded > prev.framesDecoded) this.frozenSince = 0;
+    if (videoCame && r.framesDecoded === prev.framesDecoded && this.frozenSince === 0) this.frozenSince = r.at;
     this.prev = { source, ...r };
   }
 
@@ -74,19 +89,24 @@ export class ProgrammeFreshness {
 }
 
 /**
- * When to subscribe to the programme (again): at first, 3 s after a failure, and after 30 s with nothing arriving (the
- * join may set another stale time).
+ * When to subscribe to the programme (again): at first, 3 s after a failure, after 30 s with nothing arriving (the
+ * join may set another stale time), and after 8 s of video packets with no frame decoded (then 16 s, 30 s).
  */
 export class ProgrammeKeeper {
   private state: 'off' | 'subscribing' | 'on' = 'off';
   private since = 0;
   private staleMs: number;
+  /** Renewals in a row for a frozen picture that did not bring it back. */
+  private frozenRenewals = 0;
+
+  private readonly ms: { stale: number; retry: number; frozen: number };
 
   constructor(
     private readonly warn: (msg: string, fields?: Record<string, unknown>) => void,
-    private readonly ms = { stale: PROGRAMME.staleMs, retry: PROGRAMME.retryMs },
+    ms: { stale?: number; retry?: number; frozen?: number } = {},
   ) {
-    this.staleMs = ms.stale;
+    this.ms = { stale: PROGRAMME.staleMs, retry: PROGRAMME.retryMs, frozen: PROGRAMME.frozenMs, ...ms };
+    this.staleMs = this.ms.stale;
   }
 
   /**
@@ -97,19 +117,28 @@ export class ProgrammeKeeper {
     this.state = 'off';
     this.since = 0;
     this.staleMs = staleMs;
+    this.frozenRenewals = 0;
   }
 
   /**
-   * Called every tick while the programme is wanted. `lastArrivedAt`: when the programme last arrived
-   * (ProgrammeFreshness); `current` says whether the session that subscribed still is.
+   * Called every tick while the programme is wanted. `lastArrivedAt` and `frozenSince`: when the programme last
+   * arrived, and since when its video has come without decoding (ProgrammeFreshness); `current` says whether the
+   * session that subscribed still is.
    */
-  keep(subscribe: () => Promise<void>, lastArrivedAt: number, current: () => boolean): void {
+  keep(subscribe: () => Promise<void>, lastArrivedAt: number, current: () => boolean, frozenSince = 0): void {
     if (this.state === 'subscribing') return;
     const now = Date.now();
+    if (this.state === 'on' && frozenSince === 0 && now - this.since > this.ms.frozen) this.frozenRenewals = 0;
+    const frozenMs = Math.min(this.ms.frozen * 2 ** this.frozenRenewals, this.staleMs);
     const stale = this.state === 'on' && now - Math.max(this.since, lastArrivedAt) > this.staleMs;
+    const frozen = this.state === 'on' && !stale && frozenSince > 0 && now - Math.max(this.since, frozenSince) > frozenMs;
     const retry = this.state === 'off' && now - this.since >= this.ms.retry;
-    if (!stale && !retry) return;
+    if (!stale && !frozen && !retry) return;
     if (stale) this.warn('media: programme stopped; subscribing again', { lastArrivedMsAgo: lastArrivedAt ? now - lastArrivedAt : null });
+    if (frozen) {
+      this.frozenRenewals++;
+      this.warn('media: programme picture frozen (video arriving, no frame decoded); subscribing again', { frozenMs: now - frozenSince });
+    }
     this.state = 'subscribing';
     this.since = now;
     subscribe().then(
@@ -119,6 +148,17 @@ export class ProgrammeKeeper {
         this.warn('media: programme not received', { err: (err as Error).message });
       },
     );
+  }
+
+  /**
+   * The subscription is dead for sure (the bridge hung it up, its ICE failed): subscribe again on the next tick,
+   * not after the stale time. One already on its way is left to finish.
+   */
+  lost(reason: string): void {
+    if (this.state !== 'on') return;
+    this.warn('media: programme subscription lost; subscribing again', { reason });
+    this.state = 'off';
+    this.since = Date.now() - this.ms.retry;
   }
 
   private set(state: 'off' | 'on'): void {

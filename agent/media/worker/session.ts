@@ -1,7 +1,8 @@
 // One session with the bridge: the signalling session, the publishing PeerConnection and the programme
 // subscription. The worker makes a new one to recover from what an ICE restart cannot fix (issue 5: "ICE restart,
 // then a new session, with backoff"). Events: 'ice' (state) of the publishing PeerConnection; 'lost' (reason)
-// when the bridge hung up on us or the signalling session is gone.
+// when the bridge hung up on us or the signalling session is gone; 'programme-lost' (reason) when the bridge hung
+// up the programme subscription or its ICE failed, which only a new subscription mends.
 import { EventEmitter } from 'node:events';
 import type { JoinRequest } from './protocol.js';
 import type { Signalling } from '../signalling/types.js';
@@ -43,6 +44,7 @@ export class BridgeSession extends EventEmitter {
     this.signalling = createSignalling(cfg.signalling, join);
     this.signalling.on('hangup', (reason: string) => {
       if (reason.startsWith('publisher')) this.gone(`bridge hung up: ${reason}`);
+      else if (!this.closed) this.emit('programme-lost', `bridge hung up: ${reason}`);
     });
     this.signalling.on('media', (m: { publisher: boolean; type: string; receiving: boolean }) => {
       if (m.publisher && (m.type === 'audio' || m.type === 'video')) this.bridgeReceiving[m.type] = m.receiving;
@@ -98,6 +100,9 @@ export class BridgeSession extends EventEmitter {
     this.sub?.close();
     const pc = newPeerConnection();
     this.sub = pc;
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (this.sub === pc && !this.closed && pc.iceConnectionState === 'failed') this.emit('programme-lost', 'programme ICE failed');
+    });
     this.stopSinks = attachProgramme(pc, this.sink);
     if (this.signalling.kind === 'whip') {
       // WHEP: we offer, so the receive-only m-lines must exist before the offer.
