@@ -153,28 +153,30 @@ t.test('keeper and freshness together: a flowing programme is kept, one whose co
   t.same(warnings, ['media: programme stopped; subscribing again']);
 });
 
-t.test('freshness: video packets with no frame decoded mark the picture frozen, until a frame decodes', async (t) => {
+t.test('freshness: video packets with no frame decoded and keyframes asked for mark the picture frozen', async (t) => {
   const f = new ProgrammeFreshness(0);
   const sub = {};
   const at = (s: number) => 2_000_000 + s * 1000;
-  f.note(sub, { at: at(0), audioPackets: 50, framesDecoded: 30, videoPackets: 100 });
+  f.note(sub, { at: at(0), audioPackets: 50, framesDecoded: 30, videoPackets: 100, pliSent: 1 });
   t.equal(f.frozenSince, 0, 'frames decode: not frozen');
-  f.note(sub, { at: at(1), audioPackets: 100, framesDecoded: 30, videoPackets: 200 });
-  t.equal(f.frozenSince, at(1), 'video came, no new frame: frozen since this reading');
-  f.note(sub, { at: at(2), audioPackets: 150, framesDecoded: 30, videoPackets: 300 });
+  f.note(sub, { at: at(1), audioPackets: 100, framesDecoded: 30, videoPackets: 200, pliSent: 1 });
+  t.equal(f.frozenSince, 0, 'video came, no new frame, but no keyframe asked for (padding on a stream with no picture): not frozen');
+  f.note(sub, { at: at(2), audioPackets: 150, framesDecoded: 30, videoPackets: 300, pliSent: 3 });
+  t.equal(f.frozenSince, at(1), 'the decoder asks for keyframes: frozen since the first video that did not decode');
+  f.note(sub, { at: at(3), audioPackets: 200, framesDecoded: 30, videoPackets: 400, pliSent: 4 });
   t.equal(f.frozenSince, at(1), 'still frozen: the time it began is kept');
-  t.equal(f.lastArrivedAt, at(2), 'audio still arrives: the programme is not stale');
-  f.note(sub, { at: at(3), audioPackets: 200, framesDecoded: 31, videoPackets: 400 });
+  t.equal(f.lastArrivedAt, at(3), 'audio still arrives: the programme is not stale');
+  f.note(sub, { at: at(4), audioPackets: 250, framesDecoded: 31, videoPackets: 500, pliSent: 4 });
   t.equal(f.frozenSince, 0, 'a frame decoded: not frozen');
-  f.note(sub, { at: at(4), audioPackets: 250, framesDecoded: 31, videoPackets: 400 });
+  f.note(sub, { at: at(5), audioPackets: 300, framesDecoded: 31, videoPackets: 500, pliSent: 4 });
   t.equal(f.frozenSince, 0, 'no video at all (an audio-only programme): not frozen, nothing to decode');
+  f.note(sub, { at: at(6), audioPackets: 350, framesDecoded: 31, videoPackets: 600, pliSent: 5 });
+  t.equal(f.frozenSince, at(6), 'frozen again');
   const renewed = {};
-  f.note(sub, { at: at(5), audioPackets: 300, framesDecoded: 31, videoPackets: 500 });
-  t.equal(f.frozenSince, at(5), 'frozen again');
-  f.note(renewed, { at: at(6), audioPackets: 0, framesDecoded: 0, videoPackets: 0 });
+  f.note(renewed, { at: at(7), audioPackets: 0, framesDecoded: 0, videoPackets: 0, pliSent: 0 });
   t.equal(f.frozenSince, 0, 'a new subscription starts unfrozen');
-  f.note(renewed, { at: at(7), audioPackets: 40, framesDecoded: 0, videoPackets: 90 });
-  t.equal(f.frozenSince, at(7), 'and is frozen from its first video that does not decode');
+  f.note(renewed, { at: at(8), audioPackets: 40, framesDecoded: 0, videoPackets: 90, pliSent: 1 });
+  t.equal(f.frozenSince, at(8), 'and is frozen from its first video that does not decode, keyframes asked for');
 });
 
 t.test('keeper: a frozen picture is renewed after the frozen time, then after twice that', async (t) => {

@@ -55,10 +55,10 @@ export class ProgrammeFreshness {
   /** ms since epoch of the last reading that showed new programme (0: none yet). */
   lastArrivedAt = 0;
   /**
-   * ms since epoch of the first reading of the current subscription that showed video packets arriving with no new
-   * frame decoded, while that lasts (0: the picture decodes, or no video arrives).
+   * The current subscription's video came without a frame decoded since `since` (ms since epoch), when `pli`
+   * keyframe requests had been sent; null while frames decode or no video comes.
    */
-  frozenSince = 0;
+  private freeze: { since: number; pli: number } | null = null;
   private readAt = -Infinity;
   private prev: { source: object } & ProgrammeArrivals = { source: {}, at: 0, audioPackets: 0, framesDecoded: 0 };
 
@@ -76,9 +76,18 @@ export class ProgrammeFreshness {
     const prev: ProgrammeArrivals = this.prev.source === source ? this.prev : { at: 0, audioPackets: 0, framesDecoded: 0 };
     if (r.audioPackets > prev.audioPackets || r.framesDecoded > prev.framesDecoded) this.lastArrivedAt = Math.max(this.lastArrivedAt, r.at);
     const videoCame = (r.videoPackets ?? 0) > (prev.videoPackets ?? 0);
-    if (this.prev.source !== source || r.framesDecoded > prev.framesDecoded) this.frozenSince = 0;
-    if (videoCame && r.framesDecoded === prev.framesDecoded && this.frozenSince === 0) this.frozenSince = r.at;
+    if (this.prev.source !== source || r.framesDecoded > prev.framesDecoded) this.freeze = null;
+    if (videoCame && r.framesDecoded === prev.framesDecoded && !this.freeze) this.freeze = { since: r.at, pli: prev.pliSent ?? 0 };
     this.prev = { source, ...r };
+  }
+
+  /**
+   * Since when (ms since epoch) the picture has been frozen: video packets arriving, no frame decoded, and the
+   * decoder asking for a keyframe (PLIs sent since it began); 0: not frozen. Packets alone are not enough: a
+   * bridge may send padding on a stream that carries no picture, and no decoder asks for a keyframe then.
+   */
+  get frozenSince(): number {
+    return this.freeze && (this.prev.pliSent ?? 0) > this.freeze.pli ? this.freeze.since : 0;
   }
 
   /** For the worker's report: the last reading's counts and when the programme last arrived. */
