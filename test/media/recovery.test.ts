@@ -15,11 +15,13 @@ let lab: JanusLab;
 let hall: MediaController;
 let centre: MediaController;
 const hallLog = memoryLogger('hall');
+/** Both centres write here: a centre that stops hearing the hall says why (run 48: its subscription went quiet). */
+const centreLog = memoryLogger('centre');
 
 t.before(async () => {
   lab = await startJanusLab();
   hall = await startHall(lab, { width: 640, height: 360 }, hallLog.log);
-  centre = await startCentre(lab);
+  centre = await startCentre(lab, centreLog.log);
 });
 t.beforeEach(async () => {
   await waitFor('the hall joined and heard', () => hall.report(), { until: (r) => r.status === 'joined' && r.heard, timeoutMs: 30_000 });
@@ -35,7 +37,7 @@ t.teardown(async () => {
   await lab?.close();
 });
 t.afterEach((t) => {
-  if (!t.passing()) t.comment(hallLog.lines.slice(-40).join('\n'));
+  if (!t.passing()) t.comment([...hallLog.lines.slice(-40), ...centreLog.lines.slice(-30)].join('\n'));
 });
 
 t.test('link down 10 s, then up: the centre hears the hall again within seconds', async (t) => {
@@ -67,7 +69,7 @@ t.test('15% packet loss: video steps down, audio stays heard; clean again: video
   await hall.leave();
   const j = await hall.join({ ...hallJoin(lab), adaptGoodSamples: 2 });
   t.equal(j.status, 'joined', 'joined again with a 2-sample climb');
-  const centre = await startCentre(lab);
+  const centre = await startCentre(lab, centreLog.log);
   t.teardown(() => centre.stop());
   await waitFor('the hall heard', () => hall.report(), { until: (r) => r.heard, timeoutMs: 30_000 });
   await centreHears(centre);
