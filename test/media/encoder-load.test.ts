@@ -125,11 +125,30 @@ t.test("audio first: Opus packets short of their pace while video runs step vide
   const a = { ...zero, audioPackets: 0 };
   const starved = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 20 }, FPS, 1)!;
   t.equal(starved.audioPace, 0.4, '20 packets in a second is 40% of the pace');
-  t.equal(cpuVerdict(starved, 1, 0), 'over', 'video gives way even though every frame was encoded');
-  t.equal(cpuVerdict({ ...starved, load: null }, 1, 0), 'over', 'with no encode times too');
+  t.equal(cpuVerdict(starved, 1, 0), 'starved', 'under half the pace: starved, though every frame was encoded');
+  t.equal(cpuVerdict({ ...starved, load: null }, 1, 0), 'starved', 'with no encode times too');
   t.equal(cpuVerdict(starved, AUDIO_ONLY, 0), null, 'audio-only: nothing left to give way');
+  const low = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 35 }, FPS, 1)!;
+  t.equal(cpuVerdict(low, 1, 0), 'over', '70% of the pace: video gives way a level');
   const short = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 43 }, FPS, 1)!;
   t.equal(cpuVerdict(short, 1, 0), 'tight', '86% of the pace: no step down, but no step up either');
   const full = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 50 }, FPS, 1)!;
   t.equal(cpuVerdict(full, 1, 0), 'room', 'at pace, with a light encoder: room');
+});
+
+t.test('audio starved: video steps down two levels at a time, after the same two bad seconds', async (t) => {
+  let s: AdaptState = initialAdapt(0);
+  const levels: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const cpu = LADDER[s.level].video ? ('starved' as const) : null;
+    s = nextLevel(s, { ...clean, cpu }, 0);
+    levels.push(LADDER[s.level].name);
+  }
+  t.same(levels, ['720p30', '360p30', '360p30', 'audio-only'], 'from 720p30 to audio-only in two steps of two seconds each');
+  s = { level: 3, bad: 0, good: 0 };
+  s = nextLevel(nextLevel(s, { ...clean, cpu: 'starved' }, 0), { ...clean, cpu: 'starved' }, 0);
+  t.equal(s.level, AUDIO_ONLY, 'from 360p15: one level left, never below audio-only');
+  s = initialAdapt(0);
+  s = nextLevel(nextLevel(s, { ...clean, cpu: 'over' }, 0), { ...clean, cpu: 'over' }, 0);
+  t.equal(LADDER[s.level].name, '540p30', 'frames lost with audio at pace: one level, as before');
 });

@@ -71,7 +71,10 @@ export function initialAdapt(top: number): AdaptState {
   return { level: top, bad: 0, good: 0 };
 }
 
-/** One step of the ladder per decision; never above `top`, never below audio-only. `goodSamples`: see GOOD_SAMPLES. */
+/**
+ * One step of the ladder per decision (two down when audio is starved); never above `top`, never below audio-only.
+ * `goodSamples`: see GOOD_SAMPLES.
+ */
 export function nextLevel(s: AdaptState, x: AdaptSample, top: number, goodSamples = GOOD_SAMPLES): AdaptState {
   const level = Math.max(s.level, top);
   const audioBad = x.audioLoss !== null && x.audioLoss > AUDIO_LOSS_BAD;
@@ -79,7 +82,9 @@ export function nextLevel(s: AdaptState, x: AdaptSample, top: number, goodSample
   // The bandwidth estimate is not a reason to step down: it starts low and only grows with what is sent, so it
   // would pull every new session down. Loss in the bridge's receiver reports is the evidence.
   // A box too slow for the level loses frames before any packet is sent: the same step down as loss, video first.
-  const cpuOver = x.cpu === 'over' && LADDER[level].video;
+  // Audio starved (under half its pace): two levels at a time, so audio gets its CPU back in half the steps.
+  const cpuOver = (x.cpu === 'over' || x.cpu === 'starved') && LADDER[level].video;
+  const down = x.cpu === 'starved' ? 2 : 1;
   const sinceUp = s.sinceUp === undefined ? undefined : s.sinceUp + 1;
   const upWait = sinceUp === HELD_SAMPLES ? 1 : (s.upWait ?? 1);
   const keep = { sinceUp, upWait };
@@ -87,7 +92,7 @@ export function nextLevel(s: AdaptState, x: AdaptSample, top: number, goodSample
     const bad = s.bad + 1;
     if (bad >= BAD_SAMPLES && level < AUDIO_ONLY) {
       const failedTry = cpuOver && sinceUp !== undefined && sinceUp <= TRIAL_SAMPLES;
-      return { level: level + 1, bad: 0, good: 0, upWait: failedTry ? Math.min(MAX_UP_WAIT, upWait * 2) : upWait };
+      return { level: Math.min(AUDIO_ONLY, level + down), bad: 0, good: 0, upWait: failedTry ? Math.min(MAX_UP_WAIT, upWait * 2) : upWait };
     }
     return { level, bad, good: 0, ...keep };
   }

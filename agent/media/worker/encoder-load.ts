@@ -44,8 +44,13 @@ export interface EncoderLoad {
 
 /** Opus's packets a second (20 ms frames). */
 export const OPUS_PER_S = 50;
-/** Under this share of Opus's pace, audio is starved: step video down. */
+/** Under this share of Opus's pace, audio is short: step video down. */
 export const AUDIO_PACE_LOW = 0.8;
+/**
+ * Under this share, audio is starved: video steps down two levels at a time. Under a 25% quota one level at a time
+ * took 14-25 s from 720p30 to audio-only, with Opus at 3-29 packets a second all the while (docs/media.md).
+ */
+export const AUDIO_PACE_STARVED = 0.5;
 /** A step up needs audio at this share of its pace at least. */
 export const AUDIO_PACE_HOLDING = 0.9;
 
@@ -80,17 +85,19 @@ export function costRatio(to: Level, from: Level): number {
   return ((to.height / from.height) ** 2 * to.fps) / from.fps;
 }
 
-export type CpuVerdict = 'over' | 'room' | 'tight';
+export type CpuVerdict = 'starved' | 'over' | 'room' | 'tight';
 
 /**
- * `over`: step down (the box cannot hold `level`); `room`: a step up to the level above would be held; `tight`: hold
- * here. null: nothing to judge (no video sent, or no reading), and the CPU has no say.
+ * `starved`: audio is going out at under half its pace, step down two levels; `over`: step down (the box cannot hold
+ * `level`); `room`: a step up to the level above would be held; `tight`: hold here. null: nothing to judge (no
+ * video sent, or no reading), and the CPU has no say.
  */
 export function cpuVerdict(x: EncoderLoad | null, level: number, top: number): CpuVerdict | null {
   const here = LADDER[level];
   if (!x || !here.video) return null;
   const pace = x.audioPace ?? null;
-  if (pace !== null && pace < AUDIO_PACE_LOW) return 'over'; // audio first
+  if (pace !== null && pace < AUDIO_PACE_STARVED) return 'starved'; // audio first
+  if (pace !== null && pace < AUDIO_PACE_LOW) return 'over';
   if (x.load === null) return null;
   // Slow encoding alone is no reason: a busy machine stretches the encoder's wall-clock time while every frame is
   // still encoded in time. Frames lost while the encoder is loaded are.
