@@ -54,7 +54,11 @@ const groupAcl = (g: string) => `diemcau_group_${g}`;
 
 export function renderEjabberdConf(carrier: Carrier, halls: Iterable<Pick<Hall, 'boxId' | 'groups'>>, o: EjabberdConfOptions): string {
   const members = new Map<string, string[]>();
-  for (const h of halls) for (const g of h.groups) members.set(g, [...(members.get(g) ?? []), h.boxId]);
+  let boxes = 0;
+  for (const h of halls) {
+    boxes++;
+    for (const g of h.groups) members.set(g, [...(members.get(g) ?? []), h.boxId]);
+  }
   const groups = [...members.keys()].sort();
   const out = [
     '# ejabberd.yml for diemcau, rendered by `diemcau-provision ejabberd-conf`: the same file on every node of the',
@@ -87,6 +91,11 @@ export function renderEjabberdConf(carrier: Carrier, halls: Iterable<Pick<Hall, 
     '  mod_mqtt:',
     // The console and `diemcau-provision status` rebuild their picture from retained messages: all of them, not 1,000.
     '    match_retained_limit: infinity',
+    // A session keeps one QoS 1 message in flight and queues the rest; past max_queue (default 5,000) it ends the
+    // session, "Message queue is overloaded" (mod_mqtt_session:send). The console's SUBSCRIBE to every box's
+    // presence and state is handed 2 per box at once: at 10,400 boxes it got 1 retained message and was cut off.
+    // Sized by maxQueue below, and never under Mosquitto's max_queued_messages (broker-conf.ts).
+    `    max_queue: ${maxQueue(boxes)}`,
     '    access_publish:',
     ...BOX_WRITES.map((l) => `      ${q(`${ROOT}/%u/${l}`)}: ${BOX}`),
     `      ${q(`${ROOT}/claim/%c/req`)}: ${CLAIM}`,
@@ -98,6 +107,14 @@ export function renderEjabberdConf(carrier: Carrier, halls: Iterable<Pick<Hall, 
     `      ${q(`${ROOT}/#`)}: ${SERVICE}`,
   ];
   return out.join('\n') + '\n';
+}
+
+/**
+ * A session's queue: 8 messages per box, room for each of its retained leaves (presence, state, desired config,
+ * commissioning) twice over; 100,000 at least, as Mosquitto's max_queued_messages.
+ */
+export function maxQueue(boxes: number): number {
+  return Math.max(100_000, boxes * 8);
 }
 
 /** One mod_mqtt listener; over TLS, boxes verify the node against the carrier CA and log in with their password. */
