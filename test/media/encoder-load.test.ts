@@ -33,7 +33,7 @@ t.test('verdict: over when frames are lost while the encoder is loaded', async (
   t.equal(cpuVerdict({ kept: 0.6, load: 0.55 }, 0, 0), 'over', 'frames lost while the encoder is half busy');
   t.equal(cpuVerdict({ kept: 0.5, load: 1.8 }, 0, 0), 'over', 'frames lost, the encoder busy all the time');
   t.equal(cpuVerdict({ kept: 1, load: 0.95 }, 0, 0), 'tight', 'slow (a busy machine) but every frame encoded: hold');
-  t.equal(cpuVerdict({ kept: 0.4, load: 0.1 }, 1, 0), 'room', 'frames dropped by a light encoder are the rate control, not the CPU');
+  t.equal(cpuVerdict({ kept: 0.4, load: 0.1 }, 1, 0), 'tight', 'frames dropped by a light encoder: no step down (not the CPU), and no step up (the level above would drop more)');
   t.equal(cpuVerdict({ kept: 1, load: 0.3 }, 0, 0), 'tight', 'at the top there is nothing to step up to');
   t.equal(cpuVerdict(null, 1, 0), null, 'no reading: no say');
   t.equal(cpuVerdict({ kept: 1, load: null }, 1, 0), null, 'no encode times: no say');

@@ -103,8 +103,11 @@ export function cpuVerdict(x: EncoderLoad | null, level: number, top: number): C
   // still encoded in time. Frames lost while the encoder is loaded are.
   if (x.kept < KEPT_LOW && x.load >= LOAD_BUSY) return 'over';
   if (level <= top) return 'tight'; // nothing above to step to
-  // A predicted load under LOAD_ROOM means this one is under LOAD_BUSY (every step up costs 1.78x or more), so frames
-  // missing now are the rate control's, not the CPU's: they do not hold the step back.
+  // Frames lost at a light load are not the encoder's doing, so no step down; but no step up either: the level above
+  // would lose more. Under a 50% quota the throttled pacer shows as a bandwidth limit (libwebrtc drops frames for
+  // its estimate), and 540p30 kept 20-27% of its frames at load 0.07 while the ladder, taking that for room, tried
+  // 720p30. A new session's estimate ramping up holds the climb only until the frames flow.
+  if (x.kept < KEPT_LOW) return 'tight';
   if (pace !== null && pace < AUDIO_PACE_HOLDING) return 'tight';
   return x.load * costRatio(LADDER[level - 1], here) <= LOAD_ROOM ? 'room' : 'tight';
 }
