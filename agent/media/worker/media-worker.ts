@@ -232,9 +232,7 @@ export class MediaWorker {
       this.log('debug', 'media: ice', { state });
       if ((state === 'disconnected' || state === 'failed') && this.status === 'joined') this.recover(meeting, `ice ${state}`);
     });
-    s.on('programme-lost', (reason: string) => {
-      if (this.session === s) this.programme.lost(reason);
-    });
+    s.on('programme-lost', (reason: string) => void (this.session === s && this.programme.lost(reason)));
     s.on('lost', (reason: string) => {
       // During a recovery the policy sees it (BridgeSession.lost) and turns to new sessions.
       if (this.recovering) this.log('info', 'media: bridge session gone during the recovery', { reason });
@@ -342,10 +340,7 @@ export class MediaWorker {
     }
   }
 
-  /**
-   * Called every tick: keeps a programme subscription alive, whether it starts before or after we join, judged by
-   * what arrives on it (read once a second at most, PROGRAMME.statsMs).
-   */
+  /** Every tick: keeps the programme subscription alive, judged by what arrives on it (PROGRAMME.statsMs). */
   private async keepProgramme(meeting: Meeting): Promise<void> {
     const s = this.session;
     if (!s) return;
