@@ -72,11 +72,14 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
   try {
     const online = new Map<string, number>();
     let replies: number[] = [];
+    /** Halls that said `online` since it was last emptied (the kill). */
+    const onlineAgain = new Set<string>();
     let cmdAt = 0;
     monitor.on('message', (topic, payload) => {
       if (topic.endsWith('/reply/ping')) return void replies.push(Date.now() - cmdAt);
       if (payload.toString().includes('"online"')) {
         if (!online.has(topic.split('/')[2])) online.set(topic.split('/')[2], Date.now());
+        onlineAgain.add(topic.split('/')[2]);
       }
     });
     await monitor.subscribeAsync(['diemcau/v1/+/presence', 'diemcau/v1/+/reply/ping'], { qos: 0 });
@@ -121,6 +124,8 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     console.log(`${target.name}: group command answered by ${lat.length}/${N}`);
 
     await Promise.all(workers.map((w) => rpc(w, { type: 'watch-reconnects' }, 'watching')));
+    const before = (await Promise.all(workers.map((w) => rpc(w, { type: 'where' }, 'where')))).flatMap((m) => m.at as Array<string | null>);
+    onlineAgain.clear();
     const killAt = Date.now();
     const live = await target.kill();
     let times: number[] = [];
@@ -137,6 +142,14 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     for (const t of times) perSecond.set(Math.floor((t - killAt) / 1000), (perSecond.get(Math.floor((t - killAt) / 1000)) ?? 0) + 1);
     const backS = back >= N ? (Math.min(allBackAt, Math.max(...times)) - killAt) / 1000 : NaN;
     console.log(`${target.name}: ${back}/${N} back after the kill in ${backS.toFixed(1)} s`);
+    // The group command goes when every hall that had to move says `online` again: what the console goes by (a box
+    // says it once its subscriptions are in place).
+    const live0 = new Set(live.halls);
+    // On one broker every hall dropped; on the cluster, those on the killed node.
+    const moved = target.nodes === 1 ? ids : ids.filter((id, i) => before[i] !== null && !live0.has(before[i]!));
+    for (const end = Date.now() + 60_000; moved.some((id) => !onlineAgain.has(id)) && Date.now() < end; ) await sleep(200);
+    const movedOnline = moved.filter((id) => onlineAgain.has(id)).length;
+    console.log(`${target.name}: ${movedOnline}/${moved.length} moved halls said online again ${((Date.now() - killAt) / 1000).toFixed(1)} s after the kill`);
     await sleep(2000);
     const after = await groupCommand();
     const pic = await clusterPicture(live.service, service, ['config/desired']);
