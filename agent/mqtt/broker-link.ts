@@ -244,23 +244,25 @@ export class BrokerLink extends EventEmitter {
       this.cause = 'link';
       const lastConnectMs = Math.round(performance.now() - openedAt);
       this.st = { ...this.st, connected: true, broker: url, since: Date.now(), connects: this.st.connects + 1, lastConnectMs };
-      // `online` once the subscriptions are in place (their SUBACK): the console takes `online` as "commands reach
-      // it", and on a cluster a SUBSCRIBE takes a while (ejabberd stores it before it answers). Measured with a node
-      // of three killed under 10,400 halls (bench/cluster.ts), a group command sent once every moved hall had said
-      // `online` again reached 9,997 of them with `online` sent at CONNACK, and 10,400 with it sent at SUBACK.
-      const online = () => {
-        if (this.client === client) client.publish(this.opts.presenceTopic, this.opts.presence('online'), { qos: 1, retain: true });
+      // Registered once the subscriptions are in place (their SUBACK): `online`, then 'connected' (the agent then
+      // publishes its state, which the console reads as newer than the presence). The console takes `online` as
+      // "commands reach it", and on a cluster a SUBSCRIBE takes a while (ejabberd stores it before it answers).
+      // Measured with a node of three killed under 10,400 halls (bench/cluster.ts), a group command sent once every
+      // moved hall had said `online` again reached 9,997 of them with `online` sent at CONNACK, 10,400 at SUBACK.
+      const registered = () => {
+        if (this.client !== client || !client.connected) return;
+        client.publish(this.opts.presenceTopic, this.opts.presence('online'), { qos: 1, retain: true });
+        this.log.info('registered with broker', { broker: url });
+        this.emit('connected', url);
       };
       if (this.subs.size > 0) {
         const map: Record<string, { qos: 0 | 1 }> = {};
         for (const [f, qos] of this.subs) map[f] = { qos };
         client.subscribe(map, (err) => {
           if (err) this.log.warn('subscribe failed', { broker: url, err });
-          online();
+          registered();
         });
-      } else online();
-      this.log.info('registered with broker', { broker: url });
-      this.emit('connected', url);
+      } else registered();
     });
     client.on('disconnect', (packet) => {
       const said = packet.properties?.reasonString;

@@ -98,7 +98,9 @@ t.test('after a broker restart a fleet returns spread out at the broker\'s rate,
   for (const o of offsets) perSecond.set(Math.floor(o), (perSecond.get(Math.floor(o)) ?? 0) + 1);
   const peak = Math.max(...perSecond.values());
   // Spread evenly over 4 s, a second holds a quarter; all in one second is the behaviour this guards against.
-  t.ok(peak <= N * 0.6, `no second holds most returns (peak ${peak} of ${N})`);
+  // Run 53 (beside stress-ng) saw 28 of 40 in one second: the broker's own return time is printed with the count.
+  const seconds = [...perSecond.entries()].sort((x, y) => x[0] - y[0]).map(([s, n]) => `${s}s:${n}`).join(' ');
+  t.ok(peak <= N * 0.6, `no second holds most returns (peak ${peak} of ${N}; per second ${seconds}; broker back after ${backAt - restartAt} ms)`);
   // The span between first and last return, not their time from the restart: a busy machine delays every connect
   // alike. Drawn within the window, the returns spread over most of it.
   const span = offsets[offsets.length - 1] - offsets[0];
