@@ -102,6 +102,26 @@ t.test('heard: video flows but audio reports stop -> renegotiate, then a new ses
   t.equal(actions.filter((a) => a === 'renegotiate').length, 1, 'renegotiates once');
 });
 
+t.test('heard: no video seen and nothing heard while the session is up -> the same repair; not while recovering', async (t) => {
+  // Audio-only (no video sent), audio reports stop after 3 s: deaf from 7 s on, as with video seen.
+  const run = (joined: (s: number) => boolean) => {
+    const h = new HeardTracker();
+    const acted: string[] = [];
+    for (let s = 1; s <= 24; s++) {
+      const a = h.update({ now: s * 1000, audio: snap(100 + s * 50, Math.min(s, 3)), video: null, micDbfs: -20, muted: false, videoActive: false, joined: joined(s) });
+      if (a !== 'none') acted.push(`${s} s: ${a}`);
+    }
+    return acted;
+  };
+  t.same(run(() => true), ['12 s: renegotiate', '20 s: new-session'], 'audio-only and deaf: renegotiate, then a new session');
+  t.same(run((s) => s > 15), ['21 s: renegotiate'], 'deaf time counts from the end of a recovery, not from its start');
+  const quiet = new HeardTracker();
+  const acted = [];
+  // Nothing sent at all (the sender stopped): no audio going out, nothing for the bridge to hear.
+  for (let s = 1; s <= 20; s++) acted.push(quiet.update({ now: s * 1000, audio: snap(100, Math.min(s, 3)), video: null, micDbfs: -20, muted: false, videoActive: false }));
+  t.notOk(acted.some((a) => a !== 'none'), 'no audio going out: not a deaf bridge');
+});
+
 t.test('heard: the repair timings are settings (media.audioRepairAfterMs, audioNewSessionAfterMs)', async (t) => {
   // Audio reports stop after 3 s: stale, so deaf, from 7 s on.
   const run = (h: HeardTracker, seconds: number) => {

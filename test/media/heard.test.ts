@@ -46,7 +46,7 @@ t.test('audio dropped on the way, video not: not heard, repaired, heard again', 
   t.ok(programme(centre).audioLoudSamples - loud < 4800, 'and indeed the centre hears nothing');
   await waitFor('a repair of the audio path', () => hall.extra(), { until: (x) => (x.repairs ?? 0) >= before + 1, timeoutMs: 20_000 });
   t.pass(`the hall repairs its audio path (${hall.extra().repairs} repairs, ${before} before the drop)`);
-  t.ok(hallLog.lines.slice(logged).some((l) => l.includes('video reaches the bridge but audio does not')), 'and logs it');
+  t.ok(hallLog.lines.slice(logged).some((l) => l.includes('the bridge does not hear our audio: repairing')), 'and logs it');
   await dropRtpPayloadType(lab.hall, null);
   await waitFor('heard again', () => hall.report(), { until: (r) => r.heard, timeoutMs: 30_000 });
   t.pass('heard again once audio can pass');

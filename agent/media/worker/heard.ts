@@ -1,7 +1,8 @@
 // "Does the centre receive us?" from the bridge's own word: RTCP receiver reports (RFC 3550 §6.4.2) that the
 // bridge sends about our audio and video SSRCs, as getStats shows them (`remote-inbound-rtp`, W3C
 // webrtc-stats §5.3), plus the local mic level. Pure: the worker feeds one sample a second and applies the
-// repair action it gets back. Issue 5: when video flows but audio does not, renegotiate, then start a new session.
+// repair action it gets back. Issue 5: when video flows but audio does not, renegotiate, then start a new session;
+// the same when our audio goes out, the session is up, and the bridge hears nothing at all.
 import type { SelftestResult } from './protocol.js';
 
 /** Per kind (audio or video), what getStats said at one moment. */
@@ -30,6 +31,11 @@ export interface HeardSample {
    */
   bridgeAudio?: boolean | null;
   videoActive: boolean;
+  /**
+   * The worker is joined (not recovering an outage, whose own steps are under way); absent: joined. Deaf time counts
+   * only while joined, so a recovery's end does not find a repair already due.
+   */
+  joined?: boolean;
 }
 
 export type RepairAction = 'none' | 'renegotiate' | 'new-session';
@@ -86,7 +92,12 @@ export class HeardTracker {
     this.seen = x.videoActive && fresh(this.video, x.video, x.now);
     // Muted or silent: the centre may get packets, but it does not hear the hall.
     this.heard = audioFlows && !x.muted && x.micDbfs > SILENCE_DBFS;
-    if (audioFlows || x.muted || !this.seen) {
+    // Deaf: our audio goes out and the bridge does not report it, while the session is up. With video seen, the
+    // 2021 case (the hall seen, not heard). With no video seen, the bridge hears nothing at all, yet ICE says the
+    // path is up (whip.test.ts, run 53: ICE "connected" again 0.9 s into a restart under 100% loss, so the
+    // recovery ended; the hall, audio-only by then, stayed unheard): without this it stayed so for good.
+    const sendingAudio = x.audio !== null && x.now - this.audio.lastSentAt < REPORT_STALE_MS;
+    if (audioFlows || x.muted || x.joined === false || !(this.seen || sendingAudio)) {
       this.deafSince = null;
       this.lastAction = 'none';
       return 'none';

@@ -314,6 +314,7 @@ export class MediaWorker {
       muted: this.feed.muted,
       videoActive: this.encoder.videoActive,
       bridgeAudio: this.session?.bridgeReceiving.audio,
+      joined: this.status === 'joined',
     });
     if (this.status === 'joined') {
       this.encoder.step(st);
@@ -325,7 +326,7 @@ export class MediaWorker {
 
   private repair(meeting: Meeting, action: Exclude<RepairAction, 'none'>): void {
     this.counters.repairs++;
-    this.log('warn', 'media: video reaches the bridge but audio does not: repairing', { action });
+    this.log('warn', "media: the bridge does not hear our audio: repairing", { action, seen: this.heard.seen });
     const s = this.session;
     // Deaf after a renegotiation: this session cannot be saved (its ICE is fine, so an outage's recovery would
     // find it "connected" and stop at once).
