@@ -3,7 +3,7 @@
 // loop, for a near and a far loudspeaker: the chosen delay is within the band where the canceller converges
 // (between the echo's lag and 30 ms less) and removes at least 20 dB of echo.
 import t from 'tap';
-import { calibrateEchoDelay, chooseEchoDelay, roomProbe } from '../../agent/media/room-audio/echo-calibrate.js';
+import { calibrateEchoDelay, chooseEchoDelay, glitches, roomProbe } from '../../agent/media/room-audio/echo-calibrate.js';
 import { CHUNK_MS, CHUNK_SAMPLES, floatToS16, Rechunker, s16ToFloat } from '../../agent/media/room-audio/pcm.js';
 import { makeRoomImpulse, SyntheticRoom } from '../../lab/media/audio-room.js';
 import type { AudioIo } from '../../agent/media/room-audio/audio-io.js';
@@ -20,6 +20,24 @@ t.test('chooseEchoDelay: the middle of the run within 1.5 dB of the lowest resid
   t.equal(chooseEchoDelay(trials([[0, -53], [20, -30], [40, -53]])), 0, 'only the run that holds the best counts');
   t.equal(chooseEchoDelay(trials([[60, -40]])), 60);
   t.throws(() => chooseEchoDelay([]), /no trials/);
+});
+
+t.test('a trial far worse than both its neighbours (a glitch) is tried once more', async (t) => {
+  const trials = (xs: Array<[number, number]>) => xs.map(([delayMs, residualDbfs]) => ({ delayMs, residualDbfs }));
+  t.same(glitches(trials([[40, -53], [50, -53], [60, -53], [70, -21], [80, -58], [100, -19]])), [3], 'the 70 ms trial of run 55');
+  t.same(glitches(trials([[40, -53], [50, -53], [60, -53], [70, -50], [80, -20], [100, -19]])), [], 'the edge of the band is no glitch');
+  // The room: converges from 40 to 80 ms; the first 70 ms trial, in the middle of that band, is hit by a glitch.
+  const tried: number[] = [];
+  const probe = async (d: { echoCancel?: boolean; echoDelayMs?: number }): Promise<number> => {
+    if (!d.echoCancel) return -14;
+    tried.push(d.echoDelayMs ?? 0);
+    if (d.echoDelayMs === 70 && tried.filter((x) => x === 70).length === 1) return -21;
+    return (d.echoDelayMs ?? 0) >= 40 && (d.echoDelayMs ?? 0) <= 80 ? -53 : -20;
+  };
+  const c = await calibrateEchoDelay(probe, [0, 10, 20, 30, 40, 50, 60, 70, 80, 100]);
+  t.equal(tried.filter((x) => x === 70).length, 2, 'the 70 ms trial ran twice');
+  t.equal(tried.length, 11, 'and no other trial again');
+  t.equal(c.echoDelayMs, 60, 'the middle of 40..80, as without the glitch (with it: 40..60, and 50)');
 });
 
 t.test('a mic that does not hear the loudspeaker: refused, with the reason', async (t) => {

@@ -58,6 +58,19 @@ export function chooseEchoDelay(trials: readonly DelayTrial[], toleranceDb = 1.5
   return byDelay[Math.floor((lo + hi) / 2)].delayMs;
 }
 
+/** How much worse than both neighbours a trial must be to count as a glitch, dB. */
+export const GLITCH_DB = 12;
+
+/** Indexes (in `trials`, taken in delay order) of trials more than GLITCH_DB worse than both their neighbours. */
+export function glitches(trials: readonly DelayTrial[]): number[] {
+  const out: number[] = [];
+  for (let i = 1; i < trials.length - 1; i++) {
+    const r = trials[i].residualDbfs;
+    if (r > Math.max(trials[i - 1].residualDbfs, trials[i + 1].residualDbfs) + GLITCH_DB) out.push(i);
+  }
+  return out;
+}
+
 /** Below this the mic hears too little of the loudspeaker for the trials to mean anything, dBFS. */
 const MIN_ECHO_DBFS = -55;
 
@@ -75,6 +88,13 @@ export async function calibrateEchoDelay(probe: ResidualProbe, candidates: reado
     const residualDbfs = await probe({ ...quiet, echoCancel: true, echoDelayMs: delayMs });
     trials.push({ delayMs, residualDbfs });
     log.info('media: echo calibration trial', { delayMs, residualDbfs: Math.round(residualDbfs * 10) / 10, echoDbfs: Math.round(echoDbfs * 10) / 10 });
+  }
+  // A trial far worse than both its neighbours is a glitch (someone spoke, a door, the box stalled): tried once more.
+  // Beside a CPU hog a stall made the right delay (70 ms) leave -21 dBFS between neighbours at -53 and -58 (run 55).
+  for (const i of glitches(trials)) {
+    const again = await probe({ ...quiet, echoCancel: true, echoDelayMs: trials[i].delayMs });
+    log.info('media: echo calibration trial again', { delayMs: trials[i].delayMs, first: Math.round(trials[i].residualDbfs * 10) / 10, again: Math.round(again * 10) / 10 });
+    trials[i] = { delayMs: trials[i].delayMs, residualDbfs: Math.min(trials[i].residualDbfs, again) };
   }
   const echoDelayMs = chooseEchoDelay(trials);
   const chosen = trials.find((t) => t.delayMs === echoDelayMs)!;
