@@ -230,3 +230,20 @@ t.test('keeper: a subscription known lost is renewed at the next tick; nothing t
   k.keep(subscribe, Date.now(), () => true);
   t.equal(calls, 2, 'subscribed again at the next tick, not after the 60 s stale or retry time');
 });
+
+t.test("keeper: the subscription's ICE down past iceDownMs while the session is up: renewed at the next tick", async (t) => {
+  const warnings: string[] = [];
+  const k = new ProgrammeKeeper((m, f) => warnings.push(`${m} (${f?.reason})`), { stale: 60_000, retry: 60_000, frozen: 60_000, iceDown: 5000 });
+  let calls = 0;
+  const subscribe = () => (calls++, Promise.resolve());
+  k.keep(subscribe, 0, () => true);
+  await sleep(10);
+  k.iceDown(0);
+  k.iceDown(Date.now() - 4000);
+  k.keep(subscribe, Date.now(), () => true);
+  t.equal(calls, 1, 'up, or down for less than 5 s: kept');
+  k.iceDown(Date.now() - 6000);
+  t.match(warnings, [/subscription lost; subscribing again \(programme ICE down 6 s\)/]);
+  k.keep(subscribe, Date.now(), () => true);
+  t.equal(calls, 2, 'down for 6 s: subscribed again at the next tick');
+});

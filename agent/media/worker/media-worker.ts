@@ -349,6 +349,7 @@ export class MediaWorker {
     if (read) this.programmeFresh.note(read.subscription, read.arrivals);
     const wanted = meeting.req.programme !== null && (this.cfg.receiveProgramme || meeting.req.programme);
     if (s === this.session && wanted && this.status === 'joined') {
+      this.programme.iceDown(s.programmeIceDownSince);
       this.programme.keep(() => s.receiveProgramme(), this.programmeFresh.lastArrivedAt, () => this.session === s, this.programmeFresh.frozenSince);
     }
   }

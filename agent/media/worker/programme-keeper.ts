@@ -21,6 +21,12 @@ export const PROGRAMME = {
    * picture back, up to staleMs: a publisher that sends undecodable video is not subscribed to every few seconds.
    */
   frozenMs: 8000,
+  /**
+   * The subscription's ICE disconnected this long while the session is up (its publisher connected, or for a centre
+   * its signalling): the bridge is reachable, so the subscription alone is broken; subscribe again. Seen in tests: a
+   * subscriber on a host whose interfaces changed (other tests' veth pairs) got a second of the hall, then nothing.
+   */
+  iceDownMs: 5000,
   /** Pause after a failed subscription (no such publisher yet: the programme may start after the hall joins). */
   retryMs: 3000,
   /**
@@ -108,13 +114,13 @@ export class ProgrammeKeeper {
   /** Renewals in a row for a frozen picture that did not bring it back. */
   private frozenRenewals = 0;
 
-  private readonly ms: { stale: number; retry: number; frozen: number };
+  private readonly ms: { stale: number; retry: number; frozen: number; iceDown: number };
 
   constructor(
     private readonly warn: (msg: string, fields?: Record<string, unknown>) => void,
-    ms: { stale?: number; retry?: number; frozen?: number } = {},
+    ms: { stale?: number; retry?: number; frozen?: number; iceDown?: number } = {},
   ) {
-    this.ms = { stale: PROGRAMME.staleMs, retry: PROGRAMME.retryMs, frozen: PROGRAMME.frozenMs, ...ms };
+    this.ms = { stale: PROGRAMME.staleMs, retry: PROGRAMME.retryMs, frozen: PROGRAMME.frozenMs, iceDown: PROGRAMME.iceDownMs, ...ms };
     this.staleMs = this.ms.stale;
   }
 
@@ -168,6 +174,11 @@ export class ProgrammeKeeper {
     this.warn('media: programme subscription lost; subscribing again', { reason });
     this.state = 'off';
     this.since = Date.now() - this.ms.retry;
+  }
+
+  /** Called every tick while the session is up: `since` is when the subscription's ICE went down (0: it is up). */
+  iceDown(since: number): void {
+    if (since && Date.now() - since > this.ms.iceDown) this.lost(`programme ICE down ${Math.round((Date.now() - since) / 1000)} s`);
   }
 
   private set(state: 'off' | 'on'): void {

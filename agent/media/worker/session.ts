@@ -22,6 +22,8 @@ export class BridgeSession extends EventEmitter {
   private closed = false;
   private isOpen = false;
   private isLost = false;
+  /** Since when (ms since epoch) the programme subscription's ICE has been disconnected or failed; 0: it is not. */
+  programmeIceDownSince = 0;
   /** Rejects when close() is called: an open() under way gives up at once (a leave during a join). */
   private readonly whenClosed: Promise<never>;
   private rejectClosed!: (err: Error) => void;
@@ -100,8 +102,13 @@ export class BridgeSession extends EventEmitter {
     this.sub?.close();
     const pc = newPeerConnection();
     this.sub = pc;
+    this.programmeIceDownSince = 0;
     pc.addEventListener('iceconnectionstatechange', () => {
-      if (this.sub === pc && !this.closed && pc.iceConnectionState === 'failed') this.emit('programme-lost', 'programme ICE failed');
+      if (this.sub !== pc || this.closed) return;
+      const state = pc.iceConnectionState;
+      if (state === 'disconnected' || state === 'failed') this.programmeIceDownSince ||= Date.now();
+      else this.programmeIceDownSince = 0;
+      if (state === 'failed') this.emit('programme-lost', 'programme ICE failed');
     });
     this.stopSinks = attachProgramme(pc, this.sink);
     if (this.signalling.kind === 'whip') {
