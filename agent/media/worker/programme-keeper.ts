@@ -23,8 +23,7 @@ export const PROGRAMME = {
   frozenMs: 8000,
   /**
    * The subscription's ICE disconnected this long while the session is up (its publisher connected, or for a centre
-   * its signalling): the bridge is reachable, so the subscription alone is broken; subscribe again. Seen in tests: a
-   * subscriber on a host whose interfaces changed (other tests' veth pairs) got a second of the hall, then nothing.
+   * its signalling): the bridge is reachable, so the subscription alone is broken; subscribe again.
    */
   iceDownMs: 5000,
   /** Pause after a failed subscription (no such publisher yet: the programme may start after the hall joins). */
