@@ -32,9 +32,11 @@ t.test('own link reset: back within the short backoff, cause "link"', async (t) 
   await connected();
   const cut = Date.now();
   const back = new Promise((r) => agent.link.once('connected', r));
-  const dropped = new Promise<string>((r) => agent.link.once('disconnected', (cause: string) => r(cause)));
+  const dropped = new Promise<[string, string]>((r) => agent.link.once('disconnected', (cause: string, reason: string) => r([cause, reason])));
   proxy.reset();
-  t.equal(await dropped, 'link');
+  // Run 57 (beside stress-ng; 1 in 6 beside two hogs, before and after this stop's changes) saw "mass" here.
+  const [cause, reason] = await dropped;
+  t.equal(cause, 'link', `a reset is our own link failing (${reason})`);
   await back;
   const took = Date.now() - cut;
   // rand 0.99 puts the two policies 300 ms and 20 s apart: half the mass window is far above any link return on a
