@@ -16,6 +16,9 @@ import { reconnectDelay, isMassReason, isOverload, type DropCause, type FailedAt
 import { RECEIVE_MAXIMUM } from '../../core/receive-maximum.js';
 import { openStream, TlsContextCache } from './broker-stream.js';
 
+/** How long `online` waits for the SUBACK before it is said anyway. */
+const SUBACK_WAIT_MS = 10_000;
+
 export type MqttSettings = Static<typeof MqttConfig>;
 
 export interface LinkOptions {
@@ -249,8 +252,10 @@ export class BrokerLink extends EventEmitter {
       // "commands reach it", and on a cluster a SUBSCRIBE takes a while (ejabberd stores it before it answers).
       // Measured with a node of three killed under 10,400 halls (bench/cluster.ts), a group command sent once every
       // moved hall had said `online` again reached 9,997 of them with `online` sent at CONNACK, 10,400 at SUBACK.
+      let said = false;
       const registered = () => {
-        if (this.client !== client || !client.connected) return;
+        if (said || this.client !== client || !client.connected) return;
+        said = true;
         client.publish(this.opts.presenceTopic, this.opts.presence('online'), { qos: 1, retain: true });
         this.log.info('registered with broker', { broker: url });
         this.emit('connected', url);
@@ -258,7 +263,14 @@ export class BrokerLink extends EventEmitter {
       if (this.subs.size > 0) {
         const map: Record<string, { qos: 0 | 1 }> = {};
         for (const [f, qos] of this.subs) map[f] = { qos };
+        // A broker that never answers the SUBSCRIBE must not keep the box `offline` for good.
+        const late = setTimeout(() => {
+          if (!said) this.log.warn('no SUBACK within 10 s: online anyway', { broker: url });
+          registered();
+        }, SUBACK_WAIT_MS);
+        late.unref();
         client.subscribe(map, (err) => {
+          clearTimeout(late);
           if (err) this.log.warn('subscribe failed', { broker: url, err });
           registered();
         });
