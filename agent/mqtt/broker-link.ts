@@ -252,10 +252,10 @@ export class BrokerLink extends EventEmitter {
       // "commands reach it", and on a cluster a SUBSCRIBE takes a while (ejabberd stores it before it answers).
       // Measured with a node of three killed under 10,400 halls (bench/cluster.ts), a group command sent once every
       // moved hall had said `online` again reached 9,997 of them with `online` sent at CONNACK, 10,400 at SUBACK.
-      let said = false;
+      let announced = false;
       const registered = () => {
-        if (said || this.client !== client || !client.connected) return;
-        said = true;
+        if (announced || this.client !== client || !client.connected) return;
+        announced = true;
         client.publish(this.opts.presenceTopic, this.opts.presence('online'), { qos: 1, retain: true });
         this.log.info('registered with broker', { broker: url });
         this.emit('connected', url);
@@ -265,7 +265,7 @@ export class BrokerLink extends EventEmitter {
         for (const [f, qos] of this.subs) map[f] = { qos };
         // A broker that never answers the SUBSCRIBE must not keep the box `offline` for good.
         const late = setTimeout(() => {
-          if (!said) this.log.warn('no SUBACK within 10 s: online anyway', { broker: url });
+          if (!announced) this.log.warn('no SUBACK within 10 s: online anyway', { broker: url });
           registered();
         }, SUBACK_WAIT_MS);
         late.unref();
