@@ -61,6 +61,8 @@ let watching = false;
 let reconnects: number[] = [];
 /** ms from opening the socket to CONNACK, of each return watched. */
 let connectMs: number[] = [];
+/** When a hall of this process received a ping command (ms since the epoch), since it was last asked. */
+let pingsSeen: number[] = [];
 /** CPU time of this process since the watch began (µs). */
 let cpuFrom = process.cpuUsage();
 
@@ -101,6 +103,7 @@ async function startAgent(m: Start, n: number): Promise<Member> {
   );
   const a = new Agent({ config, configPath: null, log: silentLogger, version: 'bench', ...(m.panel ? { deviceFactory: createDevice } : {}) });
   const seen = { done: false };
+  a.link.on('message', (topic: string) => topic.endsWith('/cmd/ping') && pingsSeen.push(Date.now()));
   a.link.on('connected', () => {
     firstConnect(seen);
     returned(a.link.status().lastConnectMs);
@@ -167,7 +170,10 @@ process.on('message', (m: { type: string } & Record<string, unknown>) => {
     for (const [n, heard] of set) members[n - first]?.agent?.state.set('media', mediaReport(heard));
     send({ type: 'media-set', count: set.length });
   }
-  else if (m.type === 'where') send({ type: 'where', at: members.map((c) => (c.agent?.link.connected ? c.agent.link.status().broker : null)) });
+  else if (m.type === 'pings') {
+    send({ type: 'pings', at: pingsSeen });
+    pingsSeen = [];
+  } else if (m.type === 'where') send({ type: 'where', at: members.map((c) => (c.agent?.link.connected ? c.agent.link.status().broker : null)) });
   else if (m.type === 'rss') send({ type: 'rss', rss: process.memoryUsage.rss(), connected: connectedCount() });
   else if (m.type === 'watch-reconnects') {
     reconnects = [];
