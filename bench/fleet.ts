@@ -33,11 +33,13 @@ interface FleetSpec {
   ca?: string;
   reconnect: Record<string, number>;
   ratePerS: number;
+  /** The workers' CPU priority (`nice`), when the broker is to come first. */
+  nice?: number;
 }
 
 async function startFleet(N: number, P: number, s: FleetSpec): Promise<ChildProcess[]> {
   const per = Math.ceil(N / P);
-  const workers = await forkWorkers(Math.min(P, Math.ceil(N / per)));
+  const workers = await forkWorkers(Math.min(P, Math.ceil(N / per)), { nice: s.nice });
   workers.forEach((w, p) => {
     const start: Start = {
       type: 'start',
@@ -83,6 +85,8 @@ interface Return {
   /** CPU per return, ms: the clients' processes and the broker's (where a bench machine's time goes). */
   clientCpuMs: number;
   brokerCpuMs: number;
+  /** Connections the machine dropped at a full accept queue during the return (any listener: the bench's). */
+  listenOverflows: number;
 }
 
 /** CPU time (ms) a process has used, from /proc. */
@@ -92,10 +96,22 @@ function cpuMsOf(pid: number | undefined): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
 }
 
+/**
+ * The machine's count of connections dropped because a listening socket's accept queue was full (TcpExt
+ * ListenOverflows in /proc/net/netstat): Mosquitto listens with a backlog of 100, and a SYN dropped there is sent
+ * again only 1, 3, 7, 15 s later.
+ */
+function listenOverflows(): number {
+  const lines = readFileSync('/proc/net/netstat', 'utf8').split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0].split(' ');
+  return Number(lines[1].split(' ')[names.indexOf('ListenOverflows')]);
+}
+
 /** Restarts the broker under a connected fleet; measures until every client is back (or `limitMs` passed). */
 async function restartAndWatch(broker: Broker, workers: ChildProcess[], N: number, limitMs: number): Promise<Return> {
   await Promise.all(workers.map((w) => rpc(w, { type: 'watch-reconnects' }, 'watching')));
   const restartAt = Date.now();
+  const overflows0 = listenOverflows();
   await broker.restart(0);
   const brokerCpu0 = cpuMsOf(broker.proc?.pid);
   let r = await poll(workers);
@@ -115,6 +131,7 @@ async function restartAndWatch(broker: Broker, workers: ChildProcess[], N: numbe
     connectP99Ms: percentile(ms, 99),
     clientCpuMs: round(r.cpuMs / N),
     brokerCpuMs: round(brokerCpuMs / N),
+    listenOverflows: listenOverflows() - overflows0,
   };
 }
 
@@ -164,6 +181,9 @@ export async function main(argv: string[]): Promise<void> {
   const startRate = Number(f.get('rate') ?? 1200);
   const jsonPath = f.get('json');
   const skipMqttjs = f.has('no-mqttjs');
+  // `--fleet-nice N`: the simulated boxes at a lower CPU priority than the broker, which on a carrier's network has a
+  // machine of its own (here it shares two cores with the 10,400 boxes' handshakes).
+  const nice = f.has('fleet-nice') ? Number(f.get('fleet-nice')) : undefined;
   if (!(N > 0 && P > 0 && startRate > 0)) throw new Error('fleet: --agents, --procs and --rate must be positive');
   // The carrier's figures, as a desired config pushes them: the fleet's size and the broker's rate (the schema's
   // default unless --broker-rate), or a fixed window (--spread, the rule before the rate) to compare.
@@ -186,7 +206,7 @@ export async function main(argv: string[]): Promise<void> {
     // Re-subscribed after the restarts (mqtt.js does it on reconnect): presence of the phase after.
 
     // Plain TCP: online, memory, a group command, the return after a restart.
-    const agentSpec = { kind: 'agent' as const, reconnect, ratePerS: startRate };
+    const agentSpec = { kind: 'agent' as const, reconnect, ratePerS: startRate, nice };
     let t0 = Date.now();
     workers = await startFleet(N, P, { ...agentSpec, prefix: 'b', url: broker.url });
     const allOnlineS = await untilAll(N, t0, 180_000, hallsOnline(online, 'b'));
@@ -215,7 +235,7 @@ export async function main(argv: string[]): Promise<void> {
     const plain: Record<string, Return & { onlineS: number }> = {};
     for (const [name, url, ca] of skipMqttjs ? [] : ([['tcp', broker.url, undefined], ['tls', tls.url, tls.ca]] as const)) {
       t0 = Date.now();
-      workers = await startFleet(N, P, { kind: 'mqttjs', prefix: name[1], url, ca, reconnect: {}, ratePerS: ca ? tlsStartRate : startRate });
+      workers = await startFleet(N, P, { kind: 'mqttjs', prefix: name[1], url, ca, reconnect: {}, ratePerS: ca ? tlsStartRate : startRate, nice });
       const onlineS = await untilAll(N, t0, 180_000, clientsConnected(workers));
       await sleep(3000);
       plain[name] = { onlineS, ...(await restartAndWatch(broker, workers, N, 120_000)) };
@@ -246,6 +266,8 @@ export async function main(argv: string[]): Promise<void> {
       tls_reconnect_connect_p50_ms: overTls.connectP50Ms,
       tls_reconnect_connect_p99_ms: overTls.connectP99Ms,
       tls_reconnect_cpu_ms_per_box: { clients: overTls.clientCpuMs, broker: overTls.brokerCpuMs },
+      tls_reconnect_listen_overflows: overTls.listenOverflows,
+      fleet_nice: nice ?? 0,
       reconnect_cpu_ms_per_box: { clients: tcp.clientCpuMs, broker: tcp.brokerCpuMs },
       mqttjs_reconnect_all_s: round(plain.tcp?.allS ?? NaN),
       mqttjs_reconnect_peak_per_s: plain.tcp?.peakPerS ?? null,
@@ -255,6 +277,7 @@ export async function main(argv: string[]): Promise<void> {
       mqttjs_tls_reconnect_connect_p50_ms: plain.tls?.connectP50Ms ?? null,
       mqttjs_tls_reconnect_connect_p99_ms: plain.tls?.connectP99Ms ?? null,
       mqttjs_tls_reconnect_cpu_ms_per_box: plain.tls ? { clients: plain.tls.clientCpuMs, broker: plain.tls.brokerCpuMs } : null,
+      mqttjs_tls_reconnect_listen_overflows: plain.tls?.listenOverflows ?? null,
       tls_speedup_over_mqttjs: round((plain.tls?.allS ?? NaN) / overTls.allS),
       rss_mb_per_agent: round(rssMbPerAgent, 3),
       agent_rss_mb: round(solo.agent),
@@ -281,6 +304,7 @@ export async function main(argv: string[]): Promise<void> {
       { metric: 'TLS: connects timed out', value: result.tls_connect_timeouts, floor: '= 0' },
       { metric: 'TLS: connect time p50 / p99 in the return (ms)', value: `${result.tls_reconnect_connect_p50_ms} / ${result.tls_reconnect_connect_p99_ms}`, floor: '' },
       { metric: 'TLS: CPU per return, clients / broker (ms)', value: `${overTls.clientCpuMs} / ${overTls.brokerCpuMs}`, floor: '' },
+      { metric: 'TLS: SYNs dropped at the broker\'s full accept queue', value: result.tls_reconnect_listen_overflows, floor: '' },
       { metric: 'TCP: CPU per return, clients / broker (ms)', value: `${tcp.clientCpuMs} / ${tcp.brokerCpuMs}`, floor: '' },
       { metric: 'mqtt.js defaults: all back (s)', value: result.mqttjs_reconnect_all_s, floor: '' },
       { metric: 'mqtt.js defaults: peak per second', value: result.mqttjs_reconnect_peak_per_s ?? '', floor: '' },
