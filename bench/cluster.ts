@@ -4,10 +4,11 @@
 // time until every hall is registered again, the peak of returns per second, the halls that answer a group command
 // afterwards, and the retained desired configs lost. The single Mosquitto "node" is the broker itself, restarted
 // at once by its supervisor after the kill.
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import { flags, percentile, printTable, round, writeJson } from './report.js';
 import { NOFILE, forkWorkers, rpc, stopWorkers } from './fleet-procs.js';
+import { cpuSeconds } from './cpu-share.js';
 import type { ProvisionedHall, Start } from './fleet-worker.js';
 import { carrierWithCluster } from '../lab/cluster-fixture.js';
 import { startBroker } from '../lab/mosquitto.js';
@@ -20,6 +21,12 @@ import { massWindowMs } from '../agent/mqtt/backoff.js';
 import { parseConfig } from '../agent/config/load.js';
 
 const REGIONS = ['r-north', 'r-central', 'r-south'];
+
+/** The cluster's Erlang VMs: the bench's nodes are the only ones on the machine while it runs. */
+function beamPids(): number[] {
+  const out = spawnSync('pgrep', ['-x', 'beam.smp'], { encoding: 'utf8' }).stdout;
+  return out.split('\n').filter(Boolean).map(Number);
+}
 
 /** The mass window (ms) of a reconnect section, as the agents read it; a bad flag fails here, before any setup. */
 const windowOf = (reconnect: Record<string, number>) => massWindowMs(parseConfig({ box: { id: 'vn-bench' }, mqtt: { reconnect } }, '--broker-rate/--spread').mqtt.reconnect);
@@ -40,6 +47,13 @@ interface Target {
   kill(): Promise<{ halls: string[]; service: string[] }>;
   /** After the measurements: the killed node back (cluster: it rejoins). */
   revive(): Promise<void>;
+  /** The broker's processes now (the nodes' Erlang VMs, or Mosquitto), for their CPU time. */
+  brokerPids(): number[];
+}
+
+/** CPU time (ms) the processes have used so far. */
+async function cpuMsOf(pids: number[]): Promise<number> {
+  return (await Promise.all(pids.map(cpuSeconds))).reduce((a, b) => a + b, 0) * 1000;
 }
 
 interface RunResult {
@@ -50,6 +64,9 @@ interface RunResult {
   /** The same command's p99 as the halls received it (their processes' clocks are this machine's): the rest of
    *  the round trip is the replies' way back to the one reader. */
   group_cmd_delivered_p99_ms: number;
+  group_cmd_delivered_p50_ms: number;
+  /** The broker's CPU over the command and its replies, per hall (ms): 1 delivery and 1 reply routed each. */
+  group_cmd_broker_cpu_ms_per_hall: number;
   answered: number;
   node_kill_all_back_s: number;
   node_kill_peak_per_s: number;
@@ -87,14 +104,17 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     });
     await monitor.subscribeAsync(['diemcau/v1/+/presence', 'diemcau/v1/+/reply/ping'], { qos: 0 });
     /** A ping to every region's group: the round trips (sorted), and when the halls received it (sorted). */
-    const groupCommand = async (): Promise<{ replies: number[]; delivered: number[] }> => {
+    const groupCommand = async (): Promise<{ replies: number[]; delivered: number[]; brokerCpuMs: number }> => {
       replies = [];
       await Promise.all(workers.map((w) => rpc(w, { type: 'pings' }, 'pings')));
+      const pids = target.brokerPids();
+      const cpu0 = await cpuMsOf(pids);
       cmdAt = Date.now();
       for (const g of REGIONS) monitor.publish(`diemcau/v1/group/${g}/cmd/ping`, '{}', { qos: 1, properties: { messageExpiryInterval: 60 } });
       for (const end = Date.now() + 30_000; replies.length < N && Date.now() < end; ) await sleep(50);
+      const brokerCpuMs = (await cpuMsOf(pids)) - cpu0;
       const seen = (await Promise.all(workers.map((w) => rpc(w, { type: 'pings' }, 'pings')))).flatMap((m) => m.at as number[]);
-      return { replies: [...replies].sort((a, b) => a - b), delivered: seen.map((t) => t - cmdAt).sort((a, b) => a - b) };
+      return { replies: [...replies].sort((a, b) => a - b), delivered: seen.map((t) => t - cmdAt).sort((a, b) => a - b), brokerCpuMs };
     };
 
     const per = Math.ceil(N / o.procs);
@@ -167,6 +187,8 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
       all_online_s: round(allOnlineS),
       group_cmd_p99_ms: round(percentile(lat.replies, 99)),
       group_cmd_delivered_p99_ms: round(percentile(lat.delivered, 99)),
+      group_cmd_delivered_p50_ms: round(percentile(lat.delivered, 50)),
+      group_cmd_broker_cpu_ms_per_hall: round(lat.brokerCpuMs / N, 3),
       answered: lat.replies.length,
       node_kill_all_back_s: round(backS),
       node_kill_peak_per_s: Math.max(0, ...perSecond.values()),
@@ -226,6 +248,7 @@ export async function main(argv: string[]): Promise<void> {
           return { halls: hallUrls.slice(1), service: urls.slice(1) };
         },
         revive: () => c.cluster.start(0),
+        brokerPids: beamPids,
       },
       halls,
       carrier.service,
@@ -258,6 +281,7 @@ export async function main(argv: string[]): Promise<void> {
           return { halls: [hallUrl], service: [m.url] };
         },
         revive: async () => {},
+        brokerPids: () => (m.proc?.pid ? [m.proc.pid] : []),
       },
       halls,
       carrier.service,
@@ -274,7 +298,9 @@ export async function main(argv: string[]): Promise<void> {
     row('nodes', 'nodes', ''),
     row('all online (s)', 'all_online_s', ''),
     row('group command p99 (ms)', 'group_cmd_p99_ms', ''),
+    row('group command received by the halls, p50 (ms)', 'group_cmd_delivered_p50_ms', ''),
     row('group command received by the halls, p99 (ms)', 'group_cmd_delivered_p99_ms', ''),
+    row('group command: broker CPU per hall (ms)', 'group_cmd_broker_cpu_ms_per_hall', ''),
     row('answered', 'answered', `= ${N}`),
     row('node killed: all back (s)', 'node_kill_all_back_s', '≤ 60'),
     row('node killed: peak returns per second', 'node_kill_peak_per_s', ''),

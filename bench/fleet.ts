@@ -16,6 +16,7 @@ import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { massWindowMs } from '../agent/mqtt/backoff.js';
 import { parseConfig } from '../agent/config/load.js';
 import { standalone } from './fleet-solo.js';
+import { cpuSeconds } from './cpu-share.js';
 import type { Start } from './fleet-worker.js';
 
 /**
@@ -89,12 +90,8 @@ interface Return {
   listenOverflows: number;
 }
 
-/** CPU time (ms) a process has used, from /proc. */
-function cpuMsOf(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / 100; // utime + stime, in USER_HZ (100 on Linux)
-}
+/** CPU time (ms) a process has used. */
+const cpuMsOf = async (pid: number | undefined): Promise<number> => (pid === undefined ? NaN : (await cpuSeconds(pid)) * 1000);
 
 /**
  * The machine's count of connections dropped because a listening socket's accept queue was full (TcpExt
@@ -113,7 +110,7 @@ async function restartAndWatch(broker: Broker, workers: ChildProcess[], N: numbe
   const restartAt = Date.now();
   const overflows0 = listenOverflows();
   await broker.restart(0);
-  const brokerCpu0 = cpuMsOf(broker.proc?.pid);
+  const brokerCpu0 = await cpuMsOf(broker.proc?.pid);
   let r = await poll(workers);
   while (r.connected < N && Date.now() < restartAt + limitMs) {
     await sleep(1000);
@@ -122,7 +119,7 @@ async function restartAndWatch(broker: Broker, workers: ChildProcess[], N: numbe
   const perSecond = new Map<number, number>();
   for (const t of r.times) perSecond.set(Math.floor((t - restartAt) / 1000), (perSecond.get(Math.floor((t - restartAt) / 1000)) ?? 0) + 1);
   const ms = [...r.connectMs].sort((a, b) => a - b);
-  const brokerCpuMs = cpuMsOf(broker.proc?.pid) - brokerCpu0;
+  const brokerCpuMs = (await cpuMsOf(broker.proc?.pid)) - brokerCpu0;
   return {
     allS: r.connected >= N ? (Math.max(...r.times) - restartAt) / 1000 : NaN,
     peakPerS: Math.max(0, ...perSecond.values()),

@@ -35,7 +35,41 @@ export interface ConsolePage {
   page: Page;
   /** Uncaught errors and console errors of the page: a correct page has none. */
   errors: string[];
+  /** Requests that failed, with Chromium's reason. */
+  failed: string[];
   close(): Promise<void>;
+}
+
+/**
+ * Loads the page with `go` (a goto or a reload). Chromium drops the requests in flight when the machine's network
+ * interfaces change (net::ERR_NETWORK_CHANGED), and the suite's other tests add and remove veth pairs all the time:
+ * the page's modules then never loaded and no login form came (runs 27, 42 and 72). Such a load is made again, three
+ * times at most; no other failure is.
+ */
+async function load(failed: string[], go: () => Promise<unknown>): Promise<void> {
+  const dropped = () => failed.some((f) => f.includes('ERR_NETWORK_CHANGED'));
+  failed.length = 0;
+  await go();
+  for (let i = 0; i < 3 && dropped(); i++) {
+    failed.length = 0;
+    await go();
+  }
+}
+
+/** What the page shows and why, for a failure's message. */
+async function shown(c: { page: Page; errors: string[]; failed: string[] }): Promise<string> {
+  const shows = await c.page.evaluate(() => document.body?.innerText ?? '').catch((e: Error) => `(unreadable: ${e.message})`);
+  return `it shows ${JSON.stringify(shows.slice(0, 300))}; page errors: ${c.errors.join(' | ') || 'none'}; failed requests: ${c.failed.join(' | ') || 'none'}`;
+}
+
+/** Reloads a console page whose session has ended: resolves once the login form is there. */
+export async function reloadToLogin(c: ConsolePage): Promise<void> {
+  await load(c.failed, () => c.page.reload());
+  try {
+    await (await c.page.waitForSelector('form.login'))?.dispose();
+  } catch (err) {
+    throw new Error(`console page at ${c.page.url()}, reloaded: ${(err as Error).message.split('\n')[0]}; ${await shown(c)}`);
+  }
 }
 
 /** Opens the console at `url` in a new context and logs in through the form; resolves once the live snapshot is in. */
@@ -45,24 +79,14 @@ export async function openConsole(browser: Browser, url: string, username: strin
   const errors = collectPageErrors(page);
   const failed: string[] = [];
   page.on('requestfailed', (r) => failed.push(`${r.url()}: ${r.failure()?.errorText}`));
-  // Chromium drops the requests in flight when the machine's network interfaces change (net::ERR_NETWORK_CHANGED),
-  // and the suite's other tests add and remove veth pairs all the time: the page's modules then never loaded and no
-  // login form came (runs 27 and 42). Such a load is made again, three times at most; no other failure is.
-  const dropped = () => failed.some((f) => f.includes('ERR_NETWORK_CHANGED'));
-  await page.goto(url);
-  for (let i = 0; i < 3 && dropped(); i++) {
-    failed.length = 0;
-    await page.goto(url);
-  }
+  await load(failed, () => page.goto(url));
   try {
     await logIn(page, username, password);
   } catch (err) {
     // Once (CI run 27) the login form was not there after 30 s: say what the page showed instead, and why.
-    const shows = await page.evaluate(() => document.body?.innerText ?? '').catch((e: Error) => `(unreadable: ${e.message})`);
-    const why = `page errors: ${errors.join(' | ') || 'none'}; failed requests: ${failed.join(' | ') || 'none'}`;
-    throw new Error(`console page at ${page.url()}: ${(err as Error).message.split('\n')[0]}; it shows ${JSON.stringify(shows.slice(0, 300))}; ${why}`);
+    throw new Error(`console page at ${page.url()}: ${(err as Error).message.split('\n')[0]}; ${await shown({ page, errors, failed })}`);
   }
-  return { context, page, errors, close: () => context.close() };
+  return { context, page, errors, failed, close: () => context.close() };
 }
 
 /** Logs in through the page's login form (already shown); resolves once the live snapshot is in. */

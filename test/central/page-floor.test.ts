@@ -8,7 +8,7 @@
 // same page leaves one console in its memory.
 import t from 'tap';
 import { startWorld, PASSWORD, HALLS, HANOI, eventually, type World } from './world.js';
-import { launchChromium, openConsole, cellColors, liveInstances, logIn, type ConsolePage } from '../../lab/console-page.js';
+import { launchChromium, openConsole, cellColors, liveInstances, logIn, reloadToLogin, type ConsolePage } from '../../lab/console-page.js';
 import { pressButton } from '../../lab/hall-capabilities.js';
 import type { Browser, Page } from 'playwright-core';
 
@@ -197,9 +197,8 @@ t.test('logout and login again on the same page: the first console is let go, th
 t.test('logout: back to the login form, and the session is gone', async (t) => {
   const p = viewer.page;
   await p.click('header .logout');
-  await p.waitForSelector('form.login');
-  await p.reload();
-  await p.waitForSelector('form.login');
+  await (await p.waitForSelector('form.login'))?.dispose();
+  await reloadToLogin(viewer);
   t.equal(await p.evaluate(() => fetch('/api/me').then((r) => r.status)), 401);
 });
 
