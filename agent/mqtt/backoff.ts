@@ -68,29 +68,6 @@ export interface FailedAttempt {
   timedOut: boolean;
   /** The TCP connection (and TLS handshake, for mqtts) was up, and the server closed it without a CONNACK. */
   cutByServer: boolean;
-  /** Given up before TCP was up: no answer to the SYN within synWaitMs (a mass return only). */
-  synUnanswered?: boolean;
-}
-
-/**
- * A broker's kernel drops a SYN when the listening socket's accept queue is full (Mosquitto listens with a backlog
- * of 100), and the box's kernel sends it again only 1, 3, 7 and 15 s later. Measured with 10,400 halls coming back
- * over TLS at more than the machine took (docs/mqtt.md): 31,749 SYNs dropped, the CPU busy for 20 s and then idle
- * for 55 s while the boxes waited out those gaps, and 137 attempts timed out. So in a mass return a box whose TCP
- * connect is not up within `synWaitMs` gives the attempt up and sends a fresh SYN within SYN_RETRY_MS: a dropped SYN
- * costs the broker nothing, and the queue is filled again as soon as it has room. Only while the box knows how long
- * its TCP connect takes (four times that, 1.5 s at least: a slow link is never cut short), and only
- * SYN_RETRIES_QUICK times in a row: a broker host that is gone (no answer at all) is then left to the ordinary
- * attempt and its 30 s wait.
- */
-export const SYN_WAIT_MIN_MS = 1500;
-export const SYN_RETRY_MS = 1000;
-export const SYN_RETRIES_QUICK = 8;
-
-/** How long an attempt in a mass return waits for TCP; null: as long as the whole attempt. */
-export function synWaitMs(cause: DropCause, lastTcpMs: number | null, quickRetries: number): number | null {
-  if (cause !== 'mass' || lastTcpMs === null || quickRetries >= SYN_RETRIES_QUICK) return null;
-  return Math.max(SYN_WAIT_MIN_MS, 4 * lastTcpMs);
 }
 
 /**

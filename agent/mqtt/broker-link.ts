@@ -12,7 +12,7 @@ import { MqttClient, type IClientOptions, type IPublishPacket, type IClientPubli
 import type { Static } from '../../core/schema/type.js';
 import type { MqttConfig } from '../../core/config/schema.js';
 import type { Logger } from '../../core/log.js';
-import { reconnectDelay, isMassReason, isOverload, synWaitMs, SYN_RETRY_MS, type DropCause, type FailedAttempt } from './backoff.js';
+import { reconnectDelay, isMassReason, isOverload, type DropCause, type FailedAttempt } from './backoff.js';
 import { RECEIVE_MAXIMUM } from '../../core/receive-maximum.js';
 import { openStream, TlsContextCache } from './broker-stream.js';
 
@@ -66,10 +66,6 @@ export class BrokerLink extends EventEmitter {
   /** Attempts failed since the link was last up (or since start): each broker of the list gets one hop. */
   private failedSinceUp = 0;
   private cause: DropCause = 'link';
-  /** ms from opening the socket to TCP up, of the last attempt that registered. */
-  private lastTcpMs: number | null = null;
-  /** Attempts in a row given up for an unanswered SYN (backoff.ts, synWaitMs). */
-  private synRetries = 0;
   private brokerIndex = 0;
   private readonly subs = new Map<string, 0 | 1>();
   private readonly tlsContexts = new TlsContextCache();
@@ -237,28 +233,13 @@ export class BrokerLink extends EventEmitter {
     let otherError = false;
     let timedOut = false;
     let refusedCode: number | undefined;
-    let [tcpMs, synUnanswered]: [number | null, boolean] = [null, false];
-    // In a mass return, a SYN the broker's full accept queue dropped is sent again soon (backoff.ts, synWaitMs).
-    const synWait = synWaitMs(this.cause, this.lastTcpMs, this.synRetries);
-    const synTimer = synWait === null ? null : setTimeout(() => {
-      synUnanswered = true;
-      reason = `no answer to the TCP connect within ${Math.round(synWait)} ms`;
-      client.stream?.destroy();
-    }, synWait);
-    synTimer?.unref();
     client.stream?.on('end', () => (serverEnded = true));
-    client.stream?.on('connect', () => {
-      tcpUp = true;
-      tcpMs = performance.now() - openedAt;
-      if (synTimer) clearTimeout(synTimer);
-    });
+    client.stream?.on('connect', () => (tcpUp = true));
     client.on('connect', () => {
       // A CONNACK for a client stop() (or a reconfigure) already let go of: its stores are closed, and a publish on
       // it would throw. Nothing to do: the new client, or none, is in charge.
       if (this.client !== client) return;
       wasConnected = true;
-      this.lastTcpMs = tcpMs ?? this.lastTcpMs;
-      this.synRetries = 0;
       this.attempt = 0;
       this.failedSinceUp = 0;
       this.refusals = 0;
@@ -315,7 +296,6 @@ export class BrokerLink extends EventEmitter {
     });
     client.on('message', (topic, payload, packet) => this.emit('message', topic, payload, packet as IPublishPacket));
     client.once('close', () => {
-      if (synTimer) clearTimeout(synTimer);
       if (this.client !== client) return;
       this.client = null;
       this.settlePending();
@@ -345,7 +325,7 @@ export class BrokerLink extends EventEmitter {
         // Cut by the server: the socket was up and the server closed or reset it before answering, with no error of
         // ours (a certificate we refused, a TLS alert) in between.
         const cutByServer = tcpUp && (serverEnded || reset) && !otherError && !timedOut;
-        this.onAttemptFailed(url, reason || 'connection closed', refused, { reasonCode: refusedCode, timedOut, cutByServer, synUnanswered }, massReason);
+        this.onAttemptFailed(url, reason || 'connection closed', refused, { reasonCode: refusedCode, timedOut, cutByServer }, massReason);
       }
     });
   }
@@ -366,10 +346,7 @@ export class BrokerLink extends EventEmitter {
     // In a mass return the first round of hops counts as one refusal ("refused once": the window again, not twice
     // it): the failures since the last registration, less the hops before the list had failed whole.
     const massAttempt = Math.max(1, this.failedSinceUp - (n - 1));
-    this.synRetries = how.synUnanswered ? this.synRetries + 1 : 0;
-    const delay = how.synUnanswered
-      ? Math.floor(this.rand() * SYN_RETRY_MS)
-      : hop
+    const delay = hop
       ? reconnectDelay(this.attempt, 'link', this.opts.mqtt.reconnect, this.rand)
       : reconnectDelay(this.cause === 'mass' ? massAttempt : this.attempt, this.cause, this.opts.mqtt.reconnect, this.rand, this.overloads);
     this.log.warn('broker connect failed', { broker: url, reason, cause: this.cause, hop, overloads: this.overloads, retryInMs: delay });

@@ -293,10 +293,12 @@ export class ViscaRequests {
 
   /**
    * A stop is queued behind a request with no answer yet: give that one `stopWaitMs`, then send the stop anyway.
-   * When this process itself was stalled (the timer fires late), the answer may be sitting unread in the port: the
-   * loop gets one more short turn to read it first. Giving up a request whose ACK is only unread would hand that ACK
-   * to the stop on a serial line, where replies carry no tag (run 47: the stop then waited for a Completion that
-   * belonged to a hung command).
+   * When this process itself was stalled (the timer fires late), the answer may be sitting unread in the port, or
+   * still on its way through whatever was stalled with us: the request gets another wait as long as the stall (up
+   * to `stopWaitMs`) before it is given up. Giving up a request whose ACK is only unread would hand that ACK to the
+   * stop on a serial line, where replies carry no tag (run 47: the stop then waited for a Completion that belonged
+   * to a hung command; run 76: a turn of 25 ms after a 270 ms stall beside a CPU hog was too short for the lab's
+   * pty relay, starved with us, to pass the ACK on).
    */
   private armStopWait(): void {
     if (this.stopTimer) return;
@@ -310,7 +312,7 @@ export class ViscaRequests {
         this.stopTimer = setTimeout(() => {
           this.stopTimer = null;
           this.giveUpForStop();
-        }, STALL_MS);
+        }, Math.min(late, this.o.stopWaitMs));
         return;
       }
       this.giveUpForStop();

@@ -1,6 +1,6 @@
 // Unit tests of the pure parts: backoff, planner, schema validation and defaults, topics, hall indicator.
 import t from 'tap';
-import { reconnectDelay, massWindowMs, isMassReason, isOverload, synWaitMs, SYN_RETRIES_QUICK, type FailedAttempt } from '../../agent/mqtt/backoff.js';
+import { reconnectDelay, massWindowMs, isMassReason, isOverload, type FailedAttempt } from '../../agent/mqtt/backoff.js';
 import { plan, allStarted } from '../../agent/desired/plan.js';
 import { parseConfig, mergeDesired, parseDesired } from '../../agent/config/load.js';
 import { exampleConfig } from '../../agent/config/example.js';
@@ -13,15 +13,6 @@ import { ConfigError } from '../../core/errors.js';
 
 // The carrier's figures: 10,400 boxes, a broker that completes 800 connects a second: a 13 s mass window.
 const policy = { minMs: 500, maxMs: 60000, fleetSize: 10400, brokerConnectsPerS: 800 };
-
-t.test('the SYN wait: only in a mass return, only with a known TCP connect time, never short for a slow link, bounded', async (t) => {
-  t.equal(synWaitMs('mass', 2, 0), 1500, 'a fast link: 1.5 s (the kernel sends its first retry at 1 s)');
-  t.equal(synWaitMs('mass', 900, 0), 3600, 'a slow link: four times its TCP connect');
-  t.equal(synWaitMs('link', 2, 0), null, 'a box\'s own link failing: the ordinary attempt');
-  t.equal(synWaitMs('mass', null, 0), null, 'never connected yet: nothing known of the link');
-  t.equal(synWaitMs('mass', 2, SYN_RETRIES_QUICK - 1), 1500);
-  t.equal(synWaitMs('mass', 2, SYN_RETRIES_QUICK), null, 'a host that answers nothing at all: after eight, the ordinary attempt');
-});
 
 t.test('backoff: full jitter, capped; mass events spread over fleetSize / brokerConnectsPerS', async (t) => {
   t.equal(reconnectDelay(0, 'link', policy, () => 0.999), 499);
