@@ -41,12 +41,14 @@ t.test('a camera preset recall and a move answer with the camera’s completion,
   const set = await cmd('camera.move', { pan: 1200, tilt: -300, speed: 24 });
   t.equal(set.ok, true, JSON.stringify(set.error ?? ''));
   t.equal(set.result.state.pan, 1200);
-  t.equal((await cmd('camera.preset.set', { n: 3 })).ok, true);
-  t.equal((await cmd('camera.home', {})).ok, true);
+  const stored = await cmd('camera.preset.set', { n: 3 });
+  t.equal(stored.ok, true, JSON.stringify(stored.error ?? ''));
+  const home = await cmd('camera.home', {});
+  t.equal(home.ok, true, JSON.stringify(home.error ?? ''));
   const since = Date.now();
   const recall = await cmd('camera.preset.recall', { n: 3 });
-  t.equal(recall.ok, true);
-  t.equal(recall.result.state.activePreset, 3);
+  t.equal(recall.ok, true, JSON.stringify(recall.error ?? ''));
+  t.equal(recall.result?.state.activePreset, 3);
   const s = await devState((d) => d.camera?.pan === 1200 && d.camera?.activePreset === 3, 'camera at preset 3 in state', since);
   t.equal(s.json.devices.camera.tilt, -300);
   const bad = await cmd('camera.preset.recall', { n: 99 });
