@@ -43,8 +43,8 @@ export interface ConsolePage {
 /**
  * Loads the page with `go` (a goto or a reload). Chromium drops the requests in flight when the machine's network
  * interfaces change (net::ERR_NETWORK_CHANGED), and the suite's other tests add and remove veth pairs all the time:
- * the page's modules then never loaded and no login form came (runs 27, 42 and 72). Such a load is made again, three
- * times at most; no other failure is.
+ * the page's modules then never loaded and no login form came (runs 27 and 42; run 72's reload showed the same, no
+ * login form, with nothing else to say why). Such a load is made again, three times at most; no other failure is.
  */
 async function load(failed: string[], go: () => Promise<unknown>): Promise<void> {
   const dropped = () => failed.some((f) => f.includes('ERR_NETWORK_CHANGED'));
