@@ -1,9 +1,7 @@
 // A TCP relay between the agent and the broker that a test can cut two ways: a reset (what a box sees when its own
 // link fails) or a clean close (what every box sees when the broker shuts down). It can also slow the link down:
 // with `latencyMs` every chunk is held that long in each direction, in order, as on a 3G uplink, and a side that
-// closes cleanly has its bytes still on the way delivered before the close reaches the other side. With
-// `dropFromClient` it reads the client's bytes as MQTT packets and drops those of the given types (a broker that
-// never answers a SUBSCRIBE, as seen from the box).
+// closes cleanly has its bytes still on the way delivered before the close reaches the other side.
 import { createServer, connect, type Socket, type Server } from 'node:net';
 
 export interface TcpProxy {
@@ -20,34 +18,8 @@ export interface TcpProxy {
   stop(): Promise<void>;
 }
 
-/**
- * Cuts a byte stream into whole MQTT packets (fixed header: type and flags, then the remaining length as a
- * variable byte integer) and passes on only those `keep` accepts, whole.
- */
-function mqttPacketFilter(keep: (type: number) => boolean): (chunk: Buffer) => Buffer {
-  let pending = Buffer.alloc(0);
-  return (chunk) => {
-    pending = Buffer.concat([pending, chunk]);
-    const out: Buffer[] = [];
-    for (;;) {
-      let len = 0;
-      let i = 1;
-      for (let shift = 0; i < pending.length && i <= 4; i++, shift += 7) {
-        len += (pending[i] & 0x7f) << shift;
-        if ((pending[i] & 0x80) === 0) break;
-      }
-      if (i >= pending.length || i > 4) break; // the length is not all here yet
-      const end = i + 1 + len;
-      if (end > pending.length) break;
-      if (keep(pending[0] >> 4)) out.push(pending.subarray(0, end));
-      pending = pending.subarray(end);
-    }
-    return Buffer.concat(out);
-  };
-}
-
 /** Forwards `from` to `to`, each chunk `delay()` ms later and never ahead of the one before. */
-function relay(from: Socket, to: Socket, delay: () => number, filter?: (chunk: Buffer) => Buffer): void {
+function relay(from: Socket, to: Socket, delay: () => number): void {
   let lastAt = 0;
   const later = (fn: () => void) => {
     const at = Math.max(Date.now() + delay(), lastAt);
@@ -55,22 +27,18 @@ function relay(from: Socket, to: Socket, delay: () => number, filter?: (chunk: B
     if (at <= Date.now()) fn();
     else setTimeout(fn, at - Date.now());
   };
-  from.on('data', (chunk: Buffer) => {
-    const bytes = filter ? filter(chunk) : chunk;
-    if (bytes.length > 0) later(() => !to.destroyed && to.write(bytes));
-  });
+  from.on('data', (chunk: Buffer) => later(() => !to.destroyed && to.write(chunk)));
   from.on('end', () => later(() => !to.destroyed && to.end()));
 }
 
-export function startTcpProxy(targetPort: number, opts: { latencyMs?: number; dropFromClient?: number[] } = {}): Promise<TcpProxy> {
-  const drop = opts.dropFromClient;
+export function startTcpProxy(targetPort: number, opts: { latencyMs?: number } = {}): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
   let clientCloses = 0;
   const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
-    relay(client, upstream, () => proxy.latencyMs, drop ? mqttPacketFilter((type) => !drop.includes(type)) : undefined);
+    relay(client, upstream, () => proxy.latencyMs);
     relay(upstream, client, () => proxy.latencyMs);
     const done = () => {
       pairs.delete(pair);
