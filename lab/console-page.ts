@@ -2,33 +2,12 @@
 // driven by playwright-core, one browser context (its own cookies) per operator, logged in through the login form.
 // Helpers read what a person would see: a hall's cell colour on the wall, the legend's colours, a screenshot's
 // number of distinct colours (a blank or broken page has a handful).
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { CHROMIUM } from './media/chromium-subscriber.js';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { collectPageErrors } from './page-errors.js';
-
-/**
- * The flags the console's tests and bench run Chromium with. playwright-core gives every launch a fresh profile
- * (its own temporary --user-data-dir, removed on close).
- */
-export const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  // Host candidates as IP addresses: Janus cannot resolve Chromium's mDNS .local names (the preview).
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-  '--autoplay-policy=no-user-gesture-required',
-];
 
 /** The performance mark the page sets when its wall first has every hall drawn (central/web/wall.ts WALL_DRAWN). */
 export const WALL_DRAWN = 'diemcau:wall-drawn';
 
-export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS });
-}
 
 export interface ConsolePage {
   context: BrowserContext;

@@ -3,12 +3,11 @@
 // the page reads the stamp of every frame it shows (frame-stamp.ts readStamp, sent in as text) from a canvas.
 // Headless Chromium skips showing frames when it is busy, so what it decoded is counted from its getStats
 // (inbound-rtp framesDecoded), and the shown frames only tell order, readability and lateness.
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../chromium.js';
 import { JanusSignalling } from '../../agent/media/signalling/janus.js';
 import { readStamp, stampCrc, type Stamp } from '../../agent/media/frames/frame-stamp.js';
 import type { Negotiator } from '../../agent/media/signalling/types.js';
-
-export const CHROMIUM = '/usr/bin/chromium';
 
 export interface ChromiumSubscriber {
   /** Stamps of the frames shown so far with the page's time (ms since epoch), and then forgotten. */
@@ -65,21 +64,7 @@ window.subscribe_ = async (offer) => {
 `;
 
 export async function startChromiumSubscriber(bridge: string, room: number, display: string): Promise<ChromiumSubscriber> {
-  const browser: Browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--no-first-run',
-      '--autoplay-policy=no-user-gesture-required',
-      // Host candidates as IP addresses: Janus cannot resolve Chromium's mDNS .local names.
-      '--disable-features=WebRtcHideLocalIpsWithMdns',
-    ],
-  });
+  const browser: Browser = await launchChromium();
   const sig = new JanusSignalling({ bridge, room, display: 'chromium' });
   try {
     const page: Page = await browser.newPage();

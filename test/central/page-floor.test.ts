@@ -8,7 +8,8 @@
 // same page leaves one console in its memory.
 import t from 'tap';
 import { startWorld, PASSWORD, HALLS, HANOI, eventually, type World } from './world.js';
-import { launchChromium, openConsole, cellColors, liveInstances, logIn, reloadToLogin, type ConsolePage } from '../../lab/console-page.js';
+import { launchChromium } from '../../lab/chromium.js';
+import { openConsole, cellColors, liveInstances, logIn, reloadToLogin, type ConsolePage } from '../../lab/console-page.js';
 import { pressButton } from '../../lab/hall-capabilities.js';
 import type { Browser, Page } from 'playwright-core';
 

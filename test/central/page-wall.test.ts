@@ -14,7 +14,8 @@ import { startBroker } from '../../lab/mosquitto.js';
 import { addOperator, ConsoleClient, startCentral, writeCentralConfig } from '../../lab/central.js';
 import { startInProcessHalls, stopInProcessHalls } from '../../lab/in-process-halls.js';
 import { WireBox, media } from '../../lab/wire-box.js';
-import { launchChromium, openConsole, legendColors, cellColors, cellOnScreen, distinctColors, near, WALL_DRAWN } from '../../lab/console-page.js';
+import { launchChromium } from '../../lab/chromium.js';
+import { openConsole, legendColors, cellColors, cellOnScreen, distinctColors, near, WALL_DRAWN } from '../../lab/console-page.js';
 import { PASSWORD, eventually } from './world.js';
 
 const N = 600;

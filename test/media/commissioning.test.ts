@@ -17,7 +17,8 @@ import { carrierWithBroker, type Carrier } from '../../lab/provision-fixture.js'
 import { PROVISION_CLI, provisionCli } from '../../lab/provision-cli.js';
 import { CLI, startAgent, writeConfig, type AgentProcess } from '../../lab/agent-process.js';
 import { startLocalJanus } from '../../lab/janus.js';
-import { launchChromium, distinctColors } from '../../lab/console-page.js';
+import { launchChromium } from '../../lab/chromium.js';
+import { distinctColors } from '../../lab/console-page.js';
 import { pageLogin, pageRequest } from '../../lab/technician-page.js';
 import { zbarRead } from '../../lab/qr-read.js';
 import { decodeJpeg, lumaSpread } from '../../lab/media/jpeg-read.js';

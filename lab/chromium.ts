@@ -1,0 +1,30 @@
+// Headless Chromium for the tests, the bench and the demo: Debian's (never a downloaded browser), driven by
+// playwright-core, which gives every launch a fresh profile (its own temporary --user-data-dir, removed on close).
+import { chromium, type Browser } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+export const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // Host candidates as IP addresses: Janus cannot resolve Chromium's mDNS .local names (the preview, the subscriber).
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    // No sound server here (Chromium plays into a null sink without one). Looking for one, libpulse makes its
+    // runtime directory in TMPDIR and points ~/.config/pulse at it: left behind in the suite's temp dir (a fresh
+    // machine's first run failed on it), and dangling for the next run. A server named, and absent, stops that.
+    env: { ...process.env, PULSE_SERVER: 'unix:/nonexistent' },
+  });
+}
