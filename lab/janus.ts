@@ -6,7 +6,7 @@ import { mkdtemp, mkdir, writeFile, symlink, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMediaLab, createNetns, linkVeth, type MediaLab, type Netns } from './netns.js';
+import { createMediaLab, createNetns, freeNet, linkVeth, type MediaLab, type Netns } from './netns.js';
 import { randomBytes } from 'node:crypto';
 import { stopChild } from '../core/stop-child.js';
 import { dieWithTest } from './die-with-test.js';
@@ -223,8 +223,7 @@ export async function startLocalJanus(
   const tag = randomBytes(3).toString('hex');
   const ns = await createNetns(`${tag}j`);
   try {
-    const [x, y] = randomBytes(2);
-    const link = await linkVeth(null, ns, `10.201.${x}.${y & 0xfc}`, `dc${tag}l`);
+    const link = await linkVeth(null, ns, `${await freeNet('10.201')}.0`, `dc${tag}l`);
     let janus = await startJanus(ns, opts);
     return {
       url: janus.urlFor(link.b.ip),

@@ -1,7 +1,7 @@
 // Network namespaces and veth pairs for media tests: Janus cannot gather ICE candidates on loopback alone, and a
 // link we own is a link we can take down, rate-limit or make lossy (nftables) without touching the host.
-// Every namespace is named `dc-<pid>-<tag>`, every interface `dc<tag>...`, addressed from 10.200.0.0/16 in /30s
-// picked per run, so parallel test files do not collide. Everything is deleted by close(), by a synchronous exit
+// Every namespace is named `dc-<pid>-<tag>`, every interface `dc<tag>...`, addressed in a /24 of 10.200.0.0/16 or
+// 10.201.0.0/16 that no other lab holds (freeNet), so parallel test files do not collide. Everything is deleted by close(), by a synchronous exit
 // hook when the process exits otherwise, and, when it was killed, by the next createNetns() of any process.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -151,13 +151,22 @@ export interface Lan {
   close(): Promise<void>;
 }
 
+/**
+ * A /24 under `prefix` (`10.200`: media labs, `10.201`: LANs and the demo's bridge) that no address of the host is
+ * in, as `<prefix>.<x>`. The host holds an end of every lab's links, so a lab of another test file is seen here.
+ */
+export async function freeNet(prefix: '10.200' | '10.201'): Promise<string> {
+  const used = await run('ip', ['-4', '-o', 'addr']);
+  for (;;) {
+    const x = 1 + (randomBytes(1)[0] % 250);
+    if (!used.includes(`${prefix}.${x}.`)) return `${prefix}.${x}`;
+  }
+}
+
 export async function createLan(count: number): Promise<Lan> {
   const tag = randomBytes(3).toString('hex');
-  const used = await run('ip', ['-4', '-o', 'addr']);
-  let x = 0;
-  do x = 1 + (randomBytes(1)[0] % 250);
-  while (used.includes(`10.201.${x}.`));
-  const ip = (n: number) => `10.201.${x}.${n}`;
+  const net = await freeNet('10.201');
+  const ip = (n: number) => `${net}.${n}`;
   const sw = await createNetns(`${tag}l`);
   const made: Netns[] = [sw];
   try {
@@ -209,18 +218,9 @@ export interface MediaLab {
   close(): Promise<void>;
 }
 
-async function pickNet(): Promise<string> {
-  const used = await run('ip', ['-4', '-o', 'addr']);
-  for (;;) {
-    const [x, y] = randomBytes(2);
-    const base = `10.200.${x}.${y & 0xf0}`;
-    if (!used.includes(`10.200.${x}.`)) return base;
-  }
-}
-
 export async function createMediaLab(): Promise<MediaLab> {
   const tag = randomBytes(3).toString('hex');
-  const net = await pickNet();
+  const net = `${await freeNet('10.200')}.0`;
   const oct = net.split('.').map(Number);
   const next = `${oct[0]}.${oct[1]}.${oct[2]}.${oct[3] + 4}`;
   const sfu = await createNetns(`${tag}s`);
