@@ -189,7 +189,9 @@ export interface JanusLab extends MediaLab {
   janus: JanusServer;
   /** Janus's API as the hall namespace reaches it. */
   hallUrl: string;
-  /** Janus's API as the host (centre, Chromium) reaches it. */
+  /** Janus's API as the centre namespace reaches it (startCentre). */
+  centreUrl: string;
+  /** Janus's API as the host (the test's requests, Chromium) reaches it. */
   hostUrl: string;
 }
 
@@ -201,6 +203,7 @@ export async function startJanusLab(opts: JanusOptions = {}): Promise<JanusLab> 
       ...lab,
       janus,
       hallUrl: janus.urlFor(lab.sfuIpForHall),
+      centreUrl: janus.urlFor(lab.sfuIpForCentre),
       hostUrl: janus.urlFor(lab.sfuIpForHost),
       async close() {
         await janus.stop();

@@ -203,44 +203,58 @@ export async function createLan(count: number): Promise<Lan> {
 }
 
 /**
- * The lab the media tests run in: `sfu` (Janus) joined to `hall` (the media worker) by the hall link, and to the
- * host (test subscribers, Chromium) by the centre link. Taking the hall link down cuts the hall off the bridge
- * while the centre keeps watching.
+ * The lab the media tests run in: `sfu` (Janus) joined to `hall` (the media worker) by the hall link, to `centre`
+ * (a wrtc subscriber watching the hall) by the centre link, and to the host (the test's own requests, Chromium) by
+ * the host link. Taking the hall link down cuts the hall off the bridge while the centre keeps watching.
+ *
+ * The centre has a namespace of its own because the host is multihomed while other test files run: it holds an end
+ * of every other lab's links. A subscriber there offers Janus a candidate on each, and a packet from one of them
+ * reaches Janus through this lab's host link. Janus, controlling the subscriber's ICE, then sent the programme to
+ * such an address (another lab's, unroutable from its namespace) while the subscriber's own checks kept its ICE
+ * "connected": the centre got a few seconds of the hall and then nothing (media/recovery in quiet runs 84-86 and
+ * the CI run after, the loss test's new centre in runs 48 and 52; Janus's admin API showed the selected pair).
  */
 export interface MediaLab {
   sfu: Netns;
   hall: Netns;
+  centre: Netns;
   hallLink: VethLink;
   centreLink: VethLink;
-  /** Janus's address as the hall sees it, and as the host sees it. */
+  hostLink: VethLink;
+  /** Janus's address as the hall, the centre and the host see it. */
   sfuIpForHall: string;
+  sfuIpForCentre: string;
   sfuIpForHost: string;
   close(): Promise<void>;
 }
 
 export async function createMediaLab(): Promise<MediaLab> {
   const tag = randomBytes(3).toString('hex');
-  const net = `${await freeNet('10.200')}.0`;
-  const oct = net.split('.').map(Number);
-  const next = `${oct[0]}.${oct[1]}.${oct[2]}.${oct[3] + 4}`;
+  // Three /30s: .0 the hall link, .4 the host link, .8 the centre link.
+  const net = await freeNet('10.200');
   const sfu = await createNetns(`${tag}s`);
   const made: Netns[] = [sfu];
   try {
     const hall = await createNetns(`${tag}h`);
     made.push(hall);
-    const hallLink = await linkVeth(hall, sfu, net, `dc${tag}h`);
-    const centreLink = await linkVeth(null, sfu, next, `dc${tag}c`);
+    const centre = await createNetns(`${tag}w`);
+    made.push(centre);
+    const hallLink = await linkVeth(hall, sfu, `${net}.0`, `dc${tag}h`);
+    const hostLink = await linkVeth(null, sfu, `${net}.4`, `dc${tag}c`);
+    const centreLink = await linkVeth(centre, sfu, `${net}.8`, `dc${tag}w`);
     return {
       sfu,
       hall,
+      centre,
       hallLink,
       centreLink,
+      hostLink,
       sfuIpForHall: hallLink.b.ip,
-      sfuIpForHost: centreLink.b.ip,
+      sfuIpForCentre: centreLink.b.ip,
+      sfuIpForHost: hostLink.b.ip,
       async close() {
         // Deleting a namespace deletes its veth ends, and with them the peers in the host.
-        await hall.close();
-        await sfu.close();
+        for (const ns of made.reverse()) await ns.close();
       },
     };
   } catch (err) {

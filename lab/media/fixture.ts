@@ -44,9 +44,10 @@ export async function startCentre(
   log?: Logger,
   join: Pick<JoinRequest, 'programmeMaxDelayMs' | 'programmeStaleMs'> = {},
 ): Promise<MediaController> {
-  const centre = createMediaPath(mediaConfig(), log ?? memoryLogger('centre').log);
+  // In a namespace of its own, with one link to the bridge (netns.ts MediaLab says why).
+  const centre = createMediaPath(mediaConfig(), log ?? memoryLogger('centre').log, { spawnPrefix: lab.centre.prefix });
   await centre.start();
-  await centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' }, reportMs: 100, ...join });
+  await centre.join({ bridge: lab.centreUrl, room: ROOM, display: 'centre', publish: false, programme: { display: 'hall' }, reportMs: 100, ...join });
   return centre;
 }
 

@@ -1,6 +1,8 @@
 // The box tells its own link failing (a quick return is right) from the broker going away for everyone (spread the
 // return wide). Both cut through a real TCP relay in front of a real Mosquitto.
 import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { startBroker } from '../../lab/mosquitto.js';
 import { startTcpProxy } from '../../lab/tcp-proxy.js';
 import { Agent } from '../../agent/agent.js';
@@ -9,7 +11,8 @@ import { silentLogger } from '../../core/log.js';
 import { BrokerLink } from '../../agent/mqtt/broker-link.js';
 import { waitFor } from '../../lab/wait.js';
 
-const broker = await startBroker();
+// Notices too: a connection the broker closed, and why, is in its log (printed when the first test fails).
+const broker = await startBroker({ extraConfig: ['log_type notice'] });
 t.teardown(() => broker.cleanup());
 const proxy = await startTcpProxy(broker.port);
 t.teardown(() => proxy.stop());
@@ -37,6 +40,7 @@ t.test('own link reset: back within the short backoff, cause "link"', async (t) 
   // Run 57 (beside stress-ng; 1 in 6 beside two hogs, before and after this stop's changes) saw "mass" here.
   const [cause, reason] = await dropped;
   t.equal(cause, 'link', `a reset is our own link failing (${reason})`);
+  if (cause !== 'link') t.comment(readFileSync(join(broker.dir, 'mosquitto.log'), 'utf8').split('\n').slice(-15).join('\n'));
   await back;
   const took = Date.now() - cut;
   // rand 0.99 puts the two policies 300 ms and 20 s apart: half the mass window is far above any link return on a

@@ -69,11 +69,7 @@ t.test('15% packet loss: video steps down, audio stays heard; clean again: video
   await hall.leave();
   const j = await hall.join({ ...hallJoin(lab), adaptGoodSamples: 2 });
   t.equal(j.status, 'joined', 'joined again with a 2-sample climb');
-  // This centre is the instrument, not the subject: twice beside the suite's busy lane (runs 48 and 52, the same
-  // place both times) its new subscription got about a second of the hall and then nothing, while the hall was
-  // heard by the bridge. With the shipped 30 s stale time its keeper renewed it just after this test gave up; 8 s
-  // renews it well within the wait, and the log says so if it happens.
-  const centre = await startCentre(lab, centreLog.log, { programmeStaleMs: 8000 });
+  const centre = await startCentre(lab, centreLog.log);
   t.teardown(() => centre.stop());
   await waitFor('the hall heard', () => hall.report(), { until: (r) => r.heard, timeoutMs: 30_000 });
   await centreHears(centre);
