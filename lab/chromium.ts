@@ -1,6 +1,7 @@
 // Headless Chromium for the tests, the bench and the demo: Debian's (never a downloaded browser), driven by
 // playwright-core, which gives every launch a fresh profile (its own temporary --user-data-dir, removed on close).
 import { chromium, type Browser } from 'playwright-core';
+import { NO_SOUND_SERVER_ENV } from './no-sound-server.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -22,9 +23,7 @@ export function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     args: CHROMIUM_FLAGS,
-    // No sound server here (Chromium plays into a null sink without one). Looking for one, libpulse makes its
-    // runtime directory in TMPDIR and points ~/.config/pulse at it: left behind in the suite's temp dir (a fresh
-    // machine's first run failed on it), and dangling for the next run. A server named, and absent, stops that.
-    env: { ...process.env, PULSE_SERVER: 'unix:/nonexistent' },
+    // Chromium plays into a null sink without a sound server.
+    env: NO_SOUND_SERVER_ENV,
   });
 }

@@ -2,6 +2,7 @@
 // resamples its 22 050 Hz WAV to the path's 48 kHz mono. Speech, not a tone: the noise suppressor treats a steady
 // tone as noise, and the echo canceller's double-talk detector is tuned on speech.
 import { spawn } from 'node:child_process';
+import { NO_SOUND_SERVER_ENV } from '../no-sound-server.js';
 import { DisconnectedError } from '../../core/errors.js';
 import { PCM_RATE, s16ToFloat } from '../../agent/media/room-audio/pcm.js';
 
@@ -18,7 +19,7 @@ export interface SpeakOptions {
 
 function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: NO_SOUND_SERVER_ENV });
     const out: Buffer[] = [];
     let err = '';
     child.stdout.on('data', (d: Buffer) => out.push(d));
