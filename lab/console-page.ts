@@ -8,7 +8,6 @@ import { collectPageErrors } from './page-errors.js';
 /** The performance mark the page sets when its wall first has every hall drawn (central/web/wall.ts WALL_DRAWN). */
 export const WALL_DRAWN = 'diemcau:wall-drawn';
 
-
 export interface ConsolePage {
   context: BrowserContext;
   page: Page;

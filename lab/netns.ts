@@ -1,8 +1,9 @@
 // Network namespaces and veth pairs for media tests: Janus cannot gather ICE candidates on loopback alone, and a
 // link we own is a link we can take down, rate-limit or make lossy (nftables) without touching the host.
 // Every namespace is named `dc-<pid>-<tag>`, every interface `dc<tag>...`, addressed in a /24 of 10.200.0.0/16 or
-// 10.201.0.0/16 that no other lab holds (freeNet), so parallel test files do not collide. Everything is deleted by close(), by a synchronous exit
-// hook when the process exits otherwise, and, when it was killed, by the next createNetns() of any process.
+// 10.201.0.0/16 that no other lab holds (freeNet), so parallel test files do not collide. Everything is deleted by
+// close(), by a synchronous exit hook when the process exits otherwise, and, when it was killed, by the next
+// createNetns() of any process.
 import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
