@@ -11,8 +11,11 @@ export interface TcpProxy {
   latencyMs: number;
   /** Relayed connections the client (the agent) has closed or reset so far, counted when its FIN or RST arrives. */
   readonly clientCloses: number;
-  /** Reset every relayed connection (RST), as a failing link does. */
-  reset(): void;
+  /**
+   * Reset every relayed connection (RST), as a failing link does. Returns each one's state just before, for a test
+   * to print when the other end saw something else (the client's port; which sides had ended or were destroyed).
+   */
+  reset(): string[];
   /** Close every relayed connection cleanly (FIN), as a broker shutting down does. */
   closeAll(): void;
   stop(): Promise<void>;
@@ -33,11 +36,15 @@ function relay(from: Socket, to: Socket, delay: () => number): void {
 
 export function startTcpProxy(targetPort: number, opts: { latencyMs?: number } = {}): Promise<TcpProxy> {
   const pairs = new Set<[Socket, Socket]>();
+  /** Sockets whose peer has closed its side (FIN): reset() reports them. */
+  const ended = new WeakSet<Socket>();
   let clientCloses = 0;
   const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     const upstream = connect({ port: targetPort, host: '127.0.0.1', allowHalfOpen: true });
     const pair: [Socket, Socket] = [client, upstream];
     pairs.add(pair);
+    client.once('end', () => ended.add(client));
+    upstream.once('end', () => ended.add(upstream));
     relay(client, upstream, () => proxy.latencyMs);
     relay(upstream, client, () => proxy.latencyMs);
     const done = () => {
@@ -65,11 +72,14 @@ export function startTcpProxy(targetPort: number, opts: { latencyMs?: number } =
       return clientCloses;
     },
     reset() {
+      const said = (x: Socket) => (ended.has(x) ? 'ended' : '') + (x.destroyed ? ' destroyed' : '') || 'open';
+      const states = [...pairs].map(([c, u]) => `client :${c.remotePort} ${said(c)}, upstream ${said(u)}`);
       for (const [c, u] of pairs) {
         c.resetAndDestroy();
         u.destroy();
       }
       pairs.clear();
+      return states;
     },
     closeAll() {
       for (const [c, u] of pairs) {
