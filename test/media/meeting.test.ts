@@ -54,8 +54,13 @@ t.before(async () => {
   if (l.status === 'rejected') throw l.reason;
   if (b.status === 'rejected') throw b.reason;
   obs = await Observer.connect(broker.url, ['diemcau/#']);
-  centre = createMediaPath(mediaConfig({ receiveProgramme: false, width: 640, height: 360 }), memoryLogger('centre').log);
-  const centreJoined = centre.start().then(() => centre.join({ bridge: lab.hostUrl, room: ROOM, display: 'centre' }));
+  // The programme's publisher in the lab's centre namespace, not on the multihomed host (lab/netns.ts MediaLab says
+  // what Janus did to a subscriber there). From the host, in quiet run 96, the hall got the programme's audio and
+  // no picture for 20 s, a new subscription included: video arrived, no frame was decoded.
+  centre = createMediaPath(mediaConfig({ receiveProgramme: false, width: 640, height: 360 }), memoryLogger('centre').log, {
+    spawnPrefix: lab.centre.prefix,
+  });
+  const centreJoined = centre.start().then(() => centre.join({ bridge: lab.centreUrl, room: ROOM, display: 'centre' }));
   centreJoined.catch(() => {}); // awaited below, once the hall is up
   const config = parseConfig(
     {
