@@ -3,9 +3,9 @@
 import { chromium, type Browser } from 'playwright-core';
 import { NO_SOUND_SERVER_ENV } from './no-sound-server.js';
 
-export const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = '/usr/bin/chromium';
 
-export const CHROMIUM_FLAGS = [
+const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-quic',
