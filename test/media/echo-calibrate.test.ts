@@ -68,6 +68,21 @@ function closeLoop(delayMs: number) {
   };
 }
 
+t.test('a mic that falls silent on the real pipeline: given up once no block came for 3 s, with the count', async (t) => {
+  // The room feeds the mic for the first 30 blocks only (a capture device that stopped), of a 1 s probe.
+  let fed = 0;
+  const attach = (io: AudioIo) => {
+    io.micIn!.write(Buffer.alloc(CHUNK_SAMPLES * 2));
+    const played = new Rechunker();
+    io.playedOut!.on('data', (d: Buffer) => played.push(d, (c) => fed++ < 30 && io.micIn!.write(c)));
+  };
+  const probe = roomProbe({ audio: { playback: { kind: 'pipe' }, capture: { kind: 'pipe' } }, seconds: 1, measureS: 0.5, attach });
+  const start = performance.now();
+  await t.rejects(probe({}), { code: 'device_timeout', message: /^echo calibration: (\d+) of 100 mic blocks, none for 3 s$/ });
+  const took = performance.now() - start;
+  t.ok(took >= 4000, `not before the 1 s probe and 3 s without a block (${Math.round(took)} ms)`);
+});
+
 // The two rooms are calibrated at once, each its own process and synthetic room: the audio is light work, this
 // process and its pipelines run at raised priority (priority.ts), and each mic block is made from the block its own
 // loudspeaker played. Their verdicts held with margin beside stress-ng.

@@ -114,6 +114,11 @@ export interface RoomProbeOptions {
   log?: Logger;
 }
 
+/** A probe gives up when the mic has sent no block for this long after the last probe block went out... */
+const STALL_MS = 3000;
+/** ...or when the mic is this far behind the probe's end, however steadily the blocks come. */
+const MAX_LATE_MS = 10_000;
+
 /** A ResidualProbe on the room audio process: plays seeded noise at clock pace, measures the mic output. */
 export function roomProbe(o: RoomProbeOptions): ResidualProbe {
   const { seconds = 4, measureS = 1.5, levelDbfs = -20 } = o;
@@ -133,20 +138,29 @@ export function roomProbe(o: RoomProbeOptions): ResidualProbe {
       const start = performance.now();
       let sent = 0;
       // Clock-paced, as the programme arrives in a meeting: every due 10 ms block, so a late timer catches up.
+      // It waits for the mic's blocks as long as they keep coming: a pipeline that fell behind on a busy box (run 94:
+      // 357 of 400 blocks 3 s after the last was sent) is slow, not broken. It gives up after STALL_MS without a new
+      // block once every block was sent, or MAX_LATE_MS after the probe's end.
       await new Promise<void>((resolve, reject) => {
         const failed = (e: { reason?: string; code: number | null }) => reject(new DeviceRefusedError(`echo calibration: room audio ended: ${e.reason ?? `code ${e.code}`}`, 'room_audio'));
         io.once('exit', failed);
+        let seen = 0;
+        let seenAt = start;
         const timer = setInterval(() => {
-          const due = Math.min(blocks, Math.floor((performance.now() - start) / 10) + 1);
+          const now = performance.now();
+          const due = Math.min(blocks, Math.floor((now - start) / 10) + 1);
           for (; sent < due; sent++) io.programmeIn.write(floatToS16(probe.subarray(sent * CHUNK_SAMPLES, (sent + 1) * CHUNK_SAMPLES)));
+          if (out.length > seen) [seen, seenAt] = [out.length, now];
+          const stalled = sent >= blocks && now - Math.max(seenAt, start + seconds * 1000) > STALL_MS;
           if (sent >= blocks && out.length >= blocks) {
             clearInterval(timer);
             io.off('exit', failed);
             resolve();
-          } else if (performance.now() - start > seconds * 1000 + 3000) {
+          } else if (stalled || now - start > seconds * 1000 + MAX_LATE_MS) {
             clearInterval(timer);
             io.off('exit', failed);
-            reject(new DeviceTimeoutError(`echo calibration: ${out.length} of ${blocks} mic blocks within ${seconds + 3} s`));
+            const why = stalled ? `none for ${STALL_MS / 1000} s` : `after ${Math.round((now - start) / 1000)} s`;
+            reject(new DeviceTimeoutError(`echo calibration: ${out.length} of ${blocks} mic blocks, ${why}`));
           }
         }, 5);
       });
