@@ -1,12 +1,12 @@
 // Runs `diemcau run` as a separate process, exactly as on a box, and keeps its JSON log lines for assertions.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { stopChild } from '../core/stop-child.js';
 import { jsonLines } from './json-lines.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 export const CLI = fileURLToPath(new URL('../agent/cli.js', import.meta.url));
 
@@ -31,12 +31,10 @@ export async function writeConfig(config: unknown, dir: string): Promise<string>
 /** `prefix` runs the agent under another program (a mount namespace, a wrapper), as `prefix... node ...`. */
 export function startAgent(configPath: string, extraArgs: string[] = [], env: NodeJS.ProcessEnv = {}, prefix: string[] = []): AgentProcess {
   const argv = [...prefix, process.execPath, ...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath, ...extraArgs];
-  const proc = dieWithTest(
-    spawn(argv[0], argv.slice(1), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
-    }),
-  );
+  const proc = spawnWithTest(argv[0], argv.slice(1), {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...env },
+  });
   const log = jsonLines(proc.stdout!, 'agent', () => `stderr: ${ap.stderr}`);
   const ap: AgentProcess = {
     proc,

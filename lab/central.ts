@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
 import { stopChild } from '../core/stop-child.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 export const CENTRAL_CLI = fileURLToPath(new URL('../central/cli.js', import.meta.url));
 
@@ -61,7 +61,7 @@ export interface CentralProcess {
  * node before the script (the console bench's `--cpu-prof`).
  */
 export function startCentral(configPath: string, timeoutMs = 20000, nodeArgs: string[] = []): Promise<CentralProcess> {
-  const proc = dieWithTest(spawn(process.execPath, [...nodeArgs, CENTRAL_CLI, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = spawnWithTest(process.execPath, [...nodeArgs, CENTRAL_CLI, 'serve', '--config', configPath], { stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Array<Record<string, any>> = [];
   let err = '';
   let buf = '';

@@ -1,10 +1,10 @@
 // `npm run demo` as a person runs it, for tests: the real demo process (no terminal: a table every 5 s), its output
 // kept, and what its header prints read back from it: the broker, the console's address and the demo login.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../core/stop-child.js';
 import { waitFor } from './wait.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 const DEMO = fileURLToPath(new URL('./demo/cli.js', import.meta.url));
 
@@ -26,7 +26,7 @@ export interface DemoProcess {
 }
 
 export function startDemo(args: string[]): DemoProcess {
-  const proc = dieWithTest(spawn(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] }));
+  const proc = spawnWithTest(process.execPath, [DEMO, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLan, type Lan, type Netns } from './netns.js';
 import { stopChild } from '../core/stop-child.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 /** Where Debian's ejabberd package puts its Erlang applications (ejabberdctl sets the same ERL_LIBS). */
 const ERL_LIBS = '/usr/lib/x86_64-linux-gnu';
@@ -117,7 +117,7 @@ export async function startEjabberdCluster(opts: ClusterOptions): Promise<Ejabbe
     const limit = opts.nofile ? ['prlimit', `--nofile=${opts.nofile}`] : [];
     const args = ['-name', n.erlName, '-start_epmd', 'false', '-noinput', '+K', 'true', '+P', '1000000', '-mnesia', 'dir', `"${join(n.dir, 'mnesia')}"`, '-s', 'ejabberd'];
     const [cmd, ...inNs] = n.ns.prefix;
-    const proc = dieWithTest(spawn(cmd, [...inNs, ...limit, 'erl', ...args], { env: envOf(n), cwd: n.dir, stdio: ['ignore', 'pipe', 'pipe'] }));
+    const proc = spawnWithTest(cmd, [...inNs, ...limit, 'erl', ...args], { env: envOf(n), cwd: n.dir, stdio: ['ignore', 'pipe', 'pipe'] });
     // Each `exec` in the chain (ip, prlimit, erl, erlexec) replaces the process: this pid is the node's beam.
     n.proc = proc;
     const output = collect(proc);

@@ -2,12 +2,12 @@
 // real ptys (the same drivers a box uses), registering with the demo's broker.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { openSync, closeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AGENT_NODE_FLAGS } from '../agent/node-flags.js';
 import { stopChild } from '../core/stop-child.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 const COMMUNES = [
   ['26734', 'Xã Hòa Bình', '01'],
@@ -63,7 +63,7 @@ export async function startHall(dir: string, config: ReturnType<typeof demoHallC
   const configPath = join(dir, `${config.box.id}.json`);
   await writeFile(configPath, JSON.stringify(config, null, 2));
   const logFd = openSync(join(dir, `${config.box.id}.log`), 'a');
-  const proc = dieWithTest(spawn(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath], { stdio: ['ignore', logFd, logFd] }));
+  const proc = spawnWithTest(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'run', '--config', configPath], { stdio: ['ignore', logFd, logFd] });
   closeSync(logFd);
   return { id: config.box.id, name: config.hall.name, configPath, proc };
 }

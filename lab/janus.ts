@@ -1,7 +1,7 @@
 // A real Janus 1.1 (Debian's /usr/bin/janus) for the demo, the media tests and the media bench: its own config
 // dir, only the VideoRoom plugin and the HTTP transport (folders of symlinks, so no other plugin loads), run inside
 // a network namespace because Janus gathers no ICE candidates on loopback alone. Always stopped by stop(); the namespace is the caller's.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, mkdir, writeFile, symlink, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createMediaLab, createNetns, freeNet, linkVeth, type MediaLab, type Netns } from './netns.js';
 import { randomBytes } from 'node:crypto';
 import { stopChild } from '../core/stop-child.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 const LIB_DIRS = ['/usr/lib/x86_64-linux-gnu/janus', '/usr/lib/aarch64-linux-gnu/janus', '/usr/lib/janus'];
 export const JANUS_HTTP_PORT = 8088;
@@ -129,7 +129,7 @@ admin: {
 `,
   );
   let out = '';
-  const proc = spawn(ns.prefix[0], [...ns.prefix.slice(1), 'janus', '-C', join(dir, 'janus.jcfg'), '-F', dir, '-N'], {
+  const proc = spawnWithTest(ns.prefix[0], [...ns.prefix.slice(1), 'janus', '-C', join(dir, 'janus.jcfg'), '-F', dir, '-N'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const keep = (d: Buffer) => {
@@ -138,7 +138,6 @@ admin: {
   };
   proc.stdout!.on('data', keep);
   proc.stderr!.on('data', keep);
-  dieWithTest(proc);
   const server: JanusServer = {
     proc,
     dir,

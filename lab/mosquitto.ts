@@ -1,6 +1,6 @@
 // A real Mosquitto broker for the demo, benches and tests: its own config, data dir and free loopback port, started as a child
 // of the test and always stopped. `restart()` keeps the port, for reconnection tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { connect } from 'node:net';
 import { freeTcpPort } from './ports.js';
 import { stopChild } from '../core/stop-child.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 export interface Broker {
   port: number;
@@ -91,11 +91,9 @@ export async function startBroker(opts: BrokerOptions = {}): Promise<Broker> {
     proc: null,
     async start() {
       const args = ['-c', join(dir, 'mosquitto.conf')];
-      const proc = dieWithTest(
-        opts.nofile
-          ? spawn('prlimit', [`--nofile=${opts.nofile}`, 'mosquitto', ...args], { stdio: ['ignore', 'ignore', 'pipe'] })
-          : spawn('mosquitto', args, { stdio: ['ignore', 'ignore', 'pipe'] }),
-      );
+      const limit = opts.nofile ? ['prlimit', `--nofile=${opts.nofile}`] : [];
+      const [cmd, ...rest] = [...limit, 'mosquitto', ...args];
+      const proc = spawnWithTest(cmd, rest, { stdio: ['ignore', 'ignore', 'pipe'] });
       proc.stderr!.on('data', (d) => (stderr += d));
       broker.proc = proc;
       const exited = new Promise<never>((_, reject) =>

@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { stopChild } from '../core/stop-child.js';
 import { jsonLines, type JsonLines } from './json-lines.js';
-import { dieWithTest } from './die-with-test.js';
+import { spawnWithTest } from './die-with-test.js';
 
 export const PROVISION_CLI = fileURLToPath(new URL('../provisioning/cli.js', import.meta.url));
 
@@ -27,7 +27,7 @@ export interface ProvisionProcess extends JsonLines {
 }
 
 export function startProvisionCli(args: string[], env: NodeJS.ProcessEnv = {}): ProvisionProcess {
-  const proc = dieWithTest(spawn(process.execPath, [PROVISION_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } }));
+  const proc = spawnWithTest(process.execPath, [PROVISION_CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   proc.stderr!.setEncoding('utf8');
   proc.stderr!.on('data', (d: string) => (err += d));

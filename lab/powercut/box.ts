@@ -1,7 +1,7 @@
 // A box on disk for the power-cut runs: /etc/diemcau as `etc/` (config and identity), /opt/diemcau as `opt/` (the
 // update root: slots/a, slots/b, boot.json), started as the systemd unit starts it: the launcher with the unit's
 // node flags and arguments (lab/unit.ts), which runs the slot's entry, which is `diemcau run` of this build.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdir, writeFile, cp, readdir, readFile, lstat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { join, relative } from 'node:path';
@@ -10,7 +10,7 @@ import { launcherArgv, unitExec } from '../unit.js';
 import { writeBoot, INSTALLED } from '../../agent/update/slots.js';
 import { stopChild } from '../../core/stop-child.js';
 import { ENV_CUT, ENV_JOURNAL } from '../../core/fs-cut.js';
-import { dieWithTest } from '../die-with-test.js';
+import { spawnWithTest } from '../die-with-test.js';
 
 const LAUNCHER = fileURLToPath(new URL('../../agent/update/launcher.js', import.meta.url));
 const CLI = fileURLToPath(new URL('../../agent/cli.js', import.meta.url));
@@ -67,7 +67,7 @@ export function startBox(box: Box, env: Record<string, string> = {}): Running {
   const clean = { ...process.env };
   delete clean[ENV_JOURNAL];
   delete clean[ENV_CUT];
-  const proc = dieWithTest(spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...clean, ...env } }));
+  const proc = spawnWithTest(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...clean, ...env } });
   const lines: Array<Record<string, unknown>> = [];
   let buf = '';
   proc.stdout!.setEncoding('utf8');
