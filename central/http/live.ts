@@ -2,7 +2,10 @@
 // see, then at most one diff every 100 ms per page, only when something changed, holding every change since the
 // last one (a hall that changed five times is sent once, as it is now). Each page is filtered by its operator's
 // access: a provincial page receives only its halls, its groups, its part of the floor queue and of the incidents,
-// and the progress of operations whose every hall it may see. Page → server: nothing but pings.
+// and the progress of operations whose every hall it may see. A page that connects (a reload, or its feed dropped and
+// came back) finds in its snapshot the newest operation of each kind it may follow, as it stands: progress is only
+// sent when it changes, and a sweep that ended while the page was away would otherwise stay "pending" on it for good.
+// Page → server: nothing but pings.
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -15,6 +18,9 @@ export const DIFF_EVERY_MS = 100;
 /** A page that has not taken this much yet gets no more until it does (its changes wait, merged). */
 const MAX_BUFFERED = 8 * 1024 * 1024;
 const PING_MS = 30_000;
+/** Operations of each kind whose latest progress is kept for pages yet to connect (each holds its halls' set). */
+const KEEP_PER_KIND = 4;
+const KINDS: readonly ProgressKind[] = ['command', 'rollcall', 'readiness'];
 
 interface Client {
   ws: WebSocket;
@@ -36,7 +42,7 @@ interface Client {
 
 export class LiveHub implements LiveSink {
   private readonly clients = new Set<Client>();
-  private readonly latest = new Map<string, { kind: ProgressKind; body: Record<string, unknown>; boxes: ReadonlySet<string> }>();
+  private readonly latest = new Map<string, { kind: ProgressKind; id: number; body: Record<string, unknown>; boxes: ReadonlySet<string> }>();
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
   private tickTimer: NodeJS.Timeout | null = null;
   /** Every row joined, as UTF-8, for unlimited pages: 20 pages opening at once share one buffer (4 MB at 10,400). */
@@ -142,6 +148,7 @@ export class LiveHub implements LiveSink {
       incidents: this.app.incidents.list(this.visible(c)),
       meeting: this.app.meetings.current(),
       carriers: this.app.fleet.status(),
+      ...this.newestProgress(c),
     };
     c.ws.send(`{"t":"snapshot","seq":${++c.seq},"halls":[`, { fin: false });
     c.ws.send(halls, { binary: false, fin: false });
@@ -152,17 +159,32 @@ export class LiveHub implements LiveSink {
     for (const c of this.clients) fn(c);
   }
 
+  private mayFollow(c: Client, key: string, boxes: ReadonlySet<string>): boolean {
+    let may = c.mayFollow.get(key);
+    if (may === undefined) {
+      may = !c.access.limited || [...boxes].every(this.visible(c));
+      c.mayFollow.set(key, may);
+    }
+    return may;
+  }
+
+  /** For a snapshot: per kind, the latest progress of the newest operation this page may follow. */
+  private newestProgress(c: Client): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const kind of KINDS) {
+      let best: { id: number; body: Record<string, unknown> } | null = null;
+      for (const [key, p] of this.latest) {
+        if (p.kind === kind && (!best || p.id > best.id) && this.mayFollow(c, key, p.boxes)) best = p;
+      }
+      if (best) out[kind] = best.body;
+    }
+    return out;
+  }
+
   progress(kind: ProgressKind, id: number, body: Record<string, unknown>, boxes: ReadonlySet<string>): void {
     const key = `${kind}:${id}`;
-    this.latest.set(key, { kind, body, boxes });
-    for (const c of this.clients) {
-      let may = c.mayFollow.get(key);
-      if (may === undefined) {
-        may = !c.access.limited || [...boxes].every(this.visible(c));
-        c.mayFollow.set(key, may);
-      }
-      if (may) c.progress.add(key);
-    }
+    this.latest.set(key, { kind, id, body, boxes });
+    for (const c of this.clients) if (this.mayFollow(c, key, boxes)) c.progress.add(key);
   }
 
   floorChanged(): void {
@@ -186,8 +208,15 @@ export class LiveHub implements LiveSink {
       if (!pending || c.ws.readyState !== WebSocket.OPEN || c.ws.bufferedAmount > MAX_BUFFERED) continue;
       c.ws.send(this.diff(c));
     }
-    // Progress nobody still has to receive can go.
-    for (const key of this.latest.keys()) if (![...this.clients].some((c) => c.progress.has(key))) this.latest.delete(key);
+    // Progress can go once no page still has to receive it and newer operations of its kind are kept.
+    for (const kind of KINDS) {
+      const keys = [...this.latest].filter(([, p]) => p.kind === kind).sort((a, b) => b[1].id - a[1].id).map(([k]) => k);
+      for (const key of keys.slice(KEEP_PER_KIND)) {
+        if ([...this.clients].some((c) => c.progress.has(key))) continue;
+        this.latest.delete(key);
+        for (const c of this.clients) c.mayFollow.delete(key);
+      }
+    }
   }
 
   private diff(c: Client): string {

@@ -139,6 +139,20 @@ t.test('roll call: counts, heard proofs, confirmations and the missing list, sto
   await press('vn-10003');
   const after = await page.until(() => page.progress.rollcall.get(c.body.id)?.counts.confirmed === 1 && page.progress.rollcall.get(c.body.id), 'one confirmation');
   t.match(after.counts, { asked: 4, answered: 4, confirmed: 1, missing: 3 });
+  // A page that connects now (reloaded, or its feed dropped and came back) finds the roll call as it stands in its
+  // snapshot: its progress is sent when it changes, and it may not change again (stressed run 93: a readiness sweep
+  // still "pending" on a page after 60 s).
+  const late = await w.nat.live();
+  t.teardown(() => late.close());
+  const first = await late.until(() => late.frames[0]?.msg, 'the snapshot');
+  t.equal(first.t, 'snapshot');
+  t.match(first.rollcall, { id: c.body.id, counts: { asked: 4, answered: 4, confirmed: 1, missing: 3 } }, "the snapshot holds the newest roll call's counts");
+  // A provincial page (p-01) may not follow a roll call that reaches p-46 too: not in its snapshot either.
+  const hanoi = await w.hanoi.live();
+  t.teardown(() => hanoi.close());
+  const its = await hanoi.until(() => hanoi.frames[0]?.msg, 'the provincial snapshot');
+  t.equal(its.t, 'snapshot');
+  t.equal(its.rollcall, undefined, "not the roll call of two provinces on the p-01 page");
   const s2 = (await w.nat.get(`/api/rollcalls/${c.body.id}`)).body;
   t.same(s2.missing, ['vn-10001', 'vn-10002', 'vn-30001']);
   t.ok(s2.answers.find((a: any) => a.box === 'vn-10003').confirmedAt);
