@@ -54,7 +54,7 @@ export function actionsPanel(ctx: Ctx): HTMLElement | null {
     const r = await act(ctx, () => ctx.api.post<{ id: number; asked: number }>('/api/commands', { scope: s, command: a.command, args: a.args(Number(num.value)), confirm: true }));
     if (!r) return;
     mine.set(r.id, what);
-    show({ id: r.id, command: a.command, asked: r.asked, answered: 0, ok: 0, failed: 0, done: false });
+    show(ctx.model.report('command', { id: r.id, command: a.command, asked: r.asked, answered: 0, ok: 0, failed: 0, done: false }));
   });
 
   const show = (p: CommandProgress) => {

@@ -40,7 +40,7 @@ export function meetingBar(ctx: Ctx): HTMLElement {
       const m = model.meeting;
       if (!m) return;
       const { scope: s } = scope.value();
-      void act(ctx, () => api.post<CommandProgress>(`/api/meetings/${m.id}/${name}`, { scope: s })).then((p) => p && show(p));
+      void act(ctx, () => api.post<CommandProgress>(`/api/meetings/${m.id}/${name}`, { scope: s })).then((p) => p && model.report('command', p));
     });
     return b;
   };

@@ -22,6 +22,17 @@ export interface ProgressUpdate {
   readiness?: { id: number; counts: ReadyCounts };
 }
 
+/**
+ * How far an operation has come. Its progress only moves forward: a report of less than the page has already seen is
+ * an older one (the start's own answer, read after the live feed's first counts on a busy machine) and is dropped,
+ * or the page would show it for good (a readiness sweep "pending" after 60 s: stressed run 93).
+ */
+const REACH: { [K in ProgressKind]: (p: NonNullable<ProgressUpdate[K]>) => number } = {
+  command: (p) => p.answered + (p.done ? 1 : 0),
+  rollcall: (p) => p.counts.answered + p.counts.confirmed,
+  readiness: (p) => p.counts.passed + p.counts.failed + p.counts.offline,
+};
+
 type Listener<T> = (v: T) => void;
 
 class Topic<T> {
@@ -127,10 +138,28 @@ export class Model {
       this.carriersChanged.emit(this.carriers);
     }
     const p: ProgressUpdate = {};
-    if (m.command) this.progress.command.set(m.command.id, (p.command = m.command));
-    if (m.rollcall) this.progress.rollcall.set(m.rollcall.id, (p.rollcall = m.rollcall));
-    if (m.readiness) this.progress.readiness.set(m.readiness.id, (p.readiness = m.readiness));
+    if (m.command && this.keep('command', m.command)) p.command = m.command;
+    if (m.rollcall && this.keep('rollcall', m.rollcall)) p.rollcall = m.rollcall;
+    if (m.readiness && this.keep('readiness', m.readiness)) p.readiness = m.readiness;
     if (p.command || p.rollcall || p.readiness) this.progressChanged.emit(p);
+  }
+
+  /** Keeps `p` unless the page has seen this operation further along; says whether it kept it. */
+  private keep<K extends ProgressKind>(kind: K, p: NonNullable<ProgressUpdate[K]>): boolean {
+    const map = this.progress[kind] as Map<number, NonNullable<ProgressUpdate[K]>>;
+    const had = map.get(p.id);
+    if (had && REACH[kind](p) < REACH[kind](had)) return false;
+    map.set(p.id, p);
+    return true;
+  }
+
+  /**
+   * An operation's progress from elsewhere than the feed (the answer to the request that started it): told to the
+   * views like the feed's, unless the feed has already brought it further. Returns what the page now holds of it.
+   */
+  report<K extends ProgressKind>(kind: K, p: NonNullable<ProgressUpdate[K]>): NonNullable<ProgressUpdate[K]> {
+    if (this.keep(kind, p)) this.progressChanged.emit({ [kind]: p });
+    return (this.progress[kind] as Map<number, NonNullable<ProgressUpdate[K]>>).get(p.id)!;
   }
 
   /**

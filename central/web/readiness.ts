@@ -71,7 +71,7 @@ export function readinessPanel(ctx: Ctx): HTMLElement {
     const start = h('button', { class: 'primary rd-start' }, L.readiness.start);
     start.addEventListener('click', () => {
       const body = { scope: scope.value().scope, seconds: Number(seconds.value) || 3 };
-      void act(ctx, () => api.post<{ id: number; counts: ReadyCounts }>('/api/readiness', body)).then((r) => r && follow(r.id, r.counts));
+      void act(ctx, () => api.post<{ id: number; counts: ReadyCounts }>('/api/readiness', body)).then((r) => r && model.report('readiness', r));
     });
     form = h('div', { class: 'row wrap' }, scope.el, h('label', {}, L.readiness.seconds, ' ', seconds), start);
   }

@@ -44,8 +44,6 @@ export function rollcallPanel(ctx: Ctx): HTMLElement {
 
   const follow = (id: number, c: RollcallCounts) => {
     if (shown !== null && id < shown) return;
-    // The start's own answer can come after the live feed's first counts: counts only grow, an older one is dropped.
-    if (id === shown && latest && c.answered + c.confirmed < latest.answered + latest.confirmed) return;
     if (id !== shown) missing.replaceChildren();
     shown = id;
     latest = c;
@@ -73,7 +71,7 @@ export function rollcallPanel(ctx: Ctx): HTMLElement {
       const m = model.meeting;
       if (!m) return;
       const body = { scope: scope.value().scope, confirmS: Number(confirmS.value) || 0 };
-      void act(ctx, () => api.post<{ id: number; counts: RollcallCounts }>(`/api/meetings/${m.id}/rollcalls`, body)).then((r) => r && follow(r.id, r.counts));
+      void act(ctx, () => api.post<{ id: number; counts: RollcallCounts }>(`/api/meetings/${m.id}/rollcalls`, body)).then((r) => r && model.report('rollcall', r));
     });
     form = h('div', { class: 'row wrap' }, scope.el, h('label', {}, L.rollcall.confirmS, ' ', confirmS), start, note);
   }

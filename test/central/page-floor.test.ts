@@ -114,10 +114,10 @@ t.test('a readiness sweep from the page: counts, a bar per province, the CSV rep
   await p.fill('.readiness .rd-seconds', '1');
   await p.click('.readiness .rd-start');
   const count = (k: string) => p.textContent(`.rd-counts [data-count=${k}] strong`);
-  // Stressed run 93: still pending after 60 s. Found since: a page whose live feed dropped and came back (Chromium
-  // drops connections when the host's network changes) got no progress in its new snapshot, and a sweep's progress
-  // is sent only when it changes; the snapshot holds it now (operations.test.ts). What the page showed and what it
-  // failed to fetch are said if it happens again.
+  // Stressed run 93: still pending after 60 s. Found since: the start's own answer (pending 3), read after the live
+  // feed's last counts, was drawn over them, and progress is sent only when it changes (page-progress.test.ts); and a
+  // page whose feed came back got no progress in its new snapshot (operations.test.ts). What the page showed and
+  // what it failed to fetch are said if it happens again.
   await eventually(async () => (await count('pending')) === '0', 'the sweep done', 60000, 250).catch(async (err) => {
     const panel = ((await p.textContent('.readiness').catch(() => null)) ?? '').replace(/\s+/g, ' ').slice(0, 400);
     throw new Error(`${err.message} (the panel shows ${JSON.stringify(panel)}; failed requests: ${nat.failed.join(' | ') || 'none'})`);
