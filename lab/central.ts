@@ -124,7 +124,14 @@ export class ConsoleClient {
     const csrf = opts.csrf === undefined ? this.csrf : opts.csrf;
     if (csrf && method !== 'GET') headers['x-csrf-token'] = csrf;
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(this.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const send = () => fetch(this.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    // A kept-alive connection the server closed as idle just as this request went out fails with "other side closed"
+    // (undici reuses it for 4 s, Node's server keeps it 5 s, and on a loaded machine the two clocks drift past that
+    // second: stressed run 102). A browser sends an idempotent request again on a new connection then; so does this.
+    const res = await send().catch((err: Error & { cause?: { code?: string } }) => {
+      if (method === 'GET' && err.cause?.code === 'UND_ERR_SOCKET') return send();
+      throw err;
+    });
     const setCookie = res.headers.get('set-cookie');
     if (setCookie) {
       const v = /^dc_session=([^;]*)/.exec(setCookie)?.[1];
