@@ -31,5 +31,6 @@ function dieWithTest<P extends ChildProcess>(proc: P): P {
  * `cmd` in its own place: the pid, signals and exit code are `cmd`'s (127 and a line on stderr if it is missing).
  */
 export function spawnWithTest(cmd: string, args: readonly string[], options: SpawnOptions): ChildProcess {
-  return dieWithTest(spawn('setpriv', ['--pdeathsig', 'KILL', cmd, ...args], options));
+  // By its path: a test may give the process a PATH of its own (a box without socat: desired-reconcile.test.ts).
+  return dieWithTest(spawn('/usr/bin/setpriv', ['--pdeathsig', 'KILL', cmd, ...args], options));
 }
