@@ -67,9 +67,9 @@ t.test('the unit starts and reaches READY', async (t) => {
   const u = await waitFor('diemcau registered and active', unit, { until: (x) => running(x) && /^registered with/.test(x.StatusText), timeoutMs: 120_000, everyMs: 500 });
   t.ok(running(u), 'active (running): a Type=notify unit is active only once READY=1 arrived');
   t.equal(u.StatusText, 'registered with mqtt://127.0.0.1:1883', 'STATUS= from the agent');
-  t.match(await sh(`tr '\\0' ' ' < /proc/${u.MainPID}/cmdline`), /^\/usr\/lib\/diemcau\/node\/bin\/node --lite-mode \/usr\/lib\/diemcau\/agent\/dist\/agent\/update\/launcher\.js --root \/opt\/diemcau/, 'MainPID is the launcher the unit started');
+  t.match(await sh(`tr '\\0' ' ' < /proc/${u.MainPID}/cmdline`), new RegExp(`^/usr/lib/diemcau/node/bin/node ${unitExec().nodeFlags.join(' ')} /usr/lib/diemcau/agent/dist/agent/update/launcher\\.js --root /opt/diemcau`), 'MainPID is the launcher the unit started');
   const agent = await agentPid(u);
-  t.match(await sh(`tr '\\0' ' ' < /proc/${agent}/cmdline`), new RegExp(`--lite-mode /opt/diemcau/slots/a/dist/agent/cli\\.js run --config`), `its child ${agent} is the agent in slot a, with the unit's node flags (${unitExec().nodeFlags.join(' ')})`);
+  t.match(await sh(`tr '\\0' ' ' < /proc/${agent}/cmdline`), new RegExp(`${unitExec().nodeFlags.join(' ')} /opt/diemcau/slots/a/dist/agent/cli\\.js run --config`), `its child ${agent} is the agent in slot a, with the unit's node flags (${unitExec().nodeFlags.join(' ')})`);
   t.match(await sh('systemctl show diemcau -p WatchdogUSec'), `WatchdogUSec=${WATCHDOG_S}s`, `WatchdogSec=${WATCHDOG_S}`);
   lap('ready');
   // Longer than WatchdogSec: an agent whose heartbeats systemd does not take is killed by now.

@@ -25,7 +25,7 @@ import type { FromWorker, SelftestResult, StillResult, ToWorker, WorkerLog } fro
 import type { MediaConfig } from '../../../core/config/media.js';
 import type { MediaReport } from '../types.js';
 import { BadRequestError, errorToWire } from '../../../core/errors.js';
-import { HeapCollector } from './heap-collect.js';
+import { HeapCollector } from '../../heap-collect.js';
 import { calibrateRoom, type EchoCalibration } from '../room-audio/echo-calibrate.js';
 import { LocalView } from './local.js';
 

@@ -3,7 +3,7 @@
 import type { MediaReport } from '../types.js';
 import type { MediaConfig } from '../../../core/config/media.js';
 import type { FeedSelector } from '../signalling/types.js';
-import type { HeapStats } from './heap-collect.js';
+import type { HeapStats } from '../../heap-collect.js';
 import type { EchoCalibration } from '../room-audio/echo-calibrate.js';
 import type { CardSpec } from '../programme/card.js';
 import type { ProcessHealth, SnapshotAnswer } from '../../../core/payloads.js';

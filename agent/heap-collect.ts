@@ -1,11 +1,13 @@
-// Keeps the media worker's JavaScript heap from creeping. The worker allocates steadily (a callback object per frame
-// read, per mic chunk, per stats reading, a long poll to the bridge), and what lives past two scavenges is promoted to
-// the old generation. On a machine with much RAM V8 sets the old generation's first limit high, so that garbage
-// piles up for a long time before the first full collection: measured with bench media, about 1 MB of RSS a minute,
-// all of it old-space pages (v8.getHeapSpaceStatistics), and gone at the next full collection. A hall sits in a
-// meeting for hours on a 1 GB box, so the worker asks for a full collection itself, every `everyMs`, concurrent
+// Keeps a process's JavaScript heap from creeping: the media worker's (every 30 s) and the agent's (every minute).
+// Both allocate steadily (the worker a callback object per frame read, per mic chunk, per stats reading; the agent
+// per MQTT packet, telemetry reading and device poll), and what lives past two scavenges is promoted to the old
+// generation. On a machine with much RAM V8 sets the old generation's first limit high, so that garbage piles up for
+// a long time before the first full collection: measured, about 1 MB of RSS a minute in the worker (bench media, all
+// of it old-space pages, v8.getHeapSpaceStatistics) and 0.2-0.4 MB a minute in the agent (bench soak: its heap after
+// a forced full collection stayed at 8 MB while its RSS rose), gone at the next full collection. A hall sits in a
+// meeting for hours on a 1 GB box, so each process asks for a full collection itself, every `everyMs`, concurrent
 // (`execution: 'async'`): the marking runs on V8's helper threads and the main thread, which feeds frames, pauses
-// only for the final step. Needs node's `--expose-gc` (WORKER_NODE_FLAGS); without it this does nothing and says so.
+// only for the final step. Needs node's `--expose-gc` (agent/node-flags.ts); without it this does nothing and says so.
 import { PerformanceObserver, constants } from 'node:perf_hooks';
 
 type GcFunction = (opts?: { type?: 'major' | 'minor'; execution?: 'sync' | 'async' }) => void | Promise<void>;
