@@ -128,6 +128,12 @@ t.test("audio first: Opus packets short of their pace while video runs step vide
   t.equal(cpuVerdict(starved, 1, 0), 'starved', 'under half the pace: starved, though every frame was encoded');
   t.equal(cpuVerdict({ ...starved, load: null }, 1, 0), 'starved', 'with no encode times too');
   t.equal(cpuVerdict(starved, AUDIO_ONLY, 0), null, 'audio-only: nothing left to give way');
+  const swamped = encoderLoad(a, { ...second(a, 12, 60), audioPackets: 20 }, FPS, 1)!;
+  t.same([swamped.kept, swamped.load], [0.4, 1.8], '12 of 30 frames kept, 60 ms each at 30 fps');
+  t.equal(cpuVerdict(swamped, 1, 0), 'swamped', 'starved while the encoder loses frames at full load: the CPU is short');
+  const stalled = encoderLoad(a, { ...second(a, 30, 60), audioPackets: 20 }, FPS, 1)!;
+  t.equal(cpuVerdict(stalled, 1, 0), 'starved', 'starved with every frame kept (a stalled process): only starved');
+  t.equal(cpuVerdict({ ...swamped, load: 0.9 }, 1, 0), 'starved', 'frames lost at a load under full: only starved');
   const low = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 35 }, FPS, 1)!;
   t.equal(cpuVerdict(low, 1, 0), 'over', '70% of the pace: video gives way a level');
   const short = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 43 }, FPS, 1)!;
@@ -151,4 +157,18 @@ t.test('audio starved: video steps down two levels at a time, after the same two
   s = initialAdapt(0);
   s = nextLevel(nextLevel(s, { ...clean, cpu: 'over' }, 0), { ...clean, cpu: 'over' }, 0);
   t.equal(LADDER[s.level].name, '540p30', 'frames lost with audio at pace: one level, as before');
+});
+
+t.test('audio swamped: two levels down on the first reading; starved alone waits for its second', async (t) => {
+  let s = nextLevel(initialAdapt(0), { ...clean, cpu: 'swamped' }, 0);
+  t.equal(LADDER[s.level].name, '360p30', 'swamped: 720p30 to 360p30 at once');
+  s = nextLevel(s, { ...clean, cpu: 'swamped' }, 0);
+  t.equal(s.level, AUDIO_ONLY, 'and to audio-only on the next');
+  s = nextLevel(initialAdapt(0), { ...clean, cpu: 'starved' }, 0);
+  t.equal(LADDER[s.level].name, '720p30', 'one starved second (a stall) moves nothing');
+  s = nextLevel(s, { ...clean, cpu: 'tight' }, 0);
+  s = nextLevel(s, { ...clean, cpu: 'starved' }, 0);
+  t.equal(LADDER[s.level].name, '720p30', 'nor two apart');
+  s = nextLevel({ level: 1, bad: 0, good: 0, sinceUp: 3 }, { ...clean, cpu: 'swamped' }, 0);
+  t.same([LADDER[s.level].name, s.upWait], ['360p15', 2], 'a try up swamped at once falls back and doubles the wait');
 });

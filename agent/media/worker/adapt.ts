@@ -82,15 +82,18 @@ export function nextLevel(s: AdaptState, x: AdaptSample, top: number, goodSample
   // The bandwidth estimate is not a reason to step down: it starts low and only grows with what is sent, so it
   // would pull every new session down. Loss in the bridge's receiver reports is the evidence.
   // A box too slow for the level loses frames before any packet is sent: the same step down as loss, video first.
-  // Audio starved (under half its pace): two levels at a time, so audio gets its CPU back in half the steps.
-  const cpuOver = (x.cpu === 'over' || x.cpu === 'starved') && LADDER[level].video;
-  const down = x.cpu === 'starved' ? 2 : 1;
+  // Audio starved (under half its pace): two levels at a time, so audio gets its CPU back in half the steps; and
+  // swamped (starved while the encoder loses frames at full load, encoder-load.ts) on this one reading, without
+  // waiting for a second: under a 25% quota one second of the two the ladder waited was not heard (docs/media.md).
+  const cpuOver = (x.cpu === 'over' || x.cpu === 'starved' || x.cpu === 'swamped') && LADDER[level].video;
+  const down = x.cpu === 'starved' || x.cpu === 'swamped' ? 2 : 1;
+  const now = x.cpu === 'swamped';
   const sinceUp = s.sinceUp === undefined ? undefined : s.sinceUp + 1;
   const upWait = sinceUp === HELD_SAMPLES ? 1 : (s.upWait ?? 1);
   const keep = { sinceUp, upWait };
   if (audioBad || videoBad || cpuOver) {
     const bad = s.bad + 1;
-    if (bad >= BAD_SAMPLES && level < AUDIO_ONLY) {
+    if ((bad >= BAD_SAMPLES || now) && level < AUDIO_ONLY) {
       const failedTry = cpuOver && sinceUp !== undefined && sinceUp <= TRIAL_SAMPLES;
       return { level: Math.min(AUDIO_ONLY, level + down), bad: 0, good: 0, upWait: failedTry ? Math.min(MAX_UP_WAIT, upWait * 2) : upWait };
     }

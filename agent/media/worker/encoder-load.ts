@@ -85,18 +85,25 @@ export function costRatio(to: Level, from: Level): number {
   return ((to.height / from.height) ** 2 * to.fps) / from.fps;
 }
 
-export type CpuVerdict = 'starved' | 'over' | 'room' | 'tight';
+export type CpuVerdict = 'swamped' | 'starved' | 'over' | 'room' | 'tight';
+
+/** At this load or more the encoder is busy the whole interval: the next frame is late before it starts. */
+export const LOAD_FULL = 1;
 
 /**
- * `starved`: audio is going out at under half its pace, step down two levels; `over`: step down (the box cannot hold
- * `level`); `room`: a step up to the level above would be held; `tight`: hold here. null: nothing to judge (no
- * video sent, or no reading), and the CPU has no say.
+ * `swamped`: audio is starved while the encoder loses frames at full load, so the CPU is short, not the process
+ * stalled: step down two levels on this one reading; `starved`: audio is going out at under half its pace, step down
+ * two levels (after a second such reading: a process stalled for a second, by a slow card or a busy machine, starves
+ * audio too, but then the camera's frames wait in their pipe and the encoder keeps every frame it is handed);
+ * `over`: step down (the box cannot hold `level`); `room`: a step up to the level above would be held; `tight`: hold
+ * here. null: nothing to judge (no video sent, or no reading), and the CPU has no say.
  */
 export function cpuVerdict(x: EncoderLoad | null, level: number, top: number): CpuVerdict | null {
   const here = LADDER[level];
   if (!x || !here.video) return null;
   const pace = x.audioPace ?? null;
-  if (pace !== null && pace < AUDIO_PACE_STARVED) return 'starved'; // audio first
+  const losing = x.load !== null && x.kept < KEPT_LOW && x.load >= LOAD_FULL;
+  if (pace !== null && pace < AUDIO_PACE_STARVED) return losing ? 'swamped' : 'starved'; // audio first
   if (pace !== null && pace < AUDIO_PACE_LOW) return 'over';
   if (x.load === null) return null;
   // Slow encoding alone is no reason: a busy machine stretches the encoder's wall-clock time while every frame is
