@@ -134,6 +134,8 @@ t.test("audio first: Opus packets short of their pace while video runs step vide
   const stalled = encoderLoad(a, { ...second(a, 30, 60), audioPackets: 20 }, FPS, 1)!;
   t.equal(cpuVerdict(stalled, 1, 0), 'starved', 'starved with every frame kept (a stalled process): only starved');
   t.equal(cpuVerdict({ ...swamped, load: 0.9 }, 1, 0), 'starved', 'frames lost at a load under full: only starved');
+  t.equal(cpuVerdict({ ...swamped, audioPace: 0.65 }, 1, 0), 'swamped', 'audio short (65% of its pace), frames lost at full load: swamped');
+  t.equal(cpuVerdict({ ...swamped, audioPace: 0.85 }, 1, 0), 'over', 'audio at 85% of its pace: frames lost at full load are only over');
   const low = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 35 }, FPS, 1)!;
   t.equal(cpuVerdict(low, 1, 0), 'over', '70% of the pace: video gives way a level');
   const short = encoderLoad(a, { ...second(a, 30, 5), audioPackets: 43 }, FPS, 1)!;

@@ -83,7 +83,7 @@ export function nextLevel(s: AdaptState, x: AdaptSample, top: number, goodSample
   // would pull every new session down. Loss in the bridge's receiver reports is the evidence.
   // A box too slow for the level loses frames before any packet is sent: the same step down as loss, video first.
   // Audio starved (under half its pace): two levels at a time, so audio gets its CPU back in half the steps; and
-  // swamped (starved while the encoder loses frames at full load, encoder-load.ts) on this one reading, without
+  // swamped (audio short while the encoder loses frames at full load, encoder-load.ts) on this one reading, without
   // waiting for a second: under a 25% quota one second of the two the ladder waited was not heard (docs/media.md).
   const cpuOver = (x.cpu === 'over' || x.cpu === 'starved' || x.cpu === 'swamped') && LADDER[level].video;
   const down = x.cpu === 'starved' || x.cpu === 'swamped' ? 2 : 1;

@@ -91,8 +91,8 @@ export type CpuVerdict = 'swamped' | 'starved' | 'over' | 'room' | 'tight';
 export const LOAD_FULL = 1;
 
 /**
- * `swamped`: audio is starved while the encoder loses frames at full load, so the CPU is short, not the process
- * stalled: step down two levels on this one reading; `starved`: audio is going out at under half its pace, step down
+ * `swamped`: audio is short (under 80% of its pace) while the encoder loses frames at full load, so the CPU is
+ * short, not the process stalled: step down two levels on this one reading; `starved`: audio is going out at under half its pace, step down
  * two levels (after a second such reading: a process stalled for a second, by a slow card or a busy machine, starves
  * audio too, but then the camera's frames wait in their pipe and the encoder keeps every frame it is handed);
  * `over`: step down (the box cannot hold `level`); `room`: a step up to the level above would be held; `tight`: hold
@@ -103,7 +103,8 @@ export function cpuVerdict(x: EncoderLoad | null, level: number, top: number): C
   if (!x || !here.video) return null;
   const pace = x.audioPace ?? null;
   const losing = x.load !== null && x.kept < KEPT_LOW && x.load >= LOAD_FULL;
-  if (pace !== null && pace < AUDIO_PACE_STARVED) return losing ? 'swamped' : 'starved'; // audio first
+  if (pace !== null && pace < AUDIO_PACE_LOW && losing) return 'swamped'; // audio first
+  if (pace !== null && pace < AUDIO_PACE_STARVED) return 'starved';
   if (pace !== null && pace < AUDIO_PACE_LOW) return 'over';
   if (x.load === null) return null;
   // Slow encoding alone is no reason: a busy machine stretches the encoder's wall-clock time while every frame is
