@@ -62,6 +62,9 @@ t.test('a command over the command limit but under the packet size is refused be
   const under = padded(maxCommandBytes - 100);
   const u = await send(under, 'under', 10000);
   t.match(u?.json, { ok: false, error: { code: 'bad_request', message: /pad: unknown field/ } }, 'a command under the limit is parsed and checked as usual');
+  // The reply comes over MQTT and the log line over the agent's stdout: the next test counts log lines from here on,
+  // so this one must be in first (CI run 113: it arrived after, and was counted there).
+  await agent.waitLog((l) => l.msg === 'command refused' && /pad: unknown field/.test(String(l.reason)), 'the refusal in the log');
 });
 
 t.test('a 10 MB command and a 10 MB desired config never reach the box; it stays up and takes the next of each', async (t) => {
