@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --lite-mode --expose-gc
+#!/usr/bin/env -S node --lite-mode --expose-gc --no-expose-wasm
 // `diemcau`: the one command on the box. Each verb imports only what it needs (the agent's memory budget is tight).
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

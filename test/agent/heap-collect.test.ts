@@ -42,6 +42,14 @@ t.test('with gc: a collection on the timer is seen, with its pause and the heap 
 
 t.test('the agent: collects with its node flags, and says so when started without --expose-gc', async (t) => {
   t.ok(AGENT_NODE_FLAGS.includes('--expose-gc'), `the agent's node flags: ${AGENT_NODE_FLAGS.join(' ')}`);
+  // V8 warns on stderr when the flags conflict (--expose-gc beside --lite-mode did, at every start).
+  const version = spawnWithTest(process.execPath, [...AGENT_NODE_FLAGS, CLI, 'version'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  version.stdout!.on('data', (d: Buffer) => (out += d));
+  version.stderr!.on('data', (d: Buffer) => (err += d));
+  const code = await new Promise((r) => version.once('exit', r));
+  t.same({ code, err }, { code: 0, err: '' }, `\`diemcau version\` with the agent's flags: ${out.trim()}, nothing on stderr`);
   // No broker listens on port 1: the agent starts, logs, and keeps trying, which is all this needs.
   const config = await writeConfig({ box: { id: 'vn-91900' }, mqtt: { brokers: ['mqtt://127.0.0.1:1'] } }, await scratchDir(t, 'diemcau-heap-'));
   const warned = (l: Record<string, unknown>) => l.level === 'warn' && String(l.msg).includes('--expose-gc');
