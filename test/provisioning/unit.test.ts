@@ -3,7 +3,7 @@
 // unit starts is the launcher that the update tests start. The update tests read the unit (lab/unit.ts),
 // so a change to it reaches them; this test catches a change to one side only.
 import t from 'tap';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -20,6 +20,14 @@ t.test('the unit runs the launcher with the agent node flags', async (t) => {
   const inTree = u.script.startsWith(PACKAGED_TREE + '/') ? u.script.slice(PACKAGED_TREE.length + 1) : '';
   t.ok(inTree && existsSync(join(REPO, inTree)), `the unit's script ${u.script} is ${inTree} of this tree`);
   t.match(u.args, ['--root', String, '--', 'run', '--config', String], 'launcher --root DIR -- run --config FILE');
+});
+
+t.test("the CLI's shebang runs it with the agent node flags", async (t) => {
+  // `dist/agent/cli.js` run by hand (development, or a technician who finds it) starts as the unit starts it.
+  for (const file of ['agent/cli.ts', 'dist/agent/cli.js']) {
+    const first = readFileSync(join(REPO, file), 'utf8').split('\n', 1)[0];
+    t.equal(first, `#!/usr/bin/env -S node ${AGENT_NODE_FLAGS.join(' ')}`, `${file}: ${first}`);
+  }
 });
 
 t.test('launcherArgv points the unit at a test directory and keeps the rest', async (t) => {
