@@ -75,6 +75,9 @@ interface RunResult {
   /** Until every hall that moved has said `online` again: its subscriptions are in place, commands reach it. */
   node_kill_all_online_s: number;
   node_kill_peak_per_s: number;
+  /** The live brokers' CPU from the kill until every moved hall is online again, per moved hall (ms): its login,
+   *  session and subscriptions (and its TLS handshake with --tls). On one Mosquitto, from its restart's listen. */
+  node_kill_broker_cpu_ms_per_hall: number;
   /** Returns in each second after the kill, from second 0: the shape behind the peak. */
   node_kill_returns_per_s: number[];
   answered_after_kill: number;
@@ -165,6 +168,9 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     onlineAgain.clear();
     const killAt = Date.now();
     const live = await target.kill();
+    // The live brokers' CPU from here until every moved hall is online again: what a node lost costs the others.
+    const returnPids = target.brokerPids();
+    const returnCpu0 = await cpuMsOf(returnPids);
     // Back: connected to a live node (its CONNACK), polled. A hall says `online` only once its SUBSCRIBE is
     // answered too (broker-link.ts), and its 'connected' event, whose times give the returns per second, comes then.
     let back = 0;
@@ -184,6 +190,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
     for (const end = Date.now() + 60_000; moved.some((id) => !onlineAgain.has(id)) && Date.now() < end; ) await sleep(200);
     const movedOnline = moved.filter((id) => onlineAgain.has(id));
     const onlineS = movedOnline.length === moved.length ? (Math.max(killAt, ...movedOnline.map((id) => onlineAgain.get(id)!)) - killAt) / 1000 : NaN;
+    const returnCpuMs = (await cpuMsOf(returnPids)) - returnCpu0;
     const times = (await Promise.all(workers.map((w) => rpc(w, { type: 'reconnects' }, 'reconnects')))).flatMap((m) => m.times as number[]);
     const perSecond = new Map<number, number>();
     for (const t of times) perSecond.set(Math.floor((t - killAt) / 1000), (perSecond.get(Math.floor((t - killAt) / 1000)) ?? 0) + 1);
@@ -206,6 +213,7 @@ async function run(target: Target, halls: Record<string, Hall>, service: Credent
       node_kill_all_back_s: round(backS),
       node_kill_all_online_s: round(onlineS),
       node_kill_peak_per_s: Math.max(0, ...perSecond.values()),
+      node_kill_broker_cpu_ms_per_hall: round(returnCpuMs / Math.max(1, moved.length), 3),
       node_kill_returns_per_s: Array.from({ length: Math.max(0, ...perSecond.keys()) + 1 }, (_, s) => perSecond.get(s) ?? 0),
       answered_after_kill: after.replies.length,
       retained_lost: lost,
@@ -321,6 +329,7 @@ export async function main(argv: string[]): Promise<void> {
     row('node killed: all back on a live node (s)', 'node_kill_all_back_s', '≤ 60'),
     row('node killed: moved halls online again (s)', 'node_kill_all_online_s', ''),
     row('node killed: peak of halls online again per second', 'node_kill_peak_per_s', ''),
+    row('node killed: broker CPU per moved hall (ms)', 'node_kill_broker_cpu_ms_per_hall', ''),
     row('answered after the kill', 'answered_after_kill', `= ${N}`),
     row('retained configs lost', 'retained_lost', '= 0'),
     row('mass window (s)', 'reconnect_window_s', ''),
