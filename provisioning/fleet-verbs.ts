@@ -2,11 +2,12 @@
 // status. Each logs in to the broker chosen in verb-common.ts (said on stderr when not given) and prints a table,
 // or one JSON document with --json.
 import { readFile } from 'node:fs/promises';
+import mqtt, { type IClientOptions } from 'mqtt';
 import { Store } from './store.js';
 import { resolveTargets } from './targets.js';
 import { ClaimService } from './claim-service.js';
 import { FleetView } from './fleet-view.js';
-import { pushDesired, checkFragment, handoverSection, nodeOrder, hallSection, waitSettled, countStatus, statusRows, type Desired, type Fragment, type StatusRow } from './push.js';
+import { pushDesired, checkFragment, handoverSection, nodeOrder, hallSection, waitSettled, countStatus, statusRows, type AlsoThrough, type Desired, type Fragment, type StatusRow } from './push.js';
 import { caPaths } from './ca.js';
 import { keyPaths } from './signing.js';
 import { parseJson } from '../core/schema/parse.js';
@@ -65,14 +66,42 @@ async function pushWith(
   fragmentFor: (s: Store) => Promise<(boxId: string) => Fragment>,
   opts: { rebase?: boolean } = {},
 ): Promise<number> {
+  const nodes = (a.get('nodes') ?? '').split(',').filter(Boolean);
+  for (const u of nodes) checkBrokerUrl(u, '--nodes');
   return withView(a, verb, target, async (view, s, targets) => {
     const frag = await fragmentFor(s);
-    const r = await pushDesired(s, view.mqtt, targets, frag, opts);
+    const others = await openNodes(verb, nodes.filter((u) => u !== view.url), (await s.carrier()).service, await tlsOpts(a));
+    let r;
+    try {
+      r = await pushDesired(s, view.mqtt, targets, frag, { ...opts, alsoThrough: others });
+    } finally {
+      others.forEach((o) => o.client.end(true));
+    }
+    for (const url of r.nodesLost) process.stderr.write(`diemcau-provision ${verb}: node ${url} (--nodes) closed during the push: left out\n`);
     await view.settle(200, 3000);
     const desired = (await s.desired()) as Record<string, Desired>;
     const rows = await waitSettled(view, desired, targets, a.num('wait', 10) * 1000);
     return report(a, { target, version: r.version, ...(opts.rebase ? { rebase: true } : {}), boxes: targets.length }, rows);
   });
+}
+
+/**
+ * Service logins to a cluster's other nodes (--nodes), to publish the retained configs through each. A node that
+ * does not answer is left out, said on stderr: a node that starts again rebuilds its index from the cluster's store.
+ */
+async function openNodes(verb: string, urls: string[], login: { username: string; password: string }, tls: IClientOptions): Promise<AlsoThrough[]> {
+  const opened = await Promise.all(
+    urls.map((url) =>
+      mqtt
+        .connectAsync(url, { protocolVersion: 5, clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, ...login, reconnectPeriod: 0, connectTimeout: 10_000, ...tls }, false)
+        .then((client) => ({ url, client }))
+        .catch((err: Error) => {
+          process.stderr.write(`diemcau-provision ${verb}: node ${url} (--nodes) left out: ${err.message}\n`);
+          return null;
+        }),
+    ),
+  );
+  return opened.filter((o): o is AlsoThrough => o !== null);
 }
 
 export async function push(a: Args): Promise<number> {
@@ -95,7 +124,7 @@ export async function handover(a: Args): Promise<number> {
   const [target] = need(a, 1, 'TARGET');
   const to = (a.get('to') ?? '').split(',').filter(Boolean);
   if (to.length === 0) throw new BadRequestError('handover: give --to with the new broker URL(s)');
-  for (const u of to) checkBrokerUrl(u, 'handover: --to');
+  for (const u of to) checkBrokerUrl(u, '--to');
   return pushWith(a, 'handover', target, async (s) => {
     const [ids, claims] = await Promise.all([s.identities(), s.claims()]);
     const order = (boxId: string) => (a.has('spread') ? nodeOrder(boxId, to) : to);

@@ -45,7 +45,7 @@ export class FleetView extends EventEmitter {
   private client: MqttClient | null = null;
 
   constructor(
-    private readonly url: string,
+    readonly url: string,
     private readonly login: { username: string; password: string },
     private readonly connectOpts: mqtt.IClientOptions = {},
   ) {

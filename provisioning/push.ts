@@ -79,6 +79,14 @@ export function nodeOrder(boxId: string, urls: string[]): string[] {
 export interface PushResult {
   version: number;
   targets: string[];
+  /** Other nodes (`alsoThrough`) whose connection closed during the push: not every config went through them. */
+  nodesLost: string[];
+}
+
+/** Another node of a cluster the retained configs are published through as well, by its URL. */
+export interface AlsoThrough {
+  url: string;
+  client: MqttClient;
 }
 
 /**
@@ -107,7 +115,7 @@ export async function pushDesired(
   client: MqttClient,
   targets: string[],
   fragmentFor: (boxId: string) => Fragment,
-  opts: { rebase?: boolean } = {},
+  opts: { rebase?: boolean; alsoThrough?: AlsoThrough[] } = {},
 ): Promise<PushResult> {
   return store.locked(async () => {
     const desired = (await store.desired()) as Record<string, Desired>;
@@ -120,15 +128,32 @@ export async function pushDesired(
       next[boxId] = parseWith(DesiredConfig, { ...recorded, ...fragmentFor(boxId), version, ...flag }, `desired config for ${boxId}`);
     }
     await store.write('desired', { ...desired, ...next });
-    const bar = progress('push', targets.length);
-    const inflight: Promise<unknown>[] = [];
-    for (const boxId of targets) {
-      inflight.push(client.publishAsync(boxTopic(boxId, 'config/desired'), JSON.stringify(next[boxId]), { qos: 1, retain: true }).then(() => bar.tick()));
-      if (inflight.length >= 500) await Promise.all(inflight.splice(0));
+    // Through the view's broker, then the same retained messages through each other node of a cluster (a node of
+    // ejabberd 23.01 hands a subscriber only the retained messages published through it: docs/scale.md).
+    // The view's client reconnects and sends its QoS 1 messages again; another node's does not, so a node that
+    // closes (it died) is left for the rest of the push, and said.
+    const others = opts.alsoThrough ?? [];
+    const bar = progress('push', targets.length * (1 + others.length));
+    const publishAll = async (c: MqttClient, gone: Promise<'gone'>) => {
+      const inflight: Promise<unknown>[] = [];
+      for (const boxId of targets) {
+        inflight.push(c.publishAsync(boxTopic(boxId, 'config/desired'), JSON.stringify(next[boxId]), { qos: 1, retain: true }).then(() => bar.tick()));
+        if (inflight.length >= 500 && (await Promise.race([Promise.all(inflight.splice(0)), gone])) === 'gone') return 'gone';
+      }
+      return Promise.race([Promise.all(inflight), gone]);
+    };
+    await publishAll(client, new Promise<'gone'>(() => {}));
+    const nodesLost: string[] = [];
+    for (const o of others) {
+      const gone = new Promise<'gone'>((resolve) => {
+        if (!o.client.connected) resolve('gone');
+        o.client.once('close', () => resolve('gone'));
+      });
+      // A node that refuses a publish is left out as one that closed: the configs went through the view's node.
+      if ((await publishAll(o.client, gone).catch(() => 'gone')) === 'gone') nodesLost.push(o.url);
     }
-    await Promise.all(inflight);
     bar.done();
-    return { version, targets };
+    return { version, targets, nodesLost };
   });
 }
 

@@ -12,6 +12,8 @@ const COMMON = '  --db DIR      provisioning database (default $DIEMCAU_DB or ./
 const BROKER = `  --url URL     broker the service logs in to, mqtt://host[:port] or mqtts://host[:port] (default $DIEMCAU_BROKER,
                 else the broker most of the target halls use in the database, said on stderr)
   --cafile F    CA certificate for an mqtts:// broker`;
+const NODES = `  --nodes LIST  an ejabberd cluster's nodes, as the service reaches them: the configs are retained through each,
+                so a box returning to any node gets its config (a node hands out only what came through it)`;
 
 export interface Verb {
   run: (a: Args) => Promise<number>;
@@ -122,14 +124,15 @@ ${COMMON}`,
   },
   push: {
     run: async (a) => (await fleet()).push(a),
-    options: ['db', 'url', 'cafile', 'wait'],
-    help: `usage: diemcau-provision push TARGET FILE.json [--wait S] [--url URL] [--db DIR] [--json]
+    options: ['db', 'url', 'cafile', 'wait', 'nodes'],
+    help: `usage: diemcau-provision push TARGET FILE.json [--wait S] [--url URL] [--nodes URL,URL...] [--db DIR] [--json]
 
 Pushes desired config sections (hall, mqtt, telemetry, devices, media; each replaces the box's section whole) to
 TARGET: BOXID, group:NAME or all, under one new version, retained: offline boxes apply it on return. The file is
 checked whole first (every error at once). Waits up to --wait seconds (default 10) for acks, then shows applied /
 partial (with the box's reasons) / refused (with reason) / offline / pending, and which boxes are connected.
   --wait S      how long to wait for acks
+${NODES}
 ${BROKER}
 ${COMMON}`,
   },
@@ -147,8 +150,8 @@ ${COMMON}`,
   },
   rebase: {
     run: async (a) => (await fleet()).rebase(a),
-    options: ['db', 'url', 'cafile', 'wait'],
-    help: `usage: diemcau-provision rebase TARGET [--wait S] [--url URL] [--db DIR] [--json]
+    options: ['db', 'url', 'cafile', 'wait', 'nodes'],
+    help: `usage: diemcau-provision rebase TARGET [--wait S] [--url URL] [--nodes URL,URL...] [--db DIR] [--json]
 
 The way back from a config version that went too high (a box refuses every push as older than what it applied,
 or push says the next version would pass the maximum, 999999999999999). Re-sends each target's recorded desired
@@ -156,6 +159,7 @@ config under the fleet's next version, marked \`rebase\`: the box takes it even 
 When the database's own record is what went too high, \`rebase all\` starts every box again from version 1.
 TARGET: BOXID, group:NAME or all. Waits and reports like push.
   --wait S      how long to wait for acks (default 10)
+${NODES}
 ${BROKER}
 ${COMMON}`,
   },
@@ -186,9 +190,9 @@ ${COMMON}`,
   },
   handover: {
     run: async (a) => (await fleet()).handover(a),
-    options: ['db', 'url', 'cafile', 'wait', 'to', 'tls-dir'],
+    options: ['db', 'url', 'cafile', 'wait', 'to', 'tls-dir', 'nodes'],
     flags: ['spread'],
-    help: `usage: diemcau-provision handover TARGET --to URL[,URL] [--spread] [--wait S] [--url URL] [--db DIR] [--json]
+    help: `usage: diemcau-provision handover TARGET --to URL[,URL] [--spread] [--wait S] [--url URL] [--nodes URL,URL...] [--db DIR] [--json]
 
 Moves halls to another broker (another carrier's, or a cluster) without a visit: pushes an mqtt section with the
 new broker list and the box's own credential. The box acks on the old broker, then moves.
@@ -197,6 +201,7 @@ new broker list and the box's own credential. The box acks on the old broker, th
                 id), so boxes spread evenly over the nodes, and a dead node's boxes evenly over the others
   --tls-dir D   where certificate boxes keep ca.crt/box.crt/box.key (default /etc/diemcau)
   --wait S      how long to wait for acks (default 10)
+${NODES}
 ${BROKER}
 ${COMMON}`,
   },

@@ -2,7 +2,8 @@
 // kill -9 one node under a running fleet (in-process agents, and two real agent processes): every hall that was on
 // it is back on another node, the retained presence and desired config of every hall are intact, a group command
 // sent afterwards reaches every hall; the node comes back, rejoins, and serves; the whole cluster stopped, the
-// fleet's return is spread over its window as after a single broker's restart.
+// fleet's return is spread over its window as after a single broker's restart. And `push --nodes`: a config pushed
+// through one node is handed out by that node alone; named with every node, by each (one down: left out, said).
 import t from 'tap';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -125,6 +126,23 @@ t.test('the carrier pushes a desired config through one node; every hall applies
   t.ok(one.desired.size < boxIds.length, `node 1 alone hands out ${one.desired.size} of the ${boxIds.length} configs pushed through node 2`);
 });
 
+/** The version of the last push, which the node killed and started again must hand out. */
+let latest = 0;
+
+t.test('push --nodes: the configs retained through every node, so any node hands each box its own', async (t) => {
+  const file = join(c.dir, 'telemetry-2.json');
+  await writeFile(file, JSON.stringify({ telemetry: { intervalS: 240 } }));
+  const r = await provisionCli(['push', 'all', file, '--url', urls[2], '--nodes', urls.join(','), '--wait', '60', '--db', join(c.dir, 'db'), '--json']);
+  t.equal(r.code, 0, `diemcau-provision push --nodes exits 0 ${r.err.trim()}`);
+  const out = JSON.parse(r.out);
+  t.equal(out.counts?.applied, boxIds.length, `version ${out.version} applied by every hall`);
+  for (const i of [0, 1, 2]) {
+    const pic = await retainedPicture(urls[i], carrier.service);
+    const current = boxIds.filter((b) => pic.desired.get(b) === out.version).length;
+    t.equal(current, boxIds.length, `node ${i} alone hands out version ${out.version} of every box's config`);
+  }
+});
+
 t.test('kill -9 one node under the fleet: its halls move to the others, nothing retained is lost', async (t) => {
   const before = where();
   const victims = [...before].filter(([, b]) => b === urls[0]).map(([id]) => id);
@@ -159,6 +177,18 @@ t.test('kill -9 one node under the fleet: its halls move to the others, nothing 
   t.ok(link.connects >= 2, `the console's link connected again (${link.connects} connects), to another node`);
   await waitFor('the console shows every hall online after the kill', central.online, { until: (n) => n === boxIds.length, timeoutMs: 20_000, everyMs: 250 });
   t.pass("the console, its node killed, moved to another and shows every hall online (node 0's halls re-registered elsewhere)");
+
+  // A push while node 0 is down, naming every node: the dead one is left out and said; the live ones hand it out.
+  const file = join(c.dir, 'telemetry-3.json');
+  await writeFile(file, JSON.stringify({ telemetry: { intervalS: 180 } }));
+  const r = await provisionCli(['push', 'all', file, '--url', urls[1], '--nodes', urls.join(','), '--wait', '60', '--db', join(c.dir, 'db'), '--json']);
+  t.equal(r.code, 0, `push --nodes with node 0 down exits 0`);
+  t.match(r.err, `node ${urls[0]} (--nodes) left out`, `said: ${r.err.trim().split('\n').find((l) => l.includes('left out'))}`);
+  latest = JSON.parse(r.out).version;
+  for (const i of [1, 2]) {
+    const pic = await retainedPicture(urls[i], carrier.service);
+    t.equal(boxIds.filter((b) => pic.desired.get(b) === latest).length, boxIds.length, `node ${i} alone hands out version ${latest} of every box's config`);
+  }
 });
 
 t.test('the node comes back, rejoins, and serves', async (t) => {
@@ -167,7 +197,7 @@ t.test('the node comes back, rejoins, and serves', async (t) => {
   await waitFor('node 0 back in the cluster', () => c.cluster.running(1), { until: (r) => r.join() === want.join(), timeoutMs: 60_000, everyMs: 500 });
   t.pass('node 1 sees all three nodes again');
   const pic = await retainedPicture(urls[0], carrier.service);
-  t.equal(pic.desired.size, boxIds.length, "the returned node alone hands out every hall's retained config (copied from the cluster)");
+  t.equal(boxIds.filter((b) => pic.desired.get(b) === latest).length, boxIds.length, `the returned node alone hands out every hall's retained config, version ${latest} pushed while it was down (copied from the cluster)`);
   t.equal([...pic.presence.values()].filter((p) => p === 'online').length, boxIds.length, "and every hall's presence, online");
   t.equal(await groupAnswered(urls[0]), boxIds.length, 'a group command sent through it reaches every hall on the other nodes');
 });

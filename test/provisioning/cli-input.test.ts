@@ -91,8 +91,11 @@ t.test('broker URLs are checked strictly, in one line naming the part at fault',
 t.test('exit 2 for bad input, one line naming the file; --json errors on stdout; --version', async (t) => {
   const { dir, db } = await database(t, 3, 'mqtt://127.0.0.1:1', true);
   const missing = join(dir, 'missing.json');
+  const telemetry = join(dir, 'telemetry.json');
+  await writeFile(telemetry, '{"telemetry": {"intervalS": 30}}');
   const cases: Array<[string[], string]> = [
     [['push', 'all', missing], `${missing}: no such file (ENOENT)`],
+    [['push', 'all', telemetry, '--nodes', 'mqtt://127.0.0.1:1,http://n2'], '--nodes http://n2 has the scheme http://: give mqtt:// or mqtts://'],
     [['import', join(dir, 'missing.csv')], `${join(dir, 'missing.csv')}: no such file (ENOENT)`],
     [['status', '--cafile', join(dir, 'ca.pem'), '--url', 'mqtt://127.0.0.1:1'], `--cafile ${join(dir, 'ca.pem')}: no such file (ENOENT)`],
     [['bundle', join(dir, 'tree'), '--version', '1.0.0', '--out', join(dir, 'b')], `${join(dir, 'tree')}: no such directory (ENOENT)`],
