@@ -20,7 +20,7 @@ import { Floor } from './ops/floor.js';
 import { Readiness } from './ops/readiness.js';
 import { Incidents } from './ops/incidents.js';
 import { Rejoin } from './ops/rejoin.js';
-import { Previews } from './preview/previews.js';
+import { Previews, PREVIEW_ORIGIN_S } from './preview/previews.js';
 import { Cascade } from './cascade/cascade.js';
 import { LiveHub } from './http/live.js';
 import { Router } from './http/router.js';
@@ -70,11 +70,20 @@ export class Central {
     this.readiness = new Readiness(this.store, this.fleet, this.picture, this.live, config.readinessConcurrency);
     this.incidents = new Incidents(this.store, this.picture, meetingId, this.live, config.incidentAfterS);
     this.rejoin = new Rejoin(this.store, this.fleet, this.picture, this.meetings, this.audit);
-    this.previews = new Previews(config.bridge, this.picture, () => this.meetings.current()?.room ?? null);
+    // A national meeting's origin cannot take every hall's uplink: with 'watched', only the halls the centre
+    // previews or may give the floor to are cascaded to it.
+    const watched = cascaded && config.bridge.originUplinks === 'watched';
+    this.previews = new Previews(
+      config.bridge,
+      this.picture,
+      () => this.meetings.current()?.room ?? null,
+      watched ? (box) => this.cascade!.atOrigin(box, PREVIEW_ORIGIN_S * 1000) : undefined,
+    );
     this.cascade = cascaded
       ? new Cascade({
           origin: { api: config.bridge.janus! },
           edges: config.bridge.edges,
+          ...(watched ? { uplinks: () => new Set([...this.previews.boxes(), ...this.floor.boxes()]) } : {}),
           room: () => {
             const room = this.meetings.current()?.room;
             return typeof room === 'number' ? room : null; // a VideoRoom is a number; a WHIP room cannot be cascaded

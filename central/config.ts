@@ -62,6 +62,13 @@ export const CentralConfig = Type.Object(
               "(central/cascade/), and `join` goes out without a bridge, so each hall joins its region's (`media.bridge`).",
           },
         ),
+        originUplinks: Type.Union([Type.Literal('all'), Type.Literal('watched')], {
+          default: 'all',
+          description:
+            "With edges: which halls' uplinks are cascaded to the origin. 'all': every hall in the meeting. 'watched': only " +
+            'the halls the centre watches or may hear (an open preview, the floor queue), for a meeting whose halls the ' +
+            'origin cannot all take (docs/scale.md).',
+        }),
       },
       { additionalProperties: false, default: {} },
     ),

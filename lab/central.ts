@@ -13,7 +13,7 @@ export const CENTRAL_CLI = fileURLToPath(new URL('../central/cli.js', import.met
 
 export interface CentralConfigIn {
   carriers: Array<{ name: string; url: string; nodes?: string[]; username?: string; password?: string }>;
-  bridge?: { janus: string | null; token?: string | null; edges?: Array<{ api: string; rtpHost?: string }> };
+  bridge?: { janus: string | null; token?: string | null; edges?: Array<{ api: string; rtpHost?: string }>; originUplinks?: 'all' | 'watched' };
   incidentAfterS?: number;
   readinessConcurrency?: number;
   rebuildGraceS?: number;

@@ -5,7 +5,8 @@
 // RTCP back, so a new subscriber's keyframe request reaches the real sender). Nothing of the media passes through
 // this process: it only watches who publishes where, twice a second, and keeps these links true:
 //   - the programme (a local publisher named `programme` on the origin) on every edge that answers;
-//   - every local publisher on an edge (a hall) on the origin, under its own display name.
+//   - every local publisher on an edge (a hall) on the origin, under its own display name; or, with `uplinks`, only
+//     the halls it names (those the centre watches), so the origin does not take every hall of a national meeting.
 // A link whose sender is gone (it left, moved, or its bridge died) is taken down on both sides, so a hall moved to
 // another edge is on the origin once, from its new edge. Why remote publishers and not rtp_forward to a publisher
 // made by hand: docs/scale.md, "Bridges".
@@ -30,6 +31,8 @@ export interface CascadeOptions {
   /** Every diemcau publisher sends audio then video (agent/media/worker/peer.ts); codecs as the rooms force them. */
   streams?: Array<{ type: 'audio' | 'video'; mindex: number; mid: string; codec: string }>;
   tickMs?: number;
+  /** The halls (display names) whose uplinks go to the origin now; absent or null: every hall. Read at each tick. */
+  uplinks?: () => ReadonlySet<string> | null;
   log?: Logger;
 }
 
@@ -115,6 +118,19 @@ export class Cascade {
     };
   }
 
+  /**
+   * Resolves once a hall (by display name) is linked from its edge to the origin, so a subscriber there finds it;
+   * false after `timeoutMs` (the hall is on no edge that answers, or not in the meeting).
+   */
+  async atOrigin(display: string, timeoutMs: number): Promise<boolean> {
+    const linked = () => [...this.links.values()].some((l) => l.to === this.origin && l.display === display);
+    for (const end = Date.now() + timeoutMs; !linked(); ) {
+      if (this.stopped || Date.now() >= end) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return true;
+  }
+
   /** One look at every bridge, and the links made true. Exposed for tests that step it. */
   async tick(): Promise<void> {
     const nodes = [this.origin, ...this.edges];
@@ -123,11 +139,13 @@ export class Cascade {
     await Promise.all(nodes.map(async (n) => (n.publishers = room === null ? null : await this.publishers(n, room))));
     const want = new Map<string, { from: Node; to: Node; source: Participant }>();
     const programme = this.origin.publishers?.find((p) => !p.remote && p.display === (this.o.programme ?? 'centre'));
+    const uplinks = this.o.uplinks?.() ?? null;
+    const uplinked = (p: Participant) => !p.remote && (uplinks === null || uplinks.has(p.display ?? ''));
     for (const edge of this.edges) {
       if (edge.publishers === null) continue;
       if (programme) want.set(`${room}:${programme.id}>${edge.ctl.base}`, { from: this.origin, to: edge, source: programme });
       if (this.origin.publishers === null) continue;
-      for (const p of edge.publishers.filter((x) => !x.remote)) want.set(`${room}:${edge.ctl.base}:${p.id}>origin`, { from: edge, to: this.origin, source: p });
+      for (const p of edge.publishers.filter(uplinked)) want.set(`${room}:${edge.ctl.base}:${p.id}>origin`, { from: edge, to: this.origin, source: p });
     }
     for (const l of [...this.links.values()]) {
       const w = want.get(l.key);

@@ -1,7 +1,8 @@
 // Previews: an operator clicks a hall in a meeting and its picture and sound play in the page. The server opens a
 // Janus VideoRoom subscription to the hall's feed (janus-subscriber.ts) and relays the SDP both ways; the media
 // goes between the bridge and the page. A preview belongs to the operator who opened it, lasts 15 minutes at most,
-// and an operator has at most 4 open.
+// and an operator has at most 4 open. With a cascade that takes only watched halls to the origin (`originUplinks:
+// 'watched'`), a hall being previewed is one of them, and the preview waits for it to be linked there.
 import { randomBytes } from 'node:crypto';
 import { BadRequestError } from '../../core/errors.js';
 import type { Picture } from '../fleet/picture.js';
@@ -10,6 +11,8 @@ import { Forbidden } from '../auth/access.js';
 import { JanusSubscriber } from './janus-subscriber.js';
 
 const TTL_MS = 15 * 60_000;
+/** How long a preview waits for the cascade to bring a watched hall to the origin. */
+export const PREVIEW_ORIGIN_S = 10;
 const PER_OPERATOR = 4;
 const MAX_SDP = 64 * 1024;
 
@@ -22,13 +25,22 @@ interface Open {
 
 export class Previews {
   private readonly open = new Map<string, Open>();
+  /** Halls whose preview is being opened (counted: two operators may open one hall at once). */
+  private readonly opening = new Map<string, number>();
 
   constructor(
     private readonly bridge: { janus: string | null; token: string | null },
     private readonly picture: Picture,
     /** The room of the meeting in progress, for a hall that does not report its own. */
     private readonly meetingRoom: () => string | number | null,
+    /** With a cascade that takes only watched halls to the origin: resolves true once the hall is there. */
+    private readonly atOrigin?: (box: string) => Promise<boolean>,
   ) {}
+
+  /** The halls with a preview open or being opened: the cascade takes them to the origin. */
+  boxes(): ReadonlySet<string> {
+    return new Set([...[...this.open.values()].map((o) => o.box), ...this.opening.keys()]);
+  }
 
   async start(box: string, operator: string): Promise<{ id: string; sdp: string }> {
     if (!this.bridge.janus) throw new Conflict('preview: no bridge is configured (bridge.janus in the config)');
@@ -40,16 +52,26 @@ export class Previews {
     if ([...this.open.values()].filter((o) => o.operator === operator).length >= PER_OPERATOR) {
       throw new Conflict(`preview: ${operator} has ${PER_OPERATOR} open already (close one)`);
     }
-    const sub = new JanusSubscriber(this.bridge.janus, this.bridge.token, room);
+    this.opening.set(box, (this.opening.get(box) ?? 0) + 1);
     try {
-      const sdp = await sub.offer(box);
-      const id = randomBytes(12).toString('base64url');
-      const timer = setTimeout(() => void this.close(id, operator).catch(() => {}), TTL_MS);
-      this.open.set(id, { box, operator, sub, timer });
-      return { id, sdp };
-    } catch (err) {
-      await sub.close();
-      throw new Conflict((err as Error).message);
+      if (this.atOrigin && !(await this.atOrigin(box))) {
+        throw new Conflict(`hall ${box}: not brought to the origin within ${PREVIEW_ORIGIN_S} s (is its edge bridge answering?)`);
+      }
+      const sub = new JanusSubscriber(this.bridge.janus, this.bridge.token, room);
+      try {
+        const sdp = await sub.offer(box);
+        const id = randomBytes(12).toString('base64url');
+        const timer = setTimeout(() => void this.close(id, operator).catch(() => {}), TTL_MS);
+        this.open.set(id, { box, operator, sub, timer });
+        return { id, sdp };
+      } catch (err) {
+        await sub.close();
+        throw new Conflict((err as Error).message);
+      }
+    } finally {
+      const n = (this.opening.get(box) ?? 1) - 1;
+      if (n > 0) this.opening.set(box, n);
+      else this.opening.delete(box);
     }
   }
 
