@@ -22,7 +22,7 @@
 # choose the lanes, not the order.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-timed_lane=(media/echo-calibrate media/recovery media/whip media/cascade media/commissioning media/heard
+timed_lane=(media/echo-calibrate media/recovery media/whip media/cascade media/cascade-watched media/commissioning media/heard
   media/audio-erle media/local-view media/console-preview media/page-preview media/demo-meeting agent/reconnect)
 paths() {
   for f in "$@"; do
@@ -48,6 +48,7 @@ done
 timed_log=$(mktemp "${TMPDIR:-/tmp}/diemcau-timed-lane-XXXXXX") || exit 1
 TMPDIR=$(mktemp -d "${TMPDIR:-/tmp}/diemcau-suite-XXXXXX") || exit 1
 export TMPDIR
+began=$(date +%T)
 trap 'rm -rf "$TMPDIR" "$timed_log"' EXIT
 nice -n -10 tap --jobs=1 "${timed[@]}" > "$timed_log" 2>&1 &
 timed_pid=$!
@@ -58,7 +59,7 @@ cat "$timed_log"
 tap --jobs=1 "${alone[@]}" || s=1
 shopt -s nullglob dotglob
 for left in "$TMPDIR"/*; do
-  echo "scripts/test.sh: a test left $left behind" >&2
+  echo "scripts/test.sh: a test left $left behind (last changed $(date -r "$left" +%T); the suite began $began)" >&2
   s=1
 done
 exit $s

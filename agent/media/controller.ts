@@ -107,8 +107,9 @@ class Controller extends EventEmitter implements MediaController {
     const prefix = this.opts.spawnPrefix ?? [];
     const argv = [...prefix, process.execPath, ...WORKER_NODE_FLAGS, WORKER];
     // The worker's temp files (its capture FIFOs) go in a dir of its own, removed here when it exits however it
-    // exits: a worker that crashed or was killed cannot remove them itself.
-    const tmp = mkdtempSync(join(tmpdir(), 'diemcau-media-'));
+    // exits: a worker that crashed or was killed cannot remove them itself. Its name carries this process's pid: a dir
+    // left by a process killed before it could remove it (the unit's PrivateTmp clears them on a box) names its maker.
+    const tmp = mkdtempSync(join(tmpdir(), `diemcau-media-${process.pid}-`));
     const proc = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], env: { ...process.env, TMPDIR: tmp } });
     proc.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
     this.proc = proc;
