@@ -128,8 +128,10 @@ export class ConsoleClient {
     // A kept-alive connection the server closed as idle just as this request went out fails with "other side closed"
     // (undici reuses it for 4 s, Node's server keeps it 5 s, and on a loaded machine the two clocks drift past that
     // second: stressed run 102). A browser sends an idempotent request again on a new connection then; so does this.
+    // The same race may end in a reset instead, when the request reached the socket the server had just closed
+    // (ECONNRESET: stressed run 122).
     const res = await send().catch((err: Error & { cause?: { code?: string } }) => {
-      if (method === 'GET' && err.cause?.code === 'UND_ERR_SOCKET') return send();
+      if (method === 'GET' && (err.cause?.code === 'UND_ERR_SOCKET' || err.cause?.code === 'ECONNRESET')) return send();
       throw err;
     });
     const setCookie = res.headers.get('set-cookie');
