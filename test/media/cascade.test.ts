@@ -7,41 +7,19 @@
 // edge, and the console's preview finds them there; kill -9 of one edge, and a push moving its region to the other
 // edge brings its halls' audio back at the origin within a stated time.
 import t from 'tap';
-import { carrierWithBroker, type Carrier } from '../../lab/provision-fixture.js';
-import { startBridgeLan, startMediaHalls, pushBridge, lastProgrammeCheck, type BridgeLan, type MediaHall } from '../../lab/media/bridge-lan.js';
-import { Observer } from '../../lab/observer.js';
+import { pushBridge, lastProgrammeCheck } from '../../lab/media/bridge-lan.js';
+import { startCascadeWorld, ORIGIN, EDGE } from '../../lab/media/cascade-world.js';
 import { ROOM, mediaConfig, memoryLogger, programme } from '../../lab/media/fixture.js';
 import { waitFor } from '../../lab/wait.js';
 import { createMediaPath, type MediaController } from '../../agent/media/controller.js';
 import { JanusSubscriber } from '../../central/preview/janus-subscriber.js';
-import { JanusControl } from '../../central/cascade/janus-control.js';
-import { addOperator, ConsoleClient, startCentral, writeCentralConfig, type CentralProcess } from '../../lab/central.js';
-import { mkdtemp } from 'node:fs/promises';
-import { join } from 'node:path';
 
 /** Generous: a shared 2-core machine running three Janus, four halls and the centre; the figure is printed. */
 const AUDIO_BACK_BOUND_S = 20;
-const ORIGIN = 0;
-const EDGE = { north: 1, central: 2 };
 
-let lan: BridgeLan;
-let carrier: Carrier;
-let central: CentralProcess;
-let nat: ConsoleClient;
-let meeting: number;
-let obs: Observer;
-let halls: MediaHall[] = [];
-const region: Record<string, 'north' | 'central'> = {};
-const controllers: MediaController[] = [];
-
-t.teardown(async () => {
-  for (const c of controllers) await c.stop().catch(() => {});
-  await Promise.all(halls.map((h) => h.proc.stop()));
-  await central?.stop();
-  await obs?.close().catch(() => {});
-  await carrier?.cleanup();
-  await lan?.close();
-});
+const w = await startCascadeWorld({ perRegion: 2 });
+t.teardown(() => w.close());
+const { lan, carrier, central, nat, meeting, halls, region, controllers, state, publishersOn } = w;
 
 t.afterEach(async (t) => {
   if (!t.passing()) {
@@ -49,9 +27,6 @@ t.afterEach(async (t) => {
     for (const h of halls) t.comment(`${h.id}:\n${h.proc.lines.slice(-12).map((l) => JSON.stringify(l)).join('\n')}`);
   }
 });
-
-const state = (id: string, pred: (s: any) => boolean, what: string, since: number, timeoutMs = 40_000) =>
-  obs.wait((m) => m.topic === `diemcau/v1/${id}/state` && !!m.json && pred(m.json), `${id}: ${what}`, timeoutMs, since).then((m) => m.json);
 
 /**
  * The listener's stale time (JoinRequest.programmeStaleMs), shorter than the shipped 30 s: after the kill, a listener
@@ -68,66 +43,6 @@ async function listenAtOrigin(id: string): Promise<MediaController> {
   await c.start();
   await c.join({ bridge: lan.urls[ORIGIN], room: ROOM, display: `centre-${id}`, publish: false, programme: { display: id }, reportMs: 100, programmeStaleMs: LISTENER_STALE_MS });
   return c;
-}
-
-t.before(async () => {
-  // The bridges and the carrier's broker need nothing of each other: started together, and then the programme, the
-  // halls and the console, each waiting only for what it needs.
-  const [l, c] = await Promise.allSettled([startBridgeLan(3), carrierWithBroker(5)]);
-  if (l.status === 'fulfilled') lan = l.value;
-  if (c.status === 'fulfilled') carrier = c.value;
-  if (l.status === 'rejected') throw l.reason;
-  if (c.status === 'rejected') throw c.reason;
-  const svc = (await carrier.store.carrier()).service;
-
-  // The programme, published on the origin.
-  const publishProgramme = async () => {
-    const programmePublisher = createMediaPath(mediaConfig({ receiveProgramme: false, width: 320, height: 180, fps: 15, maxBitrateKbps: 300 }), memoryLogger('programme').log);
-    controllers.push(programmePublisher);
-    await programmePublisher.start();
-    await programmePublisher.join({ bridge: lan.urls[ORIGIN], room: ROOM, display: 'centre' });
-  };
-  const startHalls = async () => {
-    obs = await Observer.connect(carrier.broker.url, ['diemcau/v1/+/state', 'diemcau/v1/+/reply/#'], { username: svc.username, password: svc.password });
-    const all = await carrier.store.halls();
-    const ids = Object.keys(all).sort().filter((id) => all[id].groups.includes('r-north') || all[id].groups.includes('r-central')).slice(0, 4);
-    for (const id of ids) region[id] = all[id].groups.includes('r-north') ? 'north' : 'central';
-    halls = await startMediaHalls(carrier, ids);
-    await Promise.all(ids.map((id) => state(id, (s) => s.network?.connected && s.media, 'registered, its media path up', 0)));
-  };
-  const hallsUp = startHalls();
-  // The console: the origin is its bridge, the two edges its regions'.
-  const startConsole = async () => {
-    const dir = await mkdtemp(join(carrier.dir, 'central-'));
-    const configPath = await writeCentralConfig(dir, {
-      carriers: [{ name: 'carrier', url: carrier.broker.url, username: svc.username, password: svc.password }],
-      bridge: { janus: lan.urls[ORIGIN], edges: [{ api: lan.urls[EDGE.north] }, { api: lan.urls[EDGE.central] }] },
-    });
-    await addOperator(configPath, 'nat', 'national', 'correct horse battery');
-    central = await startCentral(configPath);
-    nat = await ConsoleClient.login(central.url, 'nat', 'correct horse battery');
-    await hallsUp;
-    await waitFor('the console sees the four halls online', async () => ((await nat.get('/api/halls?limit=10')).body.halls as Array<{ state: string }>).filter((h) => h.state === 'online').length, {
-      until: (n) => n === 4,
-      timeoutMs: 20_000,
-    });
-    const m = await nat.post('/api/meetings', { title: 'Hội nghị toàn quốc', bridge: lan.urls[ORIGIN], room: ROOM });
-    if (m.status !== 200 && m.status !== 201) throw new Error(`POST /api/meetings: HTTP ${m.status} ${JSON.stringify(m.body)}`);
-    meeting = m.body.id;
-  };
-  await Promise.all([publishProgramme(), hallsUp, startConsole()]);
-});
-
-/** The displays of the publishers on bridge i: cascaded in from another bridge (remote), or its own. */
-async function publishersOn(i: number, remote: boolean): Promise<string[]> {
-  const ctl = new JanusControl(lan.urls[i]);
-  try {
-    const data = await ctl.request({ request: 'listparticipants', room: ROOM });
-    const all = data.participants as Array<{ display: string; publisher?: boolean; remote?: boolean }>;
-    return all.filter((p) => p.publisher && !!p.remote === remote).map((p) => p.display).sort();
-  } finally {
-    await ctl.close();
-  }
 }
 
 t.test('each region gets its bridge by one push; every hall joins it and plays the programme in order', async (t) => {
