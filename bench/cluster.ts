@@ -2,8 +2,9 @@
 // in the fleet bench) on a three-node ejabberd cluster in network namespaces, then the same run on one Mosquitto
 // beside it. Each run: time to all online; a group command to every hall (p99); one broker node killed (kill -9):
 // time until every hall is connected to a live node, and until every hall that moved says `online` again (its
-// subscriptions in place), the peak of those per second, the halls that answer a group command afterwards, and the retained desired configs lost. The single Mosquitto "node" is the broker itself, restarted
-// at once by its supervisor after the kill.
+// subscriptions in place), the peak of those per second, the halls that answer a group command afterwards, and the
+// retained desired configs lost. The single Mosquitto "node" is the broker itself, restarted at once by its
+// supervisor after the kill.
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import mqtt, { type MqttClient } from 'mqtt';
 import { flags, percentile, printTable, round, writeJson } from './report.js';

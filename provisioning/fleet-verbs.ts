@@ -6,7 +6,7 @@ import mqtt, { type IClientOptions } from 'mqtt';
 import { Store } from './store.js';
 import { resolveTargets } from './targets.js';
 import { ClaimService } from './claim-service.js';
-import { FleetView } from './fleet-view.js';
+import { FleetView, serviceLogin } from './fleet-view.js';
 import { pushDesired, checkFragment, handoverSection, nodeOrder, hallSection, waitSettled, countStatus, statusRows, type AlsoThrough, type Desired, type Fragment, type StatusRow } from './push.js';
 import { caPaths } from './ca.js';
 import { keyPaths } from './signing.js';
@@ -93,7 +93,7 @@ async function openNodes(verb: string, urls: string[], login: { username: string
   const opened = await Promise.all(
     urls.map((url) =>
       mqtt
-        .connectAsync(url, { protocolVersion: 5, clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, ...login, reconnectPeriod: 0, connectTimeout: 10_000, ...tls }, false)
+        .connectAsync(url, { ...serviceLogin(login), reconnectPeriod: 0, ...tls }, false)
         .then((client) => ({ url, client }))
         .catch((err: Error) => {
           process.stderr.write(`diemcau-provision ${verb}: node ${url} (--nodes) left out: ${err.message}\n`);

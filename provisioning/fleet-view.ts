@@ -7,6 +7,11 @@ import { EventEmitter } from 'node:events';
 import { everyBox } from '../core/topics.js';
 import { RECEIVE_MAXIMUM } from '../core/receive-maximum.js';
 
+/** How `diemcau-provision` logs in as the service: MQTT 5, a client id of its own, 10 s to connect. */
+export function serviceLogin(login: { username: string; password: string }): mqtt.IClientOptions {
+  return { protocolVersion: 5, clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`, ...login, connectTimeout: 10_000 };
+}
+
 export interface BoxView {
   online: boolean | null;
   version?: string;
@@ -63,11 +68,8 @@ export class FleetView extends EventEmitter {
     this.client = await mqtt.connectAsync(
       this.url,
       {
-        protocolVersion: 5,
-        clientId: `diemcau-provision-${process.pid}-${Math.random().toString(36).slice(2, 8)}`,
-        ...this.login,
+        ...serviceLogin(this.login),
         reconnectPeriod: 1000,
-        connectTimeout: 10000,
         properties: { receiveMaximum: RECEIVE_MAXIMUM }, // or Mosquitto drops every box's state past 1020
         ...this.connectOpts,
       },

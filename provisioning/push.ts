@@ -142,7 +142,8 @@ export async function pushDesired(
       }
       return Promise.race([Promise.all(inflight), gone]);
     };
-    await publishAll(client, new Promise<'gone'>(() => {}));
+    const reconnects = new Promise<'gone'>(() => {}); // the view's client is never gone: it reconnects and resends
+    await publishAll(client, reconnects);
     const nodesLost: string[] = [];
     for (const o of others) {
       const gone = new Promise<'gone'>((resolve) => {

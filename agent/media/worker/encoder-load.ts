@@ -92,9 +92,10 @@ export const LOAD_FULL = 1;
 
 /**
  * `swamped`: audio is short (under 80% of its pace) while the encoder loses frames at full load, so the CPU is
- * short, not the process stalled: step down two levels on this one reading; `starved`: audio is going out at under half its pace, step down
- * two levels (after a second such reading: a process stalled for a second, by a slow card or a busy machine, starves
- * audio too, but then the camera's frames wait in their pipe and the encoder keeps every frame it is handed);
+ * short, not the process stalled: step down two levels on this one reading; `starved`: audio is going out at under
+ * half its pace, step down two levels (after a second such reading: a process stalled for a second, by a slow card
+ * or a busy machine, starves audio too, but then the camera's frames wait in their pipe and the encoder keeps every
+ * frame it is handed);
  * `over`: step down (the box cannot hold `level`); `room`: a step up to the level above would be held; `tight`: hold
  * here. null: nothing to judge (no video sent, or no reading), and the CPU has no say.
  */
